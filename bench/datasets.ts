@@ -1,6 +1,6 @@
 // Benchmark datasets, simulated once into out/bench-data/ and reused by every later run (and by every area).
 import { existsSync, mkdirSync, renameSync } from "node:fs";
-import { simulateTwoPhase, writeDatasetNpy, type Dtype } from "../bindings/node.js";
+import { SIMULATOR_VERSION, simulateTwoPhase, writeDatasetNpy, type Dtype } from "../bindings/node.js";
 
 export interface BenchData {
   path: string;
@@ -13,7 +13,7 @@ export interface BenchData {
 export async function benchDataset(scan: [number, number] = [192, 192], detector: [number, number] = [96, 96], dtype: Dtype = "f32"): Promise<BenchData> {
   const dir = "out/bench-data";
   mkdirSync(dir, { recursive: true });
-  const path = `${dir}/sim_${scan.join("x")}x${detector.join("x")}_${dtype}.npy`;
+  const path = `${dir}/sim${SIMULATOR_VERSION}_${scan.join("x")}x${detector.join("x")}_${dtype}.npy`;
   const size = dtype === "u8" ? 1 : dtype === "u16" ? 2 : 4;
   const bytes = scan[0] * scan[1] * detector[0] * detector[1] * size;
   if (!existsSync(path)) {

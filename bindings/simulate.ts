@@ -29,8 +29,16 @@ export interface SimulateOptions {
   bfRadius?: number;
   /** Distance of the first-order Bragg disks of phase 0 from the centre, in detector pixels (default size / 4.5). */
   braggDistance?: number;
-  /** Largest shift of the pattern (detector pixels) as the probe crosses a column (default 1.0). */
+  /** Largest shift of the pattern (detector pixels) as the probe crosses a column (default 0.1 x bfRadius:
+   * atomic fields deflect the beam by a small fraction of the convergence angle). */
   maxShift?: number;
+  /** Fraction of the dose in the diffuse halo between columns (default 0.05). */
+  haloFraction?: number;
+  /** How much more of the dose the halo takes with the probe on a column (default 0.2: 0.25 on a column, the
+   * annular dark field contrast of a thin crystal of medium-Z atoms). */
+  columnContrast?: number;
+  /** Relative modulation of the Bragg disks with the probe position in the cell (default 0.2). */
+  braggBeating?: number;
   /** Detector response: value = gain * electrons + darkOffset + N(0, darkSigma) (defaults 1, 0, 0). */
   gain?: number;
   darkOffset?: number;
@@ -49,6 +57,9 @@ export interface GroundTruth {
   bfRadius: number;
   phases: [PhaseSpec, PhaseSpec];
 }
+
+/** Bumped whenever a default changes what the simulator renders (cached simulations carry it in their names). */
+export const SIMULATOR_VERSION = 2;
 
 export const DEFAULT_PHASES: [PhaseSpec, PhaseSpec] = [
   { spacing: 6, rotationDeg: 0 },
@@ -96,7 +107,7 @@ export function simulateTwoPhase(options: SimulateOptions): { dataset: Dataset; 
     dtype: o.dtype,
     source,
     calibration: { axes: [{ name: "scan_y", unit: "px" }, { name: "scan_x", unit: "px" }, { name: "k_y", unit: "px" }, { name: "k_x", unit: "px" }] },
-    metadata: { simulator: "stem4d two-phase", options: { ...o } },
+    metadata: { simulator: "stem4d two-phase", version: SIMULATOR_VERSION, options: { ...o } },
   };
   return { dataset, truth };
 }
@@ -112,7 +123,10 @@ function resolve(s: SimulateOptions): Resolved {
     phases: s.phases ?? DEFAULT_PHASES,
     bfRadius: s.bfRadius ?? Math.min(dr, dc) / 14,
     braggDistance: s.braggDistance ?? Math.min(dr, dc) / 4.5,
-    maxShift: s.maxShift ?? 1.0,
+    maxShift: s.maxShift ?? 0.1 * (s.bfRadius ?? Math.min(dr, dc) / 14),
+    haloFraction: s.haloFraction ?? 0.05,
+    columnContrast: s.columnContrast ?? 0.2,
+    braggBeating: s.braggBeating ?? 0.2,
     gain: s.gain ?? 1,
     darkOffset: s.darkOffset ?? 0,
     darkSigma: s.darkSigma ?? 0,
@@ -123,6 +137,10 @@ function resolve(s: SimulateOptions): Resolved {
   }
   if (!(o.dose > 0 && Number.isFinite(o.dose))) throw new RangeError(`simulate: dose must be a positive number of electrons per pattern, got ${o.dose}`);
   if (!(o.bfRadius > 0)) throw new RangeError(`simulate: bright-field radius must be positive, got ${o.bfRadius}`);
+  if (!(o.haloFraction >= 0 && o.columnContrast >= 0 && o.haloFraction + o.columnContrast < 1)) {
+    throw new RangeError(`simulate: halo fraction ${o.haloFraction} plus column contrast ${o.columnContrast} must lie in [0, 1)`);
+  }
+  if (!(o.braggBeating >= 0 && o.braggBeating <= 1)) throw new RangeError(`simulate: Bragg beating must lie in [0, 1], got ${o.braggBeating}`);
   if (o.noiseless && o.dtype !== "f32") throw new RangeError("simulate: noiseless patterns need dtype f32");
   for (const p of o.phases) if (!(p.spacing > 1)) throw new RangeError(`simulate: lattice spacing must exceed 1 scan pixel, got ${p.spacing}`);
   return o;
@@ -171,7 +189,7 @@ function renderExpected(o: Resolved, y: number, x: number, c: { cy: number; cx: 
   const shiftX = (o.maxShift / 2) * (-sn * gu + cs * gv);
   const cy = c.cy + shiftY, cx = c.cx + shiftX;
   // Weights: bright field loses to the halo on the columns; Bragg disks beat with the position in the cell.
-  const haloWeight = 0.1 + 0.6 * column;
+  const haloWeight = o.haloFraction + o.columnContrast * column;
   out.fill(0);
   const d1 = (o.braggDistance * o.phases[0].spacing) / ph.spacing;
   const r = o.bfRadius;
@@ -181,7 +199,7 @@ function renderExpected(o: Resolved, y: number, x: number, c: { cy: number; cx: 
       const g2 = h * h + k * k;
       const py = cy + d1 * (cs * h - sn * k), px = cx + d1 * (sn * h + cs * k);
       if (py < -r || px < -r || py > dr - 1 + r || px > dc - 1 + r) continue;
-      const w = g2 === 0 ? 1 : 0.35 * Math.exp(-g2 / 2) * (1 + 0.3 * Math.cos(2 * Math.PI * (h * u + k * v)));
+      const w = g2 === 0 ? 1 : 0.35 * Math.exp(-g2 / 2) * (1 + o.braggBeating * Math.cos(2 * Math.PI * (h * u + k * v)));
       disks += w * Math.PI * r * r;
       addDisk(out, dr, dc, py, px, r, w);
     }

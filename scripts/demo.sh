@@ -7,7 +7,6 @@ npm run build
 # 1. A simulated two-phase dataset (96 x 96 scan, 96 x 96 detector) with its virtual images, COM and mean pattern.
 node dist/cli/main.js demo -o out/demo --scan 96,96 "$@"
 # 2. The paper's whole pipeline on it: PCA, k-means, dendrogram, cluster maps and mean patterns, Fourier figures.
-#    3 x 3 probe positions are summed first: within a unit cell (6-7 positions) patterns vary more than between the
-#    two phases, so unbinned clusters follow the position in the cell; binned, the 2-cluster cut finds the phases.
-node dist/cli/main.js analyze out/demo/simulated.npy -o out/demo/analyze --scan-bin 3 --cuts 16,4,2
+#    Cut at 16, 4 and 2 clusters: the 2-cluster cut is the phase map.
+node dist/cli/main.js analyze out/demo/simulated.npy -o out/demo/analyze --cuts 16,4,2
 echo "figures in out/demo/; the analysis report is out/demo/analyze/report.html" >&2

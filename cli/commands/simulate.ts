@@ -13,6 +13,10 @@ interface Options extends CommonOptions {
   darkOffset?: string;
   darkSigma?: string;
   gain?: string;
+  maxShift?: string;
+  haloFraction?: string;
+  columnContrast?: string;
+  braggBeating?: string;
 }
 
 export function register(program: Command): void {
@@ -27,6 +31,10 @@ export function register(program: Command): void {
     .option("--gain <g>", "detector gain (value per electron)")
     .option("--dark-offset <v>", "dark offset added to every pixel")
     .option("--dark-sigma <v>", "Gaussian dark noise (standard deviation)")
+    .option("--max-shift <px>", "largest pattern shift as the probe crosses a column (default 0.1 x the disk radius)")
+    .option("--halo-fraction <f>", "fraction of the dose in the diffuse halo between columns (default 0.05)")
+    .option("--column-contrast <f>", "extra fraction of the dose in the halo on a column (default 0.2)")
+    .option("--bragg-beating <f>", "modulation of the Bragg disks across the unit cell (default 0.2)")
     .option("--json", "print a machine-readable summary on stdout")
     .option("-q, --quiet", "no progress on stderr")
     .action(action("simulate", async (o: Options) => {
@@ -42,6 +50,8 @@ export function register(program: Command): void {
         detector: parseIntList(o.detector, "--detector", 2) as [number, number],
         dose: num(o.dose, "--dose"), dtype: o.dtype, seed: num(o.seed, "--seed"),
         gain: num(o.gain, "--gain"), darkOffset: num(o.darkOffset, "--dark-offset"), darkSigma: num(o.darkSigma, "--dark-sigma"),
+        maxShift: num(o.maxShift, "--max-shift"), haloFraction: num(o.haloFraction, "--halo-fraction"),
+        columnContrast: num(o.columnContrast, "--column-contrast"), braggBeating: num(o.braggBeating, "--bragg-beating"),
       };
       let sim;
       try { sim = simulateTwoPhase(opts); } catch (e) { throw new UsageError((e as Error).message); }
