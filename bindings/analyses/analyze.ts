@@ -12,6 +12,7 @@ import { cutTree, linkage, mapLabels, type Linkage, type LinkageMethod } from ".
 import { kmeans, type KMeansDistance, type KMeansResult } from "./kmeans.js";
 import { annulusMask, diskMask } from "./masks.js";
 import { pca, type PcaResult } from "./pca.js";
+import { MAX_SPECTRUM_PIXELS } from "./pca-spectrum.js";
 import { virtualImages } from "./virtual.js";
 
 export interface AnalyzeOptions {
@@ -29,6 +30,9 @@ export interface AnalyzeOptions {
   /** Dendrogram cuts, in numbers of clusters (default 16 and 4, those below k). */
   cuts?: number[];
   meanCenter?: boolean;
+  /** Every eigenvalue too, from the Gram matrix (the paper's scree of all components; the binned detector must have
+   * at most 16384 pixels): one more pass and a dense eigensolve. */
+  fullSpectrum?: boolean;
   seed?: number;
   replicates?: number;
   distance?: KMeansDistance;
@@ -72,7 +76,7 @@ export interface AnalyzeResult {
   shape: number[];
   bin: number;
   scanBin: number;
-  options: { components: number; dims: number; k: number; cuts: number[]; meanCenter: boolean; seed: number; replicates: number; distance: KMeansDistance; method: LinkageMethod };
+  options: { components: number; dims: number; k: number; cuts: number[]; meanCenter: boolean; fullSpectrum: boolean; seed: number; replicates: number; distance: KMeansDistance; method: LinkageMethod };
   pca: PcaResult;
   kmeans: KMeansResult;
   linkage: Linkage;
@@ -93,6 +97,7 @@ export function analyzePlan(ds: Dataset, o: AnalyzeOptions): AnalyzeResult["opti
   const P = scanBin > 1 ? Math.floor(nav[0]! / scanBin) * Math.floor(nav[1]! / scanBin) : frameCount(ds);
   const Q = Math.floor(rows / bin) * Math.floor(cols / bin);
   if (Q < 1) throw new RangeError(`bin: a factor of ${bin} leaves no pixel of the ${rows} x ${cols} detector`);
+  if (o.fullSpectrum && Q > MAX_SPECTRUM_PIXELS) throw new RangeError(`full spectrum: the binned detector has ${Q} pixels; at most ${MAX_SPECTRUM_PIXELS} (bin more)`);
   const components = o.components ?? Math.min(256, P, Q);
   const dims = o.dims ?? Math.min(256, components);
   if (!Number.isInteger(dims) || dims < 1 || dims > components) throw new RangeError(`dims: expected an integer in [1, ${components}] (the number of components), got ${dims}`);
@@ -103,7 +108,7 @@ export function analyzePlan(ds: Dataset, o: AnalyzeOptions): AnalyzeResult["opti
   for (const c of cuts) if (!Number.isInteger(c) || c < 1 || c > k) throw new RangeError(`cuts: each must be an integer in [1, ${k}] (k), got ${c}`);
   return {
     bin, scanBin, components, dims, k, cuts,
-    meanCenter: o.meanCenter ?? false, seed: o.seed ?? 0, replicates: o.replicates ?? 10,
+    meanCenter: o.meanCenter ?? false, fullSpectrum: o.fullSpectrum ?? false, seed: o.seed ?? 0, replicates: o.replicates ?? 10,
     distance: o.distance ?? "sqeuclidean", method: o.method ?? "ward",
   };
 }
@@ -129,7 +134,7 @@ export async function analyze(core: Core, input: Dataset, o: AnalyzeOptions = {}
     const [rows, cols] = sigShape(ds);
     const P = frameCount(ds), Q = framePixels(ds);
 
-    const p = await pca(core, ds, { components: options.components, meanCenter: options.meanCenter, seed: options.seed, onProgress: (d, n) => o.onProgress?.("pca", d, n) });
+    const p = await pca(core, ds, { components: options.components, meanCenter: options.meanCenter, fullSpectrum: options.fullSpectrum, seed: options.seed, onProgress: (d, n) => o.onProgress?.("pca", d, n) });
     endStage("pca");
 
     const km = await kmeans(core, p.scores, [P, options.components], { k: options.k, dims: options.dims, seed: options.seed, replicates: options.replicates, distance: options.distance });

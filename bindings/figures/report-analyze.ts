@@ -51,7 +51,7 @@ export async function analyzeReportSections(r: AnalyzeResult, o: AnalyzeReportOp
   const screeOpts = { chosen: r.options.dims };
   sections.push({
     title: "Scree plots",
-    text: [`Eigenvalues of the ${r.options.components} leading components; the first ${r.options.dims} (marked) are clustered.`],
+    text: [`${p.eigenvalues.length > p.k ? `All ${p.eigenvalues.length} eigenvalues (the full spectrum, from the Gram matrix)` : `Eigenvalues of the ${p.k} leading components`}; the first ${r.options.dims} (marked) are clustered.`],
     figures: [
       { svg: screeSvg(p.eigenvalues, { ...screeOpts, logX: false }), caption: "log-linear", width: 460 },
       { svg: screeSvg(p.eigenvalues, { ...screeOpts, logX: true }), caption: "log-log", width: 460 },

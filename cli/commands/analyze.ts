@@ -19,6 +19,7 @@ interface Options extends CommonOptions {
   k?: string;
   cuts?: string;
   meanCenter?: boolean;
+  fullSpectrum?: boolean;
   seed?: string;
   replicates?: string;
   distance: string;
@@ -39,6 +40,7 @@ export function register(program: Command): void {
     .option("--k <n>", "k-means clusters (default 36)")
     .option("--cuts <list>", "dendrogram cuts, in numbers of clusters", "16,4")
     .option("--mean-center", "subtract the mean pattern before PCA (default: raw data, as in the paper)")
+    .option("--full-spectrum", "every eigenvalue too (Gram matrix, binned detector <= 16384 pixels): the full scree")
     .option("--seed <n>", "random seed (PCA sketch, k-means++)", "0")
     .option("--replicates <n>", "k-means replicates (the best inertia is kept)", "10")
     .option("--distance <d>", "k-means distance: sqeuclidean (mean centroids) or cityblock (median centroids)", "sqeuclidean")
@@ -58,7 +60,7 @@ export function register(program: Command): void {
           try {
             r = await analyze(core, ds, {
               bin: int(o.bin, "--bin"), scanBin: int(o.scanBin, "--scan-bin"), components: int(o.components, "--components"), dims: int(o.dims, "--dims"), k: int(o.k, "--k"),
-              cuts: parseIntList(o.cuts ?? "16,4", "--cuts"), meanCenter: !!o.meanCenter, seed, replicates: int(o.replicates, "--replicates"),
+              cuts: parseIntList(o.cuts ?? "16,4", "--cuts"), meanCenter: !!o.meanCenter, fullSpectrum: !!o.fullSpectrum, seed, replicates: int(o.replicates, "--replicates"),
               distance: o.distance as "sqeuclidean" | "cityblock", method: o.method as LinkageMethod,
               onProgress: (stage, done, total) => {
                 if (!bars.has(stage)) bars.set(stage, progress(stage, o));

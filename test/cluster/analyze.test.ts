@@ -101,6 +101,17 @@ describe("analyze: the pieces fit together", () => {
     }
   });
 
+  it("with the full spectrum keeps every eigenvalue, led by the components it clusters", async () => {
+    const o = { components: 12, k: 9, cuts: [3], seed: 2, replicates: 2 };
+    const [a, full] = [await analyze(core, ds, o), await analyze(core, ds, { ...o, fullSpectrum: true })];
+    expect(full.pca.eigenvalues.length).toBe(360); // min(P, Q) = min(360, 576)
+    for (let i = 0; i < 12; i++) expect(full.pca.eigenvalues[i]! / a.pca.eigenvalues[i]!).toBeCloseTo(1, 3);
+    for (let i = 1; i < 360; i++) expect(full.pca.eigenvalues[i]!).toBeLessThanOrEqual(full.pca.eigenvalues[i - 1]!);
+    expect(full.pca.scores.length).toBe(360 * 12);
+    expect(Array.from(full.kmeans.labels)).toEqual(Array.from(a.kmeans.labels));
+    expect(() => analyzePlan(memoryDataset(new Float32Array(4 * 4 * 130 * 130), [4, 4, 130, 130]), { bin: 1, fullSpectrum: true })).toThrow(/full spectrum: the binned detector has 16900 pixels; at most 16384/);
+  });
+
   it("resolves defaults against the data and rejects impossible options", () => {
     expect(analyzePlan(ds, {})).toMatchObject({ bin: 1, components: 256, dims: 256, k: 36, cuts: [16, 4], method: "ward", distance: "sqeuclidean" });
     const small = memoryDataset(new Float32Array(3 * 4 * 8 * 8), [3, 4, 8, 8]);
