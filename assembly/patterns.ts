@@ -53,23 +53,44 @@ import { load4, load1, hsum } from "./lanes";
       for (let c = 0; c < outCols; c++) store<f32>(orow + (<usize>c << 2), 0);
       for (let k = 0; k < b; k++) {
         const irow = frame + (<usize>((r * b + k) * cols) << alignof<T>());
+        let c = 0;
         if ((b & 3) == 0) {
           // Bins of whole SIMD groups (4, 8, ...): four elements at a time, one horizontal sum per bin.
-          for (let c = 0; c < outCols; c++) {
+          for (; c < outCols; c++) {
             const p = irow + (<usize>(c * b) << alignof<T>());
             let v = load4<T>(p);
             for (let l = 4; l < b; l += 4) v = f32x4.add(v, load4<T>(p + (<usize>l << alignof<T>())));
             const po = orow + (<usize>c << 2);
             store<f32>(po, load<f32>(po) + hsum(v));
           }
-        } else {
-          for (let c = 0; c < outCols; c++) {
-            let s: f32 = 0;
-            const p = irow + (<usize>(c * b) << alignof<T>());
-            for (let l = 0; l < b; l++) s += load1<T>(p + (<usize>l << alignof<T>()));
+        } else if (b == 2) {
+          // Four bins from eight elements: the even lanes plus the odd lanes.
+          for (; c + 4 <= outCols; c += 4) {
+            const p = irow + (<usize>(c * 2) << alignof<T>());
+            const v0 = load4<T>(p), v1 = load4<T>(p + (<usize>4 << alignof<T>()));
+            const sum = f32x4.add(f32x4.shuffle(v0, v1, 0, 2, 4, 6), f32x4.shuffle(v0, v1, 1, 3, 5, 7));
             const po = orow + (<usize>c << 2);
-            store<f32>(po, load<f32>(po) + s);
+            v128.store(po, f32x4.add(v128.load(po), sum));
           }
+        } else if (b == 3) {
+          // Four bins from twelve elements: lanes 0, 3, 6, 9 plus 1, 4, 7, 10 plus 2, 5, 8, 11.
+          for (; c + 4 <= outCols; c += 4) {
+            const p = irow + (<usize>(c * 3) << alignof<T>());
+            const v0 = load4<T>(p), v1 = load4<T>(p + (<usize>4 << alignof<T>())), v2 = load4<T>(p + (<usize>8 << alignof<T>()));
+            const a = f32x4.shuffle(f32x4.shuffle(v0, v1, 0, 3, 6, 7), v2, 0, 1, 2, 5);
+            const m = f32x4.shuffle(f32x4.shuffle(v0, v1, 1, 4, 7, 7), v2, 0, 1, 2, 6);
+            const z = f32x4.shuffle(f32x4.shuffle(v0, v1, 2, 5, 5, 5), v2, 0, 1, 4, 7);
+            const po = orow + (<usize>c << 2);
+            v128.store(po, f32x4.add(v128.load(po), f32x4.add(f32x4.add(a, m), z)));
+          }
+        }
+        // Other factors, and the columns left over by the groups of four above.
+        for (; c < outCols; c++) {
+          let s: f32 = 0;
+          const p = irow + (<usize>(c * b) << alignof<T>());
+          for (let l = 0; l < b; l++) s += load1<T>(p + (<usize>l << alignof<T>()));
+          const po = orow + (<usize>c << 2);
+          store<f32>(po, load<f32>(po) + s);
         }
       }
     }

@@ -45,19 +45,21 @@ async function inMemory(o: BenchOptions): Promise<BenchRow[]> {
       tasks.push({ name: `plain SIMD sum ${dtype}, ${workers}w`, bytes, fn: () => core.run(Array.from({ length: workers }, (_, w) => [{ fn: "plainSumF32", args: [ptr + w * share * 4, share] }])) });
       tasks.push({ name: `virtual detector ${dtype}, ${workers}w`, bytes, fn: () => runReduction(core, inCore, virtualImages([mask])) });
       tasks.push({ name: `centre of mass ${dtype}, ${workers}w`, bytes, fn: () => runReduction(core, inCore, centerOfMass(det, det, { cy: 47.5, cx: 47.5 })) });
-      tasks.push({ name: `detector bin x4 ${dtype}, ${workers}w`, bytes, fn: async () => {
-        const v = binDataset(core, inCore, { detector: 4 });
-        const out = new Uint8Array(frames * 24 * 24 * 4);
-        await v.source.readFrames(0, frames, out);
-        await v.source.close?.();
-      } });
+      for (const b of [2, 3, 4]) {
+        tasks.push({ name: `detector bin x${b} ${dtype}, ${workers}w`, bytes, fn: async () => {
+          const v = binDataset(core, inCore, { detector: b });
+          const out = new Uint8Array(frames * Math.floor(det / b) ** 2 * 4);
+          await v.source.readFrames(0, frames, out);
+          await v.source.close?.();
+        } });
+      }
     }
     const r = await measure(tasks, { time: o.quick ? 200 : 800 });
     for (const w of [1, 2]) {
       compare(r, [
         [`virtual detector ${dtype}, ${w}w`, `plain SIMD sum ${dtype}, ${w}w`],
         [`centre of mass ${dtype}, ${w}w`, `scalar JS loop ${dtype}`],
-        [`detector bin x4 ${dtype}, ${w}w`, `scalar JS loop ${dtype}`],
+        ...[2, 3, 4].map((b): [string, string] => [`detector bin x${b} ${dtype}, ${w}w`, `scalar JS loop ${dtype}`]),
       ]);
     }
     compare(r, [[`plain SIMD sum ${dtype}, 1w`, `scalar JS loop ${dtype}`]]);
