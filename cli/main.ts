@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // stem4d's command line. Each command lives in cli/commands/<name>.ts and registers itself here.
 import { Command } from "commander";
-import * as commands from "./commands/index.js";
+import { commands } from "./commands/index.js";
 
 const program = new Command("stem4d")
   .description("4D-STEM analytics with a WebAssembly SIMD core")
@@ -9,6 +9,8 @@ const program = new Command("stem4d")
   .showHelpAfterError()
   .configureOutput({ outputError: (s, write) => write(s) });
 
-for (const register of Object.values(commands)) register(program);
+const named = process.argv[2];
+const wanted = named !== undefined && named in commands ? [commands[named]!] : Object.values(commands);
+for (const module of await Promise.all(wanted.map((load) => load()))) module.register(program);
 
 await program.parseAsync(process.argv);

@@ -1,20 +1,28 @@
-// Every command of the CLI; adding one is a file in this folder and a line here.
-export { register as demo } from "./demo.js";
-export { register as info } from "./info.js";
-export { register as simulate } from "./simulate.js";
-export { register as virtual } from "./virtual.js";
-export { register as com } from "./com.js";
-export { register as mean } from "./mean.js";
-export { register as bin } from "./bin.js";
-export { register as crop } from "./crop.js";
-export { register as fft } from "./fft.js";
-export { register as pca } from "./pca.js";
-export { register as denoise } from "./denoise.js";
-export { register as compress } from "./compress.js";
-export { register as decompress } from "./decompress.js";
-export { register as verify } from "./verify.js";
-export { register as count } from "./count.js";
-export { register as convert } from "./convert.js";
-export { register as analyze } from "./analyze.js";
-export { register as kmeans } from "./kmeans.js";
-export { register as hcluster } from "./hcluster.js";
+// Every command of the CLI, loaded on demand: adding one is a file in this folder and a line here. A run loads only
+// the module of the command it names (start-up time matters for scripts calling stem4d per file); help and
+// unknown commands load them all.
+import type { Command } from "commander";
+
+type Loader = () => Promise<{ register(program: Command): void }>;
+
+export const commands: Record<string, Loader> = {
+  demo: () => import("./demo.js"),
+  info: () => import("./info.js"),
+  simulate: () => import("./simulate.js"),
+  virtual: () => import("./virtual.js"),
+  com: () => import("./com.js"),
+  mean: () => import("./mean.js"),
+  bin: () => import("./bin.js"),
+  crop: () => import("./crop.js"),
+  fft: () => import("./fft.js"),
+  pca: () => import("./pca.js"),
+  denoise: () => import("./denoise.js"),
+  compress: () => import("./compress.js"),
+  decompress: () => import("./decompress.js"),
+  verify: () => import("./verify.js"),
+  count: () => import("./count.js"),
+  convert: () => import("./convert.js"),
+  analyze: () => import("./analyze.js"),
+  kmeans: () => import("./kmeans.js"),
+  hcluster: () => import("./hcluster.js"),
+};
