@@ -13,6 +13,8 @@ export class FrameChunkCodec {
   private readonly a: Region;
   private readonly b: Region;
   private readonly tmp: Region;
+  /** The compressed chunk: reused for every chunk (grown only for a bigger one), so encoding leaves no garbage. */
+  private out = new Uint8Array(0);
   readonly width: number;
   readonly frameBytes: number;
 
@@ -30,7 +32,8 @@ export class FrameChunkCodec {
     return this.a.view(count * this.frameBytes);
   }
 
-  /** Filters and compresses the `count` frames placed in input(count); returns the zstd frame (a fresh array). */
+  /** Filters and compresses the `count` frames placed in input(count); returns the zstd frame, a view valid until
+   * the next encode() on this codec. */
   encode(count: number, filter: number, delta: boolean, level: number): Uint8Array {
     const bytes = count * this.frameBytes, n = count * this.framePixels, w = this.width;
     this.a.ensure(bytes);
@@ -47,7 +50,9 @@ export class FrameChunkCodec {
       this.core.call("shufBits", src.ptr, dst.ptr, n, w, this.tmp.ptr);
       [src, dst] = [dst, src];
     }
-    return this.zstd.compress(this.core.arena.bytes(src.ptr, bytes), level);
+    const bound = this.zstd.compressBound(bytes);
+    if (this.out.length < bound) this.out = new Uint8Array(bound);
+    return this.out.subarray(0, this.zstd.compressInto(this.core.arena.bytes(src.ptr, bytes), level, this.out));
   }
 
   /** Decodes a FRAMES chunk whose header has been verified; returns a view of the core's memory, valid until the
@@ -57,8 +62,7 @@ export class FrameChunkCodec {
     if (h.rawLength !== bytes) fail("format", `${what}: declares ${h.rawLength} decoded bytes, but ${h.count} frames of ${this.frameBytes} bytes are ${bytes}`);
     if (h.filter > Filter.BitShuffle) fail("format", `${what}: unknown filter ${h.filter}`);
     if (h.flags & ~FLAG_DELTA) fail("format", `${what}: unknown flags 0x${h.flags.toString(16)}`);
-    const raw = this.zstd.decompress(payload, bytes);
-    this.a.view(bytes).set(raw);
+    this.zstd.decompressInto(payload, this.a.view(bytes));
     let src = this.a, dst = this.b;
     dst.ensure(bytes);
     if (h.filter === Filter.ByteShuffle && w > 1) {

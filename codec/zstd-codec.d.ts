@@ -1,11 +1,6 @@
-// Types for the zstd-codec package (it ships none): only what codec/zstd.ts uses.
-declare module "zstd-codec" {
-  interface ZstdSimple {
-    compress(bytes: Uint8Array, level?: number): Uint8Array | null;
-    decompress(bytes: Uint8Array): Uint8Array | null;
-  }
-  interface ZstdBinding {
-    Simple: new () => ZstdSimple;
-  }
-  export const ZstdCodec: { run(callback: (zstd: ZstdBinding) => void): void };
+// Types for the zstd-codec package (it ships none): only what codec/zstd.ts uses - its emscripten module loader,
+// whose callback receives the module (typed in codec/zstd.ts).
+declare module "zstd-codec/lib/module.js" {
+  export function run(callback: (module: any) => void): void;
 }
+

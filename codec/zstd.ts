@@ -14,9 +14,20 @@ export interface ZstdBackend {
   readonly name: ZstdBackendName;
   /** Largest input (and decoded output) one call accepts. */
   readonly maxInputBytes: number;
-  /** One zstd frame with its content size in the header. */
+  /** The largest frame compressing `n` bytes can give (ZSTD_compressBound): the room compressInto needs. */
+  compressBound(n: number): number;
+  /**
+   * One zstd frame with its content size in the header, written into `out` (at least compressBound(src.length)
+   * bytes, owned by the caller and reused from call to call); returns its length. Nothing is allocated per call:
+   * input, output and context live in regions of the backend's heap that are reused, so a stream of calls leaves
+   * no garbage behind (this is what keeps the streaming encoders' resident memory flat).
+   */
+  compressInto(src: Uint8Array, level: number, out: Uint8Array): number;
+  /** The content of one frame, which must declare exactly out.length bytes, written into `out`. */
+  decompressInto(frame: Uint8Array, out: Uint8Array): void;
+  /** compressInto into a fresh array of the frame's size (for callers that keep the frame). */
   compress(src: Uint8Array, level: number): Uint8Array;
-  /** The content of one frame, which must declare exactly `contentSize` bytes. */
+  /** decompressInto into a fresh array. */
   decompress(frame: Uint8Array, contentSize: number): Uint8Array;
 }
 
@@ -55,75 +66,263 @@ export function zstdContentSize(frame: Uint8Array, what: string): number {
   return size;
 }
 
-function checkFrame(backend: ZstdBackend, frame: Uint8Array, contentSize: number): void {
+function checkFrame(backend: { name: string; maxInputBytes: number }, frame: Uint8Array, contentSize: number): void {
   const declared = zstdContentSize(frame, "zstd frame");
   if (declared !== contentSize) fail("zstd", `zstd frame declares ${declared} bytes of content, expected ${contentSize}`);
   if (contentSize > backend.maxInputBytes) fail("limit", `zstd frame of ${contentSize} bytes exceeds the ${backend.name} backend's ${backend.maxInputBytes}-byte limit`);
 }
 
-function checkOutput(out: Uint8Array | null | undefined, contentSize: number, name: string): Uint8Array {
-  if (!out) fail("zstd", `${name}: the zstd frame is damaged`);
-  if (out.length !== contentSize) fail("zstd", `${name}: the zstd frame decoded to ${out.length} bytes, expected ${contentSize}`);
-  return out;
+/** The two calls every backend shares, on top of its own compressInto / decompressInto. */
+function withCopies(b: Omit<ZstdBackend, "compress" | "decompress">): ZstdBackend {
+  const backend: ZstdBackend = {
+    ...b,
+    compress(src, level) {
+      // The bound-sized scratch is reused; only the frame's own bytes are copied out.
+      const out = scratch(b.compressBound(src.length));
+      return out.slice(0, b.compressInto(src, level, out));
+    },
+    decompress(frame, contentSize) {
+      zstdContentSize(frame, "zstd frame"); // a typed error before allocating for a frame that is not one
+      if (contentSize > b.maxInputBytes) fail("limit", `zstd frame of ${contentSize} bytes exceeds the ${b.name} backend's ${b.maxInputBytes}-byte limit`);
+      const out = new Uint8Array(contentSize);
+      b.decompressInto(frame, out);
+      return out;
+    },
+  };
+  return backend;
 }
 
-function asInt8(b: Uint8Array): Uint8Array {
-  return new Int8Array(b.buffer, b.byteOffset, b.length) as unknown as Uint8Array;
+let scratchBuf = new Uint8Array(0);
+function scratch(n: number): Uint8Array {
+  if (scratchBuf.length < n) scratchBuf = new Uint8Array(Math.max(n, 1 << 16));
+  return scratchBuf;
+}
+
+function checkCapacity(name: string, src: Uint8Array, bound: number, out: Uint8Array, max: number): void {
+  if (src.length > max) throw new RangeError(`${name}: zstd input of ${src.length} bytes exceeds the backend's ${max}-byte limit; use smaller chunks`);
+  if (out.length < bound) throw new RangeError(`${name}: output room of ${out.length} bytes is below compressBound(${src.length}) = ${bound}`);
+}
+
+/** The zstd C API of @bokuweb/zstd-wasm's build, as exported by its wasm instance (emscripten minifies the names). */
+interface BokuwebApi {
+  memory: WebAssembly.Memory;
+  malloc(n: number): number;
+  free(p: number): void;
+  compressBound(n: number): number;
+  isError(code: number): number;
+  createCCtx(): number;
+  createDCtx(): number;
+  compressUsingDict(cctx: number, dst: number, cap: number, src: number, n: number, dict: number, dictSize: number, level: number): number;
+  decompressUsingDict(dctx: number, dst: number, cap: number, src: number, n: number, dict: number, dictSize: number): number;
+}
+
+/**
+ * The package's public calls malloc, copy and free input and output and build a fresh context on every call, and
+ * return a fresh array; it does not export its module. Its wasm instance is taken as the package's own init()
+ * creates it (the only WebAssembly instantiation whose imports are the emscripten object { a: { a..e } }), and the
+ * export names of version 0.0.27's build are checked by arity and by a round trip through the package's public
+ * decompress before they are trusted. Any mismatch (another build) falls back to the public calls.
+ */
+async function bokuwebApi(init: () => Promise<void>): Promise<BokuwebApi | undefined> {
+  const W = WebAssembly as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+  const orig = W.instantiate!, origStreaming = W.instantiateStreaming;
+  let instance: WebAssembly.Instance | undefined;
+  const isOurs = (imports: unknown) => {
+    const a = (imports as { a?: Record<string, unknown> } | undefined)?.a;
+    return !!a && ["a", "b", "c", "d", "e"].every((k) => typeof a[k] === "function");
+  };
+  const keep = (imports: unknown) => (r: unknown) => {
+    if (isOurs(imports)) instance = r instanceof WebAssembly.Instance ? r : (r as { instance: WebAssembly.Instance }).instance;
+    return r;
+  };
+  W.instantiate = (...a: unknown[]) => orig.apply(WebAssembly, a).then(keep(a[1]));
+  if (origStreaming) W.instantiateStreaming = (...a: unknown[]) => origStreaming.apply(WebAssembly, a).then(keep(a[1]));
+  try {
+    await init();
+  } finally {
+    W.instantiate = orig;
+    if (origStreaming) W.instantiateStreaming = origStreaming;
+  }
+  const e = instance?.exports as Record<string, unknown> | undefined;
+  if (!e) return undefined;
+  const fn = (k: string, arity: number) => (typeof e[k] === "function" && (e[k] as () => void).length === arity ? e[k] as (...a: number[]) => number : undefined);
+  const memory = e.f instanceof WebAssembly.Memory ? e.f : undefined;
+  const f = { h: fn("h", 1), i: fn("i", 1), j: fn("j", 0), l: fn("l", 8), n: fn("n", 0), q: fn("q", 7), s: fn("s", 1), t: fn("t", 1) };
+  if (!memory || Object.values(f).some((x) => !x)) return undefined;
+  return {
+    memory, isError: f.h!, compressBound: f.i!, createCCtx: f.j!, compressUsingDict: f.l!, createDCtx: f.n!,
+    decompressUsingDict: f.q!, malloc: f.s!, free: f.t!,
+  };
 }
 
 async function loadBokuweb(): Promise<ZstdBackend> {
   const z = await import("@bokuweb/zstd-wasm");
-  await z.init();
-  const backend: ZstdBackend = {
-    name: "bokuweb",
-    // The heap grows as needed; the cap keeps one call far below wasm32's 4 GiB and matches the container's limit.
-    maxInputBytes: 256 << 20,
-    compress(src, level) {
-      if (src.length > backend.maxInputBytes) throw new RangeError(`zstd input of ${src.length} bytes exceeds ${backend.maxInputBytes}`);
-      // Its heap is an Int8Array: an Int8Array view makes the copy in a plain memcpy rather than a converting loop.
-      return z.compress(asInt8(src), level);
+  const api = await bokuwebApi(() => z.init());
+  const maxInputBytes = 256 << 20; // the heap grows as needed; the cap matches the container's chunk limit
+  const backend = api ? persistentBokuweb(api, maxInputBytes) : undefined;
+  // Trust the export names only if a frame made here decodes through the package's own public call, and back.
+  if (backend) {
+    const probe = Uint8Array.from({ length: 3000 }, (_, i) => (i * 7) % 13);
+    try {
+      const ours = backend.compress(probe, 3), theirs = z.compress(asInt8(probe), 3);
+      const a = new Uint8Array(z.decompress(asInt8(ours), { defaultHeapSize: probe.length }));
+      const b = backend.decompress(theirs, probe.length);
+      if (a.every((v, i) => v === probe[i]) && b.every((v, i) => v === probe[i]) && a.length === probe.length) return backend;
+    } catch {
+      // fall through to the public calls
+    }
+  }
+  return publicBokuweb(z, maxInputBytes);
+}
+
+function persistentBokuweb(M: BokuwebApi, maxInputBytes: number): ZstdBackend & { persistent: true } {
+  // One compression and one decompression context, reused for every frame (ZSTD_compress would build and free a
+  // context per call), and one input and one output region that only grow.
+  const cctx = M.createCCtx(), dctx = M.createDCtx();
+  if (!cctx || !dctx) throw new Error("bokuweb: cannot create zstd contexts");
+  const r = { inPtr: 0, inCap: 0, outPtr: 0, outCap: 0 };
+  const grow = (input: boolean, n: number): number => {
+    const cap = input ? r.inCap : r.outCap;
+    if (n <= cap) return input ? r.inPtr : r.outPtr;
+    const old = input ? r.inPtr : r.outPtr;
+    if (old) M.free(old);
+    const size = Math.max(n, 1 << 16), p = M.malloc(size);
+    if (input) { r.inPtr = p; r.inCap = p ? size : 0; } else { r.outPtr = p; r.outCap = p ? size : 0; }
+    if (!p) throw new RangeError(`bokuweb: cannot allocate ${size} bytes in the zstd heap`);
+    return p;
+  };
+  // The heap's buffer is replaced when it grows (a malloc can grow it): views are made after the mallocs.
+  const heap = () => new Uint8Array(M.memory.buffer);
+  const bound = (n: number) => M.compressBound(n) >>> 0;
+  const name = "bokuweb";
+  return Object.assign(withCopies({
+    name,
+    maxInputBytes,
+    compressBound: bound,
+    compressInto(src, level, out) {
+      const cap = bound(src.length);
+      checkCapacity(name, src, cap, out, maxInputBytes);
+      const ip = grow(true, src.length), op = grow(false, cap);
+      const h = heap();
+      h.set(src, ip);
+      const code = M.compressUsingDict(cctx, op, cap, ip, src.length, 0, 0, level);
+      if (M.isError(code)) throw new Error(`bokuweb: zstd compression of ${src.length} bytes failed (code ${code >>> 0})`);
+      const n = code >>> 0;
+      out.set(h.subarray(op, op + n));
+      return n;
     },
-    decompress(frame, contentSize) {
-      checkFrame(backend, frame, contentSize);
-      let out: Uint8Array;
+    decompressInto(frame, out) {
+      checkFrame({ name, maxInputBytes }, frame, out.length);
+      const ip = grow(true, frame.length), op = grow(false, Math.max(1, out.length));
+      const h = heap();
+      h.set(frame, ip);
+      const code = M.decompressUsingDict(dctx, op, out.length, ip, frame.length, 0, 0);
+      if (M.isError(code)) fail("zstd", `bokuweb: the zstd frame is damaged (code ${code >>> 0})`);
+      if (code >>> 0 !== out.length) fail("zstd", `bokuweb: the zstd frame decoded to ${code >>> 0} bytes, expected ${out.length}`);
+      out.set(h.subarray(op, op + out.length));
+    },
+  }), { persistent: true as const });
+}
+
+/** The package's public calls (a fresh array per call): used only if its wasm exports are not the expected ones. */
+function publicBokuweb(z: typeof import("@bokuweb/zstd-wasm"), maxInputBytes: number): ZstdBackend {
+  const name = "bokuweb";
+  return withCopies({
+    name,
+    maxInputBytes,
+    compressBound: zstdCompressBound,
+    compressInto(src, level, out) {
+      checkCapacity(name, src, zstdCompressBound(src.length), out, maxInputBytes);
+      const f = z.compress(asInt8(src), level);
+      out.set(f);
+      return f.length;
+    },
+    decompressInto(frame, out) {
+      checkFrame({ name, maxInputBytes }, frame, out.length);
+      let f: Uint8Array;
       try {
-        out = z.decompress(asInt8(frame), { defaultHeapSize: contentSize });
+        f = z.decompress(asInt8(frame), { defaultHeapSize: out.length });
       } catch (e) {
-        if (e instanceof CodecError) throw e;
         fail("zstd", `bokuweb: ${(e as Error).message}`);
       }
-      return checkOutput(out, contentSize, "bokuweb");
+      if (f.length !== out.length) fail("zstd", `bokuweb: the zstd frame decoded to ${f.length} bytes, expected ${out.length}`);
+      out.set(f);
     },
-  };
-  return backend;
+  });
+}
+
+/** ZSTD_COMPRESSBOUND of zstd.h. */
+function zstdCompressBound(n: number): number {
+  return n + (n >>> 8) + (n < 131072 ? (131072 - n) >>> 11 : 0);
 }
 
 async function loadZstdCodec(): Promise<ZstdBackend> {
-  const { ZstdCodec } = await import("zstd-codec");
-  const binding = await new Promise<{ Simple: new () => { compress(b: Uint8Array, l?: number): Uint8Array | null; decompress(b: Uint8Array): Uint8Array | null } }>((resolve) => ZstdCodec.run(resolve));
-  const simple = new binding.Simple();
-  const backend: ZstdBackend = {
+  // zstd-codec's emscripten module itself (its Simple class copies through fresh vectors and arrays on every call):
+  // two byte vectors kept for the backend's life, written and read through views of its heap.
+  const { run } = await import("zstd-codec/lib/module.js");
+  // Wrapped: the emscripten module has a then() of its own, which would make a promise resolve with it forever.
+  const { M } = await new Promise<{ M: ZstdCodecModule }>((resolve) => run((m) => resolve({ M: m })));
+  const codec = new M.ZstdCodec();
+  // Its heap is a fixed 16 MiB holding input, output and the compression context at once: 4 MiB each leaves room.
+  const maxInputBytes = 4 << 20;
+  const bound = (n: number) => codec.compressBound(n);
+  // Two byte vectors kept for the backend's life. One that must grow is replaced rather than resized, so that its
+  // old and new storage never coexist in the small heap (and its capacity is exactly what was asked for).
+  const vec = { src: new M.VectorU8(), dst: new M.VectorU8(), srcCap: 0, dstCap: 0 };
+  const sized = (which: "src" | "dst", n: number): ZstdVector => {
+    const capKey = which === "src" ? "srcCap" : "dstCap";
+    if (n > vec[capKey]) {
+      vec[which].delete();
+      vec[which] = new M.VectorU8();
+      vec[capKey] = n;
+    }
+    vec[which].resize(n, 0);
+    return vec[which];
+  };
+  const load = (bytes: Uint8Array): ZstdVector => {
+    const v = sized("src", bytes.length);
+    M.toTypedArrayView(v).set(bytes);
+    return v;
+  };
+  return withCopies({
     name: "zstd-codec",
-    // Its heap is a fixed 16 MiB holding input, output and the compression context at once: 4 MiB each leaves room.
-    maxInputBytes: 4 << 20,
-    compress(src, level) {
-      if (src.length > backend.maxInputBytes) throw new RangeError(`zstd-codec: input of ${src.length} bytes exceeds its ${backend.maxInputBytes}-byte limit (16 MiB heap); use smaller chunks`);
+    maxInputBytes,
+    compressBound: bound,
+    compressInto(bytes, level, out) {
+      const cap = bound(bytes.length);
+      checkCapacity("zstd-codec", bytes, cap, out, maxInputBytes);
+      const src = load(bytes), dst = sized("dst", cap);
       // zstd-codec maps level 0 to its default; negative levels (fast modes) pass through.
-      const out = simple.compress(src, level === 0 ? 3 : level);
-      if (!out) throw new Error(`zstd-codec: compression of ${src.length} bytes failed`);
-      return out;
+      const rc = codec.compress(dst, src, level === 0 ? 3 : level);
+      if (rc < 0) throw new Error(`zstd-codec: compression of ${bytes.length} bytes failed`);
+      out.set(M.toTypedArrayView(dst).subarray(0, rc));
+      return rc;
     },
-    decompress(frame, contentSize) {
-      checkFrame(backend, frame, contentSize);
-      if (contentSize === 0) return new Uint8Array(0); // zstd-codec reports an empty frame as a failure
-      let out: Uint8Array | null;
+    decompressInto(frame, out) {
+      checkFrame({ name: "zstd-codec", maxInputBytes }, frame, out.length);
+      if (out.length === 0) return; // zstd-codec reports an empty frame as a failure
+      const src = load(frame), dst = sized("dst", out.length);
+      let rc: number;
       try {
-        out = simple.decompress(frame);
+        rc = codec.decompress(dst, src);
       } catch (e) {
         fail("zstd", `zstd-codec: ${(e as Error).message}`);
       }
-      return checkOutput(out, contentSize, "zstd-codec");
+      if (rc < 0) fail("zstd", "zstd-codec: the zstd frame is damaged");
+      if (rc !== out.length) fail("zstd", `zstd-codec: the zstd frame decoded to ${rc} bytes, expected ${out.length}`);
+      out.set(M.toTypedArrayView(dst).subarray(0, rc));
     },
-  };
-  return backend;
+  });
+}
+
+interface ZstdCodecModule {
+  ZstdCodec: new () => { compressBound(n: number): number; compress(dst: ZstdVector, src: ZstdVector, level: number): number; decompress(dst: ZstdVector, src: ZstdVector): number };
+  VectorU8: new () => ZstdVector;
+  toTypedArrayView(v: ZstdVector): Uint8Array;
+}
+interface ZstdVector { resize(n: number, fill: number): void; size(): number; delete(): void }
+
+/** The package's heap is an Int8Array: an Int8Array view makes its copy a plain memcpy rather than a converting loop. */
+function asInt8(b: Uint8Array): Uint8Array {
+  return new Int8Array(b.buffer, b.byteOffset, b.length) as unknown as Uint8Array;
 }
