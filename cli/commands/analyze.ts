@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Core, Dataset } from "../../bindings/node.js";
+import { binDataset, type Core, type Dataset } from "../../bindings/node.js";
 import { analyze, type AnalyzeResult } from "../../bindings/analyses/analyze.js";
 import { LINKAGE_METHODS, type LinkageMethod } from "../../bindings/analyses/hcluster.js";
 import { dendrogramSvg } from "../../bindings/figures/dendrogram.js";
@@ -27,8 +27,15 @@ interface Options extends CommonOptions {
 }
 
 /** Extra report sections computed after the analysis (e.g. Fourier figures): add a provider here. */
-export const reportSectionProviders: ((ctx: { core: Core; dataset: Dataset; result: AnalyzeResult }) => Promise<ReportSection[]>)[] = [];
-reportSectionProviders.push(async ({ core, dataset }) => [await fourierReportSection(core, dataset)]);
+/** `dataset` is the one analysed (binned as the analysis binned it), so the figures match the other sections. */
+export interface ReportContext {
+  core: Core;
+  dataset: Dataset;
+  result: AnalyzeResult;
+  onProgress: (stage: string, done: number, total: number) => void;
+}
+export const reportSectionProviders: ((ctx: ReportContext) => Promise<ReportSection[]>)[] = [];
+reportSectionProviders.push(async ({ core, dataset, onProgress }) => [await fourierReportSection(core, dataset, { onProgress: (stage, d, t) => onProgress(`fourier ${stage}`, d, t) })]);
 
 export function register(program: Command): void {
   inputOptions(program.command("analyze <file>").description("the paper's pipeline: bin, PCA, k-means, dendrogram of the centroids, cluster maps and mean patterns, with an HTML report"))
@@ -55,6 +62,10 @@ export function register(program: Command): void {
       const ds = await openInput(file, o);
       try {
         const bars = new Map<string, (d: number, t: number) => void>();
+        const onProgress = (stage: string, done: number, total: number) => {
+          if (!bars.has(stage)) bars.set(stage, progress(stage, o));
+          bars.get(stage)!(done, total);
+        };
         const result = await withCore(o, async (core) => {
           let r: AnalyzeResult;
           try {
@@ -62,10 +73,7 @@ export function register(program: Command): void {
               bin: int(o.bin, "--bin"), scanBin: int(o.scanBin, "--scan-bin"), components: int(o.components, "--components"), dims: int(o.dims, "--dims"), k: int(o.k, "--k"),
               cuts: parseIntList(o.cuts ?? "16,4", "--cuts"), meanCenter: !!o.meanCenter, fullSpectrum: !!o.fullSpectrum, seed, replicates: int(o.replicates, "--replicates"),
               distance: o.distance as "sqeuclidean" | "cityblock", method: o.method as LinkageMethod,
-              onProgress: (stage, done, total) => {
-                if (!bars.has(stage)) bars.set(stage, progress(stage, o));
-                bars.get(stage)!(done, total);
-              },
+              onProgress,
               onStage: (s) => { if (!o.quiet) process.stderr.write(`${s.stage}: ${s.seconds.toFixed(2)} s, peak RSS ${((s.peakBytes ?? 0) / 2 ** 20).toFixed(0)} MiB\n`); },
               peakMemory: () => process.resourceUsage().maxRSS * 1024,
             });
@@ -75,7 +83,12 @@ export function register(program: Command): void {
             throw e;
           }
           const extra: ReportSection[] = [];
-          for (const provide of reportSectionProviders) extra.push(...(await provide({ core, dataset: ds, result: r })));
+          const analysed = r.bin > 1 || r.scanBin > 1 ? binDataset(core, ds, { detector: r.bin, scan: r.scanBin }) : ds;
+          try {
+            for (const provide of reportSectionProviders) extra.push(...(await provide({ core, dataset: analysed, result: r, onProgress })));
+          } finally {
+            if (analysed !== ds) await analysed.source.close?.();
+          }
           const files = await writeOutputs(o.output, r);
           const html = await analyzeReport(r, { source: file, extraSections: extra });
           writeFileSync(join(o.output, "report.html"), html);
