@@ -5,10 +5,10 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Core, saveNpy } from "../bindings/node.js";
+import { Core, adjustedRandIndex, decodeNpyArray, saveNpy } from "../bindings/node.js";
 import { kmeans } from "../bindings/analyses/kmeans.js";
 import type { BenchOptions, BenchRow } from "./common.js";
-import { benchDataset } from "./datasets.js";
+import { benchDataset, benchTruth, type BenchData } from "./datasets.js";
 
 const PY = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 const hasPython = (mods: string[]) => spawnSync(PY, ["-c", mods.map((m) => `import ${m}`).join("; ")], { stdio: "ignore" }).status === 0;
@@ -84,24 +84,32 @@ function readInertia(row: BenchRow): number {
   return Number(/inertia ([0-9.e+-]+)/.exec(row.note ?? "")?.[1]);
 }
 
+/** One fresh `stem4d analyze` process on a benchmark file (cut at 16, 4 and 2), with the 2-cluster cut's adjusted Rand
+ * index against the simulator's phase map. */
+function analyzeProcess(data: BenchData, out: string): BenchRow {
+  const cli = fileURLToPath(new URL("../cli/main.js", import.meta.url));
+  const t0 = performance.now();
+  execFileSync(process.execPath, [cli, "analyze", data.path, "-o", out, "-q", "--json", "--cuts", "16,4,2"], { stdio: ["ignore", "ignore", "inherit"] });
+  const ms = performance.now() - t0;
+  const s = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
+  const stage = (n: string) => s.stages.find((x: { stage: string }) => x.stage === n)?.seconds ?? NaN;
+  const cut2 = decodeNpyArray(readFileSync(join(out, "labels_cut2.npy")), "labels_cut2.npy").data;
+  const ari = adjustedRandIndex(cut2, benchTruth(data).phase);
+  return {
+    name: `stem4d analyze ${data.shape.join("x")} ${data.dtype} (whole process)`,
+    medianMs: ms, samples: 1, throughput: data.bytes / (ms / 1000) / 1e9, unit: "GB/s",
+    note: `peak RSS ${(s.peakMemoryBytes / 2 ** 30).toFixed(2)} GiB; pca ${stage("pca").toFixed(1)} s, kmeans ${stage("kmeans").toFixed(1)} s, patterns ${stage("patterns").toFixed(1)} s; inertia ${s.kmeans.inertia.toExponential(4)}; 2-cut ARI ${ari.toFixed(3)} vs phases`,
+  };
+}
+
 /**
  * The whole `stem4d analyze` (a fresh process, as a user runs it) against scikit-learn PCA(256, randomized) +
  * KMeans(36, n_init=10) + SciPy Ward on the centroids, on the same .npy file, each with its peak RSS.
  */
 async function analyzeRows(o: BenchOptions): Promise<BenchRow[]> {
   const data = o.quick ? await benchDataset([64, 64], [48, 48]) : await benchDataset();
-  const out = join("out", "bench-cluster", "analyze");
-  const cli = fileURLToPath(new URL("../cli/main.js", import.meta.url));
-  const t0 = performance.now();
-  execFileSync(process.execPath, [cli, "analyze", data.path, "-o", out, "-q", "--json"], { stdio: ["ignore", "ignore", "inherit"] });
-  const ms = performance.now() - t0;
-  const s = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
-  const stage = (n: string) => s.stages.find((x: { stage: string }) => x.stage === n)?.seconds ?? NaN;
-  const rows: BenchRow[] = [{
-    name: `stem4d analyze ${data.shape.join("x")} ${data.dtype} (whole process)`,
-    medianMs: ms, samples: 1, throughput: data.bytes / (ms / 1000) / 1e9, unit: "GB/s",
-    note: `peak RSS ${(s.peakMemoryBytes / 2 ** 30).toFixed(2)} GiB; pca ${stage("pca").toFixed(1)} s, kmeans ${stage("kmeans").toFixed(1)} s, patterns ${stage("patterns").toFixed(1)} s; inertia ${s.kmeans.inertia.toExponential(4)}`,
-  }];
+  const rows = [analyzeProcess(data, join("out", "bench-cluster", "analyze"))];
+  const ms = rows[0]!.medianMs;
   if (hasPython(["numpy", "sklearn", "scipy"])) {
     const py = runPython(`import sys, time, resource, json, numpy as np
 from sklearn.decomposition import PCA
@@ -127,4 +135,11 @@ print(json.dumps({"ms": (t3 - t0) * 1000, "load": t1 - t0, "pca": t2 - t1, "clus
 
 export async function run(o: BenchOptions): Promise<BenchRow[]> {
   return [...(await kmeansRows(o)), ...(await analyzeRows(o))];
+}
+
+/** `--only analyze-big`: the 384x384 scan of 192x192 u16 patterns (10.9 GB on disk, simulated once: about 10 min),
+ * binned to 96x96 while it is read; the point is the memory bound on a dataset far larger than it. */
+export async function runBig(o: BenchOptions): Promise<BenchRow[]> {
+  const data = o.quick ? await benchDataset([96, 96], [96, 96], "u16") : await benchDataset([384, 384], [192, 192], "u16");
+  return [analyzeProcess(data, join("out", "bench-cluster", "analyze-big"))];
 }

@@ -11,7 +11,10 @@ const areas: Record<string, () => Promise<{ run(o: BenchOptions): Promise<BenchR
   codec: () => import("./codec.js"),
   pca: () => import("./pca.js"),
   cluster: () => import("./cluster.js"),
+  "analyze-big": async () => ({ run: (await import("./cluster.js")).runBig }),
 };
+/** Areas that only run when named with --only (they simulate or read tens of GB). */
+const onRequest = new Set(["analyze-big"]);
 
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
@@ -22,7 +25,7 @@ if (only !== undefined && !(only in areas)) {
 }
 const results: Record<string, BenchRow[]> = {};
 for (const [name, load] of Object.entries(areas)) {
-  if (only && name !== only) continue;
+  if (only ? name !== only : onRequest.has(name)) continue;
   const rows = await (await load()).run({ quick });
   printTable(name, rows);
   results[name] = rows;

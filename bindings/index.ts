@@ -31,6 +31,7 @@ export * from "./figures/scree.js";
 export * from "./analyses/kmeans.js";
 export * from "./analyses/hcluster.js";
 export * from "./analyses/cluster-means.js";
+export * from "./analyses/cluster-agreement.js";
 export * from "./analyses/analyze.js";
 export * from "./figures/dendrogram.js";
 export * from "./figures/report.js";

@@ -30,21 +30,4 @@ export function blobs(n: number, d: number, centers: number, spread: number, see
   return { data, truth };
 }
 
-/** Adjusted Rand index of two labelings (1 = identical up to renaming, about 0 = chance). */
-export function adjustedRandIndex(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  const table = new Map<string, number>(), ra = new Map<number, number>(), rb = new Map<number, number>();
-  for (let i = 0; i < n; i++) {
-    const key = `${a[i]},${b[i]}`;
-    table.set(key, (table.get(key) ?? 0) + 1);
-    ra.set(a[i]!, (ra.get(a[i]!) ?? 0) + 1);
-    rb.set(b[i]!, (rb.get(b[i]!) ?? 0) + 1);
-  }
-  const c2 = (x: number) => (x * (x - 1)) / 2;
-  let index = 0, sa = 0, sb = 0;
-  for (const v of table.values()) index += c2(v);
-  for (const v of ra.values()) sa += c2(v);
-  for (const v of rb.values()) sb += c2(v);
-  const expected = (sa * sb) / c2(n), max = (sa + sb) / 2;
-  return max === expected ? 1 : (index - expected) / (max - expected);
-}
+export { adjustedRandIndex } from "../../bindings/analyses/cluster-agreement.js";

@@ -3,7 +3,7 @@ import "../../bindings/node.js";
 import { Core } from "../../bindings/index.js";
 import { kmeans, nearestCentroid } from "../../bindings/analyses/kmeans.js";
 import { hasPython, runPython } from "../helpers/python.js";
-import { adjustedRandIndex, blobs } from "./helpers.js";
+import { adjustedRandIndex, blobs, rng } from "./helpers.js";
 
 let core: Core;
 beforeAll(async () => { core = await Core.create({ workers: 2 }); });
@@ -199,4 +199,22 @@ print(KMeans(${k}, n_init=10, random_state=0).fit(X).inertia_)`,
     expect(r.inertia).toBeLessThan(sk * 1.01);
     expect(r.inertia).toBeGreaterThan(sk * 0.9);
   }, 60_000);
+});
+
+describe("adjusted Rand index", () => {
+  it("is 1 for the same partition under other names, about 0 for independent ones, and refuses unequal lengths", () => {
+    expect(adjustedRandIndex([0, 0, 1, 1, 2], [5, 5, 3, 3, 9])).toBe(1);
+    const r = rng(3), a = Array.from({ length: 20000 }, () => Math.floor(r() * 4)), b = Array.from({ length: 20000 }, () => Math.floor(r() * 3));
+    expect(Math.abs(adjustedRandIndex(a, b))).toBeLessThan(0.01);
+    expect(() => adjustedRandIndex([0, 1], [0])).toThrow(/2 and 1 positions/);
+  });
+
+  it.skipIf(!hasPython(["numpy", "sklearn"]))("equals scikit-learn's adjusted_rand_score", () => {
+    const r = rng(8), a = Int32Array.from({ length: 500 }, () => Math.floor(r() * 5)), b = a.map((v) => (r() < 0.3 ? Math.floor(r() * 4) : v));
+    const out = runPython(`import sys, numpy as np
+from sklearn.metrics import adjusted_rand_score
+x = np.frombuffer(sys.stdin.buffer.read(), dtype=np.int32).reshape(2, -1)
+print(repr(adjusted_rand_score(x[0], x[1])))`, [], new Uint8Array(Int32Array.from([...a, ...b]).buffer));
+    expect(adjustedRandIndex(a, b)).toBeCloseTo(Number(out.trim()), 12);
+  });
 });
