@@ -18,6 +18,7 @@ export * from "./gemm";
 export * from "./pca";
 export * from "./eig-band";
 export * from "./eig-panel";
+export * from "./events";
 
 // The first byte the kernels' own static data does not use: the JS arena starts above it.
 export function heapBase(): usize {

@@ -5,7 +5,7 @@
 // level, read noise) and the two-phase simulator's high-dose patterns.
 import {
   Core, type Dataset, MemorySink, type SparseEvents, bufferByteSource, compressLossless, concatEvents, countElectrons, countingThresholds,
-  crc32c, encodeEventChunk, frameBytes, frameCount, groupEvents, memoryDataset, openContainerDataset, simulateElectronFrames,
+  crc32c, EventChunkEncoder, frameBytes, frameCount, groupEvents, memoryDataset, openContainerDataset, simulateElectronFrames,
   simulateTwoPhase, zstdBackend, compressPca, type FilterName, type ZstdBackendName,
 } from "../bindings/index.js";
 import { availableParallelism, loadavg } from "node:os";
@@ -72,6 +72,8 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
 
   // ---- event encoding ----
   const zb = await zstdBackend("bokuweb");
+  const evEnc = await EventChunkEncoder.create(zb);
+  const encodeEventChunk = (x: SparseEvents, _z: unknown, level: number) => evEnc.encode(x, level);
   const rng = (() => { let s = 7; return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296); })();
   const timed: SparseEvents = { ...ev, times: Float64Array.from({ length: E }, (_, e) => { let p = 0; while (ev.offsets[p + 1]! <= e) p++; return 1e9 + p * 640 + Math.floor(rng() * 640); }) };
   // A shuffled copy (Timepix-style arrival order) to time the grouping too.

@@ -5,7 +5,9 @@ import { ByteReader, putU32 } from "./bytes.js";
 import type { ChunkHeader } from "./container-format.js";
 import { fail } from "./errors.js";
 import { type SparseEvents, electronsOf, positionsOf } from "./events.js";
-import type { ZstdBackend } from "./zstd.js";
+import { type ZstdBackend, zstdContentSize } from "./zstd.js";
+import type { Core } from "../bindings/core.js";
+import { Region, codecCore } from "./engine.js";
 
 /** Electrons one chunk may hold: bounds what a decoder allocates for a chunk (at 4 bytes each, 256 MiB). */
 export const MAX_CHUNK_ELECTRONS = 1 << 26;
@@ -45,104 +47,121 @@ export function unplanes(b: Uint8Array, n: number, w: number, out: { [i: number]
 export interface EncodedEventChunk {
   payload: Uint8Array;
   rawLength: number;
+  /** Chunk header flags (EVENTS_FLAG_PLANES). */
+  flags: number;
 }
 
-/** Encodes all positions of `ev` as one chunk payload. */
-export function encodeEventChunk(ev: SparseEvents, zstd: ZstdBackend, level: number): EncodedEventChunk {
-  const P = positionsOf(ev), E = electronsOf(ev);
-  if (E > MAX_CHUNK_ELECTRONS) throw new RangeError(`an events chunk may hold at most ${MAX_CHUNK_ELECTRONS} electrons, got ${E}; use fewer positions per chunk`);
-  // Pass 1: counts and the largest step (the widths); pass 2 writes the steps straight into their byte planes.
-  const counts = new Uint32Array(P);
-  let maxCount = 0, maxStep = 0;
-  const pixels = ev.pixels, offsets = ev.offsets;
-  for (let i = 0; i < P; i++) {
-    const a = offsets[i]!, b = offsets[i + 1]!;
-    const c = b - a;
-    counts[i] = c;
-    if (c > maxCount) maxCount = c;
-    let prev = 0;
-    for (let e = a; e < b; e++) {
-      const d = pixels[e]!, s = d - prev;
-      if (s < 0) throw new RangeError(`events of position ${ev.first + i} are not in canonical order (detector index ${d} after ${prev}); use groupEvents`);
-      if (s > maxStep) maxStep = s;
-      prev = d;
-    }
-  }
-  const wc = widthFor(maxCount), wd = widthFor(maxStep);
-  const columns: Uint8Array[] = [planes(counts, P, wc), stepPlanes(ev, E, wd)];
-  let timeMode = 0, wt = 0;
-  if (ev.times && !timesAreFrames(ev)) {
-    timeMode = 1;
-    const zig: bigint[] = new Array(P);
-    const offsets = new Float64Array(E);
-    let prevBase = 0n, base = 0, maxOff = 0;
-    for (let i = 0; i < P; i++) {
-      const a = ev.offsets[i]!, b = ev.offsets[i + 1]!;
-      if (b > a) { base = Infinity; for (let e = a; e < b; e++) if (ev.times[e]! < base) base = ev.times[e]!; }
-      for (let e = a; e < b; e++) { const o = ev.times[e]! - base; offsets[e] = o; if (o > maxOff) maxOff = o; }
-      const s = BigInt(base) - prevBase;
-      prevBase = BigInt(base);
-      zig[i] = s >= 0n ? s << 1n : ((-s) << 1n) - 1n;
-    }
-    wt = widthFor(maxOff);
-    columns.push(bigPlanes(zig, P), planes(offsets, E, wt));
-  }
-  const parts: Uint8Array[] = [];
-  let raw = 0;
-  for (const c of columns) {
-    raw += c.length;
-    const z = zstd.compress(c, level);
-    const len = new Uint8Array(4);
-    putU32(len, 0, z.length);
-    parts.push(len, z);
-  }
-  const head = new Uint8Array(8);
-  head[0] = wc; head[1] = wd; head[2] = timeMode; head[3] = wt;
-  putU32(head, 4, E);
-  const payload = new Uint8Array(8 + parts.reduce((a, p) => a + p.length, 0));
-  payload.set(head, 0);
-  let at = 8;
-  for (const p of parts) { payload.set(p, at); at += p.length; }
-  return { payload, rawLength: raw };
-}
+/** EVENTS chunk flag: every column is stored as segments (codec/SPEC.md 4.3) rather than as one zstd frame. */
+export const EVENTS_FLAG_SEGMENTS = 1;
+/** A segment's u32 word: mode in bits 30-31, byte length below. */
+const SEG_ZSTD = 0, SEG_STORED = 2, SEG_PACKED = 1;
+const SEG_LENGTH = 0x3fffffff;
+/**
+ * A byte plane whose byte entropy is at least this many bits is stored as it is: zstd could shrink it by at most
+ * 1 - 7.5/8 = 6%, and zstd is slowest exactly on such near-random bytes (the low byte of random time offsets).
+ */
+export const STORED_ENTROPY_BITS = 7.5;
+/** Columns smaller than this go through zstd whole (one call: each call costs tens of microseconds of setup). */
+const WHOLE_COLUMN_BYTES = 16384;
 
-/** The detector steps of every position (first index absolute, then differences), as wd byte planes. */
-function stepPlanes(ev: SparseEvents, E: number, wd: number): Uint8Array {
-  const out = new Uint8Array(E * wd);
-  const pixels = ev.pixels, offsets = ev.offsets, P = offsets.length - 1;
-  for (let i = 0; i < P; i++) {
-    let prev = 0;
-    const b = offsets[i + 1]!;
-    if (wd === 1) {
-      for (let e = offsets[i]!; e < b; e++) { const d = pixels[e]!; out[e] = d - prev; prev = d; }
-    } else if (wd === 2) {
-      for (let e = offsets[i]!; e < b; e++) { const d = pixels[e]!, s = d - prev; out[e] = s & 0xff; out[E + e] = s >>> 8; prev = d; }
-    } else {
-      for (let e = offsets[i]!; e < b; e++) {
-        const d = pixels[e]!, s = d - prev;
-        out[e] = s & 0xff; out[E + e] = (s >>> 8) & 0xff; out[2 * E + e] = (s >>> 16) & 0xff; out[3 * E + e] = s >>> 24;
-        prev = d;
+/**
+ * Encodes grouped events into EVENTS chunk payloads (codec/SPEC.md 4.2). The columns are built by WASM kernels
+ * (assembly/events.ts) in the codec core, straight into byte planes; each plane goes through zstd into one
+ * payload buffer that is reused from chunk to chunk. Nothing is allocated per chunk once the buffers have grown
+ * to the largest chunk.
+ */
+export class EventChunkEncoder {
+  private readonly region: Region;
+  private out = new Uint8Array(0);
+
+  private constructor(private readonly core: Core, readonly zstd: ZstdBackend) {
+    this.region = new Region(core);
+  }
+
+  static async create(zstd: ZstdBackend): Promise<EventChunkEncoder> {
+    return new EventChunkEncoder(await codecCore(), zstd);
+  }
+
+  /** Encodes all positions of `ev` as one chunk payload; `payload` is a view valid until the next encode(). */
+  encode(ev: SparseEvents, level: number): EncodedEventChunk {
+    const P = positionsOf(ev), E = electronsOf(ev);
+    if (E > MAX_CHUNK_ELECTRONS) throw new RangeError(`an events chunk may hold at most ${MAX_CHUNK_ELECTRONS} electrons, got ${E}; use fewer positions per chunk`);
+    if (ev.offsets[0] !== 0) throw new RangeError(`events: offsets[0] is ${ev.offsets[0]}, expected 0`);
+    const timed = !!ev.times;
+    // One region, carved up (8-byte aligned): inputs, then scratch, then the columns' byte planes.
+    const at: Record<string, number> = {};
+    let size = 0;
+    const carve = (name: string, bytes: number) => { at[name] = size; size += (bytes + 7) & ~7; };
+    carve("offsets", 4 * (P + 1)); carve("pixels", 4 * E); carve("counts", 4 * P); carve("stats", 8); carve("hist", 4096);
+    carve("countPlanes", 4 * P); carve("stepPlanes", 4 * E);
+    carve("packed", E);
+    if (timed) { carve("times", 8 * E); carve("bases", 8 * P); carve("zig", 8 * P); carve("offsetPlanes", 8 * E); }
+    const base = this.region.ensure(size), ptr = (k: string) => base + at[k]!;
+    const core = this.core, arena = core.arena;
+    arena.u32(ptr("offsets"), P + 1).set(ev.offsets.subarray(0, P + 1));
+    arena.u32(ptr("pixels"), E).set(ev.pixels.subarray(0, E));
+    const bad = core.call("evCounts", ptr("offsets"), ptr("pixels"), P, ptr("counts"), ptr("stats"));
+    if (bad >= 0) throw new RangeError(`events of position ${ev.first + bad} are not in canonical order (detector indices must ascend); use groupEvents`);
+    const stats = arena.u32(ptr("stats"), 2);
+    const wc = widthFor(stats[0]!), wd = widthFor(stats[1]!);
+    core.call("evPlanesU32", ptr("counts"), P, wc, ptr("countPlanes"));
+    core.call("evStepPlanes", ptr("offsets"), ptr("pixels"), P, E, wd, ptr("stepPlanes"));
+    const columns: [string, number, number][] = [["countPlanes", P, wc], ["stepPlanes", E, wd]];
+    let timeMode = 0, wt = 0;
+    if (timed) {
+      arena.f64(ptr("times"), E).set(ev.times!.subarray(0, E));
+      if (!core.call("evTimesAreFrames", ptr("offsets"), ptr("times"), P, ev.first)) {
+        const maxOff = core.call("evTimeBases", ptr("offsets"), ptr("times"), P, ptr("bases"), ptr("zig"));
+        if (maxOff < 0) throw new RangeError("events: times must be integer ticks in [0, 2^53)");
+        timeMode = 1;
+        wt = widthFor(maxOff);
+        core.call("evTimeOffsetPlanes", ptr("offsets"), ptr("times"), P, E, ptr("bases"), wt, ptr("offsetPlanes"));
+        columns.push(["zig", P, 8], ["offsetPlanes", E, wt]);
       }
     }
+    // The payload: 8 bytes of head, then each column as segments (a u32 word, then the segment's bytes).
+    let room = 8, raw = 0;
+    for (const [, n, w] of columns) { room += w * (8 + this.zstd.compressBound(n)); raw += n * w; }
+    if (this.out.length < room) this.out = new Uint8Array(room);
+    const out = this.out;
+    out[0] = wc; out[1] = wd; out[2] = timeMode; out[3] = wt;
+    putU32(out, 4, E);
+    let o = 8;
+    const zstdOrStored = (src: number, n: number) => {
+      if (n === 0) return; // an empty column has no segments
+      const len = this.zstd.compressInto(arena.bytes(src, n), level, out.subarray(o + 4));
+      if (len >= n) { out.set(arena.bytes(src, n), o + 4); putU32(out, o, ((SEG_STORED << 30) | n) >>> 0); o += 4 + n; }
+      else { putU32(out, o, len); o += 4 + len; }
+    };
+    for (const [name, n, w] of columns) {
+      if (n * w < WHOLE_COLUMN_BYTES) { zstdOrStored(ptr(name), n * w); continue; }
+      for (let j = 0; j < w; j++) {
+        // Each plane by what its bytes look like: near-random -> stored; a few small values spread evenly (the high
+        // byte of time offsets) -> bit-packed, where zstd would spend its time on countless short matches for no
+        // gain; anything else -> zstd.
+        const plane = ptr(name) + j * n;
+        const bits = core.call("evEntropy", plane, n, ptr("hist")), top = arena.u32(ptr("hist"), 1)[0]!;
+        const b = top < 2 ? 1 : top < 4 ? 2 : top < 16 ? 4 : 0;
+        if (bits >= STORED_ENTROPY_BITS) {
+          out.set(arena.bytes(plane, n), o + 4);
+          putU32(out, o, ((SEG_STORED << 30) | n) >>> 0);
+          o += 4 + n;
+        } else if (b > 0 && bits >= 0.75 * b) {
+          const len = 1 + Math.ceil((n * b) / 8);
+          out[o + 4] = b;
+          core.call("evPack", plane, n, b, ptr("packed"));
+          out.set(arena.bytes(ptr("packed"), len - 1), o + 5);
+          putU32(out, o, ((SEG_PACKED << 30) | len) >>> 0);
+          o += 4 + len;
+        } else zstdOrStored(plane, n);
+      }
+    }
+    return { payload: out.subarray(0, o), rawLength: raw, flags: EVENTS_FLAG_SEGMENTS };
   }
-  return out;
-}
 
-function timesAreFrames(ev: SparseEvents): boolean {
-  const t = ev.times!;
-  for (let i = 0; i < positionsOf(ev); i++) {
-    for (let e = ev.offsets[i]!; e < ev.offsets[i + 1]!; e++) if (t[e] !== ev.first + i) return false;
+  dispose(): void {
+    this.region.release();
   }
-  return true;
-}
-
-function bigPlanes(values: bigint[], n: number): Uint8Array {
-  const out = new Uint8Array(n * 8);
-  for (let i = 0; i < n; i++) {
-    let v = values[i]!;
-    for (let j = 0; j < 8; j++) { out[j * n + i] = Number(v & 0xffn); v >>= 8n; }
-  }
-  return out;
 }
 
 export class EventChunkDecoder {
@@ -157,7 +176,8 @@ export class EventChunkDecoder {
   /** Decodes a verified EVENTS chunk; every length is checked against the header before anything is allocated. */
   decode(h: ChunkHeader, payload: Uint8Array, what: string): SparseEvents {
     const P = h.count, Q = this.detShape[0] * this.detShape[1];
-    if (h.filter !== 0 || h.flags !== 0) fail("format", `${what}: events chunks have no filter or flags, found ${h.filter}/${h.flags}`);
+    if (h.filter !== 0 || (h.flags & ~EVENTS_FLAG_SEGMENTS) !== 0) fail("format", `${what}: events chunks have no filter and no flags but ${EVENTS_FLAG_SEGMENTS}, found ${h.filter}/${h.flags}`);
+    const bySegments = (h.flags & EVENTS_FLAG_SEGMENTS) !== 0;
     const r = new ByteReader(payload, what);
     const wc = r.u8("count width"), wd = r.u8("step width"), timeMode = r.u8("time mode"), wt = r.u8("time width");
     const E = r.u32("electron count");
@@ -167,9 +187,36 @@ export class EventChunkDecoder {
     const sizes = [P * wc, E * wd, ...(timeMode ? [P * 8, E * wt] : [])];
     const raw = sizes.reduce((a, b) => a + b, 0);
     if (raw !== h.rawLength) fail("format", `${what}: columns of ${raw} bytes, but the chunk header says ${h.rawLength}`);
+    const perPlane = [P, E, P, E];
     const col = (i: number) => {
-      const len = r.u32(`column ${i} length`);
-      return this.zstd.decompress(r.take(len, `column ${i}`), sizes[i]!);
+      if (!bySegments) {
+        const len = r.u32(`column ${i} length`);
+        return this.zstd.decompress(r.take(len, `column ${i}`), sizes[i]!);
+      }
+      // Segments fill the column in order: a zstd frame (its content size), stored bytes, or one bit-packed plane.
+      const size = sizes[i]!, n = perPlane[i]!, out = new Uint8Array(size);
+      for (let filled = 0, k = 0; filled < size; k++) {
+        const where = `column ${i} segment ${k}`;
+        const word = r.u32(`${where} word`), mode = word >>> 30, len = word & SEG_LENGTH, left = size - filled;
+        const bytes = r.take(len, where);
+        if (mode === SEG_ZSTD) {
+          const cs = zstdContentSize(bytes, where);
+          if (cs === 0 || cs > left) fail("format", `${what}: ${where} decodes to ${cs} bytes, but ${left} of the column are left`);
+          this.zstd.decompressInto(bytes, out.subarray(filled, filled + cs));
+          filled += cs;
+        } else if (mode === SEG_STORED) {
+          if (len === 0 || len > left) fail("format", `${what}: ${where} stores ${len} bytes, but ${left} of the column are left`);
+          out.set(bytes, filled);
+          filled += len;
+        } else if (mode === SEG_PACKED) {
+          const b = bytes[0] ?? 0;
+          if (![1, 2, 4].includes(b) || len !== 1 + Math.ceil((n * b) / 8) || n > left) fail("format", `${what}: ${where} packs ${n} values of ${b} bits into ${len} bytes (${left} of the column left)`);
+          const per = 8 / b, mask = (1 << b) - 1;
+          for (let v = 0; v < n; v++) out[filled + v] = (bytes[1 + Math.floor(v / per)]! >>> ((v % per) * b)) & mask;
+          filled += n;
+        } else fail("format", `${what}: ${where} has unknown mode ${mode}`);
+      }
+      return out;
     };
     const offsets = new Uint32Array(P + 1);
     const counts = new Uint32Array(P);

@@ -5,13 +5,13 @@ import type { Calibration } from "../bindings/dataset.js";
 import type { Dtype } from "../bindings/dtype.js";
 import { ChunkKind } from "./container-format.js";
 import { ContainerWriter } from "./container-writer.js";
-import { MAX_CHUNK_ELECTRONS, encodeEventChunk } from "./event-chunks.js";
+import { EventChunkEncoder, MAX_CHUNK_ELECTRONS } from "./event-chunks.js";
 
 /** Electrons a chunk is cut at when its positions hold more: keeps the encoder's memory flat (a few MB). */
 export const TARGET_CHUNK_ELECTRONS = 1 << 20;
 import { type SparseEvents, electronsOf, positionsOf, sliceEvents } from "./events.js";
 import type { ByteSink } from "./sink.js";
-import { type ZstdBackend, type ZstdBackendName, zstdBackend } from "./zstd.js";
+import { type ZstdBackendName, zstdBackend } from "./zstd.js";
 
 export interface EventOptions {
   /** Positions per chunk (default: a scan row, at most 256; chunks are also cut at about 2^20 electrons). */
@@ -43,7 +43,7 @@ export class EventEncoder {
 
   private constructor(
     private readonly writer: ContainerWriter,
-    private readonly zstd: ZstdBackend,
+    private readonly chunks: EventChunkEncoder,
     readonly layout: EventLayout,
     readonly positionsPerChunk: number,
     private readonly level: number,
@@ -60,7 +60,7 @@ export class EventEncoder {
       ...(layout.source ? { source: layout.source } : {}),
       params: { positionsPerChunk: ppc, level, zstd: zstd.name, ...(options.tickSeconds ? { tickSeconds: options.tickSeconds } : {}), ...options.params },
     });
-    return new EventEncoder(writer, zstd, layout, ppc, level);
+    return new EventEncoder(writer, await EventChunkEncoder.create(zstd), layout, ppc, level);
   }
 
   get positionsIn(): number {
@@ -86,6 +86,7 @@ export class EventEncoder {
   async finish(): Promise<{ bytes: number; chunks: number; electrons: number; positions: number }> {
     await this.flush(true);
     const r = await this.writer.finish();
+    this.chunks.dispose();
     return { ...r, electrons: this.electrons, positions: this.next };
   }
 
@@ -101,8 +102,8 @@ export class EventEncoder {
       while (end > at + 1 && ev.offsets[end]! - ev.offsets[at]! > TARGET_CHUNK_ELECTRONS) end = at + Math.ceil((end - at) / 2);
       if (ev.offsets[end]! - ev.offsets[at]! > MAX_CHUNK_ELECTRONS) throw new RangeError(`position ${ev.first + at} holds more than the ${MAX_CHUNK_ELECTRONS} electrons a chunk may hold`);
       const piece = sliceEvents(ev, at, end);
-      const { payload, rawLength } = encodeEventChunk(piece, this.zstd, this.level);
-      await this.writer.writeChunk({ kind: ChunkKind.Events, filter: 0, flags: 0, rawLength, first: piece.first, count: end - at }, payload);
+      const { payload, rawLength, flags } = this.chunks.encode(piece, this.level);
+      await this.writer.writeChunk({ kind: ChunkKind.Events, filter: 0, flags, rawLength, first: piece.first, count: end - at }, payload);
       this.next += end - at;
       at = end;
     }
