@@ -1,6 +1,7 @@
 // Reversible pre-filters of the codec's lossless frame mode (codec/SPEC.md section 3): byte shuffle, bit shuffle
-// (the bitshuffle library's layout) and per-frame delta. They turn slowly varying or mostly-zero detector counts into
-// long runs of equal bytes, which zstd then compresses fast and well. All work over pointers; nothing allocates.
+// (the bitshuffle library's layout, whose untranspose the HDF5 bitshuffle+LZ4 reader uses too) and per-frame delta.
+// They turn slowly varying or mostly-zero detector counts into long runs of equal bytes, which zstd then compresses
+// fast and well. All work over pointers; nothing allocates.
 
 // ---- byte shuffle: dst[j * n + i] = byte j of element i --------------------------------------------------------
 
@@ -158,6 +159,17 @@ export function unshufBytes(src: usize, dst: usize, n: i32, w: i32): void {
   }
 }
 
+/**
+ * Un-bitshuffles one block of any size (the only bit untranspose in assembly/: the codec's frame filter above and the
+ * HDF5 bitshuffle+LZ4 reader in assembly/bitshuffle.ts both use it): src holds n * w shuffled bytes (n a multiple
+ * of 8), dst receives the elements; tmp (n * w bytes) holds the byte planes between the two stages when w > 1.
+ */
+export function bitshuffleUntranspose(src: usize, dst: usize, n: i32, w: i32, tmp: usize): void {
+  if (w == 1) { untransposeBits(src, dst, n); return; }
+  for (let j = 0; j < w; j++) untransposeBits(src + <usize>j * <usize>n, tmp + <usize>j * <usize>n, n);
+  unshufBytes(tmp, dst, n, w);
+}
+
 // Elements per bitshuffle block: 8192 bytes, as the bitshuffle library's default.
 @inline function blockElements(w: i32): i32 {
   return 8192 / w;
@@ -188,9 +200,7 @@ export function unshufBits(src: usize, dst: usize, n: i32, w: i32, tmp: usize): 
     if (b > B) b = B;
     b &= ~7;
     if (b == 0) break;
-    const s = src + <usize>done * <usize>w, d = dst + <usize>done * <usize>w;
-    for (let j = 0; j < w; j++) untransposeBits(s + <usize>j * <usize>b, tmp + <usize>j * <usize>b, b);
-    unshufBytes(tmp, d, b, w);
+    bitshuffleUntranspose(src + <usize>done * <usize>w, dst + <usize>done * <usize>w, b, w, tmp);
     done += b;
   }
   memory.copy(dst + <usize>done * <usize>w, src + <usize>done * <usize>w, <usize>(n - done) * <usize>w);

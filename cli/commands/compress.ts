@@ -1,3 +1,4 @@
+import { ZSTD_BACKENDS, type ZstdBackendName } from "../../codec/zstd.js";
 import type { Command } from "commander";
 import { FILTER_IDS, type FilterName, compressLossless, compressPca, frameBytes, frameCount } from "../../bindings/node.js";
 import { fileSink } from "../../codec/node-sink.js";
@@ -24,14 +25,14 @@ export function register(program: Command): void {
     .option("--delta", "lossless: delta within each frame before the filter")
     .option("--level <n>", "zstd level (default 1)")
     .option("--frames-per-chunk <n>", "lossless: frames per chunk (default about 1 MiB of frames)")
-    .option("--zstd <backend>", "zstd backend: bokuweb or zstd-codec")
+    .option("--zstd <backend>", "zstd backend: auto (default), bokuweb or zstd-codec")
     .option("--components <k>", "pca: number of components")
     .option("--max-error <e>", "pca: target relative Frobenius error (the achieved error is measured and stored)")
     .option("--residual <n>", "pca: keep the exact values of each frame's n largest errors", "0")
     .option("--fit-frames <n>", "pca: fit the components on this many evenly spread frames (default: all, up to 4096)")
     .action(action("compress", async (file: string, o: Options) => {
       if (!["lossless", "events", "pca"].includes(o.mode)) throw new UsageError(`--mode: '${o.mode}' is not lossless, events or pca`);
-      if (o.zstd !== undefined && o.zstd !== "bokuweb" && o.zstd !== "zstd-codec") throw new UsageError(`--zstd: '${o.zstd}' is not bokuweb or zstd-codec`);
+      if (o.zstd !== undefined && !ZSTD_BACKENDS.includes(o.zstd as ZstdBackendName)) throw new UsageError(`--zstd: '${o.zstd}' is not auto, bokuweb or zstd-codec`);
       if (o.mode === "pca" && (o.components === undefined) === (o.maxError === undefined)) throw new UsageError("--mode pca needs exactly one of --components K or --max-error E");
       const ds = await openInput(file, o);
       try {
@@ -44,7 +45,7 @@ export function register(program: Command): void {
           if (level !== undefined && !(Number.isInteger(level) && level >= -7 && level <= 22)) throw new UsageError(`--level: expected an integer in [-7, 22], got '${o.level}'`);
           const fpc = o.framesPerChunk === undefined ? undefined : Number(o.framesPerChunk);
           if (fpc !== undefined && !(Number.isInteger(fpc) && fpc >= 1)) throw new UsageError(`--frames-per-chunk: expected a positive integer, got '${o.framesPerChunk}'`);
-          const r = await compressLossless(ds, fileSink(o.output), { filter: o.filter as FilterName, delta: !!o.delta, level, framesPerChunk: fpc, zstd: o.zstd as "bokuweb" | "zstd-codec" | undefined }, progress("compress", o));
+          const r = await compressLossless(ds, fileSink(o.output), { filter: o.filter as FilterName, delta: !!o.delta, level, framesPerChunk: fpc, zstd: o.zstd as ZstdBackendName | undefined }, progress("compress", o));
           const seconds = (performance.now() - t0) / 1000;
           report(o, { output: o.output, mode: "lossless", frames: r.frames, chunks: r.chunks, bytesIn: inBytes, bytesOut: r.bytes, ratio: +(inBytes / r.bytes).toFixed(3), seconds: +seconds.toFixed(3), mbPerSecond: +(inBytes / seconds / 1e6).toFixed(1) });
         } else if (o.mode === "pca") {
@@ -56,7 +57,7 @@ export function register(program: Command): void {
           const tick = progress("compress", o);
           const r = await withCore(o, (core) => compressPca(core, ds, fileSink(o.output), {
             components, maxError, residual: int(o.residual, "--residual"), fitFrames: int(o.fitFrames, "--fit-frames"),
-            level: o.level === undefined ? undefined : Number(o.level), zstd: o.zstd as "bokuweb" | "zstd-codec" | undefined,
+            level: o.level === undefined ? undefined : Number(o.level), zstd: o.zstd as ZstdBackendName | undefined,
             onProgress: (d, t, stage) => { if (stage === "encode") tick(d, t); },
           }));
           const seconds = (performance.now() - t0) / 1000;

@@ -1,3 +1,4 @@
+import type { ZstdBackendName } from "../../codec/zstd.js";
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
 import {
@@ -68,7 +69,7 @@ export async function countToContainer(core: Core, ds: Dataset, output: string, 
   const counting = countingFromCli(ds, o);
   const thresholds = await countingThresholds(core, ds, counting);
   ensureDir(output);
-  const zstd = o.zstd as "bokuweb" | "zstd-codec" | undefined;
+  const zstd = o.zstd as ZstdBackendName | undefined;
   const enc = await EventEncoder.create(fileSink(output), { scanShape, detShape: sigShape(ds), calibration: ds.calibration, source: ds.metadata }, {
     level: num(o.level, "--level"), zstd,
     params: { counting: { background: thresholds.background, xray: thresholds.xray, mean: thresholds.fit?.mean, sigma: thresholds.fit?.sigma, backgroundSigma: thresholds.backgroundSigma, xraySigma: thresholds.xraySigma, dark: o.dark ?? null, gain: o.gain ?? null } },
@@ -91,7 +92,7 @@ export function register(program: Command): void {
     .option("--records <events.bin>", "also write the plain 16-byte event records")
     .option("--raw-csr <events.toml>", "also export LiberTEM raw_csr (TOML + three raw files beside it)")
     .option("--level <n>", "zstd level of the event columns", "1")
-    .option("--zstd <backend>", "zstd backend: bokuweb or zstd-codec")
+    .option("--zstd <backend>", "zstd backend: auto (default), bokuweb or zstd-codec")
     .action(action("count", async (file: string, o: Options) => {
       const ds = await openInput(file, o);
       try {

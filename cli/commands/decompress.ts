@@ -1,3 +1,4 @@
+import { ZSTD_BACKENDS, type ZstdBackendName } from "../../codec/zstd.js";
 import type { Command } from "commander";
 import { writeEventExports } from "../event-exports.js";
 import { ContainerReader, containerDataset, fileByteSource, frameBytes, frameCount, readContainerEvents, writeDatasetNpy } from "../../bindings/node.js";
@@ -15,13 +16,13 @@ export function register(program: Command): void {
     .option("-o, --output <back.npy>", "the decoded frames")
     .option("--records <events.bin>", "events containers: the plain 16-byte event records")
     .option("--raw-csr <events.toml>", "events containers: LiberTEM raw_csr (TOML + three raw files beside it)")
-    .option("--zstd <backend>", "zstd backend: bokuweb or zstd-codec")
+    .option("--zstd <backend>", "zstd backend: auto (default), bokuweb or zstd-codec")
     .option("--json", "print a machine-readable summary on stdout")
     .option("-q, --quiet", "no progress on stderr")
     .action(action("decompress", async (file: string, o: Options) => {
       if (!o.output && !o.records && !o.rawCsr) throw new UsageError("give -o (frames), --records or --raw-csr");
-      if (o.zstd !== undefined && o.zstd !== "bokuweb" && o.zstd !== "zstd-codec") throw new UsageError(`--zstd: '${o.zstd}' is not bokuweb or zstd-codec`);
-      const zstd = o.zstd as "bokuweb" | "zstd-codec" | undefined;
+      if (o.zstd !== undefined && !ZSTD_BACKENDS.includes(o.zstd as ZstdBackendName)) throw new UsageError(`--zstd: '${o.zstd}' is not auto, bokuweb or zstd-codec`);
+      const zstd = o.zstd as ZstdBackendName | undefined;
       const reader = await ContainerReader.open(await fileByteSource(file));
       try {
         const ds = await containerDataset(reader, { zstd });
