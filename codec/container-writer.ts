@@ -2,7 +2,7 @@
 // finish(). Nothing is ever rewritten, so whatever reached the sink before a crash stays readable.
 import { crc32c } from "./crc32c.js";
 import {
-  ChunkKind, MAX_CHUNK_BYTES, type ChunkHeader, type ContainerMetadata,
+  ChunkKind, MAX_CHUNK_BYTES, type ChunkHeader, type ContainerMetadata, type IndexEntry,
   encodeChunkHeader, encodeHeader, encodeIndexPayload, encodeTrailer,
 } from "./container-format.js";
 import type { ByteSink } from "./sink.js";
@@ -16,6 +16,17 @@ export class ContainerWriter {
   private finished = false;
 
   private constructor(private readonly sink: ByteSink, readonly metadata: ContainerMetadata) {}
+
+  /**
+   * A writer continuing a container whose first `offset` bytes (header, metadata and the chunks listed in
+   * `chunks`) are already in place, as planAppend() found them: new chunks follow, then an index of all of them.
+   */
+  static resume(sink: ByteSink, metadata: ContainerMetadata, offset: number, chunks: readonly IndexEntry[]): ContainerWriter {
+    const w = new ContainerWriter(sink, metadata);
+    w.offset = offset;
+    for (const c of chunks) w.entries.push(c.offset, c.first, c.count, c.kind);
+    return w;
+  }
 
   static async create(sink: ByteSink, metadata: ContainerMetadata): Promise<ContainerWriter> {
     const w = new ContainerWriter(sink, metadata);

@@ -11,6 +11,7 @@ import { EventChunkEncoder, MAX_CHUNK_ELECTRONS } from "./event-chunks.js";
 export const TARGET_CHUNK_ELECTRONS = 1 << 20;
 import { type SparseEvents, electronsOf, positionsOf, sliceEvents } from "./events.js";
 import type { ByteSink } from "./sink.js";
+import type { AppendPlan } from "./container-append.js";
 import { type ZstdBackendName, zstdBackend } from "./zstd.js";
 
 export interface EventOptions {
@@ -61,6 +62,22 @@ export class EventEncoder {
       params: { positionsPerChunk: ppc, level, zstd: zstd.name, ...(options.tickSeconds ? { tickSeconds: options.tickSeconds } : {}), ...options.params },
     });
     return new EventEncoder(writer, await EventChunkEncoder.create(zstd), layout, ppc, level);
+  }
+
+  /**
+   * Continues an events container from where planAppend() found it ends (same chunking and level as its metadata
+   * records); the next block pushed starts at position plan.next. `sink` receives only the new bytes.
+   */
+  static async resume(sink: ByteSink, plan: AppendPlan, options: { zstd?: ZstdBackendName } = {}): Promise<EventEncoder> {
+    const m = plan.metadata, p = (m.params ?? {}) as Record<string, unknown>;
+    if (m.mode !== "events") throw new RangeError(`resume: a ${m.mode} container is not an events one`);
+    const ppc = p.positionsPerChunk as number, level = (p.level as number | undefined) ?? 1;
+    if (!Number.isInteger(ppc) || ppc < 1) throw new RangeError(`resume: the container's positionsPerChunk (${String(p.positionsPerChunk)}) is not usable`);
+    const zstd = await zstdBackend(options.zstd);
+    const layout: EventLayout = { scanShape: [m.shape[0]!, m.shape[1]!], detShape: [m.shape[2]!, m.shape[3]!] };
+    const enc = new EventEncoder(ContainerWriter.resume(sink, m, plan.keepBytes, plan.chunks), await EventChunkEncoder.create(zstd), layout, ppc, level);
+    enc.next = plan.next;
+    return enc;
   }
 
   get positionsIn(): number {

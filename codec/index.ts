@@ -6,6 +6,7 @@ export * from "./zstd.js";
 export * from "./sink.js";
 export { MAGIC, ChunkKind, Filter, KIND_NAMES, FILTER_IDS, MAX_CHUNK_BYTES, hasMagic, type ContainerMetadata, type ContainerMode, type ChunkHeader, type FilterName } from "./container-format.js";
 export * from "./container-writer.js";
+export * from "./container-append.js";
 export * from "./container-reader.js";
 export * from "./container-dataset.js";
 export * from "./lossless.js";

@@ -9,6 +9,7 @@ import { ContainerWriter } from "./container-writer.js";
 import { codecCore } from "./engine.js";
 import { FLAG_DELTA, FrameChunkCodec } from "./frame-chunks.js";
 import type { ByteSink } from "./sink.js";
+import type { AppendPlan } from "./container-append.js";
 import { type ZstdBackendName, zstdBackend } from "./zstd.js";
 
 export interface LosslessOptions {
@@ -70,6 +71,23 @@ export class LosslessEncoder {
     return new LosslessEncoder(writer, codec, fpc, filter, o.delta, o.level, frameCount(layout));
   }
 
+  /**
+   * Continues a lossless container from where planAppend() found it ends: same filter, delta, level and chunk size
+   * as its metadata records; the next frame pushed is frame plan.next. `sink` receives only the new bytes, to be
+   * written after the plan's first keepBytes bytes.
+   */
+  static async resume(sink: ByteSink, plan: AppendPlan, options: { zstd?: ZstdBackendName } = {}): Promise<LosslessEncoder> {
+    const m = plan.metadata, p = (m.params ?? {}) as Record<string, unknown>;
+    if (m.mode !== "lossless") throw new RangeError(`resume: a ${m.mode} container is not a lossless one`);
+    const filter = FILTER_IDS[p.filter as FilterName], fpc = p.framesPerChunk as number, level = (p.level as number | undefined) ?? LOSSLESS_DEFAULTS.level;
+    if (filter === undefined || !Number.isInteger(fpc) || fpc < 1) throw new RangeError(`resume: the container's params (filter ${String(p.filter)}, framesPerChunk ${String(p.framesPerChunk)}) are not usable`);
+    const zstd = await zstdBackend(options.zstd);
+    const codec = new FrameChunkCodec(await codecCore(), zstd, m.dtype, framePixels(m));
+    const enc = new LosslessEncoder(ContainerWriter.resume(sink, m, plan.keepBytes, plan.chunks), codec, fpc, filter, !!p.delta, level, frameCount(m));
+    enc.next = plan.next;
+    return enc;
+  }
+
   /** Frames accepted so far. */
   get framesIn(): number {
     return this.next + this.pending;
@@ -119,6 +137,27 @@ export async function compressLossless(ds: Dataset, sink: ByteSink, options: Los
   const P = frameCount(ds), fb = frameBytes(ds), per = enc.framesPerChunk;
   const block = new Uint8Array(per * fb);
   for (let s = 0; s < P; s += per) {
+    const n = Math.min(per, P - s);
+    await ds.source.readFrames(s, n, block.subarray(0, n * fb));
+    await enc.push(block.subarray(0, n * fb));
+    onProgress?.(s + n, P);
+  }
+  return enc.finish();
+}
+
+/**
+ * Continues a lossless container with the frames of `ds` it does not hold yet (from plan.next on): `ds` must be the
+ * dataset the container was made from (same shape and dtype). `sink` receives the new bytes only.
+ */
+export async function appendLossless(ds: Dataset, sink: ByteSink, plan: AppendPlan, options: { zstd?: ZstdBackendName } = {}, onProgress?: (done: number, total: number) => void) {
+  const m = plan.metadata;
+  if (m.shape.join("x") !== ds.shape.join("x") || m.dtype !== ds.dtype) {
+    throw new RangeError(`append: the container holds ${m.shape.join(" x ")} ${m.dtype}, the input is ${ds.shape.join(" x ")} ${ds.dtype}`);
+  }
+  const enc = await LosslessEncoder.resume(sink, plan, options);
+  const P = frameCount(ds), fb = frameBytes(ds), per = enc.framesPerChunk;
+  const block = new Uint8Array(per * fb);
+  for (let s = plan.next; s < P; s += per) {
     const n = Math.min(per, P - s);
     await ds.source.readFrames(s, n, block.subarray(0, n * fb));
     await enc.push(block.subarray(0, n * fb));

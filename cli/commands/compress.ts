@@ -1,7 +1,10 @@
 import { ZSTD_BACKENDS, type ZstdBackendName } from "../../codec/zstd.js";
 import type { Command } from "commander";
 import { FILTER_IDS, type FilterName, compressLossless, compressPca, frameBytes, frameCount } from "../../bindings/node.js";
-import { fileSink } from "../../codec/node-sink.js";
+import { appendFileSink, fileSink } from "../../codec/node-sink.js";
+import { planAppend } from "../../codec/container-append.js";
+import { appendLossless } from "../../codec/lossless.js";
+import { fileByteSource } from "../../bindings/node-files.js";
 import { UsageError, action, ensureDir, inputOptions, openInput, progress, report, withCore, type CommonOptions } from "../common.js";
 import { type CountCliOptions, countToContainer, countingCliOptions } from "./count.js";
 
@@ -15,6 +18,7 @@ interface Options extends CountCliOptions {
   maxError?: string;
   residual?: string;
   fitFrames?: string;
+  append?: boolean;
 }
 
 export function register(program: Command): void {
@@ -29,10 +33,12 @@ export function register(program: Command): void {
     .option("--components <k>", "pca: number of components")
     .option("--max-error <e>", "pca: target relative Frobenius error (the achieved error is measured and stored)")
     .option("--residual <n>", "pca: keep the exact values of each frame's n largest errors", "0")
+    .option("--append", "lossless: continue OUT.s4d (cut short by a crash, or finished early) with the frames it lacks")
     .option("--fit-frames <n>", "pca: fit the components on this many evenly spread frames (default: all, up to 4096)")
     .action(action("compress", async (file: string, o: Options) => {
       if (!["lossless", "events", "pca"].includes(o.mode)) throw new UsageError(`--mode: '${o.mode}' is not lossless, events or pca`);
       if (o.zstd !== undefined && !ZSTD_BACKENDS.includes(o.zstd as ZstdBackendName)) throw new UsageError(`--zstd: '${o.zstd}' is not auto, bokuweb or zstd-codec`);
+      if (o.append && o.mode !== "lossless") throw new UsageError("--append: only lossless containers can be continued from the command line (events: EventEncoder.resume)");
       if (o.mode === "pca" && (o.components === undefined) === (o.maxError === undefined)) throw new UsageError("--mode pca needs exactly one of --components K or --max-error E");
       const ds = await openInput(file, o);
       try {
@@ -45,9 +51,18 @@ export function register(program: Command): void {
           if (level !== undefined && !(Number.isInteger(level) && level >= -7 && level <= 22)) throw new UsageError(`--level: expected an integer in [-7, 22], got '${o.level}'`);
           const fpc = o.framesPerChunk === undefined ? undefined : Number(o.framesPerChunk);
           if (fpc !== undefined && !(Number.isInteger(fpc) && fpc >= 1)) throw new UsageError(`--frames-per-chunk: expected a positive integer, got '${o.framesPerChunk}'`);
-          const r = await compressLossless(ds, fileSink(o.output), { filter: o.filter as FilterName, delta: !!o.delta, level, framesPerChunk: fpc, zstd: o.zstd as ZstdBackendName | undefined }, progress("compress", o));
+          let appended: Record<string, unknown> = {};
+          let r: { bytes: number; chunks: number; frames: number };
+          if (o.append) {
+            // The container's own filter, level and chunking continue; only the frames it lacks are read.
+            const plan = await planAppend(await fileByteSource(o.output));
+            r = await appendLossless(ds, appendFileSink(o.output, plan.keepBytes), plan, { zstd: o.zstd as ZstdBackendName | undefined }, progress("compress", o));
+            appended = { appendedFrom: plan.next, keptChunks: plan.chunks.length, droppedBytes: plan.droppedBytes, ...(plan.note ? { note: plan.note } : {}) };
+          } else {
+            r = await compressLossless(ds, fileSink(o.output), { filter: o.filter as FilterName, delta: !!o.delta, level, framesPerChunk: fpc, zstd: o.zstd as ZstdBackendName | undefined }, progress("compress", o));
+          }
           const seconds = (performance.now() - t0) / 1000;
-          report(o, { output: o.output, mode: "lossless", frames: r.frames, chunks: r.chunks, bytesIn: inBytes, bytesOut: r.bytes, ratio: +(inBytes / r.bytes).toFixed(3), seconds: +seconds.toFixed(3), mbPerSecond: +(inBytes / seconds / 1e6).toFixed(1) });
+          report(o, { output: o.output, mode: "lossless", ...appended, frames: r.frames, chunks: r.chunks, bytesIn: inBytes, bytesOut: r.bytes, ratio: +(inBytes / r.bytes).toFixed(3), seconds: +seconds.toFixed(3), mbPerSecond: +(inBytes / seconds / 1e6).toFixed(1) });
         } else if (o.mode === "pca") {
           const int = (t: string | undefined, what: string) => { if (t === undefined) return undefined; const n = Number(t); if (!Number.isInteger(n) || n < 0) throw new UsageError(`${what}: expected a non-negative integer, got '${t}'`); return n; };
           const components = int(o.components, "--components");
