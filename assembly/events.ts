@@ -155,13 +155,16 @@ export function evTimeOffsetPlanes(offsets: usize, times: usize, P: i32, E: i32,
 }
 
 /**
- * Shannon entropy in bits per byte of n bytes (hist: 4096 bytes of scratch; on return its first u32 holds the
- * largest byte). Four interleaved histograms keep consecutive equal bytes from serialising on one counter.
+ * Byte entropy of n bytes, estimated from at most their first `sample` bytes (the encoder's choice between storing,
+ * packing and zstd needs no precision), in bits per byte; on return the first u32 of hist (4096 bytes of scratch)
+ * holds the largest byte of all n, exactly (bit-packing relies on it). Four interleaved histograms keep runs of
+ * equal bytes from serialising on one counter.
  */
-export function evEntropy(src: usize, n: i32, hist: usize): f64 {
+export function evEntropy(src: usize, n: i32, hist: usize, sample: i32): f64 {
   memory.fill(hist, 0, 4096);
+  const m = min(n, sample);
   let i = 0;
-  for (; i + 4 <= n; i += 4) {
+  for (; i + 4 <= m; i += 4) {
     const v = load<u32>(src + <usize>i);
     const h0 = hist + ((<usize>(v & 255)) << 2), h1 = hist + 1024 + ((<usize>((v >> 8) & 255)) << 2);
     const h2 = hist + 2048 + ((<usize>((v >> 16) & 255)) << 2), h3 = hist + 3072 + ((<usize>(v >> 24)) << 2);
@@ -170,14 +173,22 @@ export function evEntropy(src: usize, n: i32, hist: usize): f64 {
     store<u32>(h2, load<u32>(h2) + 1);
     store<u32>(h3, load<u32>(h3) + 1);
   }
-  for (; i < n; i++) { const h = hist + ((<usize>load<u8>(src + <usize>i)) << 2); store<u32>(h, load<u32>(h) + 1); }
-  let bits: f64 = 0, top: u32 = 0;
-  const inv = 1.0 / <f64>max(n, 1);
+  for (; i < m; i++) { const h = hist + ((<usize>load<u8>(src + <usize>i)) << 2); store<u32>(h, load<u32>(h) + 1); }
+  let bits: f64 = 0;
+  const inv = 1.0 / <f64>max(m, 1);
   for (let k = 0; k < 256; k++) {
     const c = load<u32>(hist + (<usize>k << 2)) + load<u32>(hist + 1024 + (<usize>k << 2)) + load<u32>(hist + 2048 + (<usize>k << 2)) + load<u32>(hist + 3072 + (<usize>k << 2));
-    if (c > 0) { const q = <f64>c * inv; bits -= q * Math.log2(q); top = <u32>k; }
+    if (c > 0) { const q = <f64>c * inv; bits -= q * Math.log2(q); }
   }
-  store<u32>(hist, top);
+  // The largest byte of all n, 16 at a time.
+  let top = i8x16.splat(0);
+  let j = 0;
+  for (; j + 16 <= n; j += 16) top = i8x16.max_u(top, v128.load(src + <usize>j));
+  let t: u32 = 0;
+  v128.store(hist, top); // the histograms are done with: reuse their first 16 bytes
+  for (let k = 0; k < 16; k++) t = max(t, <u32>load<u8>(hist + <usize>k));
+  for (; j < n; j++) t = max(t, <u32>load<u8>(src + <usize>j));
+  store<u32>(hist, t);
   return bits;
 }
 

@@ -5,10 +5,12 @@
 // level, read noise) and the two-phase simulator's high-dose patterns.
 import {
   Core, type Dataset, MemorySink, type SparseEvents, bufferByteSource, compressLossless, concatEvents, countElectrons, countingThresholds,
-  crc32c, EventChunkEncoder, frameBytes, frameCount, groupEvents, memoryDataset, openContainerDataset, simulateElectronFrames,
+  crc32c, EventChunkEncoder, writeRecords, frameBytes, frameCount, groupEvents, memoryDataset, openContainerDataset, simulateElectronFrames,
   simulateTwoPhase, zstdBackend, compressPca, type FilterName, type ZstdBackendName,
 } from "../bindings/index.js";
 import { availableParallelism, loadavg } from "node:os";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { type BenchOptions, type BenchRow, compare } from "./common.js";
 
 /**
@@ -71,9 +73,7 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
   const E = ev.pixels.length;
 
   // ---- event encoding ----
-  const zb = await zstdBackend("bokuweb");
-  const evEnc = await EventChunkEncoder.create(zb);
-  const encodeEventChunk = (x: SparseEvents, _z: unknown, level: number) => evEnc.encode(x, level);
+  // Reference, timed in the same run: zstd L1 (same backend) on the plain 16-byte records, 1 MiB at a time.
   const rng = (() => { let s = 7; return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296); })();
   const timed: SparseEvents = { ...ev, times: Float64Array.from({ length: E }, (_, e) => { let p = 0; while (ev.offsets[p + 1]! <= e) p++; return 1e9 + p * 640 + Math.floor(rng() * 640); }) };
   // A shuffled copy (Timepix-style arrival order) to time the grouping too.
@@ -82,18 +82,27 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
   const posOf = new Uint32Array(E);
   for (let p = 0; p < frames; p++) posOf.fill(p, ev.offsets[p]!, ev.offsets[p + 1]!);
   const shuffledPos = Uint32Array.from(order, (i) => posOf[i]!), shuffledPix = Uint32Array.from(order, (i) => ev.pixels[i]!);
-  let sizeNoTime = 0, sizeTime = 0;
-  rows.push(...await measure([
-    { name: "event encoding, frame times", units: E, unit: "electrons/s", fn: () => { sizeNoTime = encodeEventChunk(ev, zb, 1).payload.length; } },
-    { name: "event encoding, tick times", units: E, unit: "electrons/s", fn: () => { sizeTime = encodeEventChunk(timed, zb, 1).payload.length; } },
-    { name: "event grouping (shuffled input) + encoding", units: E, unit: "electrons/s", fn: () => { encodeEventChunk(groupEvents(ev.scanShape, ev.detShape, 0, frames, shuffledPos, shuffledPix), zb, 1); } },
-  ]));
+  let sizeNoTime = 0, sizeTime = 0, sizeRecords = 0;
+  for (const backend of ["auto", "bokuweb"] as ZstdBackendName[]) {
+    const zb = await zstdBackend(backend);
+    const evEnc = await EventChunkEncoder.create(zb);
+    const records = writeRecords(timed), out = new Uint8Array(zb.compressBound(1 << 20));
+    const tag = backend === "auto" ? "" : ` [${backend}]`;
+    rows.push(...await measure([
+      { name: `event encoding, frame times${tag}`, units: E, unit: "electrons/s", fn: () => { sizeNoTime = evEnc.encode(ev, 1).payload.length; } },
+      { name: `event encoding, tick times${tag}`, units: E, unit: "electrons/s", fn: () => { sizeTime = evEnc.encode(timed, 1).payload.length; } },
+      { name: `zstd L1 on 16-byte records${tag}`, units: E, unit: "electrons/s", fn: () => { sizeRecords = 0; for (let s = 0; s < records.length; s += 1 << 20) sizeRecords += zb.compressInto(records.subarray(s, Math.min(records.length, s + (1 << 20))), 1, out); } },
+      { name: `event grouping (shuffled input) + encoding${tag}`, units: E, unit: "electrons/s", fn: () => { evEnc.encode(groupEvents(ev.scanShape, ev.detShape, 0, frames, shuffledPos, shuffledPix), 1); } },
+    ]));
+    compare(rows, [[`event encoding, frame times${tag}`, `zstd L1 on 16-byte records${tag}`], [`event encoding, tick times${tag}`, `zstd L1 on 16-byte records${tag}`]]);
+    evEnc.dispose();
+  }
   rows.push({ name: "bytes per electron, frame times", medianMs: NaN, throughput: sizeNoTime / E, unit: "B/electron", note: `${E} electrons, ${(E / frames).toFixed(0)} per frame` });
-  rows.push({ name: "bytes per electron, tick times", medianMs: NaN, throughput: sizeTime / E, unit: "B/electron", note: "times: 640 ticks per position" });
+  rows.push({ name: "bytes per electron, tick times", medianMs: NaN, throughput: sizeTime / E, unit: "B/electron", note: `times: 640 ticks per position; zstd L1 on the 16-byte records: ${(sizeRecords / E).toFixed(2)} B/electron` });
 
   // ---- lossless frames ----
   for (const [label, ds] of [["low-dose raw", lowDose], ["two-phase", highDose]] as const) {
-    for (const backend of ["bokuweb", "zstd-codec"] as ZstdBackendName[]) {
+    for (const backend of ["auto", "bokuweb", "zstd-codec"] as ZstdBackendName[]) {
       const z = await zstdBackend(backend);
       const raw = new Uint8Array(rawBytes);
       await ds.source.readFrames(0, frames, raw);
@@ -144,6 +153,19 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
           note: `rel. Frobenius ${r.relativeFrobeniusError.toExponential(2)}, PSNR ${r.psnr.toFixed(1)} dB, max |err| ${r.maxAbsError.toFixed(1)}; wall ${(performance.now() - w0).toFixed(0)} ms`,
         });
       }
+    }
+  }
+
+  // ---- streaming encoders' resident memory (256 x 256 u16 frames, a child process each, V8 left to its own GC) ----
+  {
+    const script = fileURLToPath(new URL("../../test/codec/fixtures/stream-memory.mjs", import.meta.url));
+    const frames = o.quick ? 250 : 1250;
+    for (const mode of ["lossless", "events"]) {
+      const r = spawnSync(process.execPath, [script, mode, String(frames)], { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`memory child (${mode}) failed: ${r.stderr}`);
+      const m = JSON.parse(r.stdout.trim().split("\n").pop()!) as { growthMB: number; rssBeforeMB: number; rssPeakMB: number };
+      rows.push({ name: `streaming ${mode} encoder, peak RSS growth (${frames} frames)`, medianMs: NaN, throughput: m.growthMB, unit: "MB",
+        note: `RSS ${m.rssBeforeMB.toFixed(0)} MB before (Node + stem4d loaded), ${m.rssPeakMB.toFixed(0)} MB at peak; target: growth < 64 MB` });
     }
   }
 

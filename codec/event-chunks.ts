@@ -61,6 +61,8 @@ const SEG_LENGTH = 0x3fffffff;
  * 1 - 7.5/8 = 6%, and zstd is slowest exactly on such near-random bytes (the low byte of random time offsets).
  */
 export const STORED_ENTROPY_BITS = 7.5;
+/** Bytes of a plane its entropy is estimated from (the largest byte is always found over all of it). */
+const ENTROPY_SAMPLE_BYTES = 8192;
 /** Columns smaller than this go through zstd whole (one call: each call costs tens of microseconds of setup). */
 const WHOLE_COLUMN_BYTES = 16384;
 
@@ -140,7 +142,7 @@ export class EventChunkEncoder {
         // byte of time offsets) -> bit-packed, where zstd would spend its time on countless short matches for no
         // gain; anything else -> zstd.
         const plane = ptr(name) + j * n;
-        const bits = core.call("evEntropy", plane, n, ptr("hist")), top = arena.u32(ptr("hist"), 1)[0]!;
+        const bits = core.call("evEntropy", plane, n, ptr("hist"), ENTROPY_SAMPLE_BYTES), top = arena.u32(ptr("hist"), 1)[0]!;
         const b = top < 2 ? 1 : top < 4 ? 2 : top < 16 ? 4 : 0;
         if (bits >= STORED_ENTROPY_BITS) {
           out.set(arena.bytes(plane, n), o + 4);
