@@ -1,7 +1,8 @@
 import type { Command } from "commander";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { binDataset, type Core, type Dataset } from "../../bindings/node.js";
+import { binDataset, decodeNpyArray, type Core, type Dataset } from "../../bindings/node.js";
+import { agreementSection, levelAgreement } from "../../bindings/figures/report-agreement.js";
 import { analyze, type AnalyzeResult } from "../../bindings/analyses/analyze.js";
 import { LINKAGE_METHODS, type LinkageMethod } from "../../bindings/analyses/hcluster.js";
 import { dendrogramSvg } from "../../bindings/figures/dendrogram.js";
@@ -20,6 +21,7 @@ interface Options extends CommonOptions {
   cuts?: string;
   meanCenter?: boolean;
   fullSpectrum?: boolean;
+  truth?: string;
   seed?: string;
   replicates?: string;
   distance: string;
@@ -48,6 +50,7 @@ export function register(program: Command): void {
     .option("--cuts <list>", "dendrogram cuts, in numbers of clusters", "16,4")
     .option("--mean-center", "subtract the mean pattern before PCA (default: raw data, as in the paper)")
     .option("--full-spectrum", "every eigenvalue too (Gram matrix, binned detector <= 16384 pixels): the full scree")
+    .option("--truth <file>", "true labels of the probe positions (.npy, or .json with a 'phase' array as simulate writes): ARI of every level")
     .option("--seed <n>", "random seed (PCA sketch, k-means++)", "0")
     .option("--replicates <n>", "k-means replicates (the best inertia is kept)", "10")
     .option("--distance <d>", "k-means distance: sqeuclidean (mean centroids) or cityblock (median centroids)", "sqeuclidean")
@@ -61,6 +64,7 @@ export function register(program: Command): void {
       const int = (v: string | undefined, what: string) => (v === undefined ? undefined : parsePositiveInt(v, what));
       const ds = await openInput(file, o);
       try {
+        const truth = o.truth === undefined ? undefined : readTruth(o.truth, analyzedPositions(ds, int(o.scanBin, "--scan-bin") ?? 1));
         const bars = new Map<string, (d: number, t: number) => void>();
         const onProgress = (stage: string, done: number, total: number) => {
           if (!bars.has(stage)) bars.set(stage, progress(stage, o));
@@ -82,7 +86,7 @@ export function register(program: Command): void {
             if (e instanceof RangeError) throw new UsageError(e.message);
             throw e;
           }
-          const extra: ReportSection[] = [];
+          const extra: ReportSection[] = truth ? [await agreementSection(r, truth, o.truth!)] : [];
           const analysed = r.bin > 1 || r.scanBin > 1 ? binDataset(core, ds, { detector: r.bin, scan: r.scanBin }) : ds;
           try {
             for (const provide of reportSectionProviders) extra.push(...(await provide({ core, dataset: analysed, result: r, onProgress })));
@@ -97,12 +101,39 @@ export function register(program: Command): void {
         });
         const { r, files } = result;
         const summary = summaryOf(file, r, (performance.now() - t0) / 1000);
+        if (truth) summary.truth = { file: o.truth, adjustedRandIndex: levelAgreement(r, truth) };
         writeFileSync(join(o.output, "summary.json"), JSON.stringify({ ...summary, files: ["summary.json", ...files] }, null, 2) + "\n");
         report(o, { output: o.output, ...summary, files: ["summary.json", ...files] });
       } finally {
         await ds.source.close?.();
       }
     }));
+}
+
+/** Probe positions the analysis will cluster: all of them, or the scan-binned grid. */
+function analyzedPositions(ds: Dataset, scanBin: number): number {
+  const nav = ds.shape.slice(0, -2);
+  return scanBin > 1 && nav.length === 2 ? Math.floor(nav[0]! / scanBin) * Math.floor(nav[1]! / scanBin) : nav.reduce((a, b) => a * b, 1);
+}
+
+/** True labels from .npy (any integer map) or .json ({ phase: [...] }, as `simulate` and `demo` write them). */
+function readTruth(path: string, positions: number): Int32Array {
+  let labels: ArrayLike<number>;
+  try {
+    if (path.endsWith(".json")) {
+      const j = JSON.parse(readFileSync(path, "utf8"));
+      if (!Array.isArray(j?.phase)) throw new Error("expected an object with a 'phase' array");
+      labels = j.phase;
+    } else {
+      labels = decodeNpyArray(readFileSync(path), path).data;
+    }
+  } catch (e) {
+    throw new UsageError(`--truth: ${path}: ${(e as Error).message}`);
+  }
+  if (labels.length !== positions) throw new UsageError(`--truth: ${path} has ${labels.length} labels; the analysis clusters ${positions} probe positions`);
+  const out = Int32Array.from(labels);
+  for (let i = 0; i < out.length; i++) if (out[i] !== labels[i]) throw new UsageError(`--truth: ${path}: label ${i} is ${labels[i]}, expected an integer`);
+  return out;
 }
 
 /** Every array of the analysis as .npy, named as the issue says; returns the file names. */

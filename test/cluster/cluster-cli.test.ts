@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeNpyArray } from "../../bindings/npy.js";
 import { cliBuilt, stem4d } from "../helpers/cli.js";
+import { adjustedRandIndex } from "../../bindings/analyses/cluster-agreement.js";
 
 const dir = mkdtempSync(join(tmpdir(), "stem4d-cluster-cli-"));
 const data = join(dir, "sim.npy"), out = join(dir, "analysis");
@@ -15,9 +16,19 @@ describe.skipIf(!cliBuilt)("stem4d analyze / kmeans / hcluster", () => {
   beforeAll(() => {
     const s = stem4d("simulate", "-o", data, "--scan", "16,14", "--detector", "40,40", "--seed", "3", "-q");
     expect(s.status, s.stderr).toBe(0);
-    const r = stem4d("analyze", data, "-o", out, "--components", "20", "--k", "10", "--cuts", "5,2", "--bin", "2", "--seed", "1", "--replicates", "3", "-q", "--json");
+    const r = stem4d("analyze", data, "-o", out, "--components", "20", "--k", "10", "--cuts", "5,2", "--bin", "2", "--seed", "1", "--replicates", "3", "-q", "--json", "--truth", join(dir, "sim.truth.json"));
     expect(r.status, r.stderr).toBe(0);
   }, 120_000);
+
+  it("scores every cluster level against --truth labels in summary.json and the report", () => {
+    const s = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
+    const phase = JSON.parse(readFileSync(join(dir, "sim.truth.json"), "utf8")).phase as number[];
+    expect(Object.keys(s.truth.adjustedRandIndex)).toEqual(["k10", "cut5", "cut2"]);
+    for (const level of ["k10", "cut5", "cut2"]) {
+      expect(s.truth.adjustedRandIndex[level]).toBeCloseTo(adjustedRandIndex(npy(`labels_${level}.npy`).data, phase), 12);
+    }
+    expect(readFileSync(join(out, "report.html"), "utf8")).toContain("Agreement with the ground truth");
+  });
 
   it("writes every array the issue names, with the right shapes", () => {
     expect(npy("eigenvalues.npy").shape).toEqual([20]);
@@ -49,13 +60,14 @@ describe.skipIf(!cliBuilt)("stem4d analyze / kmeans / hcluster", () => {
     expect(html).not.toMatch(/<script/);
     for (const t of ["Virtual detectors", "Scree plots", "Eigen-patterns", "Loading maps", "Dendrogram", "k-means: 10 clusters", "Dendrogram cut: 5 clusters", "Dendrogram cut: 2 clusters"]) expect(html).toContain(t);
     // BF + ADF, 16 eigen-patterns and loading maps at most (here 16 of 20), a map and the patterns per level; then
-    // the Fourier section: the power spectrum, and CBED amplitude, phase and Bragg map at each peak.
+    // the true labels (--truth); the Fourier section: the power spectrum, and CBED amplitude, phase and Bragg map at
+    // each peak.
     const png = html.match(/src="data:image\/png;base64,/g)!.length;
     const fourier = html.slice(html.indexOf('<section id="fourier">'));
     expect(fourier).toContain("Fourier analysis over the scan axes");
     const fourierPngs = fourier.match(/src="data:image\/png;base64,/g)!.length;
     expect((fourierPngs - 1) % 3).toBe(0);
-    expect(png).toBe(2 + 16 + 16 + (1 + 10) + (1 + 5) + (1 + 2) + fourierPngs);
+    expect(png).toBe(2 + 16 + 16 + (1 + 10) + (1 + 5) + (1 + 2) + 1 + fourierPngs);
     expect(html.match(/src="data:image\/svg\+xml;base64,/g)!.length).toBe(3); // two scree plots and the dendrogram
   });
 
@@ -80,6 +92,8 @@ describe.skipIf(!cliBuilt)("stem4d analyze / kmeans / hcluster", () => {
       [["analyze", data, "-o", join(dir, "x"), "--k", "500"], /k: 500 clusters exceed the 224 probe positions/],
       [["analyze", data, "-o", join(dir, "x"), "--k", "8", "--cuts", "9"], /cuts: each must be an integer in \[1, 8\]/],
       [["analyze", data, "-o", join(dir, "x"), "--method", "single"], /--method: expected one of ward, average, complete, centroid/],
+      [["analyze", data, "-o", join(dir, "x"), "--truth", join(out, "eigenvalues.npy")], /--truth: .*eigenvalues\.npy has 20 labels; the analysis clusters 224 probe positions/],
+      [["analyze", data, "-o", join(dir, "x"), "--truth", join(out, "summary.json")], /--truth: .*summary\.json: expected an object with a 'phase' array/],
       [["kmeans", join(out, "scores.npy"), "-o", join(dir, "x"), "--k", "300"], /--k 300 exceeds the 224 probe positions/],
       [["kmeans", join(out, "eigenvalues.npy"), "-o", join(dir, "x")], /eigenvalues\.npy has shape \[20\]; expected a 2D array/],
       [["hcluster", join(out, "centroids.npy"), "-o", join(dir, "x"), "--cuts", "11"], /--cuts: 11 is outside \[1, 10\]/],
