@@ -12,6 +12,9 @@ export interface RunOptions {
   blockBytes?: number;
   /** Frames [start, end) to reduce; default all (a shard runs a range). */
   range?: [number, number];
+  /** Partial states (one per reduction) to continue from instead of empty buffers: a stream reduced range after
+   * range, each range starting on a tile boundary, then folds every tile in the same order as one pass does. */
+  initial?: PartialState[];
   onProgress?: (framesDone: number, framesTotal: number) => void;
 }
 
@@ -71,10 +74,14 @@ export async function runPartials(core: Core, dataset: Dataset, reductions: Redu
         return [name, full, values] as [string, Required<BufferSpec>, number];
       });
       const finals: Record<string, number> = {};
+      const seed = options.initial?.[planned.length]?.buffers;
       for (const [name, spec, values] of specs) {
         finals[name] = arena.alloc(values * bufferTypeSize[spec.type]);
         owned.push(finals[name]!);
-        fill(core, finals[name]!, spec, values);
+        const from = seed?.[name];
+        if (!from) fill(core, finals[name]!, spec, values);
+        else if (from.length === values) view(core, finals[name]!, spec, values).set(from);
+        else throw new RangeError(`${reduction.name}: initial buffer ${name} has ${from.length} values; expected ${values}`);
       }
       reduction.prepare?.(ctx);
       const tile = reduction.tileFrames?.(ctx) ?? options.tileFrames ?? defaultTileFrames(dataset);
