@@ -8,7 +8,7 @@ import { CodecError, fail } from "./errors.js";
 
 export const MAGIC = Uint8Array.of(0x89, 0x53, 0x34, 0x44, 0x0d, 0x0a, 0x1a, 0x0a);
 export const VERSION_MAJOR = 1;
-export const VERSION_MINOR = 0;
+export const VERSION_MINOR = 1; // 1.1: segmented EVENTS columns (SPEC 4.3)
 export const HEADER_BYTES = 20;
 export const MAX_METADATA_BYTES = 1 << 20;
 export const CHUNK_HEADER_BYTES = 36;
