@@ -66,6 +66,8 @@ describe.skipIf(!chromiumPath || !wasmBuilt)("the codec in headless Chromium", (
     expect(errors).toEqual([]);
     const inNode = await runCodec();
     expect(inBrowser).toEqual(inNode);
-    for (const k of ["lossless bokuweb -> bokuweb", "lossless bokuweb -> zstd-codec", "lossless zstd-codec -> bokuweb", "lossless zstd-codec -> zstd-codec"]) expect(inNode[k], k).toBe(true);
+    const names = ["auto", "bokuweb", "zstd-codec"];
+    for (const a of names) for (const b of names) expect(inNode[`lossless ${a} -> ${b}`], `${a} -> ${b}`).toBe(true);
+    expect(inNode.bokuwebPersistent).toBe(true);
   }, 120_000);
 });
