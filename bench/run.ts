@@ -1,6 +1,6 @@
-// `npm run bench`: every benchmark area in turn; a table each on stdout, everything in out/bench.json.
+// `npm run bench`: every benchmark area in turn; a table each on stdout, everything in out/bench.json (by area).
 // `--quick` uses small data; `--only NAME` runs one area.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import "../bindings/node.js";
 import { printTable, type BenchOptions, type BenchRow } from "./common.js";
 
@@ -30,6 +30,12 @@ for (const [name, load] of Object.entries(areas)) {
   printTable(name, rows);
   results[name] = rows;
 }
+// Areas run one at a time (--only) accumulate: each keeps its latest rows with their own date and mode.
 mkdirSync("out", { recursive: true });
-writeFileSync("out/bench.json", JSON.stringify({ date: new Date().toISOString(), quick, results }, null, 2));
-console.log("\nwrote out/bench.json");
+const file = "out/bench.json";
+let previous: Record<string, unknown> = {};
+try { previous = JSON.parse(readFileSync(file, "utf8")).areas ?? {}; } catch { /* first run, or an older layout */ }
+const date = new Date().toISOString();
+for (const [name, rows] of Object.entries(results)) previous[name] = { date, quick, rows };
+writeFileSync(file, JSON.stringify({ areas: previous }, null, 2));
+console.log(`\nwrote ${file}`);
