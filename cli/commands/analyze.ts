@@ -28,14 +28,15 @@ interface Options extends CommonOptions {
   method: string;
 }
 
-/** Extra report sections computed after the analysis (e.g. Fourier figures): add a provider here. */
-/** `dataset` is the one analysed (binned as the analysis binned it), so the figures match the other sections. */
+/** What a report section provider gets: `dataset` is the one analysed (binned as the analysis binned it), so its
+ * figures match the other sections. */
 export interface ReportContext {
   core: Core;
   dataset: Dataset;
   result: AnalyzeResult;
   onProgress: (stage: string, done: number, total: number) => void;
 }
+/** Extra report sections computed after the analysis (e.g. Fourier figures): add a provider here. */
 export const reportSectionProviders: ((ctx: ReportContext) => Promise<ReportSection[]>)[] = [];
 reportSectionProviders.push(async ({ core, dataset, onProgress }) => [await fourierReportSection(core, dataset, { onProgress: (stage, d, t) => onProgress(`fourier ${stage}`, d, t) })]);
 
