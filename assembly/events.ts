@@ -207,3 +207,53 @@ export function evPack(src: usize, n: i32, b: i32, out: usize): void {
     store<u8>(out + <usize>full, <u8>v);
   }
 }
+
+/**
+ * Groups E loose events (any order) into canonical order - by position, then detector index, then input order - by
+ * two stable counting sorts (by pixel, then by position). position/pixel: u32[E]; times f64[E] or 0 for none.
+ * Writes offsets u32[count + 1], pixOut u32[E] and timeOut f64[E]; scratch: start u32[Q + 1], next u32[count],
+ * order u32[E]. Returns -1, or the first event whose position is outside [first, first + count) or whose detector
+ * index is not below Q.
+ */
+export function evGroup(
+  position: usize, pixel: usize, times: usize, E: i32, first: u32, count: i32, Q: i32,
+  offsets: usize, start: usize, next: usize, order: usize, pixOut: usize, timeOut: usize,
+): i32 {
+  memory.fill(offsets, 0, (<usize>count + 1) << 2);
+  memory.fill(start, 0, (<usize>Q + 1) << 2);
+  for (let e = 0; e < E; e++) {
+    const p = load<u32>(position + (<usize>e << 2)) - first, d = load<u32>(pixel + (<usize>e << 2));
+    if (p >= <u32>count || d >= <u32>Q) return e;
+    const o = offsets + ((<usize>p + 1) << 2), s = start + ((<usize>d + 1) << 2);
+    store<u32>(o, load<u32>(o) + 1);
+    store<u32>(s, load<u32>(s) + 1);
+  }
+  let run: u32 = 0;
+  for (let i = 0; i <= count; i++) {
+    const o = offsets + (<usize>i << 2);
+    run += load<u32>(o);
+    store<u32>(o, run);
+  }
+  run = 0;
+  for (let d = 0; d <= Q; d++) {
+    const s = start + (<usize>d << 2);
+    run += load<u32>(s);
+    store<u32>(s, run);
+  }
+  for (let e = 0; e < E; e++) {
+    const s = start + (<usize>load<u32>(pixel + (<usize>e << 2)) << 2);
+    const at = load<u32>(s);
+    store<u32>(s, at + 1);
+    store<u32>(order + (<usize>at << 2), e);
+  }
+  memory.copy(next, offsets, <usize>count << 2);
+  for (let k = 0; k < E; k++) {
+    const e = <usize>load<u32>(order + (<usize>k << 2));
+    const n = next + (<usize>(load<u32>(position + (e << 2)) - first) << 2);
+    const at = <usize>load<u32>(n);
+    store<u32>(n, <u32>at + 1);
+    store<u32>(pixOut + (at << 2), load<u32>(pixel + (e << 2)));
+    if (times) store<f64>(timeOut + (at << 3), load<f64>(times + (e << 3)));
+  }
+  return -1;
+}

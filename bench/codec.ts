@@ -5,7 +5,7 @@
 // level, read noise) and the two-phase simulator's high-dose patterns.
 import {
   Core, type Dataset, MemorySink, type SparseEvents, bufferByteSource, compressLossless, concatEvents, countElectrons, countingThresholds,
-  crc32c, EventChunkEncoder, writeRecords, frameBytes, frameCount, groupEvents, memoryDataset, openContainerDataset, simulateElectronFrames,
+  crc32c, EventChunkEncoder, EventGrouper, writeRecords, frameBytes, frameCount, groupEvents, memoryDataset, openContainerDataset, simulateElectronFrames,
   simulateTwoPhase, zstdBackend, compressPca, type FilterName, type ZstdBackendName,
 } from "../bindings/index.js";
 import { availableParallelism, loadavg } from "node:os";
@@ -82,18 +82,21 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
   const posOf = new Uint32Array(E);
   for (let p = 0; p < frames; p++) posOf.fill(p, ev.offsets[p]!, ev.offsets[p + 1]!);
   const shuffledPos = Uint32Array.from(order, (i) => posOf[i]!), shuffledPix = Uint32Array.from(order, (i) => ev.pixels[i]!);
+  const shuffledTimes = Float64Array.from(order, (i) => timed.times![i]!);
   let sizeNoTime = 0, sizeTime = 0, sizeRecords = 0;
   for (const backend of ["auto", "bokuweb"] as ZstdBackendName[]) {
     const zb = await zstdBackend(backend);
-    const evEnc = await EventChunkEncoder.create(zb);
+    const evEnc = await EventChunkEncoder.create(zb), grouper = await EventGrouper.create();
     const records = writeRecords(timed), out = new Uint8Array(zb.compressBound(1 << 20));
     const tag = backend === "auto" ? "" : ` [${backend}]`;
     rows.push(...await measure([
       { name: `event encoding, frame times${tag}`, units: E, unit: "electrons/s", fn: () => { sizeNoTime = evEnc.encode(ev, 1).payload.length; } },
       { name: `event encoding, tick times${tag}`, units: E, unit: "electrons/s", fn: () => { sizeTime = evEnc.encode(timed, 1).payload.length; } },
       { name: `zstd L1 on 16-byte records${tag}`, units: E, unit: "electrons/s", fn: () => { sizeRecords = 0; for (let s = 0; s < records.length; s += 1 << 20) sizeRecords += zb.compressInto(records.subarray(s, Math.min(records.length, s + (1 << 20))), 1, out); } },
-      { name: `event grouping (shuffled input) + encoding${tag}`, units: E, unit: "electrons/s", fn: () => { evEnc.encode(groupEvents(ev.scanShape, ev.detShape, 0, frames, shuffledPos, shuffledPix), 1); } },
+      { name: `event grouping (shuffled input) + encoding${tag}`, units: E, unit: "electrons/s", fn: () => { evEnc.encode(grouper.group(ev.scanShape, ev.detShape, 0, frames, shuffledPos, shuffledPix, shuffledTimes), 1); } },
+      { name: `event grouping in JS (shuffled input) + encoding${tag}`, units: E, unit: "electrons/s", fn: () => { evEnc.encode(groupEvents(ev.scanShape, ev.detShape, 0, frames, shuffledPos, shuffledPix, shuffledTimes), 1); } },
     ]));
+    compare(rows, [[`event grouping (shuffled input) + encoding${tag}`, `event grouping in JS (shuffled input) + encoding${tag}`]]);
     compare(rows, [[`event encoding, frame times${tag}`, `zstd L1 on 16-byte records${tag}`], [`event encoding, tick times${tag}`, `zstd L1 on 16-byte records${tag}`]]);
     evEnc.dispose();
   }

@@ -12,6 +12,7 @@ export * from "./container-dataset.js";
 export * from "./lossless.js";
 export * from "./events.js";
 export * from "./event-chunks.js";
+export * from "./event-grouper.js";
 export * from "./event-encoder.js";
 export * from "./event-analysis.js";
 export * from "./gaussian-fit.js";

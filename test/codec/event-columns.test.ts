@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import "../../bindings/node.js";
 import {
-  CodecError, EventChunkDecoder, EventChunkEncoder, type SparseEvents, ChunkKind, groupEvents, planes, zstdBackend,
+  CodecError, EventGrouper, EventChunkDecoder, EventChunkEncoder, type SparseEvents, ChunkKind, groupEvents, planes, zstdBackend,
 } from "../../codec/index.js";
 
 function rng(seed: number) {
@@ -140,5 +140,28 @@ describe("EVENTS chunk columns", () => {
     const back = new EventChunkDecoder(z, [1, P, ...det]).decode({ kind: ChunkKind.Events, filter: 0, flags: 0, length: payload.length, rawLength, first: 0, count: P, payloadCrc: 0 }, payload, "chunk 0");
     expect(Array.from(back.pixels)).toEqual(Array.from(ev.pixels));
     expect(Array.from(back.times!)).toEqual(Array.from(ev.times!));
+  });
+});
+
+describe("grouping loose events in WASM", () => {
+  it("gives what groupEvents gives (order by position, pixel, then input), with and without times", async () => {
+    const g = await EventGrouper.create();
+    for (const [P, E, Q, seed] of [[64, 20000, 65536, 1], [7, 500, 16, 2], [1, 0, 4, 3], [300, 3000, 1024 * 1024, 4]] as const) {
+      const r = rng(seed);
+      const pos = Uint32Array.from({ length: E }, () => 10 + Math.floor(r() * P));
+      const pix = Uint32Array.from({ length: E }, () => Math.floor(r() * Q)); // small Q: many duplicates
+      const t = Float64Array.from({ length: E }, (_, i) => 1e9 + i);
+      const det: [number, number] = Q === 16 ? [4, 4] : Q === 4 ? [2, 2] : Q === 65536 ? [256, 256] : [1024, 1024];
+      for (const time of [undefined, t]) {
+        const a = groupEvents([1, P + 10], det, 10, P, pos, pix, time), b = g.group([1, P + 10], det, 10, P, pos, pix, time);
+        expect(Array.from(b.offsets)).toEqual(Array.from(a.offsets));
+        expect(Array.from(b.pixels)).toEqual(Array.from(a.pixels));
+        if (time) expect(Array.from(b.times!)).toEqual(Array.from(a.times!));
+        else expect(b.times).toBeUndefined();
+      }
+    }
+    expect(() => g.group([1, 4], [2, 2], 0, 4, Uint32Array.of(1, 4), Uint32Array.of(0, 0))).toThrow(/event 1: position 4 is outside \[0, 4\)/);
+    expect(() => g.group([1, 4], [2, 2], 0, 4, Uint32Array.of(1, 2), Uint32Array.of(0, 4))).toThrow(/event 1: detector index 4 is outside the 2 x 2 detector/);
+    g.dispose();
   });
 });
