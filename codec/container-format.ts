@@ -115,8 +115,7 @@ export function validateMetadata(meta: unknown, what: string): asserts meta is C
   if (!Number.isSafeInteger(total)) fail("limit", `${what}: shape ${JSON.stringify(s)} is too large to address`);
 }
 
-export function encodeChunkHeader(h: ChunkHeader): Uint8Array {
-  const b = new Uint8Array(CHUNK_HEADER_BYTES);
+export function encodeChunkHeader(h: ChunkHeader, b = new Uint8Array(CHUNK_HEADER_BYTES)): Uint8Array {
   putU32(b, 0, CHUNK_TAG);
   b[4] = h.kind; b[5] = h.filter; b[6] = h.flags; b[7] = 0;
   putU32(b, 8, h.length);

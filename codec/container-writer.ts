@@ -2,7 +2,7 @@
 // finish(). Nothing is ever rewritten, so whatever reached the sink before a crash stays readable.
 import { crc32c } from "./crc32c.js";
 import {
-  ChunkKind, MAX_CHUNK_BYTES, type ChunkHeader, type ContainerMetadata, type IndexEntry,
+  CHUNK_HEADER_BYTES, ChunkKind, MAX_CHUNK_BYTES, type ChunkHeader, type ContainerMetadata, type IndexEntry,
   encodeChunkHeader, encodeHeader, encodeIndexPayload, encodeTrailer,
 } from "./container-format.js";
 import type { ByteSink } from "./sink.js";
@@ -14,6 +14,8 @@ export class ContainerWriter {
   /** Index entries, four numbers each (offset, first, count, kind): 32 bytes per chunk whatever the stream length. */
   private entries: number[] = [];
   private finished = false;
+  /** The chunk header's bytes, reused for every chunk (a sink may use them only until its write returns). */
+  private readonly header = new Uint8Array(CHUNK_HEADER_BYTES);
 
   private constructor(private readonly sink: ByteSink, readonly metadata: ContainerMetadata) {}
 
@@ -48,7 +50,7 @@ export class ContainerWriter {
     if (payload.length > MAX_CHUNK_BYTES || spec.rawLength > MAX_CHUNK_BYTES) {
       throw new RangeError(`container writer: chunk of ${payload.length} bytes (${spec.rawLength} decoded) exceeds the ${MAX_CHUNK_BYTES}-byte limit`);
     }
-    const header = encodeChunkHeader({ ...spec, length: payload.length, payloadCrc: crc32c(payload) });
+    const header = encodeChunkHeader({ ...spec, length: payload.length, payloadCrc: crc32c(payload) }, this.header);
     this.entries.push(this.offset, spec.first, spec.count, spec.kind);
     await this.put(header);
     await this.put(payload);
