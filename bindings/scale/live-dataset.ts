@@ -2,7 +2,8 @@
 // A dataset whose frames arrive over time (a live stream): it holds the blocks received and not yet reduced, so the
 // ordinary executor and every analysis run on it unchanged. Reading frames that were released or have not arrived
 // is an error, never a silent zero.
-import type { Dtype } from "../dtype.js";
+import { type Dtype, dtypeSize, typedArray } from "../dtype.js";
+import { memoryDataset } from "../sources.js";
 import { type Dataset, type FrameSource, frameBytes, validateLayout } from "../dataset.js";
 
 interface Held {
@@ -68,4 +69,10 @@ export function liveDataset(shape: readonly number[], dtype: Dtype, name = "live
   validateLayout(shape, dtype, name);
   const frames = new LiveFrames(name, shape, dtype);
   return { dataset: { shape: [...shape], dtype, source: frames, metadata: { live: true } }, frames };
+}
+
+/** The frames of one block as a dataset of their own ([count, rows, cols]; a copy, so any alignment works). */
+export function blockDataset(header: { count: number; dtype: Dtype; shape: readonly number[] }, payload: Uint8Array, name: string): Dataset {
+  const copy = new Uint8Array(payload);
+  return memoryDataset(typedArray(header.dtype, copy.buffer, 0, copy.length / dtypeSize(header.dtype)), [header.count, ...header.shape.slice(-2)], `${name} (first block)`);
 }

@@ -11,10 +11,10 @@
 import { Pull } from "zeromq";
 import type { Core } from "../core.js";
 import type { Dtype } from "../dtype.js";
-import { frameBytes, frameCount } from "../dataset.js";
+import { type Dataset, frameBytes, frameCount } from "../dataset.js";
 import { type PartialState, defaultTileFrames, finishState, runPartials } from "../executor.js";
 import type { Reduction, ReductionContext } from "../reduction.js";
-import { liveDataset } from "./live-dataset.js";
+import { blockDataset, liveDataset } from "./live-dataset.js";
 import { type FramesHeader, decodeMessage } from "./protocol.js";
 
 export interface Layout {
@@ -23,8 +23,9 @@ export interface Layout {
 }
 
 export interface ReceiveOptions {
-  /** Builds the analyses once the first block tells the layout (detector masks need the detector's size). */
-  analyses: (layout: Layout) => Reduction<unknown>[];
+  /** Builds the analyses once the first block tells the layout (detector masks need the detector's size);
+   * `firstBlock` holds that block's frames (e.g. to find the pattern centre). */
+  analyses: (layout: Layout, firstBlock: Dataset) => Reduction<unknown>[] | Promise<Reduction<unknown>[]>;
   /** How long to wait for any message before failing; default 60 s (the first block) and 30 s (later ones). */
   firstTimeoutMs?: number;
   idleTimeoutMs?: number;
@@ -45,6 +46,7 @@ export interface ReceiveResult<T extends unknown[] = unknown[]> {
   blocks: number;
   frames: number;
   bytes: number;
+  /** From the first message to the results. */
   seconds: number;
   /** The most bytes of frames this process held at once outside ZeroMQ's queues. */
   maxHeldBytes: number;
@@ -69,7 +71,7 @@ export class StreamReceiver {
   /** Receives one series and returns the analyses' results in order. */
   async receive<T extends unknown[] = unknown[]>(core: Core, o: ReceiveOptions): Promise<ReceiveResult<T>> {
     const where = this.endpoint;
-    const t0 = performance.now();
+    let t0 = 0; // from the first message: waiting for the sender to start is not receiving
     let series: string | undefined;
     let layout: Layout | undefined;
     let live: ReturnType<typeof liveDataset> | undefined;
@@ -95,6 +97,7 @@ export class StreamReceiver {
         const got = live ? `after block ${seq - 1} (frames 0-${live.frames.framesArrived - 1} of ${total})` : "before the first block";
         throw new Error(`${where}: no message for ${this.pull.receiveTimeout / 1000} s ${got}`);
       }
+      if (seq === 0) t0 = performance.now();
       const { header, payload } = decodeMessage(parts, where);
       series ??= header.series;
       if (header.series !== series) throw new Error(`${where}: a block of series "${header.series}" arrived while receiving series "${series}"`);
@@ -122,7 +125,7 @@ export class StreamReceiver {
         live = liveDataset(layout.shape, layout.dtype, `${where} series "${series}"`);
         total = frameCount(live.dataset);
         fb = frameBytes(live.dataset);
-        reductions = o.analyses(layout);
+        reductions = await o.analyses(layout, blockDataset(header, payload, live.frames.name));
         unit = reductions.reduce((a, r) => lcm(a, r.tileFrames?.(contextFor(core, layout!)) ?? o.tileFrames ?? defaultTileFrames(live!.dataset)), 1);
       } else if (header.dtype !== layout!.dtype || header.shape.join() !== layout!.shape.join()) {
         throw new Error(`${where}: block seq ${header.seq} is [${header.shape.join(", ")}] ${header.dtype}; the series began as [${layout!.shape.join(", ")}] ${layout!.dtype}`);

@@ -25,4 +25,7 @@ export const commands: Record<string, Loader> = {
   analyze: () => import("./analyze.js"),
   kmeans: () => import("./kmeans.js"),
   hcluster: () => import("./hcluster.js"),
+  stream: () => import("./stream.js"),
+  shard: () => import("./shard.js"),
+  worker: () => import("./worker.js"),
 };

@@ -1,0 +1,32 @@
+import type { Command } from "commander";
+import { startShardWorker } from "../../bindings/scale/shards.js";
+import { action, parsePositiveInt, withCore, type CommonOptions } from "../common.js";
+
+interface Flags extends CommonOptions {
+  redis: string;
+  queue: string;
+  concurrency: string;
+}
+
+export function register(program: Command): void {
+  program.command("worker").description("serve `stem4d shard` runs: reduce frame ranges of files this machine can read, merge shard states; runs until SIGINT/SIGTERM")
+    .requiredOption("--redis <url>", "the coordinator's Redis, e.g. redis://10.0.0.2:6379")
+    .option("--queue <name>", "queue name prefix", "stem4d")
+    .option("--concurrency <n>", "shard jobs at once in this process", "1")
+    .option("--workers <n>", "worker threads (0 = run on the main thread; default: one per core)")
+    .option("-q, --quiet", "no log lines on stderr")
+    .action(action("worker", async (o: Flags) => {
+      await withCore(o, async (core) => {
+        const log = o.quiet ? undefined : (line: string) => process.stderr.write(`worker ${process.pid}: ${line}\n`);
+        const w = await startShardWorker({ redis: o.redis, core, queue: o.queue, concurrency: parsePositiveInt(o.concurrency, "--concurrency"), log });
+        log?.(`serving ${o.queue}-shards and ${o.queue}-merge on ${o.redis}`);
+        await new Promise<void>((resolve) => {
+          const stop = () => resolve();
+          process.once("SIGINT", stop);
+          process.once("SIGTERM", stop);
+        });
+        log?.("closing");
+        await w.close();
+      });
+    }));
+}
