@@ -8,7 +8,7 @@ import { FlowProducer, QueueEvents, Worker, type ConnectionOptions, type Job } f
 import type { Core } from "../core.js";
 import { type Dataset, frameCount } from "../dataset.js";
 import type { Dtype } from "../dtype.js";
-import { type PartialState, defaultTileFrames, finishState, mergeStates, runPartials } from "../executor.js";
+import { type PartialState, finishState, mergeStates, runPartials } from "../executor.js";
 import type { OpenOptions } from "../formats/registry.js";
 import { openDataset } from "../node-files.js";
 import type { RawLayout } from "../sources.js";
@@ -94,10 +94,13 @@ export interface ShardRun {
   seconds: number;
 }
 
-/** Splits `frames` into at most `shards` contiguous ranges whose boundaries fall on multiples of `unit` (tiles). */
-export function shardRanges(frames: number, shards: number, unit: number): [number, number][] {
+/** Splits `frames` into at most `shards` contiguous ranges of nearly equal size. (Aligning them to tiles would not
+ * make float sums match one pass: a merge adds whole shard sums, (t0 + t1) + (t2 + t3), where one pass adds tile
+ * after tile. They match exactly when the sums are exact - detector counts summed in float64, as patternStats
+ * does - and per-frame (nav) results match always.) */
+export function shardRanges(frames: number, shards: number): [number, number][] {
   if (!Number.isInteger(shards) || shards < 1) throw new RangeError(`shards: expected a positive integer, got ${shards}`);
-  const per = Math.max(1, Math.ceil(frames / shards / unit)) * unit;
+  const per = Math.max(1, Math.ceil(frames / shards));
   const out: [number, number][] = [];
   for (let s = 0; s < frames; s += per) out.push([s, Math.min(frames, s + per)]);
   return out;
@@ -117,7 +120,7 @@ export async function runSharded(o: ShardOptions): Promise<ShardRun> {
     await ds.source.close?.();
   }
   const reductions = buildReductions(o.spec, layout);
-  const ranges = shardRanges(frameCount(layout), o.shards, defaultTileFrames(layout));
+  const ranges = shardRanges(frameCount(layout), o.shards);
   const ref: FileRef = { file: o.file, ...(o.raw ? { raw: o.raw } : {}), ...(o.options ? { options: o.options } : {}) };
 
   const flow = new FlowProducer({ connection });
