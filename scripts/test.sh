@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 # Independent references (numpy, scipy, scikit-learn, h5py) and a browser for the browser tests, from Debian.
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# A real Redis for the scale-out tests (BullMQ shards); each test starts its own on a free loopback port.
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 /usr/bin/python3 -c "import numpy, scipy, sklearn, h5py" >/dev/null 2>&1 || need+=(python3-numpy python3-scipy python3-sklearn python3-h5py)
 for extra in ${STEM4D_APT_EXTRA:-}; do need+=("$extra"); done
 if [ ${#need[@]} -gt 0 ]; then
