@@ -68,6 +68,7 @@ export async function sendDataset(ds: Dataset, o: SendOptions): Promise<SendSumm
       throw new Error(`${o.to}: sending ${what} failed: ${(e as Error).message}`);
     }
   };
+  let finished = false;
   try {
     let next = blocks > 0 ? ahead(0) : undefined;
     for (let b = 0; b < blocks; b++) {
@@ -87,8 +88,11 @@ export async function sendDataset(ds: Dataset, o: SendOptions): Promise<SendSumm
     }
     await next;
     await send("the end-of-series message", [encodeHeader({ stem4d: PROTOCOL_VERSION, type: "end", series, seq: blocks, frames: P }), new Uint8Array(0)]);
+    finished = true;
   } finally {
-    // close() keeps queued messages for up to `linger` ms, delivered by ZeroMQ's I/O thread.
+    // close() keeps queued messages for up to `linger` ms, delivered by ZeroMQ's I/O thread; after a failure there
+    // is nothing worth delivering, and lingering would only hold the process at exit.
+    if (!finished) push.linger = 0;
     push.close();
   }
   return { series, blocks, frames: P, bytes, seconds: (performance.now() - t0) / 1000 };
