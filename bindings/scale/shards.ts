@@ -83,6 +83,8 @@ export interface ShardOptions extends FileRef {
   /** Give up waiting after this long; default 0 = wait as long as the shards take. */
   timeoutMs?: number;
   onProgress?: (shardsDone: number, shards: number) => void;
+  /** Called once the jobs are queued (before any worker has taken one). */
+  onQueued?: (ranges: [number, number][]) => void;
 }
 
 export interface ShardRun {
@@ -134,14 +136,17 @@ export async function runSharded(o: ShardOptions): Promise<ShardRun> {
       name: "merge",
       queueName: `${queue}-merge`,
       data: mergeData,
+      // The coordinator gets the merged state from the completion event, so the job itself need not stay.
+      opts: { removeOnComplete: true, removeOnFail: { age: 7 * 86400 } },
       children: ranges.map((range, shard) => ({
         name: `shard ${shard}`,
         queueName: `${queue}-shards`,
         data: { ...ref, ...layout, shard, shards: ranges.length, range, spec: o.spec } satisfies ShardData,
         // A failed shard still releases the parent, which then fails with the shard's own error message.
-        opts: { ignoreDependencyOnFailure: true, removeOnComplete: true },
+        opts: { ignoreDependencyOnFailure: true, removeOnComplete: true, removeOnFail: { age: 7 * 86400 } },
       })),
     });
+    o.onQueued?.(ranges);
     const ours = new Set((tree.children ?? []).map((c) => c.job.id));
     let done = 0;
     shardEvents.on("completed", ({ jobId }) => { if (ours.has(jobId)) o.onProgress?.(++done, ranges.length); });

@@ -79,6 +79,7 @@ export function register(program: Command): void {
         redis: o.redis, file, shards, spec, queue: o.queue, timeoutMs: timeout,
         ...(raw ? { raw } : {}), ...(o.scan ? { options: { scanShape: parseIntList(o.scan, "--scan", 2) } } : {}),
         onProgress: progress("shards", o),
+        onQueued: (ranges) => { if (!o.quiet) process.stderr.write(`shard: ${ranges.length} shards of ${file} queued on ${o.redis} (queue ${o.queue}); waiting for workers\n`); },
       });
       const files = await writeResults(o.output, spec, r.shape, r.results, o.png);
       report(o, { outputs: files, shape: r.shape, dtype: r.dtype, shards: r.ranges.length, ranges: r.ranges, center: spec.center ?? null, stateKB: +(r.stateChars / 1024).toFixed(1), seconds: +r.seconds.toFixed(3) });
