@@ -4,6 +4,7 @@
 // (fan-in). Workers run runPartials on their range and return the small partial state (state-codec.ts); the parent
 // merges the states in shard order and returns the merged state, which the coordinator finishes into results.
 // Jobs carry a file path, a frame range and an analysis spec (analyses.ts), never frames.
+import { createConnection } from "node:net";
 import { FlowProducer, QueueEvents, Worker, type ConnectionOptions, type Job } from "bullmq";
 import type { Core } from "../core.js";
 import { type Dataset, frameCount } from "../dataset.js";
@@ -74,6 +75,19 @@ export function redisConnection(url: string): ConnectionOptions {
   };
 }
 
+/** Fails fast, naming the URL, when nothing listens there: BullMQ (ioredis) would otherwise retry forever, and its
+ * objects cannot be closed cleanly before they have connected once. */
+export async function probeRedis(url: string, ms = 5000): Promise<void> {
+  const c = redisConnection(url) as { host: string; port: number };
+  await new Promise<void>((resolve, reject) => {
+    const sock = createConnection({ host: c.host, port: c.port });
+    const fail = (why: string) => { sock.destroy(); reject(new Error(`cannot reach Redis at ${url}: ${why}`)); };
+    sock.setTimeout(ms, () => fail(`no answer within ${ms / 1000} s`));
+    sock.once("error", (e: NodeJS.ErrnoException) => fail(e.code ?? e.message));
+    sock.once("connect", () => { sock.end(); resolve(); });
+  });
+}
+
 export interface ShardOptions extends FileRef {
   redis: string;
   shards: number;
@@ -113,6 +127,7 @@ export async function runSharded(o: ShardOptions): Promise<ShardRun> {
   const t0 = performance.now();
   const connection = redisConnection(o.redis);
   const queue = o.queue ?? "stem4d";
+  await probeRedis(o.redis);
   // The coordinator opens the file too: its layout fixes the shards, and every worker checks it sees the same.
   const ds = await openDataset(o.file, o.raw, o.options);
   let layout: Layout;
@@ -151,7 +166,11 @@ export async function runSharded(o: ShardOptions): Promise<ShardRun> {
     let done = 0;
     shardEvents.on("completed", ({ jobId }) => { if (ours.has(jobId)) o.onProgress?.(++done, ranges.length); });
     const wait = tree.job.waitUntilFinished(mergeEvents, o.timeoutMs || undefined) as Promise<MergeResult>;
-    const merged = await wait.catch((e: Error) => { throw new Error(`sharded run of ${o.file} failed: ${e.message}`); });
+    const merged = await wait.catch(async (e: Error) => {
+      // Withdraw what has not run (after a timeout), so that no worker picks it up later; running jobs stay.
+      if (/timed out/.test(e.message)) await tree.job.remove().catch(() => {});
+      throw new Error(`sharded run of ${o.file} failed: ${e.message}`);
+    });
     const results = reductions.map((r, i) => finishState(undefined as unknown as Core, ds, r, decodeState(r, layout, merged.states[i]!, "the merge job")));
     return { results, ...layout, ranges, stateChars: merged.stateChars, seconds: (performance.now() - t0) / 1000 };
   } finally {
@@ -174,6 +193,7 @@ export async function startShardWorker(o: ShardWorkerOptions): Promise<{ close()
   const connection = redisConnection(o.redis);
   const queue = o.queue ?? "stem4d";
   const log = o.log ?? (() => {});
+  await probeRedis(o.redis);
   const shards = new Worker<ShardData, ShardResult>(`${queue}-shards`, (job) => runShard(o.core, job), { connection, concurrency: o.concurrency ?? 1 });
   const merges = new Worker<MergeData, MergeResult>(`${queue}-merge`, (job) => mergeShards(o.core, job), { connection });
   for (const w of [shards, merges]) {
