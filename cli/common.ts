@@ -125,8 +125,16 @@ export function report(o: CommonOptions, summary: Record<string, unknown>): void
     return;
   }
   for (const [k, v] of Object.entries(summary)) {
-    process.stdout.write(`${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}\n`);
+    process.stdout.write(`${k}: ${typeof v === "object" ? JSON.stringify(brief(v)) : String(v)}\n`);
   }
+}
+
+/** For people reading a terminal: long arrays (inside any object) become their first values and a count;
+ * `--json` keeps everything. */
+function brief(v: unknown): unknown {
+  if (Array.isArray(v)) return v.length > 32 ? [...v.slice(0, 6).map(brief), `... ${v.length} values`] : v.map(brief);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, brief(x)]));
+  return v;
 }
 
 /** Wraps a command's action: errors become one line on stderr and a non-zero exit status. */
