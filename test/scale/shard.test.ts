@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import "../../bindings/node.js";
@@ -12,6 +12,7 @@ import { Core, openDataset, runReductions, saveNpy, simulateTwoPhase } from "../
 import { buildReductions, type AnalysisSpec } from "../../bindings/scale/analyses.js";
 import { runSharded } from "../../bindings/scale/shards.js";
 import { CLI, cliBuilt, stem4d } from "../helpers/cli.js";
+import { freePort } from "../helpers/net.js";
 
 const hasRedis = spawnSync("redis-server", ["--version"]).status === 0;
 const bits = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -22,17 +23,6 @@ const elsewhere = join(dir, "elsewhere"); // the workers' working directory, whe
 let redis: ChildProcess | undefined;
 let url = "";
 const workers: { proc: ChildProcess; log: string }[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function ping(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -3,23 +3,12 @@
 import { describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLI, cliBuilt, stem4d } from "../helpers/cli.js";
+import { freePort } from "../helpers/net.js";
 
 const dir = mkdtempSync(join(tmpdir(), "stem4d-stream-cli-"));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe.skipIf(!cliBuilt)("stem4d stream (CLI)", () => {
   it("receive writes what virtual and com write for the file that send pushes", async () => {
