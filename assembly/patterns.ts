@@ -41,7 +41,9 @@ import { load4, load1, hsum } from "./lanes";
 }
 
 // Sums b x b detector pixels into one: frames of rows x cols become (rows / b) x (cols / b) float32 frames;
-// a remainder of rows or columns that does not fill a whole bin is dropped.
+// a remainder of rows or columns that does not fill a whole bin is dropped. The first input row of a bin stores its
+// sums and the others add to them: zero-filling first would have vector loads read back scalar stores, a
+// store-forwarding stall that halved the throughput.
 @inline function binDetector<T>(frames: usize, n: i32, rows: i32, cols: i32, b: i32, out: usize): void {
   const outRows = rows / b, outCols = cols / b;
   const frameBytes = <usize>(rows * cols) << alignof<T>();
@@ -50,51 +52,67 @@ import { load4, load1, hsum } from "./lanes";
     const dst = out + ((<usize>f * <usize>(outRows * outCols)) << 2);
     for (let r = 0; r < outRows; r++) {
       const orow = dst + (<usize>(r * outCols) << 2);
-      for (let c = 0; c < outCols; c++) store<f32>(orow + (<usize>c << 2), 0);
-      for (let k = 0; k < b; k++) {
-        const irow = frame + (<usize>((r * b + k) * cols) << alignof<T>());
-        let c = 0;
-        if ((b & 3) == 0) {
-          // Bins of whole SIMD groups (4, 8, ...): four elements at a time, one horizontal sum per bin.
-          for (; c < outCols; c++) {
-            const p = irow + (<usize>(c * b) << alignof<T>());
-            let v = load4<T>(p);
-            for (let l = 4; l < b; l += 4) v = f32x4.add(v, load4<T>(p + (<usize>l << alignof<T>())));
-            const po = orow + (<usize>c << 2);
-            store<f32>(po, load<f32>(po) + hsum(v));
-          }
-        } else if (b == 2) {
-          // Four bins from eight elements: the even lanes plus the odd lanes.
-          for (; c + 4 <= outCols; c += 4) {
-            const p = irow + (<usize>(c * 2) << alignof<T>());
-            const v0 = load4<T>(p), v1 = load4<T>(p + (<usize>4 << alignof<T>()));
-            const sum = f32x4.add(f32x4.shuffle(v0, v1, 0, 2, 4, 6), f32x4.shuffle(v0, v1, 1, 3, 5, 7));
-            const po = orow + (<usize>c << 2);
-            v128.store(po, f32x4.add(v128.load(po), sum));
-          }
-        } else if (b == 3) {
-          // Four bins from twelve elements: lanes 0, 3, 6, 9 plus 1, 4, 7, 10 plus 2, 5, 8, 11.
-          for (; c + 4 <= outCols; c += 4) {
-            const p = irow + (<usize>(c * 3) << alignof<T>());
-            const v0 = load4<T>(p), v1 = load4<T>(p + (<usize>4 << alignof<T>())), v2 = load4<T>(p + (<usize>8 << alignof<T>()));
-            const a = f32x4.shuffle(f32x4.shuffle(v0, v1, 0, 3, 6, 7), v2, 0, 1, 2, 5);
-            const m = f32x4.shuffle(f32x4.shuffle(v0, v1, 1, 4, 7, 7), v2, 0, 1, 2, 6);
-            const z = f32x4.shuffle(f32x4.shuffle(v0, v1, 2, 5, 5, 5), v2, 0, 1, 4, 7);
-            const po = orow + (<usize>c << 2);
-            v128.store(po, f32x4.add(v128.load(po), f32x4.add(f32x4.add(a, m), z)));
-          }
-        }
-        // Other factors, and the columns left over by the groups of four above.
-        for (; c < outCols; c++) {
-          let s: f32 = 0;
-          const p = irow + (<usize>(c * b) << alignof<T>());
-          for (let l = 0; l < b; l++) s += load1<T>(p + (<usize>l << alignof<T>()));
-          const po = orow + (<usize>c << 2);
-          store<f32>(po, load<f32>(po) + s);
-        }
-      }
+      for (let k = 0; k < b; k++) binRow<T>(frame + (<usize>((r * b + k) * cols) << alignof<T>()), outCols, b, orow, k == 0);
     }
   }
+}
+
+// One input row's share of a row of bins.
+@inline function binRow<T>(irow: usize, outCols: i32, b: i32, orow: usize, first: bool): void {
+  const e = alignof<T>();
+  let c = 0;
+  if (b == 2) {
+    // Four bins from eight elements: the even lanes plus the odd lanes.
+    for (; c + 4 <= outCols; c += 4) {
+      const p = irow + (<usize>(c * 2) << e);
+      const v0 = load4<T>(p), v1 = load4<T>(p + (<usize>4 << e));
+      put4(orow + (<usize>c << 2), f32x4.add(f32x4.shuffle(v0, v1, 0, 2, 4, 6), f32x4.shuffle(v0, v1, 1, 3, 5, 7)), first);
+    }
+  } else if (b == 3) {
+    // Four bins from twelve elements: lanes 0, 3, 6, 9 plus 1, 4, 7, 10 plus 2, 5, 8, 11.
+    for (; c + 4 <= outCols; c += 4) {
+      const p = irow + (<usize>(c * 3) << e);
+      const v0 = load4<T>(p), v1 = load4<T>(p + (<usize>4 << e)), v2 = load4<T>(p + (<usize>8 << e));
+      const a = f32x4.shuffle(f32x4.shuffle(v0, v1, 0, 3, 6, 7), v2, 0, 1, 2, 5);
+      const m = f32x4.shuffle(f32x4.shuffle(v0, v1, 1, 4, 7, 7), v2, 0, 1, 2, 6);
+      const z = f32x4.shuffle(f32x4.shuffle(v0, v1, 2, 5, 5, 5), v2, 0, 1, 4, 7);
+      put4(orow + (<usize>c << 2), f32x4.add(f32x4.add(a, m), z), first);
+    }
+  } else if (b == 4) {
+    // Four bins from sixteen elements: pairwise sums within each group of four, then the pairs of pairs.
+    for (; c + 4 <= outCols; c += 4) {
+      const p = irow + (<usize>(c * 4) << e);
+      const v0 = load4<T>(p), v1 = load4<T>(p + (<usize>4 << e)), v2 = load4<T>(p + (<usize>8 << e)), v3 = load4<T>(p + (<usize>12 << e));
+      const s01 = f32x4.add(f32x4.shuffle(v0, v1, 0, 1, 4, 5), f32x4.shuffle(v0, v1, 2, 3, 6, 7));
+      const s23 = f32x4.add(f32x4.shuffle(v2, v3, 0, 1, 4, 5), f32x4.shuffle(v2, v3, 2, 3, 6, 7));
+      put4(orow + (<usize>c << 2), f32x4.add(f32x4.shuffle(s01, s23, 0, 2, 4, 6), f32x4.shuffle(s01, s23, 1, 3, 5, 7)), first);
+    }
+  } else if ((b & 3) == 0) {
+    // Larger multiples of four: four elements at a time, one horizontal sum per bin.
+    for (; c < outCols; c++) {
+      const p = irow + (<usize>(c * b) << e);
+      let v = load4<T>(p);
+      for (let l = 4; l < b; l += 4) v = f32x4.add(v, load4<T>(p + (<usize>l << e)));
+      put1(orow + (<usize>c << 2), hsum(v), first);
+    }
+  }
+  // Other factors, and the bins left over by the groups of four above.
+  for (; c < outCols; c++) {
+    let s: f32 = 0;
+    const p = irow + (<usize>(c * b) << e);
+    for (let l = 0; l < b; l++) s += load1<T>(p + (<usize>l << e));
+    put1(orow + (<usize>c << 2), s, first);
+  }
+}
+
+@inline function put4(p: usize, v: v128, first: bool): void {
+  if (first) v128.store(p, v);
+  else v128.store(p, f32x4.add(v128.load(p), v));
+}
+
+@inline function put1(p: usize, s: f32, first: bool): void {
+  if (first) store<f32>(p, s);
+  else store<f32>(p, load<f32>(p) + s);
 }
 
 @inline function toF32<T>(src: usize, n: i32, dst: usize): void {

@@ -29,18 +29,20 @@ export function binDataset(core: Core, ds: Dataset, f: BinFactors): Dataset {
   const outNav = s > 1 ? [Math.floor(nav[0]! / s), Math.floor(nav[1]! / s)] : nav;
   const inFb = frameBytes(ds), scanCols = nav.length === 2 ? nav[1]! : 1;
   // Scratch: up to CHUNK_BYTES of input frames and their binned float32 frames, allocated once (the arena must not
-  // grow while a caller holds views into it).
+  // grow while a caller holds views into it). Frames already in the core's memory are binned where they are.
   const chunk = Math.max(s * s, Math.floor(CHUNK_BYTES / inFb));
-  const inPtr = core.arena.alloc(chunk * inFb);
+  const resident = ds.source.resident?.core === core ? ds.source.resident.ptr : undefined;
+  const inPtr = resident === undefined ? core.arena.alloc(chunk * inFb) : 0;
   const outPtr = core.arena.alloc(chunk * oQ * 4);
   const kernel = `binDetector${kernelSuffix(ds.dtype)}`;
 
-  /** Bins `n` input frames starting at input frame `first` into float32 frames at outPtr. */
-  const binInput = async (first: number, n: number) => {
-    await ds.source.readFrames(first, n, core.arena.bytes(inPtr, n * inFb));
+  /** Bins `n` input frames starting at input frame `first` into float32 frames at `to` in the core's memory. */
+  const binInput = async (first: number, n: number, to = outPtr) => {
+    const from = resident === undefined ? inPtr : resident + first * inFb;
+    if (resident === undefined) await ds.source.readFrames(first, n, core.arena.bytes(inPtr, n * inFb));
     const half = Math.ceil(n / 2);
     const parts: [number, number][] = core.workerCount > 1 && n > 1 ? [[0, half], [half, n]] : [[0, n]];
-    await core.run(parts.map(([a, e]) => [{ fn: kernel, args: [inPtr + a * inFb, e - a, rows, cols, b, outPtr + a * oQ * 4] }]));
+    await core.run(parts.map(([a, e]) => [{ fn: kernel, args: [from + a * inFb, e - a, rows, cols, b, to + a * oQ * 4] }]));
   };
 
   const source: FrameSource = {
@@ -48,10 +50,16 @@ export function binDataset(core: Core, ds: Dataset, f: BinFactors): Dataset {
     async readFrames(start, count, dest) {
       const out = new Float32Array(dest.buffer, dest.byteOffset, count * oQ);
       if (s === 1) {
+        // A destination in the core's memory (the executor's tile buffers) takes the binned frames directly.
+        const direct = dest.buffer === core.memory.buffer && dest.byteOffset % 4 === 0;
         for (let done = 0; done < count; ) {
           const n = Math.min(chunk, count - done);
-          await binInput(start + done, n);
-          out.set(core.arena.f32(outPtr, n * oQ), done * oQ);
+          if (direct) {
+            await binInput(start + done, n, dest.byteOffset + done * oQ * 4);
+          } else {
+            await binInput(start + done, n);
+            out.set(core.arena.f32(outPtr, n * oQ), done * oQ);
+          }
           done += n;
         }
         return;
@@ -71,7 +79,7 @@ export function binDataset(core: Core, ds: Dataset, f: BinFactors): Dataset {
     },
     /** Gives back the view's scratch memory; the underlying dataset stays open (its owner closes it). */
     async close() {
-      core.arena.release(inPtr);
+      if (resident === undefined) core.arena.release(inPtr);
       core.arena.release(outPtr);
     },
   };

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "../../bindings/node.js";
 import {
-  Core, memoryDataset, runReduction, virtualImages, patternStats, centerOfMass, binDataset, diskMask, annulusMask, activeRows,
+  Core, memoryDataset, residentDataset, runReduction, virtualImages, patternStats, centerOfMass, binDataset, diskMask, annulusMask, activeRows,
 } from "../../bindings/index.js";
 import { DTYPES, expectClose, maskedSumsRef, randomArray } from "../helpers/data.js";
 
@@ -106,6 +106,22 @@ describe("binning", () => {
     const ref = new Float64Array(6);
     for (let y = 0; y < 4; y++) for (let x = 0; x < 6; x++) for (let q = 0; q < 4; q++) ref[Math.floor(y / 2) * 3 + Math.floor(x / 2)]! += data[(y * 6 + x) * 4 + q]!;
     expect(Array.from(out)).toEqual(Array.from(ref));
+  });
+
+  it("bins frames in the core's memory in place and writes straight into the executor's tiles, with the same sums", async () => {
+    const data = randomArray("u16", 3 * 5 * 12 * 12, 4);
+    const mask = new Float32Array(36).fill(1);
+    const results = [];
+    for (const ds of [memoryDataset(data, [3, 5, 12, 12]), residentDataset(core, data, [3, 5, 12, 12])]) {
+      const view = binDataset(core, ds, { detector: 2 });
+      const frames = new Float32Array(15 * 36);
+      await view.source.readFrames(0, 15, new Uint8Array(frames.buffer)); // a destination outside the core
+      const { images } = await runReduction(core, view, virtualImages([mask])); // tiles inside the core
+      await view.source.close?.();
+      results.push({ frames: Array.from(frames), sums: Array.from(images[0]!) });
+    }
+    expect(results[1]).toEqual(results[0]);
+    for (let f = 0; f < 15; f++) expect(results[0]!.sums[f]).toBe(results[0]!.frames.slice(f * 36, (f + 1) * 36).reduce((a, v) => a + v, 0));
   });
 
   it("refuses factors that do not fit", () => {
