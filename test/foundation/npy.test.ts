@@ -107,6 +107,7 @@ np.save(sys.argv[2], a.astype('>u2'))
 `, [p, q]);
     const ds = await openDataset(p);
     expect(ds.metadata?.version).toBe("3.0");
+    await ds.source.close?.();
     const { values } = await readAll(readFileSync(p));
     const expected = Array.from({ length: 120 }, (_, i) => Number((BigInt(i) * 2654435761n) % 100000n));
     expect(values).toEqual(expected);

@@ -130,7 +130,11 @@ export async function openArina(ctx: OpenContext, links: [string, H5ExternalLink
           }
         }
       },
-      close,
+      // The data files, then the master (whose byte source the dataset owns once it is open).
+      async close() {
+        await close();
+        await ctx.bytes.close?.();
+      },
     };
     const px = num(detector["x_pixel_size"]), py = num(detector["y_pixel_size"]), step = num(stem?.["Pixel Size"]);
     return {

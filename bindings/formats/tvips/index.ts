@@ -43,7 +43,7 @@ export function parseTvipsHeader(head: Uint8Array, name: string): TvipsHeader {
 }
 
 async function openTvips(ctx: OpenContext): Promise<Dataset> {
-  const first = ctx.bytes, name = first.name, o = ctx.options as TvipsOptions;
+  const first = ctx.bytes, name = first.name;
   const h = parseTvipsHeader(await readHead(first, 256), name);
   const frameHead = h.version === 1 ? 12 : h.frameHeaderBytes;
   const px = h.bitsPerPixel / 8, fb = h.dimx * h.dimy * px, stride = frameHead + fb;
@@ -59,10 +59,21 @@ async function openTvips(ctx: OpenContext): Promise<Dataset> {
       files.push({ bytes: src, layout: { offset: 0, stride, records: Math.floor(src.size / stride) } });
     }
   }
+  try {
+    return tvipsDataset(ctx, h, files, frameHead, fb);
+  } catch (e) {
+    // The caller closes the first part; the later parts are ours until the dataset exists.
+    for (const f of files.slice(1)) await f.bytes.close?.();
+    throw e;
+  }
+}
+
+function tvipsDataset(ctx: OpenContext, h: TvipsHeader, files: { bytes: ByteSource; layout: RecordLayout }[], frameHead: number, fb: number): Dataset {
+  const name = ctx.bytes.name, o = ctx.options as TvipsOptions, px = h.bitsPerPixel / 8;
   const firsts: number[] = [];
   let total = 0;
   for (const f of files) { firsts.push(total); total += f.layout.records; }
-  if (total < 1) throw new Error(`${name}: TVIPS file holds no whole ${h.dimx} x ${h.dimy} frame record (${stride} bytes each after the ${h.size}-byte header)`);
+  if (total < 1) throw new Error(`${name}: TVIPS file holds no whole ${h.dimx} x ${h.dimy} frame record (${frameHead + fb} bytes each after the ${h.size}-byte header)`);
   const startAt = o.scanStart ?? 0;
   if (!Number.isInteger(startAt) || startAt < 0 || startAt >= total) throw new Error(`${name}: scan start frame ${startAt} is outside the recording's ${total} frames`);
   const scan = o.scanShape ? [...o.scanShape] : guessScan(total - startAt);
