@@ -114,6 +114,7 @@ export function simulateTwoPhase(options: SimulateOptions): { dataset: Dataset; 
 
 function resolve(s: SimulateOptions): Resolved {
   const [dr, dc] = s.detector;
+  const bfRadius = s.bfRadius ?? Math.min(dr, dc) / 14;
   const o: Resolved = {
     scan: s.scan,
     detector: s.detector,
@@ -121,9 +122,9 @@ function resolve(s: SimulateOptions): Resolved {
     dtype: s.dtype ?? "u16",
     seed: s.seed ?? 1,
     phases: s.phases ?? DEFAULT_PHASES,
-    bfRadius: s.bfRadius ?? Math.min(dr, dc) / 14,
+    bfRadius,
     braggDistance: s.braggDistance ?? Math.min(dr, dc) / 4.5,
-    maxShift: s.maxShift ?? 0.1 * (s.bfRadius ?? Math.min(dr, dc) / 14),
+    maxShift: s.maxShift ?? 0.1 * bfRadius,
     haloFraction: s.haloFraction ?? 0.05,
     columnContrast: s.columnContrast ?? 0.2,
     braggBeating: s.braggBeating ?? 0.2,

@@ -86,6 +86,12 @@ export interface AnalyzeResult {
   stages: StageReport[];
 }
 
+/** Probe positions the analysis clusters: all of them, or the scan-binned grid (floor of each axis / scanBin). */
+export function analyzedPositions(ds: Dataset, scanBin = 1): number {
+  const nav = ds.shape.slice(0, -2);
+  return scanBin > 1 && nav.length === 2 ? Math.floor(nav[0]! / scanBin) * Math.floor(nav[1]! / scanBin) : frameCount(ds);
+}
+
 /** Resolves the options against the dataset, with clear errors for impossible requests. */
 export function analyzePlan(ds: Dataset, o: AnalyzeOptions): AnalyzeResult["options"] & { bin: number; scanBin: number } {
   const bin = o.bin ?? binFactorFor(ds, 96), scanBin = o.scanBin ?? 1;
@@ -94,7 +100,7 @@ export function analyzePlan(ds: Dataset, o: AnalyzeOptions): AnalyzeResult["opti
   const [rows, cols] = sigShape(ds);
   const nav = ds.shape.slice(0, -2);
   if (scanBin > 1 && (nav.length !== 2 || scanBin > nav[0]! || scanBin > nav[1]!)) throw new RangeError(`scan bin: a factor of ${scanBin} needs a 2D scan of at least ${scanBin} x ${scanBin}; this one is [${nav.join(", ")}]`);
-  const P = scanBin > 1 ? Math.floor(nav[0]! / scanBin) * Math.floor(nav[1]! / scanBin) : frameCount(ds);
+  const P = analyzedPositions(ds, scanBin);
   const Q = Math.floor(rows / bin) * Math.floor(cols / bin);
   if (Q < 1) throw new RangeError(`bin: a factor of ${bin} leaves no pixel of the ${rows} x ${cols} detector`);
   if (o.fullSpectrum && Q > MAX_SPECTRUM_PIXELS) throw new RangeError(`full spectrum: the binned detector has ${Q} pixels; at most ${MAX_SPECTRUM_PIXELS} (bin more)`);

@@ -12,9 +12,9 @@ export function levelAgreement(r: AnalyzeResult, truth: ArrayLike<number>): Reco
   return out;
 }
 
-export async function agreementSection(r: AnalyzeResult, truth: ArrayLike<number>, source: string): Promise<ReportSection> {
+/** The section for the indices `levelAgreement` gave, beside the map of the true labels. */
+export async function agreementSection(r: AnalyzeResult, ari: Record<string, number>, truth: ArrayLike<number>, source: string): Promise<ReportSection> {
   const [sr, sc] = r.shape.length === 4 ? [r.shape[0]!, r.shape[1]!] : [1, truth.length];
-  const ari = levelAgreement(r, truth);
   return {
     title: "Agreement with the ground truth",
     text: [`Adjusted Rand index of each cluster map against the labels in ${source} (1 = the same partition, about 0 = chance).`],

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { binDataset, decodeNpyArray, type Core, type Dataset } from "../../bindings/node.js";
 import { agreementSection, levelAgreement } from "../../bindings/figures/report-agreement.js";
-import { analyze, type AnalyzeResult } from "../../bindings/analyses/analyze.js";
+import { analyze, analyzedPositions, type AnalyzeResult } from "../../bindings/analyses/analyze.js";
 import { LINKAGE_METHODS, type LinkageMethod } from "../../bindings/analyses/hcluster.js";
 import { dendrogramSvg } from "../../bindings/figures/dendrogram.js";
 import { analyzeReport } from "../../bindings/figures/report-analyze.js";
@@ -66,6 +66,7 @@ export function register(program: Command): void {
       const ds = await openInput(file, o);
       try {
         const truth = o.truth === undefined ? undefined : readTruth(o.truth, analyzedPositions(ds, int(o.scanBin, "--scan-bin") ?? 1));
+        let agreement: Record<string, number> | undefined;
         const bars = new Map<string, (d: number, t: number) => void>();
         const onProgress = (stage: string, done: number, total: number) => {
           if (!bars.has(stage)) bars.set(stage, progress(stage, o));
@@ -87,7 +88,8 @@ export function register(program: Command): void {
             if (e instanceof RangeError) throw new UsageError(e.message);
             throw e;
           }
-          const extra: ReportSection[] = truth ? [await agreementSection(r, truth, o.truth!)] : [];
+          agreement = truth && levelAgreement(r, truth);
+          const extra: ReportSection[] = truth && agreement ? [await agreementSection(r, agreement, truth, o.truth!)] : [];
           const analysed = r.bin > 1 || r.scanBin > 1 ? binDataset(core, ds, { detector: r.bin, scan: r.scanBin }) : ds;
           try {
             for (const provide of reportSectionProviders) extra.push(...(await provide({ core, dataset: analysed, result: r, onProgress })));
@@ -102,19 +104,13 @@ export function register(program: Command): void {
         });
         const { r, files } = result;
         const summary = summaryOf(file, r, (performance.now() - t0) / 1000);
-        if (truth) summary.truth = { file: o.truth, adjustedRandIndex: levelAgreement(r, truth) };
+        if (agreement) summary.truth = { file: o.truth, adjustedRandIndex: agreement };
         writeFileSync(join(o.output, "summary.json"), JSON.stringify({ ...summary, files: ["summary.json", ...files] }, null, 2) + "\n");
         report(o, { output: o.output, ...summary, files: ["summary.json", ...files] });
       } finally {
         await ds.source.close?.();
       }
     }));
-}
-
-/** Probe positions the analysis will cluster: all of them, or the scan-binned grid. */
-function analyzedPositions(ds: Dataset, scanBin: number): number {
-  const nav = ds.shape.slice(0, -2);
-  return scanBin > 1 && nav.length === 2 ? Math.floor(nav[0]! / scanBin) * Math.floor(nav[1]! / scanBin) : nav.reduce((a, b) => a * b, 1);
 }
 
 /** True labels from .npy (any integer map) or .json ({ phase: [...] }, as `simulate` and `demo` write them). */
