@@ -27,8 +27,8 @@ export function sketchLaneRows(q: number): number {
   return Math.min(64, Math.max(4, Math.floor(LANE_BYTES / (q * 4) / 4) * 4));
 }
 
-/** Y = (D - 1 centre^T) Z, Z row-major Q x l. */
-export function sketchPass(Z: Float32Array, l: number, centre: Float32Array): Reduction<Float32Array> {
+/** Y = (D - 1 centre^T) Z, Z row-major Q x l. Tiles of `tileFrames` (default: one lane's rows per lane). */
+export function sketchPass(Z: Float32Array, l: number, centre: Float32Array, tileFrames?: number): Reduction<Float32Array> {
   let zPtr = 0, cPtr = 0, laneRows = 0;
   return {
     name: "PCA sketch Y = D Z",
@@ -40,7 +40,7 @@ export function sketchPass(Z: Float32Array, l: number, centre: Float32Array): Re
       };
     },
     tileFrames(ctx) {
-      return LANES * sketchLaneRows(pixels(ctx.shape));
+      return tileFrames ?? LANES * sketchLaneRows(pixels(ctx.shape));
     },
     prepare(ctx) {
       const q = pixels(ctx.shape);
@@ -58,10 +58,15 @@ export function sketchPass(Z: Float32Array, l: number, centre: Float32Array): Re
         const r0 = lane * per, r1 = Math.min(tile.count, r0 + per);
         if (r0 >= r1) break;
         const scr = ptr.converted! + lane * laneRows * ld * 4;
-        tasks.push([
-          { fn: `pcaRows${k}`, args: [tile.ptr + r0 * fb, r1 - r0, q, 0, q, cPtr, scr, ld] },
-          { fn: "gemmF32", args: [r1 - r0, l, q, scr, ld, zPtr, l, ptr.Y! + r0 * l * 4, l, 0] },
-        ]);
+        const task: Task = [];
+        for (let a = r0; a < r1; a += laneRows) {
+          const b = Math.min(r1, a + laneRows);
+          task.push(
+            { fn: `pcaRows${k}`, args: [tile.ptr + a * fb, b - a, q, 0, q, cPtr, scr, ld] },
+            { fn: "gemmF32", args: [b - a, l, q, scr, ld, zPtr, l, ptr.Y! + a * l * 4, l, 0] },
+          );
+        }
+        tasks.push(task);
       }
       return tasks;
     },
