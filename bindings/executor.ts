@@ -144,7 +144,7 @@ function foldPartials(core: Core, p: PlannedReduction, pointers: Record<string, 
   for (const { name, spec, values } of p.buffers) {
     if (!isPartial(spec)) continue;
     const op = spec.merge === "sum" ? "Sum" : spec.merge === "max" ? "Max" : "Min";
-    core.call(`merge${op}${spec.type.toUpperCase()}`, p.results[name]!, pointers[name]!, values);
+    core.call(`merge${op}${spec.type.toUpperCase() as Uppercase<typeof spec.type>}`, p.results[name]!, pointers[name]!, values);
   }
 }
 
