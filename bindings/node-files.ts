@@ -4,8 +4,8 @@ import { openSync, writeSync, closeSync, fstatSync, existsSync, rmSync } from "n
 import { type ByteSource, type Dataset, frameBytes, frameCount } from "./dataset.js";
 import { dirname, resolve as resolvePath } from "node:path";
 import { rawDataset, type RawLayout } from "./sources.js";
-import { openWithRegistry, type OpenOptions } from "./formats/index.js";
-import { splitH5Path } from "./formats/node.js";
+import { openWithReaders, type OpenOptions } from "./formats/registry.js";
+import { nodeReaders, splitH5Path } from "./formats/node.js";
 import { npyHeader } from "./npy.js";
 import type { Dtype } from "./dtype.js";
 
@@ -33,7 +33,8 @@ export async function fileByteSource(path: string): Promise<ByteSource> {
   };
 }
 
-/** Opens a dataset by path: raw binary when a layout is given, otherwise the format registry picks the reader. */
+/** Opens a dataset by path: raw binary when a layout is given, otherwise the first of `options.readers` (default:
+ * every reader, Node-only ones included) that recognises the file. */
 export async function openDataset(path: string, raw?: RawLayout, options: OpenOptions = {}): Promise<Dataset> {
   // "file.h5:/group/dataset" names a dataset inside an HDF5 file.
   const h5 = existsSync(path) ? undefined : splitH5Path(path);
@@ -41,7 +42,8 @@ export async function openDataset(path: string, raw?: RawLayout, options: OpenOp
   const bytes = await fileByteSource(path);
   try {
     if (raw) return rawDataset(bytes, raw);
-    return await openWithRegistry({ bytes, options, sibling: (rel) => fileByteSource(resolvePath(dirname(path), rel)) });
+    const sibling = (rel: string) => fileByteSource(resolvePath(dirname(path), rel));
+    return await openWithReaders(options.readers ?? nodeReaders, { bytes, options, sibling });
   } catch (e) {
     await bytes.close?.();
     throw e;

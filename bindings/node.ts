@@ -22,4 +22,6 @@ setPlatform({
 export * from "./index.js";
 export * from "./node-files.js";
 export * from "./formats/node.js";
+// The Node entry's formats() lists the Node-only readers too (an explicit export wins over the star exports).
+export { formats } from "./formats/node.js";
 export * from "./writers/index.js";
