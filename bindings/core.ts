@@ -2,6 +2,7 @@
 // are used), the main thread's instance, an arena over the memory, and a pool of workers running kernel calls.
 import { Arena } from "./arena.js";
 import { platform, type WorkerLike } from "./platform.js";
+import { instantiateWasm } from "./wasm-module.js";
 
 /** One kernel invocation: an export of the core and its numeric arguments (pointers, lengths, scalars). */
 export interface KernelCall {
@@ -40,11 +41,10 @@ export class Core {
     if (!Number.isInteger(wanted) || wanted < 0) throw new RangeError(`workers must be a non-negative integer, got ${wanted}`);
     const threads = wanted > 0 && p.canShareMemory && !!p.createWorker;
     const build = threads ? "threads" : "simd";
-    const module = await WebAssembly.compile(await p.loadWasm(`stem4d.${build}.wasm`) as BufferSource);
-    const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: threads } as WebAssembly.MemoryDescriptor);
-    const instance = await WebAssembly.instantiate(module, { env: { memory, abort: coreAbort } });
-    const exports = instance.exports as unknown as CoreExports;
-    const arena = new Arena(memory, exports.heapBase!());
+    const { module, memory, exports, heapBase } = await instantiateWasm<CoreExports>(`stem4d.${build}.wasm`, {
+      memory: { initial: 16, maximum: 65536, shared: threads } as WebAssembly.MemoryDescriptor, env: { abort: coreAbort },
+    });
+    const arena = new Arena(memory, heapBase);
     const workers = threads ? await Promise.all(Array.from({ length: wanted }, () => PoolWorker.start(p.createWorker!(), module, memory))) : [];
     return new Core(module, memory, exports, arena, build, workers);
   }
