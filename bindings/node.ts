@@ -17,6 +17,7 @@ setPlatform({
   cores: availableParallelism(),
   canShareMemory: typeof SharedArrayBuffer !== "undefined",
   workersReadFiles: true,
+  loadZstdCodec: () => import("zstd-codec/lib/module.js"),
 });
 
 export * from "./index.js";
