@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import "../../bindings/node.js";
-import { type ZstdBackendName, zstdBackend, zstdContentSize } from "../../codec/index.js";
+import { type ZstdBackendName, zstdBackend, zstdContentSize } from "../../bindings/index.js";
 import { CodecError } from "../../codec/errors.js";
 
 function data(n: number, seed: number): Uint8Array {
