@@ -24,3 +24,6 @@ registerFormat(mrcFormat);
 registerFormat(tvipsFormat);
 export { mrcFormat, type MrcOptions } from "./mrc/index.js";
 export { tvipsFormat, type TvipsOptions } from "./tvips/index.js";
+import { dmFormat } from "./dm/index.js";
+registerFormat(dmFormat);
+export { dmFormat, type DmOptions } from "./dm/index.js";
