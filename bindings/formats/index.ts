@@ -27,3 +27,6 @@ export { tvipsFormat, type TvipsOptions } from "./tvips/index.js";
 import { dmFormat } from "./dm/index.js";
 registerFormat(dmFormat);
 export { dmFormat, type DmOptions } from "./dm/index.js";
+import { tiaFormat } from "./tia/index.js";
+registerFormat(tiaFormat);
+export { tiaFormat, type TiaOptions } from "./tia/index.js";

@@ -8,6 +8,7 @@
 import type { ByteSource } from "../../dataset.js";
 import { ByteCursor, safeU64 } from "../cursor.js";
 import type { ElementName } from "../elements.js";
+import { ascii } from "../records.js";
 
 /** Simple DM type codes: bytes per value and the element type. */
 export const DM_SIMPLE: Record<number, { size: number; element: ElementName }> = {
@@ -86,7 +87,7 @@ class TagParser {
       const at = this.c.pos;
       const h = await this.c.view(3, `tag ${i} of ${path}`);
       const kind = h.getUint8(0), nameLength = h.getUint16(1, false);
-      const label = latin1(await this.c.take(nameLength, `name of tag ${i} of ${path}`));
+      const label = ascii(await this.c.take(nameLength, `name of tag ${i} of ${path}`));
       const where = `${path}.${label || `[${i}]`}`;
       let end = -1;
       if (this.wide) {
@@ -108,7 +109,7 @@ class TagParser {
 
   private async data(where: string, isImageData: boolean): Promise<DmValue> {
     const at = this.c.pos;
-    if (latin1(await this.c.take(4, `data tag ${where}`)) !== "%%%%") throw new Error(`${this.name}: data tag ${where} at byte ${at}: expected the delimiter "%%%%"`);
+    if (ascii(await this.c.take(4, `data tag ${where}`)) !== "%%%%") throw new Error(`${this.name}: data tag ${where} at byte ${at}: expected the delimiter "%%%%"`);
     const n = await this.count(`type description length of ${where}`);
     if (n < 1 || n > MAX_TYPE_CODES) throw new Error(`${this.name}: data tag ${where} at byte ${at} has a type description of ${n} codes; expected 1 to ${MAX_TYPE_CODES}`);
     const info: number[] = [];
@@ -177,7 +178,7 @@ class TagParser {
       this.c.skip(length, `string ${where}`);
       return ref;
     }
-    return latin1(await this.c.take(length, `string ${where}`));
+    return ascii(await this.c.take(length, `string ${where}`));
   }
 }
 
@@ -218,12 +219,6 @@ function readSimple(raw: Uint8Array, at: number, type: number, le: boolean): num
     case 12: return Number(dv.getBigUint64(at, le));
     default: return dv.getUint8(at); // 8 bool, 10 octet
   }
-}
-
-function latin1(b: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
-  return s;
 }
 
 /** The entry called `name` in a group (first match), if the group has one. */
