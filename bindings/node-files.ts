@@ -1,5 +1,5 @@
 // Node's files: a ByteSource over a file descriptor, opening datasets by path, and streaming .npy output.
-import { open, type FileHandle } from "node:fs/promises";
+import { open, readdir, type FileHandle } from "node:fs/promises";
 import { openSync, writeSync, closeSync, fstatSync, existsSync, rmSync } from "node:fs";
 import { type ByteSource, type Dataset, frameBytes, frameCount } from "./dataset.js";
 import { dirname, resolve as resolvePath } from "node:path";
@@ -41,7 +41,11 @@ export async function openDataset(path: string, raw?: RawLayout, options: OpenOp
   const bytes = await fileByteSource(path);
   try {
     if (raw) return rawDataset(bytes, raw);
-    return await openWithRegistry({ bytes, options, sibling: (rel) => fileByteSource(resolvePath(dirname(path), rel)) });
+    return await openWithRegistry({
+      bytes, options,
+      sibling: (rel) => fileByteSource(resolvePath(dirname(path), rel)),
+      siblingNames: () => readdir(dirname(path)),
+    });
   } catch (e) {
     await bytes.close?.();
     throw e;

@@ -5,11 +5,12 @@ import { npyFormat } from "./npy.js";
 registerFormat(npyFormat);
 
 export * from "./registry.js";
-import { mibFormat } from "./mib/index.js";
+import { mibFormat, mibHdrFormat } from "./mib/index.js";
 import { blockfileFormat } from "./blockfile/index.js";
 registerFormat(mibFormat);
+registerFormat(mibHdrFormat);
 registerFormat(blockfileFormat);
-export { mibFormat, type MibOptions } from "./mib/index.js";
+export { mibFormat, mibHdrFormat, type MibOptions } from "./mib/index.js";
 export { blockfileFormat, readBlockfileNavigator, type BlockfileHeader } from "./blockfile/index.js";
 import { empadXmlFormat, empadRawFormat } from "./empad/index.js";
 registerFormat(empadXmlFormat);
