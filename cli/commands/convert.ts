@@ -21,7 +21,7 @@ export function formatOptions(cmd: Command): Command {
     .option("--flyback-at <where>", "MIB: where the flyback frames are in a row: start or end", "start")
     .option("--flatfield", "DECTRIS: multiply frames by the master file's flatfield (frames become f32)")
     .option("--pixel-mask", "DECTRIS: zero the pixels the master file's pixel_mask flags")
-    .option("--dataset <path>", "HDF5: the dataset to read (same as FILE.h5:/path)");
+    .option("--dataset <path>", "HDF5 or Zarr: the dataset or array to read (HDF5: same as FILE.h5:/path)");
 }
 
 export function formatOpenOptions(o: FormatOptions): Record<string, unknown> {
