@@ -55,6 +55,8 @@ export function convertElements(t: ElementType, src: Uint8Array, dest: Uint8Arra
     return;
   }
   const out = new Float32Array(dest.buffer, dest.byteOffset, count);
+  // Typed-array conversion needs aligned little-endian input: a misaligned view is copied first (a memcpy).
+  if (littleEndian && src.byteOffset % t.size !== 0 && t.name !== "i64" && t.name !== "u64") src = src.slice(0, count * t.size);
   const aligned = littleEndian && src.byteOffset % t.size === 0;
   if (aligned && t.name === "i16") { out.set(new Int16Array(src.buffer, src.byteOffset, count)); return; }
   if (aligned && t.name === "i32") { out.set(new Int32Array(src.buffer, src.byteOffset, count)); return; }

@@ -7,9 +7,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { openDataset } from "../../bindings/node.js";
 import { Core } from "../../bindings/core.js";
 import { diskMask, runReductions, virtualImages } from "../../bindings/index.js";
-import { dmBytes, dmImage, dmRoot, writeDmFile } from "./dm-writer.js";
+import { dmBytes, dmImage, dmRoot, writeDmFile } from "../../bench/dm-writer.js";
 import { everyTruncation, randomMutations } from "./fuzz.js";
 import { openBytes, readAll, real, tempDir } from "./helpers.js";
+import { transposedReader } from "../../bindings/formats/dm/transposed.js";
+import { elementType } from "../../bindings/formats/elements.js";
+import { bufferByteSource } from "../../bindings/sources.js";
 
 const { dir, cleanup } = tempDir();
 afterAll(cleanup);
@@ -132,6 +135,22 @@ describe("4D scans", () => {
     for (let f = 0; f < 5; f++) for (let p = 0; p < Q; p++) expect(got[f * Q + p]).toBe(-value4d(4 + f, p));
     const forced = await openBytes("t.dm4", file, { dmOrder: "c" });
     expect(forced.shape).toEqual([ky, kx, sy, sx]);
+  });
+});
+
+describe("transposed reads in windows", () => {
+  it("windows smaller than the scan (one read per pixel) and larger (pixels read together) give the same frames", async () => {
+    const N = 12, Q = 10, stored = Int16Array.from({ length: N * Q }, (_, i) => -1 - value4d(i % N, Math.floor(i / N)));
+    const bytes = bufferByteSource(new Uint8Array(stored.buffer), "w.dm4");
+    for (const windowBytes of [3 * Q * 2, 5 * Q * 2, 64 * Q * 2]) {
+      const read = transposedReader({ bytes, offset: 0, et: elementType("i16"), frames: N, pixels: Q, littleEndian: true, windowBytes });
+      for (const [start, count] of [[0, 12], [2, 7], [5, 1], [11, 1], [0, 4]]) {
+        const out = new Uint8Array(count! * Q * 4);
+        await read(start!, count!, out);
+        const got = new Float32Array(out.buffer);
+        for (let f = 0; f < count!; f++) for (let p = 0; p < Q; p++) expect(got[f * Q + p]).toBe(-1 - value4d(start! + f, p));
+      }
+    }
   });
 });
 

@@ -6,6 +6,7 @@ import { openDataset } from "../../bindings/node.js";
 import { hasPython, runPython } from "../helpers/python.js";
 import { everyTruncation, randomMutations } from "./fuzz.js";
 import { openBytes, readAll, real, sumsOf } from "./helpers.js";
+import { serFile } from "../../bench/ser-writer.js";
 
 const SER = real("tia/128x128x5-diffraction_preview_1.ser");
 const EMI = real("tia/128x128x5-diffraction_preview.emi");
@@ -44,46 +45,6 @@ print(json.dumps({"shape": list(d.shape), "sums": d.sum((1, 2)).tolist(), "row0"
   }
 });
 
-// ---- a .ser writer following the format description ----
-interface SerSpec {
-  version?: 0x210 | 0x220; dataType: number; size: number; sx: number; sy: number; frames: Uint8Array[];
-  dims: { size: number; delta: number; units: string; description: string }[]; total?: number;
-  positions?: [number, number][]; gap?: (k: number) => number;
-}
-function serFile(s: SerSpec): Uint8Array {
-  const wide = (s.version ?? 0x220) === 0x220, w = wide ? 8 : 4, total = s.total ?? s.frames.length;
-  const parts: number[] = [];
-  const push = (n: number, bytes: number, kind: "u" | "f" = "u") => {
-    const b = new Uint8Array(bytes), dv = new DataView(b.buffer);
-    if (kind === "f") dv.setFloat64(0, n, true); else if (bytes === 8) dv.setBigUint64(0, BigInt(n), true);
-    else if (bytes === 4) dv.setUint32(0, n, true); else dv.setUint16(0, n, true);
-    parts.push(...b);
-  };
-  push(0x4949, 2); push(0x0197, 2); push(s.version ?? 0x220, 2); push(0x4122, 4); push(s.positions ? 0x4142 : 0x4152, 4);
-  push(total, 4); push(s.frames.length, 4);
-  const oaoAt = parts.length; push(0, w); push(s.dims.length, 4);
-  for (const d of s.dims) {
-    push(d.size, 4); push(0, 8, "f"); push(d.delta, 8, "f"); push(0, 4);
-    push(d.description.length, 4); parts.push(...Buffer.from(d.description)); push(d.units.length, 4); parts.push(...Buffer.from(d.units));
-  }
-  const dataOffsets: number[] = [], tagOffsets: number[] = [];
-  s.frames.forEach((f, k) => {
-    for (let g = s.gap?.(k) ?? 0; g > 0; g--) parts.push(0xee);
-    dataOffsets.push(parts.length);
-    push(0, 8, "f"); push(0.5, 8, "f"); push(0, 4); push(0, 8, "f"); push(0.25, 8, "f"); push(0, 4);
-    push(s.dataType, 2); push(s.sx, 4); push(s.sy, 4); parts.push(...f);
-    tagOffsets.push(parts.length);
-    push(s.positions ? 0x4142 : 0x4152, 2); push(0, 2); push(k, 4);
-    if (s.positions) { push(s.positions[k]![0], 8, "f"); push(s.positions[k]![1], 8, "f"); }
-  });
-  const oao = parts.length;
-  for (let k = 0; k < total; k++) push(dataOffsets[k] ?? 0, w);
-  for (let k = 0; k < total; k++) push(tagOffsets[k] ?? 0, w);
-  const out = Uint8Array.from(parts);
-  const dv = new DataView(out.buffer);
-  if (wide) dv.setBigUint64(oaoAt, BigInt(oao), true); else dv.setUint32(oaoAt, oao, true);
-  return out;
-}
 /** Frame k stored bottom row first: pixel (r, c) holds k * 1000 + r * sx + c. */
 function storedFrame(k: number, sx: number, sy: number, kind: "u16" | "f64"): Uint8Array {
   const vals = Array.from({ length: sx * sy }, (_, i) => { const r = sy - 1 - Math.floor(i / sx), c = i % sx; return k * 1000 + r * sx + c; });

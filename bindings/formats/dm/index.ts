@@ -12,7 +12,7 @@ import type { FormatReader, OpenContext } from "../registry.js";
 import { checkScan, visitRecords } from "../records.js";
 import { type ElementName, type ElementType, convertElements, describeElement, elementType } from "../elements.js";
 import { type DmArrayRef, type DmGroup, type DmValue, at, child, children, parseDmTags, tagsToJson } from "./tags.js";
-import { readTransposed } from "./transposed.js";
+import { transposedReader } from "./transposed.js";
 
 export interface DmOptions {
   scanShape?: number[];
@@ -149,12 +149,13 @@ function frameSource(ctx: OpenContext, data: DmArrayRef, et: ElementType | undef
   const e = et!;
   const fbIn = q * (et?.size ?? 1), fbOut = q * (et ? dtypeSize(et.dtype) : 4);
   const plain = !!et && e.direct && littleEndian && order === "c";
+  const transposed = et && order === "transposed" ? transposedReader({ bytes, offset: data.offset, et, frames, pixels: q, littleEndian }) : undefined;
   return {
     name,
     async readFrames(start, count, dest) {
       check(start, count);
       const out = dest.subarray(0, count * fbOut);
-      if (order === "transposed") return readTransposed(bytes, data.offset, e, frames, q, start, count, out, littleEndian);
+      if (transposed) return transposed(start, count, out);
       if (plain) return bytes.read(data.offset + start * fbIn, out);
       await visitRecords(bytes, { offset: data.offset, stride: fbIn, records: frames }, start, count, (rec, k) => {
         convertElements(e, rec, out.subarray(k * fbOut, (k + 1) * fbOut), q, littleEndian);

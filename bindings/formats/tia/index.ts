@@ -137,12 +137,10 @@ function serSource(ser: ByteSource, h: SerHeader, first: SerElement, et: Element
     if (el.dataType !== first.dataType || el.sizeX !== first.sizeX || el.sizeY !== first.sizeY) {
       throw new Error(`${name}: .ser element ${k} at byte ${off[k]} is ${el.sizeX} x ${el.sizeY} of type ${el.dataType}; element 0 is ${first.sizeX} x ${first.sizeY} of type ${first.dataType}`);
     }
-    // bottom row first in the file
-    for (let r = 0; r < first.sizeY; r++) {
-      const from = ELEMENT_HEADER_BYTES + (first.sizeY - 1 - r) * rowIn;
-      convertElements(et!, rec.subarray(from, from + rowIn), out.subarray(r * rowOut, (r + 1) * rowOut), first.sizeX);
-    }
+    convertElements(et!, rec.subarray(ELEMENT_HEADER_BYTES, ELEMENT_HEADER_BYTES + fbIn), out, first.sizeX * first.sizeY);
+    flipRows(out, rowOut, first.sizeY, scratch); // bottom row first in the file
   };
+  const scratch = new Uint8Array(rowOut);
   const one = new Uint8Array(recordBytes);
   return {
     name,
@@ -166,6 +164,15 @@ function serSource(ser: ByteSource, h: SerHeader, first: SerElement, et: Element
     },
     close: ser.close?.bind(ser),
   };
+}
+
+/** Reverses the order of the rows of a frame in place. */
+function flipRows(frame: Uint8Array, rowBytes: number, rows: number, scratch: Uint8Array): void {
+  for (let a = 0, b = rows - 1; a < b; a++, b--) {
+    scratch.set(frame.subarray(a * rowBytes, (a + 1) * rowBytes));
+    frame.copyWithin(a * rowBytes, b * rowBytes, (b + 1) * rowBytes);
+    frame.set(scratch, b * rowBytes);
+  }
 }
 
 function calibration(first: SerElement, navAxes: (SerDimension | undefined)[], emi: unknown): Calibration {

@@ -1,6 +1,6 @@
-// Writes DigitalMicrograph .dm3/.dm4 files from the format description, for the reader's tests: a tag tree of
-// groups, simple values, UTF-16 strings and arrays. An array given a length but no bytes is left as a hole, so a
-// test can write a file far larger than memory (or disk: a sparse file) with its header and tags only.
+// Writes DigitalMicrograph .dm3/.dm4 files from the format description, for the reader's tests and benchmark: a tag
+// tree of groups, simple values, UTF-16 strings and arrays. An array given a length but no bytes is left as a hole, so
+// a test can write a file far larger than memory (or disk: a sparse file) with its header and tags only.
 import { closeSync, ftruncateSync, openSync, writeSync } from "node:fs";
 
 export type DmTag =
