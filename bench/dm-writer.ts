@@ -106,11 +106,11 @@ export function dmBytes(version: 3 | 4, root: DmTag[]): Uint8Array {
 }
 
 /** Writes the file with positional writes: holes take no disk. */
-export function writeDmFile(path: string, version: 3 | 4, root: DmTag[], extra: { offset: number; bytes: Uint8Array }[] = []): DmLayout {
+export function writeDmFile(path: string, version: 3 | 4, root: DmTag[]): DmLayout {
   const l = dmLayout(version, root);
   const fd = openSync(path, "w");
   try {
-    for (const s of [...l.segments, ...extra]) writeSync(fd, s.bytes, 0, s.bytes.length, s.offset);
+    for (const s of l.segments) writeSync(fd, s.bytes, 0, s.bytes.length, s.offset);
     ftruncateSync(fd, l.size);
   } finally {
     closeSync(fd);
@@ -126,14 +126,17 @@ export function dmImage(name: string, dataType: number, arrayType: number, dims:
     name: "", tags: [
       { name: "ImageData", tags: [
         { name: "Calibrations", tags: [
-          { name: "Brightness", tags: [{ name: "Origin", type: 6, value: 0 }, { name: "Scale", type: 6, value: 1 }, { name: "Units", text: "" }] },
+          { name: "Brightness", tags: [
+            { name: "Origin", type: 6, value: 0 }, { name: "Scale", type: 6, value: 1 }, { name: "Units", text: "" },
+          ] },
           { name: "Dimension", tags: dims.map((_, i) => ({ name: "", tags: [
             { name: "Origin", type: 6, value: o.origins?.[i] ?? 0 },
             { name: "Scale", type: 6, value: o.scales?.[i] ?? 1 },
             { name: "Units", text: o.units?.[i] ?? "" },
           ] })) },
         ] },
-        { name: "Data", array: arrayType, length: data ? data.length / SIZES[arrayType]! : length, ...(data ? { data } : {}) },
+        data ? { name: "Data", array: arrayType, length: data.length / SIZES[arrayType]!, data }
+          : { name: "Data", array: arrayType, length },
         { name: "DataType", type: 3, value: dataType },
         { name: "Dimensions", tags: dims.map((d) => ({ name: "", type: 5, value: d })) },
         { name: "PixelDepth", type: 5, value: SIZES[arrayType]! },
@@ -150,5 +153,6 @@ export function dmImage(name: string, dataType: number, arrayType: number, dims:
 /** A whole DM file: a 4 x 4 RGBA thumbnail (listed under Thumbnails) and the image. */
 export function dmRoot(image: DmTag, before: DmTag[] = []): DmTag[] {
   const thumb = dmImage("thumb", 23, 5, [4, 4], new Uint8Array(64));
-  return [...before, { name: "ImageList", tags: [thumb, image] }, { name: "Thumbnails", tags: [{ name: "", tags: [{ name: "ImageIndex", type: 5, value: 0 }] }] }];
+  const thumbnails = { name: "Thumbnails", tags: [{ name: "", tags: [{ name: "ImageIndex", type: 5, value: 0 }] }] };
+  return [...before, { name: "ImageList", tags: [thumb, image] }, thumbnails];
 }

@@ -81,8 +81,10 @@ async function readers(o: BenchOptions, dir: string): Promise<BenchRow[]> {
   writeDm4(path, data, side, det);
   const ser = new Int32Array(data);
   const scanDim = (description: string) => ({ size: side, delta: 1, units: "", description });
-  writeFileSync(path("data_1.ser"), serFile({ dataType: 6, size: 4, sx: det, sy: det, dims: [scanDim("x"), scanDim("y")],
-    frames: Array.from({ length: F }, (_, f) => new Uint8Array(ser.buffer, f * 4 * q, 4 * q)) }));
+  const serFrames = Array.from({ length: F }, (_, f) => new Uint8Array(ser.buffer, f * 4 * q, 4 * q));
+  const serDims = [scanDim("x"), scanDim("y")];
+  const serSpec = { dataType: 6, size: 4, sx: det, sy: det, dims: serDims, frames: serFrames };
+  writeFileSync(path("data_1.ser"), serFile(serSpec));
   const zref = await openDataset(path("ref.npy"));
   await writeDataset(zref, path("data.zarr"));
   await zref.source.close?.();
@@ -127,7 +129,8 @@ function writeDm4(path: (n: string) => string, data: Uint16Array, side: number, 
   const F = side * side, q = det * det;
   const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   writeDmFile(path("c.dm4"), 4, dmRoot(dmImage("c", 10, 4, [det, det, side, side], bytes(data), { swapped: true })));
-  writeDmFile(path("i16.dm4"), 4, dmRoot(dmImage("i", 1, 2, [det, det, side, side], bytes(new Int16Array(data)), { swapped: true })));
+  const signed = bytes(new Int16Array(data));
+  writeDmFile(path("i16.dm4"), 4, dmRoot(dmImage("i", 1, 2, [det, det, side, side], signed, { swapped: true })));
   const t = new Uint16Array(F * q);
   for (let f = 0; f < F; f++) for (let p = 0; p < q; p++) t[p * F + f] = data[f * q + p]!;
   writeDmFile(path("t.dm4"), 4, dmRoot(dmImage("t", 10, 4, [side, side, det, det], bytes(t))));

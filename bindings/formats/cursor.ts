@@ -17,7 +17,8 @@ export class ByteCursor {
   /** The next n bytes (a view valid until the next take), advancing past them. */
   async take(n: number, what: string): Promise<Uint8Array> {
     if (!Number.isSafeInteger(n) || n < 0 || this.pos + n > this.bytes.size) {
-      throw new Error(`${this.bytes.name}: ${what} at byte ${this.pos} needs ${n} bytes, but the file ends at byte ${this.bytes.size}`);
+      throw new Error(`${this.bytes.name}: ${what} at byte ${this.pos} needs ${n} bytes, but the file ends at byte ` +
+          `${this.bytes.size}`);
     }
     const at = this.pos - this.bufStart;
     if (at < 0 || at + n > this.buf.length) {
@@ -39,7 +40,8 @@ export class ByteCursor {
   /** Moves past n bytes without reading them; they must exist. */
   skip(n: number, what: string): void {
     if (!Number.isSafeInteger(n) || n < 0 || this.pos + n > this.bytes.size) {
-      throw new Error(`${this.bytes.name}: ${what} at byte ${this.pos} is ${n} bytes long, but the file ends at byte ${this.bytes.size}`);
+      throw new Error(`${this.bytes.name}: ${what} at byte ${this.pos} is ${n} bytes long, but the file ends at ` +
+          `byte ${this.bytes.size}`);
     }
     this.pos += n;
   }

@@ -48,7 +48,8 @@ export function describeElement(t: ElementType): string {
  * Converts `count` elements of type `t` from `src` (file bytes, either byte order) into `dest` (the dataset's dtype,
  * little-endian). `dest` must hold count * dtypeSize bytes.
  */
-export function convertElements(t: ElementType, src: Uint8Array, dest: Uint8Array, count: number, littleEndian = true): void {
+export function convertElements(t: ElementType, src: Uint8Array, dest: Uint8Array, count: number,
+  littleEndian = true): void {
   if (t.direct) {
     dest.set(src.subarray(0, count * t.size));
     if (!littleEndian) byteswapInPlace(dest.subarray(0, count * t.size), t.size);
@@ -56,7 +57,7 @@ export function convertElements(t: ElementType, src: Uint8Array, dest: Uint8Arra
   }
   const out = new Float32Array(dest.buffer, dest.byteOffset, count);
   // Typed-array conversion needs aligned little-endian input: a misaligned view is copied first (a memcpy).
-  if (littleEndian && src.byteOffset % t.size !== 0 && t.name !== "i64" && t.name !== "u64") src = src.slice(0, count * t.size);
+  if (littleEndian && src.byteOffset % t.size !== 0 && t.size !== 8) src = src.slice(0, count * t.size);
   const aligned = littleEndian && src.byteOffset % t.size === 0;
   if (aligned && t.name === "i16") { out.set(new Int16Array(src.buffer, src.byteOffset, count)); return; }
   if (aligned && t.name === "i32") { out.set(new Int32Array(src.buffer, src.byteOffset, count)); return; }

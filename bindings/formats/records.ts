@@ -79,7 +79,8 @@ export async function visitRecordSeries(
     }
     base += f.layout.records;
   }
-  if (k < count) throw new RangeError(`${files[0]?.bytes.name}: records [${first}, ${first + count}) are outside the series' ${base} frame records`);
+  if (k < count) throw new RangeError(`${files[0]?.bytes.name}: records [${first}, ${first + count}) are outside ` +
+      `the series' ${base} frame records`);
 }
 
 /**

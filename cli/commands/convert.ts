@@ -29,7 +29,7 @@ export function formatOptions(cmd: Command): Command {
     .option("--single-file", "MIB: read only the .mib given, not the other numbered files of its acquisition")
     .option("--dataset <path>", "HDF5 or Zarr: the dataset or array to read (HDF5: same as FILE.h5:/path)")
     .option("--image <n>", "DM: index in ImageList of the image to read (default: the largest that is not a thumbnail)")
-    .option("--dm-order <order>", "DM: layout of a 4D image, c (frames contiguous) or transposed (default: from the tags)")
+    .option("--dm-order <order>", "DM: a 4D image's layout, c (frames contiguous) or transposed (default: by the tags)")
     .option("--ser <k>", "TIA: which <name>_<k>.ser an .emi opens (default 1)");
 }
 
@@ -46,11 +46,13 @@ export function formatOpenOptions(o: FormatOptions): Record<string, unknown> {
   if (o.singleFile) out.series = false;
   if (o.image !== undefined) {
     const n = Number(o.image);
-    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--image: expected a non-negative integer, got '${o.image}'`);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--image: expected a non-negative integer, got ` +
+        `'${o.image}'`);
     out.image = n;
   }
   if (o.dmOrder !== undefined) {
-    if (o.dmOrder !== "c" && o.dmOrder !== "transposed") throw new UsageError(`--dm-order: expected c or transposed, got '${o.dmOrder}'`);
+    if (o.dmOrder !== "c" && o.dmOrder !== "transposed") throw new UsageError(`--dm-order: expected c or ` +
+        `transposed, got '${o.dmOrder}'`);
     out.dmOrder = o.dmOrder;
   }
   if (o.ser !== undefined) out.ser = parsePositiveInt(o.ser, "--ser");

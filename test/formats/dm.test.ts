@@ -18,7 +18,10 @@ const { dir, cleanup } = tempDir();
 afterAll(cleanup);
 
 describe("real DM files (GMS test stacks, 2 x 2 x 2)", () => {
-  for (const [file, dtype, stored] of [["test-1.dm4", "f32", "int16 (read as f32)"], ["test-10.dm4", "u16", "uint16"], ["test-6.dm3", "u8", "uint8"]] as const) {
+  const files = [
+    ["test-1.dm4", "f32", "int16 (read as f32)"], ["test-10.dm4", "u16", "uint16"], ["test-6.dm3", "u8", "uint8"],
+  ];
+  for (const [file, dtype, stored] of files as [string, string, string][]) {
     it(`${file}: ${stored}, C order 1..8, the thumbnail skipped`, async () => {
       const ds = await openDataset(real(`dm/${file}`));
       expect(ds.shape).toEqual([2, 2, 2]);
@@ -40,7 +43,8 @@ describe("real DM files (GMS test stacks, 2 x 2 x 2)", () => {
     const ds = await openDataset(real("dm/test-10.dm4"), undefined, { image: 0 });
     expect(ds.shape).toEqual([1, 64, 64]);
     expect((ds.metadata as any).dataType).toBe("RGBA (not readable)");
-    await expect(ds.source.readFrames(0, 1, new Uint8Array(64 * 64 * 4))).rejects.toThrow(/test-10\.dm4: image 0 .* holds RGBA pixels \(DataType 23\)/);
+    await expect(ds.source.readFrames(0, 1, new Uint8Array(64 * 64 * 4)))
+      .rejects.toThrow(/test-10\.dm4: image 0 .* holds RGBA pixels \(DataType 23\)/);
     await ds.source.close?.();
   });
 });
@@ -76,12 +80,15 @@ describe("every numeric DataType", () => {
     const file = dmBytes(3, dmRoot(dmImage("c", 3, 6, [4, 2, 2], new Uint8Array(4 * 2 * 2 * 8))));
     const ds = await openBytes("c.dm3", file);
     expect((ds.metadata as any).dataType).toBe("complex64 (not readable)");
-    await expect(ds.source.readFrames(0, 1, new Uint8Array(32))).rejects.toThrow(/c\.dm3: image 1 .* holds complex64 pixels \(DataType 3\); stem4d analyses need real-valued pixels/);
+    await expect(ds.source.readFrames(0, 1, new Uint8Array(32)))
+      .rejects.toThrow(/c\.dm3: image 1 .* holds complex64 pixels \(DataType 3\); stem4d analyses need real-valued/);
   });
 
   it("says which dimension and byte count disagree", async () => {
     const file = dmBytes(4, dmRoot(dmImage("t", 10, 4, [5, 4, 3], new Uint8Array(2 * 50))));
-    await expect(openBytes("short.dm4", file)).rejects.toThrow(/short\.dm4: image 1 \(ImageList\.\[1\]\.ImageData\): Dimensions \[5, 4, 3\] of uint16 need 120 bytes, but the Data array at byte \d+ holds 100/);
+    await expect(openBytes("short.dm4", file)).rejects.toThrow(new RegExp(
+      "short\\.dm4: image 1 \\(ImageList\\.\\[1\\]\\.ImageData\\): Dimensions \\[5, 4, 3\\] of uint16 " +
+      "need 120 bytes, but the Data array at byte \\d+ holds 100"));
   });
 });
 
@@ -102,7 +109,8 @@ describe("4D scans", () => {
     expect(Array.from(await readAll(ds))).toEqual(Array.from(data));
     expect(ds.calibration?.axes).toEqual([
       { name: "y", step: 2.5, unit: "nm" }, { name: "x", step: 1.5, unit: "nm" },
-      { name: "ky", step: expect.closeTo(0.2, 6), unit: "1/nm" }, { name: "kx", step: expect.closeTo(0.1, 6), unit: "1/nm" },
+      { name: "ky", step: expect.closeTo(0.2, 6), unit: "1/nm" },
+      { name: "kx", step: expect.closeTo(0.1, 6), unit: "1/nm" },
     ]);
     expect((ds.calibration as any).offsets.slice(2).map((v: number) => Number(v.toFixed(6)))).toEqual([-0.5, -0.3]);
     expect((ds.metadata as any).layout).toBe("C order (Data Order Swapped)");
@@ -122,7 +130,7 @@ describe("4D scans", () => {
     }
   });
 
-  it("transposed (no Data Order Swapped tag): detector pixel by pixel, int32 read as f32, any range of frames", async () => {
+  it("transposed (no Data Order Swapped tag): pixel by pixel, int32 read as f32, any range of frames", async () => {
     // stored [ky][kx][scanY][scanX]: pixel p's values for every probe position in a row
     const data = Int32Array.from({ length: N * Q }, (_, i) => -value4d(i % N, Math.floor(i / N)));
     const file = dmBytes(4, dmRoot(dmImage("scan", 7, 3, [sx, sy, kx, ky], new Uint8Array(data.buffer))));
@@ -139,16 +147,19 @@ describe("4D scans", () => {
 });
 
 describe("transposed reads in windows", () => {
-  it("windows smaller than the scan (one read per pixel) and larger (pixels read together) give the same frames", async () => {
+  it("windows smaller than the scan (a read per pixel) or larger (pixels read together): same frames", async () => {
     const N = 12, Q = 10, stored = Int16Array.from({ length: N * Q }, (_, i) => -1 - value4d(i % N, Math.floor(i / N)));
     const bytes = bufferByteSource(new Uint8Array(stored.buffer), "w.dm4");
     for (const windowBytes of [3 * Q * 2, 5 * Q * 2, 64 * Q * 2]) {
-      const read = transposedReader({ bytes, offset: 0, et: elementType("i16"), frames: N, pixels: Q, littleEndian: true, windowBytes });
+      const et = elementType("i16");
+      const read = transposedReader({ bytes, offset: 0, et, frames: N, pixels: Q, littleEndian: true, windowBytes });
       for (const [start, count] of [[0, 12], [2, 7], [5, 1], [11, 1], [0, 4]]) {
         const out = new Uint8Array(count! * Q * 4);
         await read(start!, count!, out);
         const got = new Float32Array(out.buffer);
-        for (let f = 0; f < count!; f++) for (let p = 0; p < Q; p++) expect(got[f * Q + p]).toBe(-1 - value4d(start! + f, p));
+        for (let f = 0; f < count!; f++) {
+          for (let p = 0; p < Q; p++) expect(got[f * Q + p]).toBe(-1 - value4d(start! + f, p));
+        }
       }
     }
   });
@@ -160,7 +171,8 @@ describe("DM4 beyond 4 GiB (a sparse file)", () => {
     const data = Uint16Array.from({ length: N * Q }, (_, i) => value4d(Math.floor(i / Q), i % Q));
     const padding = { name: "Padding", array: 10, length: 5 * 2 ** 30 };
     const path = join(dir, "big.dm4");
-    const layout = writeDmFile(path, 4, dmRoot(dmImage("big", 10, 4, [kx, ky, sx, sy], new Uint8Array(data.buffer), { swapped: true }), [padding]));
+    const image = dmImage("big", 10, 4, [kx, ky, sx, sy], new Uint8Array(data.buffer), { swapped: true });
+    const layout = writeDmFile(path, 4, dmRoot(image, [padding]));
     expect(layout.size).toBeGreaterThan(5 * 2 ** 30);
     expect(statSync(path).blocks * 512).toBeLessThan(1 << 20); // sparse: the holes take no disk
     const ds = await openDataset(path);
@@ -197,6 +209,7 @@ describe("damaged DM files", () => {
     const g = files["small.dm3"].slice();
     const pct = Buffer.from(g).indexOf("%%%%");
     g[pct] = 0x41;
-    await expect(openBytes("d.dm3", g)).rejects.toThrow(new RegExp(`d\\.dm3: data tag root\\.\\S+ at byte ${pct}: expected the delimiter "%%%%"`));
+    await expect(openBytes("d.dm3", g)).rejects.toThrow(new RegExp(`d\\.dm3: data tag root\\.\\S+ at byte ${pct}: ` +
+        `expected the delimiter "%%%%"`));
   });
 });

@@ -14,12 +14,16 @@ const MAX_CLAIM = 64 << 20;
 
 function watched(bytes: Uint8Array, name: string): ByteSource & { largest: number } {
   const inner = bufferByteSource(bytes, name);
-  const s = { name, size: inner.size, largest: 0, read: (o: number, d: Uint8Array) => { s.largest = Math.max(s.largest, d.length); return inner.read(o, d); } };
+  const s = {
+    name, size: inner.size, largest: 0,
+    read: (o: number, d: Uint8Array) => { s.largest = Math.max(s.largest, d.length); return inner.read(o, d); },
+  };
   return s;
 }
 
 /** Opens (and reads every frame of) `bytes` named `name`, siblings by name; classifies the outcome. */
-export async function attempt(name: string, bytes: Uint8Array, siblings: Record<string, Uint8Array> = {}, options: OpenOptions = {}): Promise<Outcome> {
+export async function attempt(name: string, bytes: Uint8Array, siblings: Record<string, Uint8Array> = {},
+  options: OpenOptions = {}): Promise<Outcome> {
   const src = watched(bytes, name);
   try {
     const ds = await openWithRegistry({
@@ -66,7 +70,8 @@ export async function everyTruncation(name: string, file: Uint8Array, original: 
     const r = await attempt(name, file.subarray(0, cut), siblings);
     if (r.ok) {
       opened++;
-      expect(Buffer.compare(Buffer.from(r.frames), Buffer.from(original.subarray(0, r.frames.length))), `cut at ${cut}`).toBe(0);
+      const same = Buffer.compare(Buffer.from(r.frames), Buffer.from(original.subarray(0, r.frames.length)));
+      expect(same, `cut at ${cut}`).toBe(0);
     } else {
       refused++;
       messages.add(r.message.replace(/\d+/g, "N"));

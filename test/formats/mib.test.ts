@@ -232,9 +232,11 @@ describe("bad Merlin files", () => {
 
 describe("Merlin acquisitions over several numbered files", () => {
   const hdr = (frames: number, perTrigger: number) => new TextEncoder().encode(
-    `HDR,\t\nFrames in Acquisition (Number):\t${frames}\nFrames per Trigger (Number):\t${perTrigger}\nCounter Depth (number):\t12\nEnd\t`);
+    `HDR,\t\nFrames in Acquisition (Number):\t${frames}\nFrames per Trigger (Number):\t${perTrigger}\nCounter Depth ` +
+        `(number):\t12\nEnd\t`);
   const fs = frames(10, 8 * 8, 4096, 11);
-  const file = (from: number, to: number, w = 8) => concat(fs.slice(from, to).flatMap((f, k) => [header(from + k + 1, 384, 1, w, w, "U16", "1x1", 12), be(f.slice(0, w * w), 2)]));
+  const file = (from: number, to: number, w = 8) => concat(fs.slice(from, to).flatMap((f, k) =>
+    [header(from + k + 1, 384, 1, w, w, "U16", "1x1", 12), be(f.slice(0, w * w), 2)]));
   const series = { "acq1.mib": file(0, 4), "acq2.mib": file(4, 8), "acq3.mib": file(8, 10), "acq.hdr": hdr(10, 5) };
 
   it("any numbered file opens the whole acquisition in frame order, the scan from the .hdr", async () => {
@@ -262,9 +264,11 @@ describe("Merlin acquisitions over several numbered files", () => {
 
   it("a missing or foreign file is refused, naming it and the frames that do not chain", async () => {
     const { "acq2.mib": _, "acq1.mib": first, ...gap } = series;
-    await expect(openBytes("acq1.mib", first, {}, gap)).rejects.toThrow(/acq3\.mib: its first frame is number 9, but acq1\.mib ends with frame 4; a file of the acquisition is missing or foreign/);
+    await expect(openBytes("acq1.mib", first, {}, gap))
+      .rejects.toThrow(/acq3\.mib: its first frame is number 9, but acq1\.mib ends with frame 4; a file .* missing/);
     const { "acq1.mib": one, ...rest } = series;
-    await expect(openBytes("acq1.mib", one, {}, { ...rest, "acq2.mib": file(4, 8, 4) })).rejects.toThrow(/acq2\.mib: frames of U16 4 x 4.* differ from acq1\.mib's \(U16 8 x 8/);
+    await expect(openBytes("acq1.mib", one, {}, { ...rest, "acq2.mib": file(4, 8, 4) }))
+      .rejects.toThrow(/acq2\.mib: frames of U16 4 x 4.* differ from acq1\.mib's \(U16 8 x 8/);
   });
 
   it("the real file's .hdr opens it (the folder listed by Node)", async () => {

@@ -14,7 +14,8 @@ afterAll(cleanup);
 describe("Zarr v3 as convert writes it", () => {
   it("reads back every frame and the calibration", async () => {
     const data = Uint16Array.from({ length: 3 * 4 * 5 * 6 }, (_, i) => (i * 37) % 65536);
-    const src = { ...memoryDataset(data, [3, 4, 5, 6]), calibration: { axes: [{ name: "y", step: 2, unit: "nm" }, { name: "x" }, { name: "ky" }, { name: "kx" }] } };
+    const axes = [{ name: "y", step: 2, unit: "nm" }, { name: "x" }, { name: "ky" }, { name: "kx" }];
+    const src = { ...memoryDataset(data, [3, 4, 5, 6]), calibration: { axes } };
     const out = join(dir, "ours.zarr");
     await writeDataset(src, out);
     const ds = await openDataset(out);
@@ -47,26 +48,30 @@ json.dump({"zarr_format": 3, "node_type": "array", "shape": list(a.shape), "data
   "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": cs}},
   "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}}, "fill_value": 0,
   "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "gzip", "configuration": {"level": 5}}],
-  "attributes": {"note": "python"}, "dimension_names": ["y", "x", "ky", "kx"]}, open(os.path.join(v3, "zarr.json"), "w"))
+  "attributes": {"note": "python"}, "dimension_names": ["y", "x", "ky", "kx"]},
+  open(os.path.join(v3, "zarr.json"), "w"))
 for idx, block in chunks(a, cs):
     if idx[0] == 1 and idx[1] == 1: continue  # rows 2-3, cols 3-5: all zero in a, left out
     p = os.path.join(v3, "c", *map(str, idx)); os.makedirs(os.path.dirname(p), exist_ok=True)
     open(p, "wb").write(gzip.compress(block.astype("<i2").tobytes()))
 # v2 as HyperSpy's .zspy: Experiments/<title>/data, zlib, "." keys, axes in the group's attributes
 z = os.path.join(root, "hs.zspy"); d = os.path.join(z, "Experiments", "__unnamed__", "data"); os.makedirs(d)
-for g in [z, os.path.join(z, "Experiments"), os.path.dirname(d)]: json.dump({"zarr_format": 2}, open(os.path.join(g, ".zgroup"), "w"))
+for g in [z, os.path.join(z, "Experiments"), os.path.dirname(d)]:
+    json.dump({"zarr_format": 2}, open(os.path.join(g, ".zgroup"), "w"))
 b = (a.astype(np.int64) + 1000).astype(np.uint16)
 axes = {f"axis-{i}": {"name": n, "scale": s, "offset": 0.0, "units": u, "size": int(k), "navigate": i < 2}
-        for i, (n, s, u, k) in enumerate(zip(["y", "x", "ky", "kx"], [0.5, 0.5, 0.01, 0.01], ["nm", "nm", "1/nm", "1/nm"], b.shape))}
+        for i, (n, s, u, k) in enumerate(zip(["y", "x", "ky", "kx"], [0.5, 0.5, 0.01, 0.01],
+                                               ["nm", "nm", "1/nm", "1/nm"], b.shape))}
 json.dump({**axes, "title": "hs"}, open(os.path.join(os.path.dirname(d), ".zattrs"), "w"))
-json.dump({"zarr_format": 2, "shape": list(b.shape), "chunks": [1, 2, 5, 6], "dtype": "<u2", "compressor": {"id": "zlib", "level": 1},
+json.dump({"zarr_format": 2, "shape": list(b.shape), "chunks": [1, 2, 5, 6], "dtype": "<u2",
+  "compressor": {"id": "zlib", "level": 1},
   "fill_value": 0, "filters": None, "order": "C", "dimension_separator": "."}, open(os.path.join(d, ".zarray"), "w"))
 for idx, block in chunks(b, [1, 2, 5, 6]):
     open(os.path.join(d, ".".join(map(str, idx))), "wb").write(zlib.compress(block.tobytes(), 1))
 print(json.dumps({"a": a.ravel().tolist(), "b": b.ravel().tolist()}))
 `, [dir])) as { a: number[]; b: number[] };
 
-  it("a v3 array chunked across frames (gzip, edge chunks, one chunk missing) reads as numpy's values, int16 as f32", async () => {
+  it("v3 chunked across frames (gzip, edge chunks, a chunk missing) reads as numpy's, int16 as f32", async () => {
     const ds = await openDataset(join(dir, "py3.zarr"));
     expect([ds.shape, ds.dtype]).toEqual([[3, 4, 5, 6], "f32"]);
     expect(Array.from(await readAll(ds))).toEqual(ref.a);
@@ -78,14 +83,17 @@ print(json.dumps({"a": a.ravel().tolist(), "b": b.ravel().tolist()}))
 
   it("a HyperSpy .zspy (Zarr v2) finds its signal and takes the axes from the signal group", async () => {
     const ds = await openDataset(join(dir, "hs.zspy"));
-    expect([ds.shape, ds.dtype, (ds.metadata as any).array]).toEqual([[3, 4, 5, 6], "u16", "Experiments/__unnamed__/data"]);
+    expect([ds.shape, ds.dtype, (ds.metadata as any).array])
+      .toEqual([[3, 4, 5, 6], "u16", "Experiments/__unnamed__/data"]);
     expect(Array.from(await readAll(ds))).toEqual(ref.b);
     expect(ds.calibration?.axes?.[0]).toEqual({ name: "y", step: 0.5, unit: "nm" });
     expect(ds.calibration?.axes?.[3]).toEqual({ name: "kx", step: 0.01, unit: "1/nm" });
   });
 
   it("a group without a known signal asks for --dataset; a wrong path says so", async () => {
-    await expect(openDataset(join(dir, "hs.zspy", "Experiments", "__unnamed__"))).rejects.toThrow(/__unnamed__: the Zarr root is a group; say which array to read/);
-    await expect(openDataset(join(dir, "hs.zspy"), undefined, { dataset: "nope" })).rejects.toThrow(/hs\.zspy: no Zarr array at "nope"/);
+    await expect(openDataset(join(dir, "hs.zspy", "Experiments", "__unnamed__")))
+      .rejects.toThrow(/__unnamed__: the Zarr root is a group; say which array to read/);
+    await expect(openDataset(join(dir, "hs.zspy"), undefined, { dataset: "nope" }))
+      .rejects.toThrow(/hs\.zspy: no Zarr array at "nope"/);
   });
 });

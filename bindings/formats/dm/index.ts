@@ -25,8 +25,9 @@ export interface DmOptions {
 /** ImageData DataType codes: element type where stem4d can read it, else what it is. */
 const DATA_TYPES: Record<number, { element?: ElementName; size: number; what: string }> = {
   1: { element: "i16", size: 2, what: "int16" }, 2: { element: "f32", size: 4, what: "float32" },
-  3: { size: 8, what: "complex64" }, 5: { size: 8, what: "packed complex64" }, 6: { element: "u8", size: 1, what: "uint8" },
-  7: { element: "i32", size: 4, what: "int32" }, 8: { size: 4, what: "RGB" }, 9: { element: "i8", size: 1, what: "int8" },
+  3: { size: 8, what: "complex64" }, 5: { size: 8, what: "packed complex64" },
+  6: { element: "u8", size: 1, what: "uint8" }, 7: { element: "i32", size: 4, what: "int32" },
+  8: { size: 4, what: "RGB" }, 9: { element: "i8", size: 1, what: "int8" },
   10: { element: "u16", size: 2, what: "uint16" }, 11: { element: "u32", size: 4, what: "uint32" },
   12: { element: "f64", size: 8, what: "float64" }, 13: { size: 16, what: "complex128" },
   14: { element: "bool", size: 1, what: "bool" }, 23: { size: 4, what: "RGBA" },
@@ -45,7 +46,8 @@ function sniffDm(h: Uint8Array): boolean {
   if (h.length < 32 || h[0] !== 0 || h[1] !== 0 || h[2] !== 0 || (h[3] !== 3 && h[3] !== 4)) return false;
   const wide = h[3] === 4, order = wide ? 12 : 8, flags = order + 4, first = flags + 2 + (wide ? 8 : 4);
   const dv = new DataView(h.buffer, h.byteOffset, h.byteLength);
-  return dv.getUint32(order, false) <= 1 && h[flags]! <= 1 && h[flags + 1]! <= 1 && (h[first] === 20 || h[first] === 21);
+  const flagsOk = h[flags]! <= 1 && h[flags + 1]! <= 1;
+  return dv.getUint32(order, false) <= 1 && flagsOk && (h[first] === 20 || h[first] === 21);
 }
 
 interface DmImage {
@@ -60,7 +62,7 @@ interface DmImage {
 }
 
 function listImages(root: DmGroup): DmImage[] {
-  const thumbs = new Set(children(child(root, "Thumbnails")).map((t) => child(t, "ImageIndex")).filter((v) => typeof v === "number"));
+  const thumbs = new Set(children(child(root, "Thumbnails")).map((t) => child(t, "ImageIndex")));
   return children(child(root, "ImageList")).map((img, index) => {
     const dims = children(at(img, "ImageData", "Dimensions")).filter((d): d is number => typeof d === "number");
     const name = child(img, "Name");
@@ -78,13 +80,15 @@ function listImages(root: DmGroup): DmImage[] {
 function pickImage(images: DmImage[], name: string, wanted: number | undefined): DmImage {
   if (wanted !== undefined) {
     const img = images[wanted];
-    if (!img) throw new Error(`${name}: image ${wanted} does not exist; the file's ImageList holds ${images.length} (0-${images.length - 1})`);
+    if (!img) throw new Error(`${name}: image ${wanted} does not exist; the file's ImageList holds ${images.length} ` +
+        `(0-${images.length - 1})`);
     return img;
   }
   const size = (i: DmImage) => (i.dims.length ? i.dims.reduce((a, b) => a * b, 1) : 0);
   const candidates = images.filter((i) => !i.thumbnail && i.data);
   const best = candidates.reduce<DmImage | undefined>((b, i) => (!b || size(i) > size(b) ? i : b), undefined);
-  if (!best) throw new Error(`${name}: the DM file lists no image with data (ImageList has ${images.length} entries, all thumbnails or empty)`);
+  if (!best) throw new Error(`${name}: the DM file lists no image with data (ImageList has ${images.length} ` +
+      `entries, all thumbnails or empty)`);
   return best;
 }
 
@@ -102,13 +106,16 @@ async function openDm(ctx: OpenContext): Promise<Dataset> {
   }
   const elements = img.dims.reduce((a, b) => a * b, 1);
   if (img.data.bytes !== elements * t.size) {
-    throw new Error(`${where}: Dimensions [${img.dims.join(", ")}] of ${t.what} need ${elements * t.size} bytes, but the Data array at byte ${img.data.offset} holds ${img.data.bytes}`);
+    throw new Error(`${where}: Dimensions [${img.dims.join(", ")}] of ${t.what} need ${elements * t.size} bytes, ` +
+        `but the Data array at byte ${img.data.offset} holds ${img.data.bytes}`);
   }
   const swapped = at(img.tags, "ImageTags", "Meta Data", "Data Order Swapped");
-  const order = img.dims.length === 4 ? o.dmOrder ?? (swapped !== undefined && Number(swapped) !== 0 ? "c" : "transposed") : "c";
+  const tagged = swapped !== undefined && Number(swapped) !== 0;
+  const order = img.dims.length === 4 ? o.dmOrder ?? (tagged ? "c" : "transposed") : "c";
   // axisOf[k]: which DM dimension output axis k is.
   const d = img.dims;
-  const axisOf = d.length === 1 ? [-1, -1, 0] : d.length === 2 ? [-1, 1, 0] : order === "transposed" ? [1, 0, 3, 2] : d.map((_, i) => d.length - 1 - i);
+  const axisOf = d.length === 1 ? [-1, -1, 0] : d.length === 2 ? [-1, 1, 0]
+    : order === "transposed" ? [1, 0, 3, 2] : d.map((_, i) => d.length - 1 - i);
   const fileShape = axisOf.map((k) => (k < 0 ? 1 : d[k]!));
   const frames = fileShape.slice(0, -2).reduce((a, b) => a * b, 1);
   const scan = o.scanShape ? [...o.scanShape] : fileShape.slice(0, -2);
@@ -117,39 +124,47 @@ async function openDm(ctx: OpenContext): Promise<Dataset> {
   const shape = [...scan, fileShape.at(-2)!, fileShape.at(-1)!];
   const dtype = et?.dtype ?? (t.size === 4 && t.what.startsWith("RGB") ? "u32" : "f32");
   const source = frameSource(ctx, img.data, et, order, frames, shape, file.littleEndian,
-    et ? undefined : `${where} holds ${t.what} pixels (DataType ${img.dataType}); stem4d analyses need real-valued pixels (int, uint or float)`);
+    et ? undefined : `${where} holds ${t.what} pixels (DataType ${img.dataType}); stem4d analyses need real-valued ` +
+        `pixels (int, uint or float)`);
   return {
     shape, dtype, source,
-    calibration: calibration(img, axisOf, shape.length),
+    calibration: calibration(img, axisOf, o.scanShape ? scan.length : undefined),
     metadata: {
       format: `dm${file.version}`,
       image: img.index,
       imageName: img.name,
       dataType: et ? describeElement(et) : `${t.what} (not readable)`,
       dimensions: img.dims,
-      layout: d.length === 4 ? (order === "c" ? "C order (Data Order Swapped)" : "transposed (detector pixel by pixel)") : "C order",
+      layout: d.length !== 4 ? "C order"
+        : order === "c" ? "C order (Data Order Swapped)" : "transposed (detector pixel by pixel)",
       dataOffset: img.data.offset,
-      images: images.map((i) => ({ index: i.index, name: i.name, dimensions: i.dims, dataType: DATA_TYPES[i.dataType]?.what ?? i.dataType, thumbnail: i.thumbnail })),
+      images: images.map((i) => ({
+        index: i.index, name: i.name, dimensions: i.dims, thumbnail: i.thumbnail,
+        dataType: DATA_TYPES[i.dataType]?.what ?? i.dataType,
+      })),
       tags: tagsToJson(file.root),
     },
   };
 }
 
-function frameSource(ctx: OpenContext, data: DmArrayRef, et: ElementType | undefined, order: "c" | "transposed", frames: number,
-  shape: number[], littleEndian: boolean, unreadable: string | undefined): FrameSource {
+function frameSource(ctx: OpenContext, data: DmArrayRef, et: ElementType | undefined, order: "c" | "transposed",
+  frames: number, shape: number[], littleEndian: boolean, unreadable: string | undefined): FrameSource {
   const bytes = ctx.bytes, name = bytes.name;
   const q = shape.at(-1)! * shape.at(-2)!;
   const outFrames = shape.slice(0, -2).reduce((a, b) => a * b, 1);
   const check = (start: number, count: number) => {
     if (unreadable) throw new Error(unreadable);
-    if (!(Number.isInteger(start) && Number.isInteger(count) && start >= 0 && count >= 0 && start + count <= outFrames)) {
-      throw new RangeError(`${name}: frames [${start}, ${start + count}) are outside the dataset's ${outFrames} frames`);
+    const inside = Number.isInteger(start) && Number.isInteger(count) && start >= 0 && count >= 0;
+    if (!inside || start + count > outFrames) {
+      throw new RangeError(`${name}: frames [${start}, ${start + count}) are outside the dataset's ${outFrames} ` +
+          `frames`);
     }
   };
   const e = et!;
   const fbIn = q * (et?.size ?? 1), fbOut = q * (et ? dtypeSize(et.dtype) : 4);
   const plain = !!et && e.direct && littleEndian && order === "c";
-  const transposed = et && order === "transposed" ? transposedReader({ bytes, offset: data.offset, et, frames, pixels: q, littleEndian }) : undefined;
+  const transposed = et && order === "transposed"
+    ? transposedReader({ bytes, offset: data.offset, et, frames, pixels: q, littleEndian }) : undefined;
   return {
     name,
     async readFrames(start, count, dest) {
@@ -169,23 +184,30 @@ function frameSource(ctx: OpenContext, data: DmArrayRef, et: ElementType | undef
   };
 }
 
-/** Scale, origin and units per axis from ImageData.Calibrations, in the dataset's axis order. */
-function calibration(img: DmImage, axisOf: number[], rank: number): Dataset["calibration"] {
+/** Scale, origin and units per axis from ImageData.Calibrations, in the dataset's axis order; a scan shape given by
+ * the user replaces the navigation axes with uncalibrated ones. */
+function calibration(img: DmImage, axisOf: number[], userNav: number | undefined): Dataset["calibration"] {
   const dims = children(at(img.tags, "ImageData", "Calibrations", "Dimension"));
-  const names = rank === 3 ? ["frame", "y", "x"] : rank === 4 ? ["y", "x", "ky", "kx"] : axisOf.map((_, i) => `axis${i}`);
+  const names = axisOf.length === 3 ? ["frame", "y", "x"] : axisOf.length === 4 ? ["y", "x", "ky", "kx"]
+    : axisOf.map((_, i) => `axis${i}`);
   const num = (v: DmValue | undefined) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
-  const axes = axisOf.map((k, i) => {
+  const axes: { name?: string; step?: number; unit?: string }[] = [], offsets: number[] = [];
+  axisOf.forEach((k, i) => {
     const c = k >= 0 ? dims[k] : undefined;
-    const step = num(child(c, "Scale")), unit = child(c, "Units");
-    return { name: names[i], ...(step !== undefined ? { step } : {}), ...(typeof unit === "string" && unit ? { unit } : {}) };
+    const step = num(child(c, "Scale")), unit = child(c, "Units"), origin = num(child(c, "Origin"));
+    axes.push({
+      name: names[i], ...(step !== undefined ? { step } : {}), ...(typeof unit === "string" && unit ? { unit } : {}),
+    });
+    // DM's calibrated value at index i is (i - Origin) * Scale.
+    offsets.push(origin !== undefined && step !== undefined ? -origin * step : 0);
   });
-  // DM's calibrated value at index i is (i - Origin) * Scale.
-  const offsets = axisOf.map((k) => {
-    const c = k >= 0 ? dims[k] : undefined;
-    const origin = num(child(c, "Origin")), scale = num(child(c, "Scale"));
-    return origin !== undefined && scale !== undefined ? -origin * scale : 0;
-  });
+  if (userNav !== undefined) {
+    axes.splice(0, axisOf.length - 2, ...Array.from({ length: userNav }, () => ({})));
+    offsets.splice(0, axisOf.length - 2, ...Array.from({ length: userNav }, () => 0));
+  }
   const b = at(img.tags, "ImageData", "Calibrations", "Brightness");
-  const intensity = { scale: num(child(b, "Scale")) ?? 1, origin: num(child(b, "Origin")) ?? 0, unit: child(b, "Units") ?? "" };
+  const intensity = {
+    scale: num(child(b, "Scale")) ?? 1, origin: num(child(b, "Origin")) ?? 0, unit: child(b, "Units") ?? "",
+  };
   return { axes, offsets, intensity };
 }

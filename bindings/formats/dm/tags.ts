@@ -51,11 +51,13 @@ export async function parseDmTags(bytes: ByteSource): Promise<DmFile> {
   const name = bytes.name;
   const head = await c.view(4, "DM header (version)");
   const version = head.getUint32(0, false);
-  if (version !== 3 && version !== 4) throw new Error(`${name}: DM version ${version} (byte 0) is not supported; expected 3 or 4`);
+  if (version !== 3 && version !== 4) throw new Error(`${name}: DM version ${version} (byte 0) is not supported; ` +
+      `expected 3 or 4`);
   const p = new TagParser(c, version, true);
   await p.count("DM header (root length)");
   const order = (await c.view(4, "DM header (byte order)")).getUint32(0, false);
-  if (order > 1) throw new Error(`${name}: DM byte order ${order} (byte ${c.pos - 4}) is not 0 (big-endian) or 1 (little-endian)`);
+  if (order > 1) throw new Error(`${name}: DM byte order ${order} (byte ${c.pos - 4}) is not 0 (big-endian) or 1 ` +
+      `(little-endian)`);
   p.littleEndian = order === 1;
   const root = await p.group("root", 0);
   return { version, littleEndian: p.littleEndian, root };
@@ -79,7 +81,8 @@ class TagParser {
   }
 
   async group(path: string, depth: number): Promise<DmGroup> {
-    if (depth > MAX_DEPTH) throw new Error(`${this.name}: tag group ${path} at byte ${this.c.pos} is nested deeper than ${MAX_DEPTH} levels`);
+    if (depth > MAX_DEPTH) throw new Error(`${this.name}: tag group ${path} at byte ${this.c.pos} is nested deeper ` +
+        `than ${MAX_DEPTH} levels`);
     await this.c.take(2, `tag group ${path} (sorted, open flags)`);
     const ntags = await this.count(`tag count of ${path}`);
     const entries: DmGroup["entries"] = [];
@@ -93,14 +96,17 @@ class TagParser {
       if (this.wide) {
         const size = await this.count(`byte length of tag ${where}`);
         end = this.c.pos + size;
-        if (end > this.c.bytes.size) throw new Error(`${this.name}: tag ${where} at byte ${at} is ${size} bytes long, but the file ends at byte ${this.c.bytes.size}`);
+        if (end > this.c.bytes.size) throw new Error(`${this.name}: tag ${where} at byte ${at} is ${size} bytes ` +
+            `long, but the file ends at byte ${this.c.bytes.size}`);
       }
       let value: DmValue;
       if (kind === 20) value = await this.group(where, depth + 1);
       else if (kind === 21) value = await this.data(where, label === "Data" && path.endsWith(".ImageData"));
-      else throw new Error(`${this.name}: tag ${i} of ${path} at byte ${at} has kind ${kind}; expected 20 (group) or 21 (data)`);
+      else throw new Error(`${this.name}: tag ${i} of ${path} at byte ${at} has kind ${kind}; expected 20 (group) ` +
+          `or 21 (data)`);
       if (end >= 0 && this.c.pos !== end) {
-        throw new Error(`${this.name}: tag ${where} at byte ${at} says it ends at byte ${end}, but its contents end at byte ${this.c.pos}`);
+        throw new Error(`${this.name}: tag ${where} at byte ${at} says it ends at byte ${end}, but its contents end ` +
+            `at byte ${this.c.pos}`);
       }
       entries.push({ name: label, value });
     }
@@ -109,12 +115,15 @@ class TagParser {
 
   private async data(where: string, isImageData: boolean): Promise<DmValue> {
     const at = this.c.pos;
-    if (ascii(await this.c.take(4, `data tag ${where}`)) !== "%%%%") throw new Error(`${this.name}: data tag ${where} at byte ${at}: expected the delimiter "%%%%"`);
+    if (ascii(await this.c.take(4, `data tag ${where}`)) !== "%%%%") throw new Error(`${this.name}: data tag ` +
+        `${where} at byte ${at}: expected the delimiter "%%%%"`);
     const n = await this.count(`type description length of ${where}`);
-    if (n < 1 || n > MAX_TYPE_CODES) throw new Error(`${this.name}: data tag ${where} at byte ${at} has a type description of ${n} codes; expected 1 to ${MAX_TYPE_CODES}`);
+    if (n < 1 || n > MAX_TYPE_CODES) throw new Error(`${this.name}: data tag ${where} at byte ${at} has a type ` +
+        `description of ${n} codes; expected 1 to ${MAX_TYPE_CODES}`);
     const info: number[] = [];
     for (let i = 0; i < n; i++) info.push(await this.count(`type code ${i} of ${where}`));
-    const bad = (what: string): Error => new Error(`${this.name}: data tag ${where} at byte ${at}: ${what} (type codes [${info.slice(0, 8).join(", ")}${n > 8 ? ", ..." : ""}])`);
+    const bad = (what: string): Error => new Error(`${this.name}: data tag ${where} at byte ${at}: ${what} (type ` +
+        `codes [${info.slice(0, 8).join(", ")}${n > 8 ? ", ..." : ""}])`);
     const t = info[0]!;
     if (DM_SIMPLE[t]) {
       if (n !== 1) throw bad("a simple value has one type code");
@@ -151,7 +160,8 @@ class TagParser {
     const total = elementBytes * length;
     const ref: DmArrayRef = { kind: "array", type: el, length, offset: this.c.pos, bytes: total };
     if (!Number.isSafeInteger(total) || this.c.pos + total > this.c.bytes.size) {
-      throw new Error(`${this.name}: array ${where} at byte ${this.c.pos} holds ${length} elements of ${elementBytes} bytes, but the file ends at byte ${this.c.bytes.size}`);
+      throw new Error(`${this.name}: array ${where} at byte ${this.c.pos} holds ${length} elements of ` +
+          `${elementBytes} bytes, but the file ends at byte ${this.c.bytes.size}`);
     }
     const rows = fields ? length : 0;
     if (isImageData || total > INLINE_ARRAY_BYTES || !(DM_SIMPLE[el] || fields) || rows > 256) {
@@ -161,7 +171,9 @@ class TagParser {
     const raw = await this.c.take(total, `array ${where}`);
     if (fields) return structArray(raw, fields, length, this.littleEndian);
     // DM keeps its strings as arrays of UTF-16 code units.
-    if (el === 4) return String.fromCharCode(...Array.from({ length }, (_, i) => readSimple(raw, i * 2, 4, this.littleEndian)));
+    if (el === 4) {
+      return String.fromCharCode(...Array.from({ length }, (_, i) => readSimple(raw, i * 2, 4, this.littleEndian)));
+    }
     if (length > 256) return ref;
     return Array.from({ length }, (_, i) => readSimple(raw, i * DM_SIMPLE[el]!.size, el, this.littleEndian));
   }
@@ -221,14 +233,18 @@ function readSimple(raw: Uint8Array, at: number, type: number, le: boolean): num
   }
 }
 
+function isGroup(g: DmValue | undefined): g is DmGroup {
+  return !!g && typeof g === "object" && "kind" in g && g.kind === "group";
+}
+
 /** The entry called `name` in a group (first match), if the group has one. */
 export function child(g: DmValue | undefined, name: string): DmValue | undefined {
-  return g && typeof g === "object" && "kind" in g && g.kind === "group" ? g.entries.find((e) => e.name === name)?.value : undefined;
+  return isGroup(g) ? g.entries.find((e) => e.name === name)?.value : undefined;
 }
 
 /** A group's entries, unnamed or not, in file order. */
 export function children(g: DmValue | undefined): DmValue[] {
-  return g && typeof g === "object" && "kind" in g && g.kind === "group" ? g.entries.map((e) => e.value) : [];
+  return isGroup(g) ? g.entries.map((e) => e.value) : [];
 }
 
 /** Follows a path of names from a group. */

@@ -27,7 +27,9 @@ export interface TransposedLayout {
 }
 
 /** A reader of frames from a transposed 4D image; `read` fills dest with frames [start, start + count). */
-export function transposedReader(l: TransposedLayout): (start: number, count: number, dest: Uint8Array) => Promise<void> {
+export type FrameReader = (start: number, count: number, dest: Uint8Array) => Promise<void>;
+
+export function transposedReader(l: TransposedLayout): FrameReader {
   const size = l.et.size, q = l.pixels, n = l.frames, fbOut = q * dtypeSize(l.et.dtype);
   const W = Math.max(1, Math.min(n, Math.floor((l.windowBytes ?? WINDOW_BYTES) / (q * size))));
   const windows = new Map<number, Promise<Uint8Array>>();
@@ -66,7 +68,9 @@ async function loadWindow(l: TransposedLayout, first: number, count: number): Pr
       for (let p = p0; p < p1; p++) runs.set(span.subarray((p - p0) * n * size, (p - p0) * n * size + run), p * run);
     });
   }
-  for (let i = 0; i < reads.length; i += CONCURRENT_READS) await Promise.all(reads.slice(i, i + CONCURRENT_READS).map((r) => r()));
+  for (let i = 0; i < reads.length; i += CONCURRENT_READS) {
+    await Promise.all(reads.slice(i, i + CONCURRENT_READS).map((r) => r()));
+  }
   const framesIn = new Uint8Array(q * run);
   transposeElements(runs, framesIn, q, count, size);
   const out = new Uint8Array(count * q * dtypeSize(l.et.dtype));
@@ -76,7 +80,8 @@ async function loadWindow(l: TransposedLayout, first: number, count: number): Pr
 
 /** [q][n] elements of `size` bytes to [n][q], in tiles so that both sides stay in cache. */
 export function transposeElements(src: Uint8Array, dst: Uint8Array, q: number, n: number, size: number): void {
-  const typed = (b: Uint8Array) => size === 1 ? b : size === 2 && b.byteOffset % 2 === 0 ? new Uint16Array(b.buffer, b.byteOffset, q * n)
+  const typed = (b: Uint8Array) => size === 1 ? b
+    : size === 2 && b.byteOffset % 2 === 0 ? new Uint16Array(b.buffer, b.byteOffset, q * n)
     : size === 4 && b.byteOffset % 4 === 0 ? new Uint32Array(b.buffer, b.byteOffset, q * n) : undefined;
   const s = typed(src), d = typed(dst);
   if (s && d) {

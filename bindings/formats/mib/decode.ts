@@ -60,10 +60,12 @@ export function mibGeometry(h: MibHeader, name: string): MibGeometry {
   };
 }
 
-/** Single-chip 24-bit raw: two 12-bit frames of n/2 pixels each (the first the high bits); the output is the square chip. */
+/** Single-chip 24-bit raw: two 12-bit frames of n/2 pixels each (the first the high bits); the output is the square
+ * chip. */
 function raw24Single(h: MibHeader, n: number, name: string): MibGeometry {
   const side = h.width === 2 * h.height ? h.height : h.height === 2 * h.width ? h.width : 0;
-  if (!side) throw new Error(`${name}: raw 24-bit .mib frame of ${h.width} x ${h.height} is not two square 12-bit frames`);
+  if (!side) throw new Error(`${name}: raw 24-bit .mib frame of ${h.width} x ${h.height} is not two square 12-bit ` +
+      `frames`);
   const half = side * side;
   return {
     dtype: "u32", rows: side, cols: side, payloadBytes: n * 2, description: "raw 24-bit",
@@ -80,7 +82,8 @@ function raw24Single(h: MibHeader, n: number, name: string): MibGeometry {
  * rows side by side as in 12-bit quads; the header gives 8W x W (both frames side by side) or 4W x 2W. */
 function raw24Quad(h: MibHeader, n: number, name: string): MibGeometry {
   const W = h.width === 8 * h.height ? h.height : 2 * h.width === 4 * h.height ? h.width / 4 : 0;
-  if (!Number.isInteger(W) || W < 1) throw new Error(`${name}: raw 24-bit quad .mib frame of ${h.width} x ${h.height} is not two frames of four square chips`);
+  if (!Number.isInteger(W) || W < 1) throw new Error(`${name}: raw 24-bit quad .mib frame of ${h.width} x ` +
+      `${h.height} is not two frames of four square chips`);
   const half = 4 * W * W;
   return {
     dtype: "u32", rows: 2 * W, cols: 2 * W, payloadBytes: n * 2, description: "raw 24-bit quad",

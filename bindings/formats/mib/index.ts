@@ -9,7 +9,7 @@ import type { FormatReader, OpenContext } from "../registry.js";
 import { ascii, checkScan, contiguousRuns, guessScan, readHead, visitRecordSeries } from "../records.js";
 import { type MibGeometry, mibGeometry } from "./decode.js";
 import { type MibHeader, parseHdr, parseMibHeader } from "./header.js";
-import { type MibPart, baseName, findSeries, numberedMibs } from "./series.js";
+import { type MibPart, baseName, findSeries, numberedMibs, recordsOf } from "./series.js";
 
 export interface MibOptions {
   scanShape?: number[];
@@ -43,7 +43,8 @@ async function hdrText(src: ByteSource): Promise<Record<string, string>> {
   return parseHdr(new TextDecoder("latin1").decode(await readHead(src, 1 << 16)));
 }
 
-/** The .hdr beside a frame file: "<name>.hdr", or for a numbered file "<prefix>.hdr" (with or without a trailing _ or -). */
+/** The .hdr beside a frame file: "<name>.hdr", or for a numbered file "<prefix>.hdr" (with or without a trailing _
+ * or -). */
 async function readHdr(ctx: OpenContext): Promise<Record<string, string> | undefined> {
   const base = baseName(ctx.bytes.name).replace(/\.mib$/i, "");
   const prefix = base.replace(/\d+$/, "");
@@ -69,7 +70,8 @@ async function openMibHdr(ctx: OpenContext): Promise<Dataset> {
   const stem = baseName(ctx.bytes.name).replace(/\.hdr$/i, "");
   const names = await ctx.siblingNames?.() ?? [];
   const files = [...names.filter((n) => n.toLowerCase() === `${stem.toLowerCase()}.mib`), ...numberedMibs(names, stem)];
-  if (!files.length) throw new Error(`${ctx.bytes.name}: no frame files ${stem}.mib or ${stem}<number>.mib next to the .hdr`);
+  if (!files.length) throw new Error(`${ctx.bytes.name}: no frame files ${stem}.mib or ${stem}<number>.mib next to ` +
+      `the .hdr`);
   const main = await ctx.sibling(files[0]!);
   await ctx.bytes.close?.();
   try {
@@ -88,7 +90,7 @@ export async function openMib(ctx: OpenContext, givenHdr?: Record<string, string
   const strideOf = (h: MibHeader, file: string) => h.headerBytes + mibGeometry(h, file).payloadBytes;
   const stride = strideOf(head, name);
   const hdr = givenHdr ?? await readHdr(ctx);
-  const main: MibPart = { bytes, header: head, layout: { offset: 0, stride, records: Math.floor(bytes.size / stride) } };
+  const main: MibPart = { bytes, header: head, layout: recordsOf(bytes, stride) };
   const parts = await findSeries(ctx, main, o.series, Number(hdr?.["Frames in Acquisition (Number)"]), strideOf);
   try {
     return mibDataset(parts, g, hdr, o);
@@ -101,7 +103,8 @@ export async function openMib(ctx: OpenContext, givenHdr?: Record<string, string
 function mibDataset(parts: MibPart[], g: MibGeometry, hdr: Record<string, string> | undefined, o: MibOptions): Dataset {
   const first = parts[0]!, name = first.bytes.name, head = first.header, stride = first.layout.stride;
   const records = parts.reduce((a, p) => a + p.layout.records, 0);
-  if (records < 1) throw new Error(`${name}: .mib file has ${first.bytes.size} bytes, less than one ${stride}-byte frame (${head.headerBytes}-byte header + ${g.payloadBytes} bytes of ${g.description} pixels)`);
+  if (records < 1) throw new Error(`${name}: .mib file has ${first.bytes.size} bytes, less than one ${stride}-byte ` +
+      `frame (${head.headerBytes}-byte header + ${g.payloadBytes} bytes of ${g.description} pixels)`);
 
   const fb = o.flyback ?? 0;
   if (!Number.isInteger(fb) || fb < 0) throw new Error(`${name}: flyback must be a non-negative number of columns, got ${fb}`);
@@ -133,7 +136,9 @@ function mibDataset(parts: MibPart[], g: MibGeometry, hdr: Record<string, string
       for (const [frame, record, n] of contiguousRuns(start, count, recordOf)) {
         await visitRecordSeries(parts, record, n, (rec, k, file, local) => {
           if (!MAGIC.every((b, i) => rec[i] === b)) {
-            throw new Error(`${file.bytes.name}: frame record ${local} at byte ${local * stride}: expected a header starting with "MQ1,", found ${JSON.stringify(ascii(rec.subarray(0, 8)))} (is the file truncated or are the frames of different sizes?)`);
+            throw new Error(`${file.bytes.name}: frame record ${local} at byte ${local * stride}: expected a header ` +
+                `starting with "MQ1,", found ${JSON.stringify(ascii(rec.subarray(0, 8)))} (is the file truncated or ` +
+                    `are the frames of different sizes?)`);
           }
           const at = (frame - start + k) * fbytes;
           g.decode(rec.subarray(head.headerBytes, head.headerBytes + g.payloadBytes), dest.subarray(at, at + fbytes));
@@ -155,7 +160,8 @@ function mibDataset(parts: MibPart[], g: MibGeometry, hdr: Record<string, string
     framesInFile: records,
     unusedFrames: records - used,
     trailingBytes: parts.reduce((a, p) => a + p.bytes.size - p.layout.records * stride, 0),
-    ...(parts.length > 1 ? { files: parts.map((p) => baseName(p.bytes.name)), framesPerFile: parts.map((p) => p.layout.records) } : {}),
+    ...(parts.length > 1
+      ? { files: parts.map((p) => baseName(p.bytes.name)), framesPerFile: parts.map((p) => p.layout.records) } : {}),
     flyback: fb ? { columns: fb, at: skip ? "start" : "end" } : null,
     scanFrom: o.scanShape ? "user" : hdr && scan.length === 2 && scan[1]! + fb === Number(hdr["Frames per Trigger (Number)"]) ? "hdr" : "frame count",
     frameHeader: head.fields,

@@ -14,20 +14,26 @@ export interface MibPart extends RecordFile {
 
 export const baseName = (path: string) => path.split(/[\\/]/).pop()!;
 
+/** Whole frame records of `stride` bytes from the start of a file. */
+export const recordsOf = (bytes: ByteSource, stride: number) =>
+  ({ offset: 0, stride, records: Math.floor(bytes.size / stride) });
+
 /** Names in `names` that are `prefix` + digits + ".mib" (any case), in numeric order. */
 export function numberedMibs(names: string[], prefix: string): string[] {
   const number = (n: string) => Number(n.slice(prefix.length, -4));
-  return names.filter((n) => n.startsWith(prefix) && /^\d+\.mib$/i.test(n.slice(prefix.length))).sort((a, b) => number(a) - number(b));
+  const numbered = names.filter((n) => n.startsWith(prefix) && /^\d+\.mib$/i.test(n.slice(prefix.length)));
+  return numbered.sort((a, b) => number(a) - number(b));
 }
 
-const layoutOf = (h: MibHeader) => `${h.pixel} ${h.width} x ${h.height}, ${h.chips} chip(s) ${h.layout}, ${h.headerBytes}-byte headers, depth ${h.counterDepth ?? "?"}`;
+const layoutOf = (h: MibHeader) => `${h.pixel} ${h.width} x ${h.height}, ${h.chips} chip(s) ${h.layout}, ` +
+    `${h.headerBytes}-byte headers, depth ${h.counterDepth ?? "?"}`;
 
 /**
  * The files of the acquisition `main` belongs to, in frame order (just `main` when it stands alone). Opens the
  * others as siblings; the caller closes every part but `main` when it is done (or fails).
  */
-export async function findSeries(ctx: OpenContext, main: MibPart, want: boolean | undefined, framesInAcquisition: number,
-  stride: (h: MibHeader, name: string) => number): Promise<MibPart[]> {
+export async function findSeries(ctx: OpenContext, main: MibPart, want: boolean | undefined,
+  framesInAcquisition: number, stride: (h: MibHeader, name: string) => number): Promise<MibPart[]> {
   const base = baseName(main.bytes.name);
   const m = /^(.*?)\d+\.mib$/i.exec(base);
   const promised = Number.isInteger(framesInAcquisition) && framesInAcquisition > main.layout.records;
@@ -40,16 +46,19 @@ export async function findSeries(ctx: OpenContext, main: MibPart, want: boolean 
       parts.push({ bytes, header: main.header, layout: { offset: 0, stride: 1, records: 0 } });
       const header = parseMibHeader(await readHead(bytes, 1024), bytes.name);
       if (layoutOf(header) !== layoutOf(main.header)) {
-        throw new Error(`${bytes.name}: frames of ${layoutOf(header)} differ from ${base}'s (${layoutOf(main.header)}); the files of one acquisition share one frame layout`);
+        throw new Error(`${bytes.name}: frames of ${layoutOf(header)} differ from ${base}'s ` +
+            `(${layoutOf(main.header)}); the files of one acquisition share one frame layout`);
       }
       const s = stride(header, bytes.name);
-      parts[parts.length - 1] = { bytes, header, layout: { offset: 0, stride: s, records: Math.floor(bytes.size / s) } };
+      parts[parts.length - 1] = { bytes, header, layout: recordsOf(bytes, s) };
     }
     parts.sort((a, b) => a.header.sequence - b.header.sequence);
     for (let i = 1; i < parts.length; i++) {
       const prev = parts[i - 1]!, next = prev.header.sequence + prev.layout.records;
       if (parts[i]!.header.sequence !== next) {
-        throw new Error(`${parts[i]!.bytes.name}: its first frame is number ${parts[i]!.header.sequence}, but ${baseName(prev.bytes.name)} ends with frame ${next - 1}; a file of the acquisition is missing or foreign`);
+        throw new Error(`${parts[i]!.bytes.name}: its first frame is number ${parts[i]!.header.sequence}, but ` +
+            `${baseName(prev.bytes.name)} ends with frame ${next - 1}; a file of the acquisition is missing or ` +
+                `foreign`);
       }
     }
     return parts;

@@ -173,16 +173,20 @@ async function openMrc(ctx: OpenContext): Promise<Dataset> {
 }
 
 /** The scan ROI when the info file enables it ("Scan - ROI Enable = Enable" or "On"), with its size and offset. */
-export function scanRoi(de: Record<string, string>): { x: number; y: number; width: number; height: number } | undefined {
+export interface ScanRoi { x: number; y: number; width: number; height: number }
+
+export function scanRoi(de: Record<string, string>): ScanRoi | undefined {
   if (!/^(enable|enabled|on|true|1)$/i.test(de["Scan - ROI Enable"] ?? "")) return undefined;
   const n = (k: string) => Number(de[`Scan - ROI ${k}`]);
   const roi = { x: n("Offset X") || 0, y: n("Offset Y") || 0, width: n("Size X"), height: n("Size Y") };
-  return Number.isInteger(roi.width) && Number.isInteger(roi.height) && roi.width > 0 && roi.height > 0 ? roi : undefined;
+  const sized = Number.isInteger(roi.width) && Number.isInteger(roi.height) && roi.width > 0 && roi.height > 0;
+  return sized ? roi : undefined;
 }
 
 /** The grid custom-scan coordinates sit on: the ROI when there is one (coordinates relative to it, or absolute and
  * shifted into it), else the scan size from the info file, grown to hold every coordinate. */
-function scanGrid(pos: [number, number][], de: Record<string, string> | undefined, file: string): { W: number; H: number } {
+function scanGrid(pos: [number, number][], de: Record<string, string> | undefined, file: string):
+  { W: number; H: number } {
   let maxX = 0, maxY = 0;
   for (const [x, y] of pos) { maxX = Math.max(maxX, x); maxY = Math.max(maxY, y); }
   const roi = de ? scanRoi(de) : undefined;
@@ -191,7 +195,8 @@ function scanGrid(pos: [number, number][], de: Record<string, string> | undefine
       const inside = pos.every(([x, y]) => x >= roi.x && x < roi.x + roi.width && y >= roi.y && y < roi.y + roi.height);
       if (!inside) {
         const k = pos.findIndex(([x, y]) => x >= roi.width || y >= roi.height);
-        throw new Error(`${file}: position ${k + 1} (${pos[k]!.join(", ")}) lies outside the ${roi.width} x ${roi.height} scan ROI (at ${roi.x}, ${roi.y}) the info file enables`);
+        throw new Error(`${file}: position ${k + 1} (${pos[k]!.join(", ")}) lies outside the ${roi.width} x ` +
+            `${roi.height} scan ROI (at ${roi.x}, ${roi.y}) the info file enables`);
       }
       for (const p of pos) { p[0] -= roi.x; p[1] -= roi.y; }
     }

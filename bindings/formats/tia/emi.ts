@@ -70,5 +70,6 @@ function experimental(kids: [string, Xml][]): Xml {
 }
 
 function unescape(s: string): string {
-  return s.replace(/&(lt|gt|amp|quot|apos);/g, (_, e: string) => ({ lt: "<", gt: ">", amp: "&", quot: "\"", apos: "'" })[e]!);
+  const named: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: "\"", apos: "'" };
+  return s.replace(/&(lt|gt|amp|quot|apos);/g, (_, e: string) => named[e]!);
 }

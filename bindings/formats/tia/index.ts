@@ -9,7 +9,10 @@ import { dtypeSize } from "../../dtype.js";
 import type { FormatReader, OpenContext } from "../registry.js";
 import { checkScan, contiguousRuns, readHead, visitRecords } from "../records.js";
 import { type ElementType, convertElements, describeElement, elementType } from "../elements.js";
-import { ELEMENT_HEADER_BYTES, SER_DATA_TYPES, type SerDimension, type SerElement, type SerHeader, parseSerElement, parseSerHeader, sniffSer } from "./ser.js";
+import {
+  ELEMENT_HEADER_BYTES, SER_DATA_TYPES, type SerDimension, type SerElement, type SerHeader,
+  parseSerElement, parseSerHeader, sniffSer,
+} from "./ser.js";
 import { emiObjects, parseXml } from "./emi.js";
 
 export interface TiaOptions {
@@ -60,28 +63,34 @@ async function siblingBytes(ctx: OpenContext, rel: string): Promise<Uint8Array |
   try { return await readHead(src, Math.min(src.size, MAX_EMI_BYTES)); } finally { await src.close?.(); }
 }
 
-async function openSer(ser: ByteSource, emi: Uint8Array | undefined, serNumber: number, o: TiaOptions): Promise<Dataset> {
+async function openSer(ser: ByteSource, emi: Uint8Array | undefined, serNumber: number, o: TiaOptions):
+  Promise<Dataset> {
   const name = ser.name;
   const h = await parseSerHeader(ser);
-  if (h.dataTypeId !== 0x4122) throw new Error(`${name}: the series holds 1-D spectra (data type id 0x4120, byte 6); stem4d reads series of 2-D frames`);
+  if (h.dataTypeId !== 0x4122) throw new Error(`${name}: the series holds 1-D spectra (data type id 0x4120, byte ` +
+      `6); stem4d reads series of 2-D frames`);
   if (h.validElements < 1) throw new Error(`${name}: the series holds no valid elements (byte 18)`);
-  const first = parseSerElement(await readHead(ser, ELEMENT_HEADER_BYTES, h.dataOffsets[0]), name, 0, h.dataOffsets[0]!);
+  const at0 = h.dataOffsets[0]!;
+  const first = parseSerElement(await readHead(ser, ELEMENT_HEADER_BYTES, at0), name, 0, at0);
   const t = SER_DATA_TYPES[first.dataType]!;
   const fbIn = first.sizeX * first.sizeY * t.size;
   h.dataOffsets.forEach((off, k) => {
     if (off + ELEMENT_HEADER_BYTES + fbIn > ser.size) {
-      throw new Error(`${name}: .ser element ${k} at byte ${off} (offset array entry ${k}) needs ${ELEMENT_HEADER_BYTES + fbIn} bytes, but the file ends at byte ${ser.size}`);
+      throw new Error(`${name}: .ser element ${k} at byte ${off} (offset array entry ${k}) needs ` +
+          `${ELEMENT_HEADER_BYTES + fbIn} bytes, but the file ends at byte ${ser.size}`);
     }
   });
   const layout = await scanLayout(ser, h);
   const scan = o.scanShape ? [...o.scanShape] : layout.scan;
-  checkScan(name, scan, o.scanShape ? h.validElements : h.totalElements, o.scanShape ? "valid elements" : "elements (the header's total)");
+  if (o.scanShape) checkScan(name, scan, h.validElements, "valid elements");
+  else checkScan(name, scan, h.totalElements, "elements (the header's total)");
   const et = t.element ? elementType(t.element) : undefined;
   const emiDoc = emi ? emiObjects(emi)[serNumber - 1] : undefined;
   const emiMeta = emiDoc ? safeXml(emiDoc) : undefined;
   const frames = scan.reduce((a, b) => a * b, 1);
   const source = serSource(ser, h, first, et, frames,
-    et ? undefined : `${name}: the series holds ${t.what} pixels (data type ${first.dataType}); stem4d analyses need real-valued pixels`);
+    et ? undefined : `${name}: the series holds ${t.what} pixels (data type ${first.dataType}); stem4d analyses ` +
+        `need real-valued pixels`);
   return {
     shape: [...scan, first.sizeY, first.sizeX],
     dtype: et?.dtype ?? "f32",
@@ -113,12 +122,17 @@ function safeXml(doc: string): unknown {
 
 /** The scan from the dimension arrays (and their calibrations in scan order); the position tags of the first two
  * elements say which axis moves first. */
-async function scanLayout(ser: ByteSource, h: SerHeader): Promise<{ scan: number[]; axes: (SerDimension | undefined)[] }> {
+async function scanLayout(ser: ByteSource, h: SerHeader):
+  Promise<{ scan: number[]; axes: (SerDimension | undefined)[] }> {
   const dims = h.dimensions.map((d) => d.size);
   if (dims.length <= 1) return { scan: [h.validElements], axes: [h.dimensions[0]] };
   if (dims.length === 2 && h.tagTypeId === 0x4142 && h.validElements >= 2) {
     const [a, b] = await Promise.all(h.tagOffsets.slice(0, 2).map((off) => readHead(ser, 24, off)));
-    const pos = (t: Uint8Array) => t.length === 24 ? [new DataView(t.buffer, t.byteOffset).getFloat64(8, true), new DataView(t.buffer, t.byteOffset).getFloat64(16, true)] : [NaN, NaN];
+    const pos = (t: Uint8Array) => {
+      if (t.length !== 24) return [NaN, NaN];
+      const dv = new DataView(t.buffer, t.byteOffset, 24);
+      return [dv.getFloat64(8, true), dv.getFloat64(16, true)];
+    };
     const [x0, y0] = pos(a!), [x1, y1] = pos(b!);
     if (x0 === x1 && y0 !== y1) return { scan: dims, axes: h.dimensions };
   }
@@ -135,9 +149,11 @@ function serSource(ser: ByteSource, h: SerHeader, first: SerElement, et: Element
   const decode = (rec: Uint8Array, k: number, out: Uint8Array) => {
     const el = parseSerElement(rec, name, k, off[k]!);
     if (el.dataType !== first.dataType || el.sizeX !== first.sizeX || el.sizeY !== first.sizeY) {
-      throw new Error(`${name}: .ser element ${k} at byte ${off[k]} is ${el.sizeX} x ${el.sizeY} of type ${el.dataType}; element 0 is ${first.sizeX} x ${first.sizeY} of type ${first.dataType}`);
+      throw new Error(`${name}: .ser element ${k} at byte ${off[k]} is ${el.sizeX} x ${el.sizeY} of type ` +
+          `${el.dataType}; element 0 is ${first.sizeX} x ${first.sizeY} of type ${first.dataType}`);
     }
-    convertElements(et!, rec.subarray(ELEMENT_HEADER_BYTES, ELEMENT_HEADER_BYTES + fbIn), out, first.sizeX * first.sizeY);
+    const pixels = rec.subarray(ELEMENT_HEADER_BYTES, ELEMENT_HEADER_BYTES + fbIn);
+    convertElements(et!, pixels, out, first.sizeX * first.sizeY);
     flipRows(out, rowOut, first.sizeY, scratch); // bottom row first in the file
   };
   const scratch = new Uint8Array(rowOut);
@@ -146,14 +162,16 @@ function serSource(ser: ByteSource, h: SerHeader, first: SerElement, et: Element
     name,
     async readFrames(start, count, dest) {
       if (unreadable) throw new Error(unreadable);
-      if (!(Number.isInteger(start) && Number.isInteger(count) && start >= 0 && count >= 0 && start + count <= frames)) {
+      const inside = Number.isInteger(start) && Number.isInteger(count) && start >= 0 && count >= 0;
+      if (!inside || start + count > frames) {
         throw new RangeError(`${name}: frames [${start}, ${start + count}) are outside the dataset's ${frames} frames`);
       }
       for (const [frame, k0, n] of contiguousRuns(start, count, (i) => (i < h.validElements ? i : -1))) {
         const out = (j: number) => dest.subarray((frame - start + j) * fbOut, (frame - start + j + 1) * fbOut);
         if (k0 < 0) { dest.fill(0, (frame - start) * fbOut, (frame - start + n) * fbOut); continue; }
         if (uniform) {
-          await visitRecords(ser, { offset: off[0]!, stride, records: h.validElements }, k0, n, (rec, j) => decode(rec, k0 + j, out(j)));
+          const layout = { offset: off[0]!, stride, records: h.validElements };
+          await visitRecords(ser, layout, k0, n, (rec, j) => decode(rec, k0 + j, out(j)));
           continue;
         }
         for (let j = 0; j < n; j++) {
@@ -178,8 +196,11 @@ function flipRows(frame: Uint8Array, rowBytes: number, rows: number, scratch: Ui
 function calibration(first: SerElement, navAxes: (SerDimension | undefined)[], emi: unknown): Calibration {
   const unit = (u: string) => (u === "meters" ? "m" : u === "1/meters" ? "1/m" : u);
   const names = navAxes.length === 1 ? ["frame"] : ["y", "x"];
-  const nav = navAxes.map((d, i) => (d ? { name: names[i] ?? d.description, step: d.calibrationDelta, ...(d.units ? { unit: unit(d.units) } : {}) } : {}));
-  const mode = String((emi as { ExperimentalDescription?: { Mode?: unknown } } | undefined)?.ExperimentalDescription?.Mode ?? "");
+  const nav = navAxes.map((d, i) => (d ? {
+    name: names[i] ?? d.description, step: d.calibrationDelta, ...(d.units ? { unit: unit(d.units) } : {}),
+  } : {}));
+  const described = emi as { ExperimentalDescription?: { Mode?: unknown } } | undefined;
+  const mode = String(described?.ExperimentalDescription?.Mode ?? "");
   const detUnit = mode ? (/diffraction/i.test(mode) ? "1/m" : "m") : undefined;
   const det = (c: { delta: number }, n: string) => ({ name: n, step: c.delta, ...(detUnit ? { unit: detUnit } : {}) });
   return { axes: [...nav, det(first.calibration[1]!, "ky"), det(first.calibration[0]!, "kx")] };

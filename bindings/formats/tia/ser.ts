@@ -56,26 +56,36 @@ export async function parseSerHeader(bytes: ByteSource): Promise<SerHeader> {
     throw new Error(`${name}: not a TIA .ser file: bytes 0-3 are not the byte order 0x4949 and series id 0x0197`);
   }
   const version = h.getUint16(4, true);
-  if (version !== 0x0210 && version !== 0x0220) throw new Error(`${name}: .ser version 0x${version.toString(16)} (byte 4) is not supported; expected 0x210 or 0x220`);
+  if (version !== 0x0210 && version !== 0x0220) throw new Error(`${name}: .ser version 0x${version.toString(16)} ` +
+      `(byte 4) is not supported; expected 0x210 or 0x220`);
   const wide = version === 0x0220;
   const dataTypeId = h.getUint32(6, true), tagTypeId = h.getUint32(10, true);
   const totalElements = h.getUint32(14, true), validElements = h.getUint32(18, true);
-  if (dataTypeId !== 0x4120 && dataTypeId !== 0x4122) throw new Error(`${name}: .ser data type id 0x${dataTypeId.toString(16)} (byte 6) is not 0x4120 (spectra) or 0x4122 (images)`);
-  if (tagTypeId !== 0x4152 && tagTypeId !== 0x4142) throw new Error(`${name}: .ser tag type id 0x${tagTypeId.toString(16)} (byte 10) is not 0x4152 or 0x4142`);
-  if (validElements > totalElements) throw new Error(`${name}: .ser header says ${validElements} valid elements (byte 18) of ${totalElements} in all (byte 14)`);
+  if (dataTypeId !== 0x4120 && dataTypeId !== 0x4122) throw new Error(`${name}: .ser data type id ` +
+      `0x${dataTypeId.toString(16)} (byte 6) is not 0x4120 (spectra) or 0x4122 (images)`);
+  if (tagTypeId !== 0x4152 && tagTypeId !== 0x4142) throw new Error(`${name}: .ser tag type id ` +
+      `0x${tagTypeId.toString(16)} (byte 10) is not 0x4152 or 0x4142`);
+  if (validElements > totalElements) throw new Error(`${name}: .ser header says ${validElements} valid elements ` +
+      `(byte 18) of ${totalElements} in all (byte 14)`);
   const o = await c.view(wide ? 12 : 8, ".ser header (offset array offset, dimension count)");
-  const offsetArrayOffset = wide ? safeU64(o, 0, true, () => `${name}: offset array offset (byte 22)`) : o.getUint32(0, true);
+  const offsetArrayOffset = wide ? safeU64(o, 0, true, () => `${name}: offset array offset (byte ` +
+      `22)`) : o.getUint32(0, true);
   const ndim = o.getUint32(wide ? 8 : 4, true);
-  if (ndim > MAX_DIMENSIONS) throw new Error(`${name}: .ser header gives ${ndim} dimensions (byte ${wide ? 30 : 26}); expected at most ${MAX_DIMENSIONS}`);
+  if (ndim > MAX_DIMENSIONS) throw new Error(`${name}: .ser header gives ${ndim} dimensions (byte ` +
+      `${wide ? 30 : 26}); expected at most ${MAX_DIMENSIONS}`);
   const dimensions: SerDimension[] = [];
   for (let i = 0; i < ndim; i++) {
     const at = c.pos;
     const d = await c.view(28, `dimension array ${i}`);
     const size = d.getUint32(0, true);
     const description = ascii(await c.take(d.getUint32(24, true), `description of dimension ${i}`));
-    const units = ascii(await c.take((await c.view(4, `units length of dimension ${i}`)).getUint32(0, true), `units of dimension ${i}`));
+    const units = ascii(await c.take((await c.view(4, `units length of dimension ` +
+        `${i}`)).getUint32(0, true), `units of dimension ${i}`));
     if (size < 1) throw new Error(`${name}: .ser dimension ${i} at byte ${at} has size ${size}; expected at least 1`);
-    dimensions.push({ size, calibrationOffset: d.getFloat64(4, true), calibrationDelta: d.getFloat64(12, true), calibrationElement: d.getUint32(20, true), description, units });
+    dimensions.push({
+      size, calibrationOffset: d.getFloat64(4, true), calibrationDelta: d.getFloat64(12, true),
+      calibrationElement: d.getUint32(20, true), description, units,
+    });
   }
   const width = wide ? 8 : 4;
   const arrays = new ByteCursor(bytes, offsetArrayOffset);
@@ -86,7 +96,8 @@ export async function parseSerHeader(bytes: ByteSource): Promise<SerHeader> {
       wide ? safeU64(v, k * 8, true, () => `${name}: ${what} entry ${k}`) : v.getUint32(k * 4, true));
   };
   if (offsetArrayOffset + 2 * totalElements * width > bytes.size) {
-    throw new Error(`${name}: .ser offset arrays at byte ${offsetArrayOffset} (${totalElements} elements) run past the end of the file (${bytes.size} bytes)`);
+    throw new Error(`${name}: .ser offset arrays at byte ${offsetArrayOffset} (${totalElements} elements) run past ` +
+        `the end of the file (${bytes.size} bytes)`);
   }
   const dataOffsets = await read("data offset array", 0);
   const tagOffsets = await read("tag offset array", totalElements);
@@ -97,10 +108,14 @@ export async function parseSerHeader(bytes: ByteSource): Promise<SerHeader> {
 export function parseSerElement(b: Uint8Array, name: string, k: number, at: number): SerElement {
   const dv = new DataView(b.buffer, b.byteOffset, ELEMENT_HEADER_BYTES);
   const el: SerElement = {
-    calibration: [0, 20].map((o) => ({ offset: dv.getFloat64(o, true), delta: dv.getFloat64(o + 8, true), element: dv.getUint32(o + 16, true) })),
+    calibration: [0, 20].map((o) => ({
+      offset: dv.getFloat64(o, true), delta: dv.getFloat64(o + 8, true), element: dv.getUint32(o + 16, true),
+    })),
     dataType: dv.getUint16(40, true), sizeX: dv.getUint32(42, true), sizeY: dv.getUint32(46, true),
   };
-  if (!SER_DATA_TYPES[el.dataType]) throw new Error(`${name}: .ser element ${k} at byte ${at} has data type ${el.dataType} (byte ${at + 40}); expected 1 to 10`);
-  if (el.sizeX < 1 || el.sizeY < 1) throw new Error(`${name}: .ser element ${k} at byte ${at} is ${el.sizeX} x ${el.sizeY} pixels; expected positive sizes`);
+  if (!SER_DATA_TYPES[el.dataType]) throw new Error(`${name}: .ser element ${k} at byte ${at} has data type ` +
+      `${el.dataType} (byte ${at + 40}); expected 1 to 10`);
+  if (el.sizeX < 1 || el.sizeY < 1) throw new Error(`${name}: .ser element ${k} at byte ${at} is ${el.sizeX} x ` +
+      `${el.sizeY} pixels; expected positive sizes`);
   return el;
 }

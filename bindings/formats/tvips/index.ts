@@ -89,7 +89,8 @@ function tvipsDataset(ctx: OpenContext, h: TvipsHeader, files: { bytes: ByteSour
     async readFrames(start, count, dest) {
       if (start < 0 || start + count > frames) throw new RangeError(`${name}: frames [${start}, ${start + count}) are outside the dataset's ${frames} frames`);
       for (const [frame, record, n] of contiguousRuns(start, count, recordOf)) {
-        await visitRecordSeries(files, record, n, (rec, k) => dest.set(rec.subarray(frameHead), (frame - start + k) * fb));
+        const at = (frame - start) * fb;
+        await visitRecordSeries(files, record, n, (rec, k) => dest.set(rec.subarray(frameHead), at + k * fb));
       }
     },
     async close() { for (const f of files) await f.bytes.close?.(); },

@@ -42,10 +42,12 @@ export async function openZarr(store: Readable, name: string, options: ZarrOptio
   }
   const where = `${name}${path ? `:/${path}` : ""}`;
   const kept = KEPT[arr.dtype];
-  if (!kept && !AS_F32.has(arr.dtype)) throw new Error(`${where}: Zarr data type ${arr.dtype} is not supported; expected an integer or float type`);
+  if (!kept && !AS_F32.has(arr.dtype)) throw new Error(`${where}: Zarr data type ${arr.dtype} is not supported; ` +
+      `expected an integer or float type`);
   const dtype: Dtype = kept ?? "f32";
   const full = arr.shape.length === 2 ? [1, ...arr.shape] : [...arr.shape];
-  if (full.length < 3) throw new Error(`${where}: shape [${arr.shape.join(", ")}] has no frame (expected at least 2 axes)`);
+  if (full.length < 3) throw new Error(`${where}: shape [${arr.shape.join(", ")}] has no frame (expected at least 2 ` +
+      `axes)`);
   const nav = full.slice(0, -2), frames = nav.reduce((a, b) => a * b, 1);
   const scan = options.scanShape ? [...options.scanShape] : nav;
   checkScan(where, scan, frames);
@@ -82,14 +84,17 @@ async function openArray(zarr: Zarrita, loc: ZLocation): Promise<{ arr: ZArray; 
 }
 
 /** The root when it is an array; else the single "Experiments/<title>/data" of a HyperSpy file. */
-async function defaultArrayPath(zarr: Zarrita, root: ZLocation, listDir: ((p: string) => Promise<string[]>) | undefined, name: string): Promise<string> {
+async function defaultArrayPath(zarr: Zarrita, root: ZLocation, listDir: ((p: string) => Promise<string[]>) | undefined,
+  name: string): Promise<string> {
   try {
     await openArray(zarr, root);
     return "";
   } catch { /* a group: look inside */ }
-  const titles = listDir ? (await listDir("Experiments").catch(() => [])).filter((t) => !t.startsWith(".") && t !== "zarr.json") : [];
+  const listed = listDir ? await listDir("Experiments").catch(() => []) : [];
+  const titles = listed.filter((t) => !t.startsWith(".") && t !== "zarr.json");
   if (titles.length === 1) return `Experiments/${titles[0]}/data`;
-  throw new Error(`${name}: the Zarr root is a group; say which array to read (--dataset path/in/store${titles.length ? `, e.g. Experiments/${titles[0]}/data` : ""})`);
+  throw new Error(`${name}: the Zarr root is a group; say which array to read (--dataset ` +
+      `path/in/store${titles.length ? `, e.g. Experiments/${titles[0]}/data` : ""})`);
 }
 
 async function groupAttrs(zarr: Zarrita, root: ZLocation, path: string): Promise<Record<string, unknown>> {
@@ -100,15 +105,18 @@ async function groupAttrs(zarr: Zarrita, root: ZLocation, path: string): Promise
   }
 }
 
-function zarrSource(zarr: Zarrita, arr: ZArray, where: string, full: number[], dtype: Dtype, frames: number): FrameSource {
+function zarrSource(zarr: Zarrita, arr: ZArray, where: string, full: number[], dtype: Dtype, frames: number):
+  FrameSource {
   const q = full.at(-1)! * full.at(-2)!, fb = q * dtypeSize(dtype);
   const perRow = full.slice(1, -2).reduce((a, b) => a * b, 1); // frames per index of the first axis
   const squeeze = arr.shape.length === 2;
   return {
     name: where,
     async readFrames(start, count, dest) {
-      if (!(Number.isInteger(start) && Number.isInteger(count) && start >= 0 && count >= 0 && start + count <= frames)) {
-        throw new RangeError(`${where}: frames [${start}, ${start + count}) are outside the dataset's ${frames} frames`);
+      const inside = Number.isInteger(start) && Number.isInteger(count) && start >= 0 && count >= 0;
+      if (!inside || start + count > frames) {
+        throw new RangeError(`${where}: frames [${start}, ${start + count}) are outside the dataset's ${frames} ` +
+            `frames`);
       }
       if (count === 0) return;
       const r0 = Math.floor(start / perRow), r1 = Math.floor((start + count - 1) / perRow) + 1;
@@ -119,9 +127,10 @@ function zarrSource(zarr: Zarrita, arr: ZArray, where: string, full: number[], d
       } catch (e) {
         throw new Error(`${where}: cannot read frames [${start}, ${start + count}) (${(e as Error).message})`);
       }
-      const c = chunk as unknown as { data: ArrayLike<number | bigint> & ArrayBufferView & { subarray(a: number, b: number): typeof c.data }; shape: number[]; stride: number[] };
+      const c = chunk as unknown as { data: ChunkData; shape: number[]; stride: number[] };
       if (c.stride.at(-1) !== 1 || (c.shape.length > 1 && c.stride.at(-2) !== c.shape.at(-1))) {
-        throw new Error(`${where}: the array is not stored in C order (strides [${c.stride.join(", ")}]); stem4d reads C-ordered Zarr arrays`);
+        throw new Error(`${where}: the array is not stored in C order (strides [${c.stride.join(", ")}]); stem4d ` +
+            `reads C-ordered Zarr arrays`);
       }
       const from = (start - r0 * perRow) * q;
       const src = c.data.subarray(from, from + count * q);
@@ -136,10 +145,15 @@ function zarrSource(zarr: Zarrita, arr: ZArray, where: string, full: number[], d
 }
 
 /** Our writer's calibration attribute, else HyperSpy's per-axis attributes ("axis-0"...), else the axes' names. */
-function calibration(attrs: Record<string, unknown>, parent: Record<string, unknown>, rank: number, fileScan: boolean): Calibration | undefined {
+/** What zarrita's get returns as data: a typed array of the array's type. */
+type ChunkData = ArrayLike<number | bigint> & ArrayBufferView & { subarray(a: number, b: number): ChunkData };
+
+function calibration(attrs: Record<string, unknown>, parent: Record<string, unknown>, rank: number, fileScan: boolean):
+  Calibration | undefined {
   const ours = (attrs.stem4d as { calibration?: Calibration } | undefined)?.calibration;
   if (ours && fileScan) return ours;
-  const hs = Array.from({ length: rank }, (_, i) => parent[`axis-${i}`] as { name?: unknown; scale?: unknown; units?: unknown } | undefined);
+  type HsAxis = { name?: unknown; scale?: unknown; units?: unknown } | undefined;
+  const hs = Array.from({ length: rank }, (_, i) => parent[`axis-${i}`] as HsAxis);
   if (!hs.every((a) => a && typeof a === "object") || !fileScan) return undefined;
   return {
     axes: hs.map((a) => ({
