@@ -6,6 +6,7 @@ import { type ByteSource, type Dataset, frameBytes, frameCount } from "../../bin
 import { openWithRegistry, type OpenOptions } from "../../bindings/formats/index.js";
 import { bufferByteSource } from "../../bindings/sources.js";
 import { Rng } from "../../bindings/simulate.js";
+import { mutate } from "../helpers/mutate.js";
 
 export type Outcome = { ok: true; ds: Dataset; frames: Uint8Array } | { ok: false; message: string };
 
@@ -46,18 +47,6 @@ export async function attempt(name: string, bytes: Uint8Array, siblings: Record<
     return { ok: false, message: e.message };
   } finally {
     expect(src.largest).toBeLessThanOrEqual(bytes.length);
-  }
-}
-
-/** Flips, overwrites or zeroes 1-4 random bytes. */
-export function mutate(b: Uint8Array, rng: Rng): void {
-  const edits = 1 + Math.floor(rng.next() * 4);
-  for (let k = 0; k < edits; k++) {
-    const at = Math.floor(rng.next() * b.length);
-    const how = rng.next();
-    if (how < 0.4) b[at]! ^= 1 << Math.floor(rng.next() * 8);
-    else if (how < 0.8) b[at] = Math.floor(rng.next() * 256);
-    else b[at] = rng.next() < 0.5 ? 0 : 255;
   }
 }
 
