@@ -19,7 +19,7 @@ export interface DmLayout {
 class Out {
   segments: { offset: number; bytes: Uint8Array }[] = [];
   pos = 0;
-  constructor(readonly wide: boolean) {}
+  constructor(readonly wide: boolean, readonly le: boolean) {}
   put(b: Uint8Array): void {
     this.segments.push({ offset: this.pos, bytes: b });
     this.pos += b.length;
@@ -43,17 +43,17 @@ class Out {
   hole(n: number): void { this.pos += n; }
 }
 
-function simpleBytes(type: number, v: number): Uint8Array {
+function simpleBytes(type: number, v: number, le: boolean): Uint8Array {
   const b = new Uint8Array(SIZES[type]!), dv = new DataView(b.buffer);
   switch (type) {
-    case 2: dv.setInt16(0, v, true); break;
-    case 3: dv.setInt32(0, v, true); break;
-    case 4: dv.setUint16(0, v, true); break;
-    case 5: dv.setUint32(0, v, true); break;
-    case 6: dv.setFloat32(0, v, true); break;
-    case 7: dv.setFloat64(0, v, true); break;
-    case 11: dv.setBigInt64(0, BigInt(v), true); break;
-    case 12: dv.setBigUint64(0, BigInt(v), true); break;
+    case 2: dv.setInt16(0, v, le); break;
+    case 3: dv.setInt32(0, v, le); break;
+    case 4: dv.setUint16(0, v, le); break;
+    case 5: dv.setUint32(0, v, le); break;
+    case 6: dv.setFloat32(0, v, le); break;
+    case 7: dv.setFloat64(0, v, le); break;
+    case 11: dv.setBigInt64(0, BigInt(v), le); break;
+    case 12: dv.setBigUint64(0, BigInt(v), le); break;
     default: dv.setUint8(0, v);
   }
   return b;
@@ -70,11 +70,11 @@ function writeGroup(o: Out, tags: DmTag[]): void {
     if ("tags" in t) writeGroup(o, t.tags);
     else {
       o.put(new TextEncoder().encode("%%%%"));
-      if ("value" in t) { o.count(1); o.count(t.type); o.put(simpleBytes(t.type, t.value)); }
+      if ("value" in t) { o.count(1); o.count(t.type); o.put(simpleBytes(t.type, t.value, o.le)); }
       else if ("text" in t) {
         o.count(3); o.count(20); o.count(4); o.count(t.text.length);
         const b = new Uint8Array(t.text.length * 2);
-        for (let i = 0; i < t.text.length; i++) new DataView(b.buffer).setUint16(i * 2, t.text.charCodeAt(i), true);
+        for (let i = 0; i < t.text.length; i++) new DataView(b.buffer).setUint16(i * 2, t.text.charCodeAt(i), o.le);
         o.put(b);
       } else {
         o.count(3); o.count(20); o.count(t.array); o.count(t.length);
@@ -85,12 +85,13 @@ function writeGroup(o: Out, tags: DmTag[]): void {
   }
 }
 
-export function dmLayout(version: 3 | 4, root: DmTag[]): DmLayout {
-  const o = new Out(version === 4);
+/** The file's pieces; values in little-endian order unless `littleEndian` is false (array data go as given). */
+export function dmLayout(version: 3 | 4, root: DmTag[], littleEndian = true): DmLayout {
+  const o = new Out(version === 4, littleEndian);
   o.u32be(version);
   const rootLen = o.wide ? o.mark() : undefined;
   if (!rootLen) o.u32be(0);
-  o.u32be(1); // little-endian data
+  o.u32be(littleEndian ? 1 : 0); // the byte order of the values
   writeGroup(o, root);
   o.put(new Uint8Array(8)); // the closing zeros GMS writes
   if (rootLen) o.fill(rootLen);
@@ -98,8 +99,8 @@ export function dmLayout(version: 3 | 4, root: DmTag[]): DmLayout {
 }
 
 /** The whole file in memory (for files without holes, or small ones). */
-export function dmBytes(version: 3 | 4, root: DmTag[]): Uint8Array {
-  const l = dmLayout(version, root);
+export function dmBytes(version: 3 | 4, root: DmTag[], littleEndian = true): Uint8Array {
+  const l = dmLayout(version, root, littleEndian);
   const out = new Uint8Array(l.size);
   for (const s of l.segments) out.set(s.bytes, s.offset);
   return out;

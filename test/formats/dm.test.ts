@@ -75,6 +75,19 @@ describe("every numeric DataType", () => {
     });
   }
 
+  it("big-endian files (byte order 0): values and pixels swapped, int16 read as f32", async () => {
+    const values = Int16Array.from({ length: 24 }, (_, i) => i * 300 - 3000);
+    const be = new Uint8Array(48);
+    values.forEach((v, i) => new DataView(be.buffer).setInt16(i * 2, v, false));
+    const u = Uint16Array.from({ length: 24 }, (_, i) => i * 2000), ube = new Uint8Array(48);
+    u.forEach((v, i) => new DataView(ube.buffer).setUint16(i * 2, v, false));
+    const signed = await openBytes("be.dm3", dmBytes(3, dmRoot(dmImage("be", 1, 2, [4, 3, 2], be, { scales: [0.5] })), false));
+    expect([signed.shape, signed.dtype, signed.calibration?.axes?.[2]?.step]).toEqual([[2, 3, 4], "f32", 0.5]);
+    expect(Array.from(await readAll(signed))).toEqual(Array.from(values));
+    const unsigned = await openBytes("ube.dm4", dmBytes(4, dmRoot(dmImage("be", 10, 4, [4, 3, 2], ube)), false));
+    expect(Array.from(await readAll(unsigned))).toEqual(Array.from(u));
+  });
+
   it("complex images open for info and refuse frames with the type's name", async () => {
     // complex64: 8 bytes per pixel, stored as an array of float32 pairs
     const file = dmBytes(3, dmRoot(dmImage("c", 3, 6, [4, 2, 2], new Uint8Array(4 * 2 * 2 * 8))));
