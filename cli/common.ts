@@ -80,8 +80,12 @@ export async function openInput(path: string, o: CommonOptions, extra: Record<st
   return openDataset(path, raw, { ...extra, ...(o.scan ? { scanShape: parseIntList(o.scan, "--scan", 2) } : {}) });
 }
 
-/** Pixel sizes of a dataset's scan and detector from its calibration (times bin factors), for scale bars. */
-export function datasetPixels(ds: Dataset, detectorBin = 1, scanBin = 1): { scan?: PixelSize; detector?: PixelSize } {
+/** Pixel sizes of a dataset's scan and detector from its calibration, for scale bars: times the bin factors given,
+ * or those of a binned view (binDataset keeps the calibration of the data it bins and records its factors). */
+export function datasetPixels(ds: Dataset, detectorBin?: number, scanBin?: number): { scan?: PixelSize; detector?: PixelSize } {
+  const binned = ds.metadata?.binned as { detector?: number; scan?: number } | undefined;
+  detectorBin ??= binned?.detector ?? 1;
+  scanBin ??= binned?.scan ?? 1;
   return { scan: pixelSize(ds.calibration, ds.shape, "scan", scanBin), detector: pixelSize(ds.calibration, ds.shape, "detector", detectorBin) };
 }
 

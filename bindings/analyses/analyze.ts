@@ -203,7 +203,7 @@ export async function analyze(core: Core, input: Dataset, o: AnalyzeOptions = {}
     const P = frameCount(ds), Q = framePixels(ds);
 
     const p = await pca(core, ds, { components: options.components, meanCenter: options.meanCenter, fullSpectrum: options.fullSpectrum, seed: options.seed, onProgress: (d, n) => o.onProgress?.("pca", d, n) });
-    endStage("pca (reads and bins the frames)");
+    endStage("PCA (reads and bins the frames)");
 
     const km = await kmeans(core, p.scores, [P, options.components], { k: options.k, dims: options.dims, seed: options.seed, replicates: options.replicates, distance: options.distance });
     endStage("k-means");

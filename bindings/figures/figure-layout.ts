@@ -110,3 +110,14 @@ export function layoutPng(f: FigureLayout): Promise<Uint8Array> {
   const r = layoutRaster(f);
   return encodePng(r.rgba, r.width, r.height);
 }
+
+/** Several figures in one, in rows of `columns` (each cell as large as the largest figure). */
+export function figureSheet(figures: readonly FigureLayout[], title: string, columns = Math.ceil(Math.sqrt(figures.length))): FigureLayout {
+  const cw = Math.max(...figures.map((f) => f.width)), ch = Math.max(...figures.map((f) => f.height));
+  const move = (m: Mark, dx: number, dy: number): Mark => ({ ...m, x: m.x + dx, y: m.y + dy });
+  const groups = figures.flatMap((f, i) => {
+    const dx = (i % columns) * cw, dy = Math.floor(i / columns) * ch;
+    return f.groups.map((g) => ({ ...g, marks: g.marks.map((m) => move(m, dx, dy)) }));
+  });
+  return { width: Math.min(columns, figures.length) * cw, height: Math.ceil(figures.length / columns) * ch, groups, title };
+}

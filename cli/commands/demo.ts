@@ -16,7 +16,7 @@ interface Options extends CommonOptions {
 export function register(program: Command): void {
   program.command("demo")
     .description("the main job on a built-in default: simulate a two-phase dataset, then write its virtual BF/ADF images, COM maps and mean pattern")
-    .option("-o, --output <dir>", "output folder", "out/demo")
+    .option("-o, --output <dir>", "output folder (created with its parents if missing)", "out/demo")
     .option("--scan <rows,cols>", "scan shape", "64,64")
     .option("--detector <rows,cols>", "detector shape", "96,96")
     .option("--workers <n>", "worker threads")
