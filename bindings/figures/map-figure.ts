@@ -110,11 +110,11 @@ function ticksOf(kind: MapKind, s: Stretch, log: boolean): { value: number; labe
   return values.map((v, i) => ({ value: v, label: formatValue(labels[i]!, labels) }));
 }
 
-/** About five round values from lo to hi. */
+/** About six round values from lo to hi. */
 export function niceTicks(lo: number, hi: number): number[] {
   const span = hi - lo;
   if (!(span > 0)) return [lo];
-  const step = niceStep(span / 4);
+  const step = niceStep(span / 5);
   const out: number[] = [];
   for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : +v.toPrecision(12));
   return out;
@@ -122,7 +122,7 @@ export function niceTicks(lo: number, hi: number): number[] {
 
 function niceStep(raw: number): number {
   const mag = 10 ** Math.floor(Math.log10(raw));
-  return [1, 2, 5, 10].map((m) => m * mag).find((v) => v >= raw * 0.999999) ?? 10 * mag;
+  return [1, 2, 2.5, 5, 10].map((m) => m * mag).find((v) => v >= raw * 0.999999) ?? 10 * mag;
 }
 
 /** A tick label: plain numbers where they are short, exponents otherwise; minus signs as minus signs. */

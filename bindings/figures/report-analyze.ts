@@ -145,11 +145,13 @@ async function levelSection(level: ClusterLevel, colors: readonly RGB[], scanMap
       swatch: `rgb(${R},${G},${B})`,
     });
   }
+  const id = level.kind === "k" ? `k${level.clusters}` : `cut${level.clusters}`;
   return {
     title,
+    id,
     sections: [
-      { title: "Cluster map", figures: [{ svg: await scanMap({ values: level.labels, title, kind: "labels", labels: { colors, names } }), caption: "legend: cluster (probe positions)" }] },
-      { title: "Mean pattern of each cluster (log scale)", figures: patterns },
+      { title: "Cluster map", id: `${id}-map`, figures: [{ svg: await scanMap({ values: level.labels, title, kind: "labels", labels: { colors, names } }), caption: "legend: cluster (probe positions)" }] },
+      { title: "Mean pattern of each cluster (log scale)", id: `${id}-patterns`, figures: patterns },
     ],
   };
 }
