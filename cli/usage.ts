@@ -27,7 +27,7 @@ export async function parseCommandLine(program: Command, argv: string[] = proces
     }
     const name = argv[2] && program.commands.some((c) => c.name() === argv[2]) ? argv[2] : undefined;
     const where = name ? `stem4d ${name}` : "stem4d";
-    const message = e.message.replace(/^error: /, "").split("\n")[0];
+    const message = e.message.replace(/^error: /, "").split("\n")[0]!.replace(/\.$/, "");
     process.stderr.write(`${where}: error: ${message}; see '${where} --help'\n`);
     process.exitCode = USAGE_EXIT;
   }

@@ -59,7 +59,7 @@ export function register(program: Command): void {
         }
         const sat = await maskSaturation(ds, mask);
         if (sat && sat.framesHit > 0) {
-          const share = `${(100 * sat.fraction).toPrecision(2)}% of the pixels`;
+          const share = `${+(100 * sat.fraction).toPrecision(2)}% of the pixels`;
           warnings.push(`saturation: ${share} inside the ${name} sit at the counter's maximum (${sat.max}) in ${sat.framesHit} of ${sat.frames} frames sampled, so the image under-reports the intensity there`);
         }
         for (const w of warnings) notice("virtual", "warning", w);
