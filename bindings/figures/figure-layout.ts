@@ -36,10 +36,13 @@ export interface FigureLayout {
 
 const css = (c: RGB) => `rgb(${c[0]},${c[1]},${c[2]})`;
 const n = (v: number) => String(+v.toFixed(2));
+const box = (m: { x: number; y: number; w: number; h: number }) => `x="${n(m.x)}" y="${n(m.y)}" width="${n(m.w)}" height="${n(m.h)}"`;
 
 /** The figure as self-contained SVG markup (no ids, so several can be inlined in one page). */
 export async function layoutSvg(f: FigureLayout): Promise<string> {
-  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${n(f.width)}" height="${n(f.height)}" viewBox="0 0 ${n(f.width)} ${n(f.height)}" role="img" aria-label="${escapeHtml(f.title)}" font-family="DejaVu Sans, Verdana, sans-serif" font-size="${TEXT_SIZE}">`];
+  const [w, h] = [n(f.width), n(f.height)];
+  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img"` +
+    ` aria-label="${escapeHtml(f.title)}" font-family="DejaVu Sans, Verdana, sans-serif" font-size="${TEXT_SIZE}">`];
   out.push(`<title>${escapeHtml(f.title)}</title><rect width="100%" height="100%" fill="white"/>`);
   for (const g of f.groups) {
     const data = Object.entries(g.data ?? {}).map(([k, v]) => ` data-${k}="${escapeHtml(String(v))}"`).join("");
@@ -54,13 +57,14 @@ export async function layoutSvg(f: FigureLayout): Promise<string> {
 async function markSvg(m: Mark): Promise<string> {
   if (m.type === "image") {
     const uri = dataUri("image/png", await encodePng(m.image.rgba, m.image.width, m.image.height));
-    return `<image x="${n(m.x)}" y="${n(m.y)}" width="${n(m.w)}" height="${n(m.h)}" preserveAspectRatio="none" style="image-rendering:pixelated" href="${uri}"/>`;
+    return `<image ${box(m)} preserveAspectRatio="none" style="image-rendering:pixelated" href="${uri}"/>`;
   }
   if (m.type === "rect") {
-    return `<rect x="${n(m.x)}" y="${n(m.y)}" width="${n(m.w)}" height="${n(m.h)}" fill="${m.fill ? css(m.fill) : "none"}"${m.stroke ? ` stroke="${css(m.stroke)}"` : ""}/>`;
+    return `<rect ${box(m)} fill="${m.fill ? css(m.fill) : "none"}"${m.stroke ? ` stroke="${css(m.stroke)}"` : ""}/>`;
   }
   const anchor = m.anchor && m.anchor !== "start" ? ` text-anchor="${m.anchor}"` : "";
-  return `<text x="${n(m.x)}" y="${n(m.y)}"${anchor}${m.color ? ` fill="${css(m.color)}"` : ""}${m.bold ? ' font-weight="bold"' : ""}>${escapeHtml(m.text)}</text>`;
+  const fill = m.color ? ` fill="${css(m.color)}"` : "", bold = m.bold ? ' font-weight="bold"' : "";
+  return `<text x="${n(m.x)}" y="${n(m.y)}"${anchor}${fill}${bold}>${escapeHtml(m.text)}</text>`;
 }
 
 /** The figure as RGBA pixels at DENSITY device pixels per CSS pixel. */

@@ -31,12 +31,16 @@ export interface MapFigure extends Pick<ImageOptions, "log" | "range" | "lowPerc
 }
 
 const PAD = 10, BAR_W = 14, GAP = 14, TICK = 4, GREY: RGB = [110, 110, 110];
+const FIXED_MAPS: Partial<Record<MapKind, Colormap>> = { signed: "coolwarm", phase: "twilight", labels: "labels" };
 const SPACE_PIXELS = { scan: "scan px", detector: "detector px", frequency: "FFT bins" } as const;
 
 export function mapFigureLayout(f: MapFigure): FigureLayout {
-  if (f.values.length !== f.rows * f.cols) throw new RangeError(`${f.title}: a ${f.rows} x ${f.cols} map needs ${f.rows * f.cols} values, got ${f.values.length}`);
+  if (f.values.length !== f.rows * f.cols) {
+    const n = f.rows * f.cols;
+    throw new RangeError(`${f.title}: a ${f.rows} x ${f.cols} map needs ${n} values, got ${f.values.length}`);
+  }
   const kind = f.kind ?? "intensity";
-  const colormap: Colormap = kind === "signed" ? "coolwarm" : kind === "phase" ? "twilight" : kind === "labels" ? "labels" : f.colormap ?? "gray";
+  const colormap: Colormap = FIXED_MAPS[kind] ?? f.colormap ?? "gray";
   const opts: ImageOptions = { ...f, colormap, range: rangeOf(f, kind), labelColors: f.labels?.colors };
   const s = kind === "labels" ? undefined : stretchOf(f.values, opts);
   // Whole device pixels per map pixel, so that no value is smoothed into its neighbour.
@@ -49,9 +53,15 @@ export function mapFigureLayout(f: MapFigure): FigureLayout {
   groups.push({ role: "title", marks: [{ type: "text", x: PAD, y: PAD + TEXT_ASCENT, text: f.title, bold: true }] });
   groups.push({
     role: "map", data: { rows: f.rows, cols: f.cols },
-    marks: [{ type: "image", x: x0, y: top, w: mapW, h: mapH, image }, { type: "rect", x: x0, y: top, w: mapW, h: mapH, stroke: GREY }],
+    marks: [
+      { type: "image", x: x0, y: top, w: mapW, h: mapH, image },
+      { type: "rect", x: x0, y: top, w: mapW, h: mapH, stroke: GREY },
+    ],
   });
-  const side = kind === "labels" ? legend(f, x0 + mapW + GAP, top, mapH) : colorbar(f, kind, colormap, s!, x0 + mapW + GAP, top, Math.max(mapH, 120));
+  const sideX = x0 + mapW + GAP;
+  const side = kind === "labels"
+    ? legend(f, sideX, top, mapH)
+    : colorbar(f, kind, colormap, s!, sideX, top, Math.max(mapH, 120));
   groups.push(side.group);
   const bar = scaleBar(f, x0, top + mapH + 8, mapW);
   groups.push(bar.group);
@@ -93,18 +103,23 @@ function colorbar(f: MapFigure, kind: MapKind, map: Colormap, s: Stretch, x: num
     right = Math.max(right, x + BAR_W + TICK + 3 + textWidth(t.label));
   }
   const lo = s.inverse(s.lo), hi = s.inverse(s.hi);
-  return { group: { role: "colorbar", data: { min: +lo.toPrecision(6), max: +hi.toPrecision(6), colormap: map, units: f.units ?? "", scale: f.log ? "log" : "linear" }, marks }, right, bottom: y + h };
+  const data = {
+    min: +lo.toPrecision(6), max: +hi.toPrecision(6), colormap: map, units: f.units ?? "", scale: f.log ? "log" : "linear",
+  };
+  return { group: { role: "colorbar", data, marks }, right, bottom: y + h };
 }
 
 /** Tick values within the colour bar's range and their labels. */
 function ticksOf(kind: MapKind, s: Stretch, log: boolean): { value: number; label: string }[] {
   if (kind === "phase") {
-    return [[-Math.PI, "−π"], [-Math.PI / 2, "−π/2"], [0, "0"], [Math.PI / 2, "π/2"], [Math.PI, "π"]].map(([value, label]) => ({ value: value as number, label: label as string }));
+    const labels = ["−π", "−π/2", "0", "π/2", "π"];
+    return labels.map((label, i) => ({ value: (i - 2) * (Math.PI / 2), label }));
   }
   const lo = s.inverse(s.lo), hi = s.inverse(s.hi);
   const at = (v: number) => (s.transform(v) - s.lo) / (s.hi - s.lo);
   // Round values inside (even steps of the stretched scale for log maps), and the two ends, which say the range.
-  const inner = log ? Array.from({ length: 3 }, (_, i) => +s.inverse(s.lo + ((s.hi - s.lo) * (i + 1)) / 4).toPrecision(2)) : niceTicks(lo, hi);
+  const quarter = (i: number) => +s.inverse(s.lo + ((s.hi - s.lo) * i) / 4).toPrecision(2);
+  const inner = log ? [1, 2, 3].map(quarter) : niceTicks(lo, hi);
   const values = [lo, ...inner.filter((v) => at(v) > 0.1 && at(v) < 0.9), hi];
   const labels = values.map((v, i) => (i === 0 || i === values.length - 1 ? +v.toPrecision(3) : v));
   return values.map((v, i) => ({ value: v, label: formatValue(labels[i]!, labels) }));
@@ -116,7 +131,9 @@ export function niceTicks(lo: number, hi: number): number[] {
   if (!(span > 0)) return [lo];
   const step = niceStep(span / 5);
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : +v.toPrecision(12));
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) {
+    out.push(Math.abs(v) < step * 1e-9 ? 0 : +v.toPrecision(12));
+  }
   return out;
 }
 
@@ -166,7 +183,10 @@ function scaleBar(f: MapFigure, x: number, y: number, mapW: number): { group: Ma
     { type: "text", x: x + w + 6, y: y + TEXT_ASCENT - 1, text: label },
   ];
   return {
-    group: { role: "scalebar", data: { length, unit, step, pixels: +(length / step).toPrecision(6), calibrated: f.pixel ? "yes" : "no" }, marks },
+    group: {
+      role: "scalebar", marks,
+      data: { length, unit, step, pixels: +(length / step).toPrecision(6), calibrated: f.pixel ? "yes" : "no" },
+    },
     right: x + w + 6 + textWidth(label), height: TEXT_HEIGHT,
   };
 }

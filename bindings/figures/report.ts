@@ -82,7 +82,8 @@ function figure(f: ReportFigure): string {
   const style = f.width ? ` style="width:${f.width}px"` : "";
   if (f.svg !== undefined) return `<figure${style}>${f.svg}${caption}</figure>`;
   const src = f.png ? dataUri("image/png", f.png) : "";
-  const width = f.width ? ` width="${f.width}"` : f.png ? ` width="${pngWidth(f.png) / 2}"` : "";
+  const shown = f.width ?? (f.png ? pngWidth(f.png) / 2 : 0);
+  const width = shown > 0 ? ` width="${shown}"` : "";
   return `<figure><img src="${src}"${width} alt="${escapeHtml(f.caption ?? "")}">${caption}</figure>`;
 }
 
