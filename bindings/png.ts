@@ -120,8 +120,8 @@ export async function mapToPng(values: ArrayLike<number>, rows: number, cols: nu
   return encodePng(rgba, width, height);
 }
 
-/** Encodes 8-bit RGBA pixels as a PNG. */
-export async function encodePng(rgba: Uint8Array, width: number, height: number): Promise<Uint8Array> {
+/** Encodes 8-bit RGBA pixels as a PNG; `dpi` (optional) is written as its physical pixel density (pHYs). */
+export async function encodePng(rgba: Uint8Array, width: number, height: number, dpi?: number): Promise<Uint8Array> {
   const raw = new Uint8Array((width * 4 + 1) * height);
   for (let y = 0; y < height; y++) {
     raw[y * (width * 4 + 1)] = 0; // filter: none
@@ -133,7 +133,15 @@ export async function encodePng(rgba: Uint8Array, width: number, height: number)
   dv.setUint32(0, width);
   dv.setUint32(4, height);
   ihdr.set([8, 6, 0, 0, 0], 8); // 8 bits, RGBA, deflate, no filter method, no interlace
-  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", idat), chunk("IEND", new Uint8Array(0))];
+  const phys = new Uint8Array(9);
+  if (dpi) {
+    const perMetre = Math.round(dpi / 0.0254), pv = new DataView(phys.buffer);
+    pv.setUint32(0, perMetre); pv.setUint32(4, perMetre); phys[8] = 1; // unit: metre
+  }
+  const parts = [
+    new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), ...(dpi ? [chunk("pHYs", phys)] : []),
+    chunk("IDAT", idat), chunk("IEND", new Uint8Array(0)),
+  ];
   const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
   let o = 0;
   for (const p of parts) { out.set(p, o); o += p.length; }

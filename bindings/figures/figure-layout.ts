@@ -109,10 +109,11 @@ export function layoutRaster(f: FigureLayout): Raster {
   return { rgba, width, height };
 }
 
-/** The figure as a PNG file (2x device pixel density). */
+/** The figure as a PNG file at 2x device pixel density, which its pHYs chunk states (192 dpi: a CSS pixel is
+ * 1/96 inch), so viewers that honour it show it at its layout size. */
 export function layoutPng(f: FigureLayout): Promise<Uint8Array> {
   const r = layoutRaster(f);
-  return encodePng(r.rgba, r.width, r.height);
+  return encodePng(r.rgba, r.width, r.height, 96 * DENSITY);
 }
 
 /** Several figures in one, in rows of `columns` (each cell as large as the largest figure). */

@@ -6,6 +6,7 @@ import { DENSITY, figureSheet, layoutRaster, layoutSvg, type FigureLayout, type 
 import { formatValue, mapFigureLayout, mapFigurePng, niceTicks, type MapFigure } from "../../bindings/figures/map-figure.js";
 import { textWidth } from "../../bindings/figures/bitmap-font.js";
 import { colorOf } from "../../bindings/png.js";
+import { hasPython, runPython } from "../helpers/python.js";
 
 const group = (f: FigureLayout, role: string) => f.groups.find((g) => g.role === role)!;
 const marks = <T extends Mark["type"]>(f: FigureLayout, role: string, type: T) =>
@@ -123,5 +124,25 @@ describe("calibration for scale bars", () => {
     expect(unitName("mrad")).toBe("mrad");
     expect(unitName("A")).toBe("Å");
     expect(frequencyStep({ step: 12.8, unit: "nm" }, 2)).toEqual({ step: 1 / 25.6, unit: "1/nm" });
+  });
+});
+
+describe("figure PNG files", () => {
+  it.skipIf(!hasPython(["numpy"]))("decode in Python to the raster drawn, and state 192 dpi (2x CSS pixels)", async () => {
+    const f: MapFigure = { values: ramp(6, -1, 1), rows: 3, cols: 2, title: "tiny", kind: "signed", space: "scan" };
+    const png = await mapFigurePng(f);
+    const out = runPython(`
+import sys, zlib, struct, numpy as np
+d = sys.stdin.buffer.read(); i = 8; chunks = {}
+while i < len(d):
+    n, = struct.unpack(">I", d[i:i+4]); t = d[i+4:i+8].decode(); chunks.setdefault(t, b""); chunks[t] += d[i+8:i+8+n]; i += 12 + n
+w, h = struct.unpack(">II", chunks["IHDR"][:8])
+raw = np.frombuffer(zlib.decompress(chunks["IDAT"]), np.uint8).reshape(h, w * 4 + 1)
+assert (raw[:, 0] == 0).all()
+ppm = struct.unpack(">IIB", chunks["pHYs"])
+print(w, h, ppm[0], ppm[2], int(raw[:, 1:].astype(np.int64).sum()))`, [], png);
+    const r = layoutRaster(mapFigureLayout(f));
+    const sum = r.rgba.reduce((a, b) => a + b, 0);
+    expect(out.trim()).toBe(`${r.width} ${r.height} ${Math.round(192 / 0.0254)} 1 ${sum}`);
   });
 });
