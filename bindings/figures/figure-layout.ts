@@ -82,6 +82,13 @@ export function layoutRaster(f: FigureLayout): Raster {
     for (const m of g.marks) {
       if (m.type === "image") {
         const [x0, y0, x1, y1] = box(m.x, m.y, m.w, m.h), { image } = m;
+        if (x1 - x0 === image.width && y1 - y0 === image.height && x0 >= 0 && y0 >= 0 && x1 <= width && y1 <= height) {
+          // Already at device resolution (map images are): copy whole rows.
+          for (let y = 0; y < image.height; y++) {
+            rgba.set(image.rgba.subarray(y * image.width * 4, (y + 1) * image.width * 4), ((y0 + y) * width + x0) * 4);
+          }
+          continue;
+        }
         for (let y = Math.max(0, y0); y < Math.min(height, y1); y++) {
           const sy = Math.min(image.height - 1, Math.floor(((y - y0) * image.height) / (y1 - y0)));
           for (let x = Math.max(0, x0); x < Math.min(width, x1); x++) {
