@@ -22,7 +22,7 @@ interface Options extends CommonOptions {
 export function register(program: Command): void {
   program.command("simulate")
     .description("write a simulated two-phase dataset (.npy, streamed) and its ground truth (.truth.json + phase map)")
-    .requiredOption("-o, --output <file.npy>", "output .npy file")
+    .requiredOption("-o, --output <file.npy>", "output .npy file (missing folders are created)")
     .option("--scan <rows,cols>", "scan shape", "64,64")
     .option("--detector <rows,cols>", "detector shape", "96,96")
     .option("--dose <electrons>", "mean electrons per pattern", "20000")
