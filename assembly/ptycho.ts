@@ -1,0 +1,93 @@
+// Kernels of phase imaging from 4D-STEM: the one-pass accumulation of single-side-band ptychography and the
+// Fourier integration of a centre-of-mass field (iCoM). Pure functions over pointers; no allocation.
+import { fftLanes } from "./fft";
+
+// The SSB plan (built in bindings/analyses/ssb-plan.ts), i32 words:
+//   0 ny, 1 nx (scan), 2 q (detector pixels per frame), 3 nbf (bright-field pixels), 4 nq (scan frequencies with a
+//   trotter), 5 chunk (fftLanes lanes per chunk), 6 total trotter pixels T, 7 spare,
+//   8 fft plan of length nx, 9 bf (i32[nbf] detector pixel indices), 10 wy (f64[2 ny]: exp(-2 pi i m / ny)),
+//   11 freqs (i32[3 nq]: qy, qx, trotter size; sorted by qx so one row of the row-FFT serves a run of entries),
+//   12 trotter (i32[T]: position in the bf list of every trotter pixel, entry after entry).
+// The partial (f64) holds T complex sums, then scratch: the row-FFT (nx * nbf complex f32) and fftLanes' scratch.
+
+/** Bytes of scratch after the T complex sums: nx * nbf complex f32 values plus the row FFT's scratch. */
+export function ssbScratchBytes(plan: usize, fftScratchBytes: i32): i32 {
+  return load<i32>(plan, 4) * load<i32>(plan, 12) * 8 + fftScratchBytes;
+}
+
+// Adds, for every scan frequency Q and trotter pixel k of Q, the frames' sum of I(k) exp(-2 pi i Q.r) over the
+// probe positions of the tile. A tile is cut into scan-row segments: the segment's bright-field pixels are gathered
+// (zeros at the other columns) and transformed along the row, then each entry adds the row's twiddle
+// exp(-2 pi i qy y / ny) times the row spectrum at qx. The cost is one row FFT per row and T complex products per
+// row, not per frame. The scratch is zeroed again at the end, so summing partials adds nothing there.
+@inline function ssbRows<T>(plan: usize, frames: usize, count: i32, first: i32, out: usize, fftScratch: i32): void {
+  const ny = load<i32>(plan), nx = load<i32>(plan, 4), q = load<i32>(plan, 8), nbf = load<i32>(plan, 12);
+  const nq = load<i32>(plan, 16), chunk = load<i32>(plan, 20), total = load<i32>(plan, 24);
+  const fft = <usize>load<i32>(plan, 32), bf = <usize>load<i32>(plan, 36), wy = <usize>load<i32>(plan, 40);
+  const freqs = <usize>load<i32>(plan, 44), trot = <usize>load<i32>(plan, 48);
+  const row = out + (<usize>total << 4), rowBytes = (<usize>nx * <usize>nbf) << 3;
+  const scratch = row + rowBytes;
+  const fb = <usize>q << alignof<T>();
+  for (let f = 0; f < count; ) {
+    const p = first + f, y = p / nx, x0 = p % nx, n = min(nx - x0, count - f);
+    memory.fill(row, 0, rowBytes);
+    for (let i = 0; i < n; i++) {
+      const fr = frames + <usize>(f + i) * fb, dst = row + ((<usize>(x0 + i) * <usize>nbf) << 3);
+      for (let j = 0; j < nbf; j++) {
+        store<f32>(dst + (<usize>j << 3), <f32>load<T>(fr + (<usize>load<i32>(bf + (<usize>j << 2)) << alignof<T>())));
+      }
+    }
+    fftLanes(fft, row, nbf, nbf, chunk, scratch);
+    let o: usize = 0;
+    for (let e = 0; e < nq; e++) {
+      const qy = load<i32>(freqs + <usize>(3 * e) * 4), qx = load<i32>(freqs + <usize>(3 * e + 1) * 4);
+      const c = load<i32>(freqs + <usize>(3 * e + 2) * 4);
+      const m = <usize>((<i64>qy * <i64>y) % <i64>ny);
+      const tr = load<f64>(wy + (m << 4)), ti = load<f64>(wy + (m << 4), 8);
+      const vr = f64x2.splat(tr), vi = f64x2(-ti, ti);
+      const spectrum = row + ((<usize>qx * <usize>nbf) << 3);
+      for (let k = 0; k < c; k++) {
+        const j = <usize>load<i32>(trot + ((o + <usize>k) << 2));
+        const v = f64x2.promote_low_f32x4(v128.load64_zero(spectrum + (j << 3)));
+        const swapped = i64x2.shuffle(v, v, 1, 0);
+        const at = out + ((o + <usize>k) << 4);
+        v128.store(at, f64x2.add(v128.load(at), f64x2.add(f64x2.mul(vr, v), f64x2.mul(vi, swapped))));
+      }
+      o += <usize>c;
+    }
+    f += n;
+  }
+  memory.fill(row, 0, rowBytes + <usize>fftScratch);
+}
+
+export function ssbAccumulateU8(plan: usize, fr: usize, n: i32, first: i32, out: usize, s: i32): void { ssbRows<u8>(plan, fr, n, first, out, s); }
+export function ssbAccumulateU16(plan: usize, fr: usize, n: i32, first: i32, out: usize, s: i32): void { ssbRows<u16>(plan, fr, n, first, out, s); }
+export function ssbAccumulateU32(plan: usize, fr: usize, n: i32, first: i32, out: usize, s: i32): void { ssbRows<u32>(plan, fr, n, first, out, s); }
+export function ssbAccumulateF32(plan: usize, fr: usize, n: i32, first: i32, out: usize, s: i32): void { ssbRows<f32>(plan, fr, n, first, out, s); }
+
+/** The spectrum of the phase whose gradient is 2 pi / lambda times a deflection field, from z = FFT(cy + i cx)
+ * (ny x nx complex f32): phi~(q) = (qy Cy~ + qx Cx~) * scale / (i (|q|^2 + hp2)), where Cy~ and Cx~ are split off
+ * z with its mirror z(-q), q = (m / (ny * stepY), n / (nx * stepX)) in signed FFT order (sy = 1 / (ny * stepY),
+ * sx likewise), and hp2 the square of a high-pass frequency (0: none; the q = 0 term is always 0). */
+export function icomSpectrum(z: usize, out: usize, ny: i32, nx: i32, sy: f64, sx: f64, scale: f64, hp2: f64): void {
+  for (let m = 0; m < ny; m++) {
+    const mm = m == 0 ? 0 : ny - m;
+    const qy = <f64>(m <= ny / 2 ? m : m - ny) * sy;
+    for (let n = 0; n < nx; n++) {
+      const nn = n == 0 ? 0 : nx - n;
+      const qx = <f64>(n <= nx / 2 ? n : n - nx) * sx;
+      const a = z + ((<usize>m * <usize>nx + <usize>n) << 3), b = z + ((<usize>mm * <usize>nx + <usize>nn) << 3);
+      const zr = <f64>load<f32>(a), zi = <f64>load<f32>(a, 4), wr = <f64>load<f32>(b), wi = <f64>load<f32>(b, 4);
+      // Cy~ = (z + conj w) / 2, Cx~ = (z - conj w) / (2i) with w = z(-q).
+      const yr = (zr + wr) / 2, yi = (zi - wi) / 2;
+      const xr = (zi + wi) / 2, xi = -(zr - wr) / 2;
+      const q2 = qy * qy + qx * qx;
+      const d = m == 0 && n == 0 ? 0 : scale / (q2 + hp2);
+      // (sr + i si) / i = si - i sr
+      const sr = qy * yr + qx * xr, si = qy * yi + qx * xi;
+      const o = out + ((<usize>m * <usize>nx + <usize>n) << 3);
+      store<f32>(o, <f32>(si * d));
+      store<f32>(o, <f32>(-sr * d), 4);
+    }
+  }
+}
