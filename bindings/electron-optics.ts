@@ -82,7 +82,7 @@ export function probeParameters(ds: Pick<Dataset, "calibration" | "source">, giv
   const missing = Object.keys(meaning).filter((k) => merged[k as keyof ProbeCalibration] === undefined);
   const fatal = missing.filter((k) => !optional.includes(k));
   if (fatal.length) {
-    throw new RangeError(`${what}: ${ds.source.name} does not say ${fatal.map((k) => meaning[k]).join("; ")} (give them as options)`);
+    throw new RangeError(`${ds.source.name} does not say ${fatal.map((k) => meaning[k]).join("; ")} (give them as options)`);
   }
   const step = merged.stepA ?? NaN;
   const stepA: [number, number] = Array.isArray(step) ? [step[0], step[1]] : [step, step];

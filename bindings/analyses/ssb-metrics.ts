@@ -1,5 +1,5 @@
 // How close a phase image is to a known one: Pearson correlation after removing constants, and the Fourier ring
-// correlation (FRC) with the frequency where it first drops below a threshold (a resolution measure).
+// correlation (FRC) with the highest frequency where it still reaches a threshold (a resolution measure).
 
 /** Pearson correlation of two images (finite pairs only). */
 export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -48,7 +48,8 @@ function dft2(img: ArrayLike<number>, ny: number, nx: number): Float64Array {
 export interface RingCorrelation {
   /** FRC of ring r (r = 1 .. min(ny, nx) / 2), at radius r / min(ny, nx) in cycles per scan pixel. */
   frc: number[];
-  /** The first ring where the FRC falls below the threshold (as cycles per pixel), or 0.5 if it never does. */
+  /** The highest ring whose FRC still reaches the threshold (as cycles per pixel; 0 if none does): the resolution.
+   * The lowest rings hold few frequencies (and SSB transfers little there), so a first dip is not the measure. */
   crossing: number;
 }
 
@@ -70,6 +71,7 @@ export function fourierRingCorrelation(a: ArrayLike<number>, b: ArrayLike<number
   }
   const frc: number[] = [];
   for (let r = 1; r <= rings; r++) frc.push(cross[r]! / Math.sqrt(pa[r]! * pb[r]! || 1));
-  const first = frc.findIndex((v) => v < threshold);
-  return { frc, crossing: first < 0 ? 0.5 : (first + 1) / n };
+  let last = frc.length - 1;
+  while (last >= 0 && !(frc[last]! >= threshold)) last--;
+  return { frc, crossing: (last + 1) / n };
 }
