@@ -2,62 +2,73 @@
 // Fourier integration of a centre-of-mass field (iCoM). Pure functions over pointers; no allocation.
 import { fftLanes } from "./fft";
 
-// The SSB plan (built in bindings/analyses/ssb-plan.ts), i32 words:
+// The SSB plan (built in bindings/analyses/ssb.ts), i32 words:
 //   0 ny, 1 nx (scan), 2 q (detector pixels per frame), 3 nbf (bright-field pixels), 4 nq (scan frequencies with a
-//   trotter), 5 chunk (fftLanes lanes per chunk), 6 total trotter pixels T, 7 spare,
+//   trotter), 5 chunk (fftLanes lanes per chunk), 6 total trotter pixels T, 7 rows per group R,
 //   8 fft plan of length nx, 9 bf (i32[nbf] detector pixel indices), 10 wy (f64[2 ny]: exp(-2 pi i m / ny)),
 //   11 freqs (i32[3 nq]: qy, qx, trotter size; sorted by qx so one row of the row-FFT serves a run of entries),
 //   12 trotter (i32[T]: position in the bf list of every trotter pixel, entry after entry).
-// The partial (f64) holds T complex sums, then scratch: the row-FFT (nx * nbf complex f32) and fftLanes' scratch.
-
-/** Bytes of scratch after the T complex sums: nx * nbf complex f32 values plus the row FFT's scratch. */
-export function ssbScratchBytes(plan: usize, fftScratchBytes: i32): i32 {
-  return load<i32>(plan, 4) * load<i32>(plan, 12) * 8 + fftScratchBytes;
-}
+// The partial (f64) holds T complex sums, then scratch: R row spectra (nx * nbf complex f32 each), R twiddle pairs
+// (2 v128 each), R row indices (i32) and fftLanes' scratch: R * (nx * nbf * 8 + 36) + fftScratch bytes.
 
 // Adds, for every scan frequency Q and trotter pixel k of Q, the frames' sum of I(k) exp(-2 pi i Q.r) over the
-// probe positions of the tile. A tile is cut into scan-row segments: the segment's bright-field pixels are gathered
-// (zeros at the other columns) and transformed along the row, then each entry adds the row's twiddle
-// exp(-2 pi i qy y / ny) times the row spectrum at qx. The cost is one row FFT per row and T complex products per
-// row, not per frame. The scratch is zeroed again at the end, so summing partials adds nothing there.
+// probe positions of the tile. A tile is cut into scan-row segments: each segment's bright-field pixels are gathered
+// (zeros at the other columns) and transformed along the row; then, R rows at a time, each entry adds every row's
+// twiddle exp(-2 pi i qy y / ny) times that row's spectrum at qx. The cost is one row FFT per row and T complex
+// products per row, and the T sums stream through memory once per R rows. The scratch is zeroed again at the end,
+// so summing partials adds nothing there.
 @inline function ssbRows<T>(plan: usize, frames: usize, count: i32, first: i32, out: usize, fftScratch: i32): void {
   const ny = load<i32>(plan), nx = load<i32>(plan, 4), q = load<i32>(plan, 8), nbf = load<i32>(plan, 12);
-  const nq = load<i32>(plan, 16), chunk = load<i32>(plan, 20), total = load<i32>(plan, 24);
+  const nq = load<i32>(plan, 16), chunk = load<i32>(plan, 20), total = load<i32>(plan, 24), group = load<i32>(plan, 28);
   const fft = <usize>load<i32>(plan, 32), bf = <usize>load<i32>(plan, 36), wy = <usize>load<i32>(plan, 40);
   const freqs = <usize>load<i32>(plan, 44), trot = <usize>load<i32>(plan, 48);
-  const row = out + (<usize>total << 4), rowBytes = (<usize>nx * <usize>nbf) << 3;
-  const scratch = row + rowBytes;
+  const rowBytes = (<usize>nx * <usize>nbf) << 3;
+  const rows = out + (<usize>total << 4), twiddles = rows + <usize>group * rowBytes;
+  const ys = twiddles + (<usize>group << 5), scratch = ys + (<usize>group << 2);
   const fb = <usize>q << alignof<T>();
   for (let f = 0; f < count; ) {
-    const p = first + f, y = p / nx, x0 = p % nx, n = min(nx - x0, count - f);
-    memory.fill(row, 0, rowBytes);
-    for (let i = 0; i < n; i++) {
-      const fr = frames + <usize>(f + i) * fb, dst = row + ((<usize>(x0 + i) * <usize>nbf) << 3);
-      for (let j = 0; j < nbf; j++) {
-        store<f32>(dst + (<usize>j << 3), <f32>load<T>(fr + (<usize>load<i32>(bf + (<usize>j << 2)) << alignof<T>())));
+    let g = 0;
+    for (; g < group && f < count; g++) {
+      const p = first + f, y = p / nx, x0 = p % nx, n = min(nx - x0, count - f);
+      const row = rows + <usize>g * rowBytes;
+      memory.fill(row, 0, rowBytes);
+      for (let i = 0; i < n; i++) {
+        const fr = frames + <usize>(f + i) * fb, dst = row + ((<usize>(x0 + i) * <usize>nbf) << 3);
+        for (let j = 0; j < nbf; j++) {
+          store<f32>(dst + (<usize>j << 3), <f32>load<T>(fr + (<usize>load<i32>(bf + (<usize>j << 2)) << alignof<T>())));
+        }
       }
+      fftLanes(fft, row, nbf, nbf, chunk, scratch);
+      store<i32>(ys + (<usize>g << 2), y);
+      f += n;
     }
-    fftLanes(fft, row, nbf, nbf, chunk, scratch);
     let o: usize = 0;
     for (let e = 0; e < nq; e++) {
       const qy = load<i32>(freqs + <usize>(3 * e) * 4), qx = load<i32>(freqs + <usize>(3 * e + 1) * 4);
       const c = load<i32>(freqs + <usize>(3 * e + 2) * 4);
-      const m = <usize>((<i64>qy * <i64>y) % <i64>ny);
-      const tr = load<f64>(wy + (m << 4)), ti = load<f64>(wy + (m << 4), 8);
-      const vr = f64x2.splat(tr), vi = f64x2(-ti, ti);
-      const spectrum = row + ((<usize>qx * <usize>nbf) << 3);
+      for (let r = 0; r < g; r++) {
+        const m = <usize>((<i64>qy * <i64>load<i32>(ys + (<usize>r << 2))) % <i64>ny);
+        const tr = load<f64>(wy + (m << 4)), ti = load<f64>(wy + (m << 4), 8);
+        v128.store(twiddles + (<usize>r << 5), f64x2.splat(tr));
+        v128.store(twiddles + (<usize>r << 5), f64x2(-ti, ti), 16);
+      }
+      const spectra = rows + ((<usize>qx * <usize>nbf) << 3);
       for (let k = 0; k < c; k++) {
-        const j = <usize>load<i32>(trot + ((o + <usize>k) << 2));
-        const v = f64x2.promote_low_f32x4(v128.load64_zero(spectrum + (j << 3)));
-        const swapped = i64x2.shuffle(v, v, 1, 0);
+        const j = <usize>load<i32>(trot + ((o + <usize>k) << 2)) << 3;
         const at = out + ((o + <usize>k) << 4);
-        v128.store(at, f64x2.add(v128.load(at), f64x2.add(f64x2.mul(vr, v), f64x2.mul(vi, swapped))));
+        let acc = v128.load(at);
+        for (let r = 0; r < g; r++) {
+          const v = f64x2.promote_low_f32x4(v128.load64_zero(spectra + <usize>r * rowBytes + j));
+          const swapped = i64x2.shuffle(v, v, 1, 0);
+          const tw = twiddles + (<usize>r << 5);
+          acc = f64x2.add(acc, f64x2.add(f64x2.mul(v128.load(tw), v), f64x2.mul(v128.load(tw, 16), swapped)));
+        }
+        v128.store(at, acc);
       }
       o += <usize>c;
     }
-    f += n;
   }
-  memory.fill(row, 0, rowBytes + <usize>fftScratch);
+  memory.fill(rows, 0, <usize>group * rowBytes + (<usize>group << 5) + (<usize>group << 2) + <usize>fftScratch);
 }
 
 export function ssbAccumulateU8(plan: usize, fr: usize, n: i32, first: i32, out: usize, s: i32): void { ssbRows<u8>(plan, fr, n, first, out, s); }

@@ -47,23 +47,24 @@ export function ssbTables(shape: readonly number[], p: SsbParameters): SsbTables
     }
   }
   const bf = Int32Array.from(bfList), bfK = Float64Array.from(kList), nbf = bf.length;
-  const freqs: number[] = [], qDet: number[] = [], trot: number[] = [];
+  const ky = bfK.filter((_, i) => i % 2 === 0), kx = bfK.filter((_, i) => i % 2 === 1);
+  const freqs: number[] = [], qDet: number[] = [];
+  let trot = new Int32Array(1 << 16), used = 0;
   const ka2 = ka * ka;
   for (let ix = 0; ix < nx; ix++) {
     for (let iy = 0; iy < ny; iy++) {
       const [qy, qx] = scanToDetector(fftFrequency(iy, ny, p.stepA[0]), fftFrequency(ix, nx, p.stepA[1]), p);
-      const before = trot.length;
-      if (iy === 0 && ix === 0) for (let j = 0; j < nbf; j++) trot.push(j);
-      else if (qy * qy + qx * qx < 4 * ka2) {
-        for (let j = 0; j < nbf; j++) {
-          const ky = bfK[2 * j]!, kx = bfK[2 * j + 1]!;
-          if ((ky - qy) ** 2 + (kx - qx) ** 2 < ka2 && (ky + qy) ** 2 + (kx + qx) ** 2 >= ka2) trot.push(j);
-        }
+      if (!(iy === 0 && ix === 0) && qy * qy + qx * qx >= 4 * ka2) continue;
+      if (used + nbf > trot.length) { const grown = new Int32Array(2 * trot.length + nbf); grown.set(trot); trot = grown; }
+      const before = used;
+      for (let j = 0; j < nbf; j++) {
+        const my = ky[j]! - qy, mx = kx[j]! - qx, py = ky[j]! + qy, px = kx[j]! + qx;
+        if ((iy === 0 && ix === 0) || (my * my + mx * mx < ka2 && py * py + px * px >= ka2)) trot[used++] = j;
       }
-      if (trot.length > before) { freqs.push(iy, ix, trot.length - before); qDet.push(qy, qx); }
+      if (used > before) { freqs.push(iy, ix, used - before); qDet.push(qy, qx); }
     }
   }
-  return { ny, nx, rows, cols, lambda, bf, bfK, freqs: Int32Array.from(freqs), qDetector: Float64Array.from(qDet), trotter: Int32Array.from(trot) };
+  return { ny, nx, rows, cols, lambda, bf, bfK, freqs: Int32Array.from(freqs), qDetector: Float64Array.from(qDet), trotter: trot.slice(0, used) };
 }
 
 /** Errors for parameters that cannot fit the data, warnings (with the numbers) for ones that degrade it. */

@@ -31,17 +31,23 @@ export interface SsbResult {
   trotterPixels: number;
 }
 
-/** The reduction; `tables` may be given when the caller built them already. */
+/** Scan rows the kernel transforms before it streams the trotter sums once: fewer passes over the state. */
+const ROW_GROUP = 8;
+/** Frames per tile: whole groups of rows, about 4 MiB of frames at least. */
+const TILE_BYTES = 4 << 20;
+
+/** The reduction; `tables` may be given when the caller built them already. Its state is the T trotter sums (16 bytes
+ * each) plus scratch, per tile in flight: run it with blocks of a few tiles (ssbRunOptions), not the default 32 MiB. */
 export function ssbReduction(p: SsbParameters, given?: SsbTables): Reduction<SsbResult> {
-  let tables = given, header = 0, scratchBytes = 0;
+  let tables = given, header = 0, fftBytes = 0;
   const tablesFor = (ctx: Pick<ReductionContext, "shape">) => {
     if (ctx.shape.length !== 4) throw new RangeError(`SSB: needs a 2D scan of 2D patterns; shape is [${ctx.shape.join(", ")}]`);
     return (tables ??= ssbTables(ctx.shape, p));
   };
-  const fftScratch = (core: Core, t: SsbTables) => fftScratchBytes(fftPlan(core, t.nx), t.bf.length);
   const stateValues = (core: Core, t: SsbTables) => {
-    scratchBytes = fftScratch(core, t);
-    return 2 * t.trotter.length + Math.ceil((t.nx * t.bf.length * 8 + scratchBytes) / 8);
+    fftBytes = fftScratchBytes(fftPlan(core, t.nx), t.bf.length);
+    const scratch = ROW_GROUP * (t.nx * t.bf.length * 8 + 36) + fftBytes;
+    return 2 * t.trotter.length + Math.ceil(scratch / 8);
   };
   return {
     name: "single-side-band ptychography",
@@ -51,23 +57,28 @@ export function ssbReduction(p: SsbParameters, given?: SsbTables): Reduction<Ssb
       const wy = new Float64Array(2 * t.ny);
       for (let m = 0; m < t.ny; m++) { wy[2 * m] = Math.cos((2 * Math.PI * m) / t.ny); wy[2 * m + 1] = -Math.sin((2 * Math.PI * m) / t.ny); }
       const words = new Int32Array(16);
-      words.set([t.ny, t.nx, t.rows * t.cols, t.bf.length, t.freqs.length / 3, fftChunk(plan, t.bf.length), t.trotter.length, 0]);
+      words.set([t.ny, t.nx, t.rows * t.cols, t.bf.length, t.freqs.length / 3, fftChunk(plan, t.bf.length), t.trotter.length, ROW_GROUP]);
       words.set([plan.ptr, ctx.input(t.bf), ctx.input(wy), ctx.input(t.freqs), ctx.input(t.trotter)], 8);
       header = ctx.input(words);
     },
-    // Whole scan rows, and at least as many bytes of frames as the state, so partials cost no more than frames.
     tileFrames(ctx) {
       const t = tablesFor(ctx), rowBytes = t.nx * frameBytes(ctx);
-      return t.nx * Math.max(1, Math.ceil((stateValues(ctx.core, t) * 8) / rowBytes));
+      return t.nx * ROW_GROUP * Math.max(1, Math.round(TILE_BYTES / (ROW_GROUP * rowBytes)));
     },
     process(tile, ptr) {
-      return [[{ fn: `ssbAccumulate${kernelSuffix(tile.dtype)}`, args: [header, tile.ptr, tile.count, tile.start, ptr.acc!, scratchBytes] }]];
+      return [[{ fn: `ssbAccumulate${kernelSuffix(tile.dtype)}`, args: [header, tile.ptr, tile.count, tile.start, ptr.acc!, fftBytes] }]];
     },
     finish(buf, ctx) {
-      const t = tablesFor(ctx);
-      return ssbObject(ctx.core, t, p, buf.acc as Float64Array);
+      return ssbObject(ctx.core, tablesFor(ctx), p, buf.acc as Float64Array);
     },
   };
+}
+
+/** Blocks of two tiles per worker: every worker busy, and partial states (one per tile of a block) few. */
+export function ssbRunOptions(core: Core, ds: Pick<Dataset, "shape" | "dtype">, reduction: Reduction<SsbResult>, o: RunOptions = {}): RunOptions {
+  const ctx = { core, shape: ds.shape, dtype: ds.dtype, input: () => 0 };
+  const tile = reduction.tileFrames!(ctx) * frameBytes(ds);
+  return { blockBytes: 2 * Math.max(1, core.workerCount) * tile, ...o };
 }
 
 /** The object from the accumulated trotter sums (the reduction's finish). */
@@ -121,6 +132,6 @@ export async function singleSideBand(core: Core, ds: Dataset, p: SsbParameters, 
   const ssb = ssbReduction(p, t);
   // The same tiles for both, so that blocks (a whole number of every reduction's tiles) stay small.
   const bf = { ...virtualImages([brightFieldMask(t)], "bright field"), tileFrames: ssb.tileFrames };
-  const [object, image] = await runReductions(core, ds, [ssb, bf], o);
+  const [object, image] = await runReductions(core, ds, [ssb, bf], ssbRunOptions(core, ds, ssb, o));
   return { ...object, brightField: image.images[0]! };
 }
