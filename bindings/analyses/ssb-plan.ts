@@ -88,3 +88,9 @@ export function checkSsbParameters(shape: readonly number[], p: SsbParameters, w
   }
   return warnings;
 }
+
+/** The parameters seen through a detector binned by `factor` (bin i covers pixels factor i .. factor i + factor - 1). */
+export function binnedSsbParameters(p: SsbParameters, factor: number): SsbParameters {
+  const to = (c: number) => (c - (factor - 1) / 2) / factor;
+  return { ...p, mradPerPixel: p.mradPerPixel * factor, center: { cy: to(p.center.cy), cx: to(p.center.cx) } };
+}

@@ -2,7 +2,8 @@ import type { Command } from "commander";
 import { join } from "node:path";
 import { differentialPhaseContrast } from "../../bindings/analyses/dpc.js";
 import { singleSideBand } from "../../bindings/analyses/ssb.js";
-import { checkSsbParameters, type SsbParameters } from "../../bindings/analyses/ssb-plan.js";
+import { binnedSsbParameters, checkSsbParameters, type SsbParameters } from "../../bindings/analyses/ssb-plan.js";
+import { binDetector } from "../../bindings/node.js";
 import { fourierRingCorrelation, pearson } from "../../bindings/analyses/ssb-metrics.js";
 import { UsageError, action, inputOptions, openInput, progress, report, withCore, writeNpy, writePng, type CommonOptions } from "../common.js";
 import { probeOptions, resolveProbe, type ProbeOptions } from "../probe-options.js";
@@ -12,12 +13,14 @@ interface Options extends CommonOptions, ProbeOptions {
   output: string;
   wiener?: string;
   truth?: string;
+  bin?: string;
 }
 
 export function register(program: Command): void {
   probeOptions(inputOptions(program.command("ptycho <file>")
     .description("single-side-band ptychography: the complex object from the double-overlap regions of the scan FFT, in one pass")
     .requiredOption("-o, --output <dir>", "output directory")
+    .option("--bin <n>", "bin the detector by n as it is read (fewer trotter pixels: less memory and time)")
     .option("--wiener <eps>", "Wiener-style regularisation, a fraction of the bright-field intensity (default 0: plain SSB)")
     .option("--truth <phase.npy>", "a true phase on the scan grid: report correlation and FRC resolution of SSB and bright field")))
     .addHelpText("after", `
@@ -31,18 +34,26 @@ scan rotation comes from the options or the file, else from a first pass (centre
       try {
         if (ds.shape.length !== 4) throw new UsageError(`${file}: SSB needs a 2D scan of 2D patterns; shape is [${ds.shape.join(", ")}]`);
         const probe = await resolveProbe(ds, o, file, true);
-        const p: SsbParameters = { ...probe.params, center: probe.center, wiener };
+        const bin = o.bin === undefined ? 1 : Number(o.bin);
+        if (!Number.isInteger(bin) || bin < 1) throw new UsageError(`--bin: expected a positive integer, got '${o.bin}'`);
+        const p: SsbParameters = binnedSsbParameters({ ...probe.params, center: probe.center, wiener }, bin);
+        const shape = [...ds.shape.slice(0, 2), Math.floor(ds.shape[2]! / bin), Math.floor(ds.shape[3]! / bin)];
         let warnings: string[];
-        try { warnings = checkSsbParameters(ds.shape, p, file); } catch (e) { throw new UsageError((e as Error).message); }
+        try { warnings = checkSsbParameters(shape, p, file); } catch (e) { throw new UsageError((e as Error).message); }
         for (const w of warnings) process.stderr.write(`stem4d ptycho: warning: ${w}\n`);
         const t0 = performance.now();
         const r = await withCore(o, async (core) => {
-          if (!probe.frameKnown) {
-            const dpc = await differentialPhaseContrast(core, ds, { ...p, center: probe.center }, { onProgress: progress("ptycho: rotation", o) });
-            p.rotationDeg = dpc.frame.rotationDeg;
-            p.flip = dpc.frame.flip;
+          const input = bin > 1 ? binDetector(core, ds, bin) : ds;
+          try {
+            if (!probe.frameKnown) {
+              const dpc = await differentialPhaseContrast(core, input, p, { onProgress: progress("ptycho: rotation", o) });
+              p.rotationDeg = dpc.frame.rotationDeg;
+              p.flip = dpc.frame.flip;
+            }
+            return await singleSideBand(core, input, p, { onProgress: progress("ptycho", o) });
+          } finally {
+            if (input !== ds) await input.source.close?.();
           }
-          return singleSideBand(core, ds, p, { onProgress: progress("ptycho", o) });
         });
         const seconds = (performance.now() - t0) / 1000;
         const [ny, nx] = r.navShape;
@@ -66,7 +77,7 @@ scan rotation comes from the options or the file, else from a first pass (centre
           };
         })();
         report(o, {
-          output: o.output, shape: r.navShape, seconds: +seconds.toFixed(3), kv: p.kv, alphaMrad: p.alphaMrad, stepA: p.stepA,
+          output: o.output, shape: r.navShape, detectorBin: bin, seconds: +seconds.toFixed(3), kv: p.kv, alphaMrad: p.alphaMrad, stepA: p.stepA,
           mradPerPixel: p.mradPerPixel, mradFrom: probe.mradFrom, center: p.center, rotationDeg: p.rotationDeg, flip: p.flip,
           rotationFound: !probe.frameKnown, defocusA: p.defocusA, c3mm: p.c3mm, wiener,
           bfPixels: r.bfPixels, frequencies: r.frequencies, trotterPixels: r.trotterPixels, stateMB: +((r.trotterPixels * 16) / 2 ** 20).toFixed(1),

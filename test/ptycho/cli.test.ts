@@ -37,6 +37,19 @@ describe.skipIf(!cliBuilt)("stem4d simulate --model probe, dpc, ptycho", () => {
     for (const f of ["phase.npy", "phase.png", "amplitude.npy", "object.npy", "bright_field.png"]) expect(existsSync(join(out, f))).toBe(true);
   });
 
+  it("ptycho --bin 2 bins the detector as it reads, with a quarter of the trotter pixels and the phase kept", () => {
+    const run = (...extra: string[]) => {
+      const r = stem4d("ptycho", join(dir, "cal.s4d"), "-o", join(dir, `bin${extra.length}`), "--truth", join(dir, "cal.phase.npy"), "--json", "-q", ...extra);
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout);
+    };
+    const full = run(), binned = run("--bin", "2");
+    expect(binned).toMatchObject({ detectorBin: 2, mradPerPixel: 2, center: { cy: 11.75, cx: 11.75 } });
+    expect(binned.trotterPixels / full.trotterPixels).toBeGreaterThan(0.2);
+    expect(binned.trotterPixels / full.trotterPixels).toBeLessThan(0.3);
+    expect(binned.phasePearsonWithTruth).toBeGreaterThanOrEqual(0.9);
+  });
+
   it("on a bare .npy: fits centre and pixel size from the disk and finds rotation and flip by minimum curl", () => {
     const r = stem4d("ptycho", join(dir, "bare.npy"), "-o", join(dir, "bare"), "--kv", "300", "--alpha", "20", "--step", "0.2",
       "--truth", join(dir, "bare.phase.npy"), "--json", "-q");
