@@ -8,22 +8,21 @@ import { fftLanes } from "./fft";
 //   8 fft plan of length nx, 9 bf (i32[nbf] detector pixel indices), 10 wy (f64[2 ny]: exp(-2 pi i m / ny)),
 //   11 freqs (i32[3 nq]: qy, qx, trotter size; sorted by qx so one row of the row-FFT serves a run of entries),
 //   12 trotter (i32[T]: position in the bf list of every trotter pixel, entry after entry).
-// The partial (f64) holds T complex sums, then scratch: R row spectra (nx * nbf complex f32 each), R twiddle pairs
-// (2 v128 each), R row indices (i32) and fftLanes' scratch: R * (nx * nbf * 8 + 36) + fftScratch bytes.
+// `out` holds the tile's T complex sums (f64); `work`, the tile's scratch: R row spectra (nx * nbf complex f32 each),
+// R twiddle pairs (2 v128 each), R row indices (i32) and fftLanes' scratch: R * (nx * nbf * 8 + 36) + its bytes.
 
 // Adds, for every scan frequency Q and trotter pixel k of Q, the frames' sum of I(k) exp(-2 pi i Q.r) over the
 // probe positions of the tile. A tile is cut into scan-row segments: each segment's bright-field pixels are gathered
 // (zeros at the other columns) and transformed along the row; then, R rows at a time, each entry adds every row's
 // twiddle exp(-2 pi i qy y / ny) times that row's spectrum at qx. The cost is one row FFT per row and T complex
-// products per row, and the T sums stream through memory once per R rows. The scratch is zeroed again at the end,
-// so summing partials adds nothing there.
-@inline function ssbRows<T>(plan: usize, frames: usize, count: i32, first: i32, out: usize, fftScratch: i32): void {
+// products per row, and the T sums stream through memory once per R rows.
+@inline function ssbRows<T>(plan: usize, frames: usize, count: i32, first: i32, out: usize, work: usize): void {
   const ny = load<i32>(plan), nx = load<i32>(plan, 4), q = load<i32>(plan, 8), nbf = load<i32>(plan, 12);
-  const nq = load<i32>(plan, 16), chunk = load<i32>(plan, 20), total = load<i32>(plan, 24), group = load<i32>(plan, 28);
+  const nq = load<i32>(plan, 16), chunk = load<i32>(plan, 20), group = load<i32>(plan, 28);
   const fft = <usize>load<i32>(plan, 32), bf = <usize>load<i32>(plan, 36), wy = <usize>load<i32>(plan, 40);
   const freqs = <usize>load<i32>(plan, 44), trot = <usize>load<i32>(plan, 48);
   const rowBytes = (<usize>nx * <usize>nbf) << 3;
-  const rows = out + (<usize>total << 4), twiddles = rows + <usize>group * rowBytes;
+  const rows = work, twiddles = rows + <usize>group * rowBytes;
   const ys = twiddles + (<usize>group << 5), scratch = ys + (<usize>group << 2);
   const fb = <usize>q << alignof<T>();
   for (let f = 0; f < count; ) {
@@ -68,13 +67,12 @@ import { fftLanes } from "./fft";
       o += <usize>c;
     }
   }
-  memory.fill(rows, 0, <usize>group * rowBytes + (<usize>group << 5) + (<usize>group << 2) + <usize>fftScratch);
 }
 
-export function ssbAccumulateU8(plan: usize, fr: usize, n: i32, first: i32, out: usize, s: i32): void { ssbRows<u8>(plan, fr, n, first, out, s); }
-export function ssbAccumulateU16(plan: usize, fr: usize, n: i32, first: i32, out: usize, s: i32): void { ssbRows<u16>(plan, fr, n, first, out, s); }
-export function ssbAccumulateU32(plan: usize, fr: usize, n: i32, first: i32, out: usize, s: i32): void { ssbRows<u32>(plan, fr, n, first, out, s); }
-export function ssbAccumulateF32(plan: usize, fr: usize, n: i32, first: i32, out: usize, s: i32): void { ssbRows<f32>(plan, fr, n, first, out, s); }
+export function ssbAccumulateU8(plan: usize, fr: usize, n: i32, first: i32, out: usize, work: usize): void { ssbRows<u8>(plan, fr, n, first, out, work); }
+export function ssbAccumulateU16(plan: usize, fr: usize, n: i32, first: i32, out: usize, work: usize): void { ssbRows<u16>(plan, fr, n, first, out, work); }
+export function ssbAccumulateU32(plan: usize, fr: usize, n: i32, first: i32, out: usize, work: usize): void { ssbRows<u32>(plan, fr, n, first, out, work); }
+export function ssbAccumulateF32(plan: usize, fr: usize, n: i32, first: i32, out: usize, work: usize): void { ssbRows<f32>(plan, fr, n, first, out, work); }
 
 /** The spectrum of the phase whose gradient is 2 pi / lambda times a deflection field, from z = FFT(cy + i cx)
  * (ny x nx complex f32): phi~(q) = (qy Cy~ + qx Cx~) * scale / (i (|q|^2 + hp2)), where Cy~ and Cx~ are split off

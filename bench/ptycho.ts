@@ -49,34 +49,40 @@ async function probeData(core: Core, scan: [number, number], detector: [number, 
   }
 }
 
-/** numpy's median time (ms) over `runs` runs, and its object (re, im pairs). */
-function numpySsb(d: ProbeData, runs: number): { ms: number; object: Float64Array } | undefined {
+/** numpy's median wall and CPU time (ms) over `runs` runs, and its object (re, im pairs). */
+function numpySsb(d: ProbeData, runs: number): { ms: number; cpuMs: number; object: Float64Array } | undefined {
   if (!existsSync("/usr/bin/python3")) return undefined;
   const params = `${d.path}.ssb.json`, out = `${d.path}.ssb-ref.npy`;
   writeFileSync(params, JSON.stringify({ ...d.params, center: [d.params.center.cy, d.params.center.cx] }));
-  const ms = execFileSync("/usr/bin/python3", ["-c", `
+  const printed = execFileSync("/usr/bin/python3", ["-c", `
 import sys, json, time, numpy as np
 sys.path.insert(0, ${JSON.stringify(REFERENCE.replace(/\/[^/]*$/, ""))})
 from ssb_reference import ssb
 p = json.load(open(${JSON.stringify(params)}))
-times = []
+times, cpu = [], []
 for _ in range(${runs}):
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     obj = ssb(np.load(${JSON.stringify(d.path)}, mmap_mode="r"), p)
     times.append(time.perf_counter() - t)
+    cpu.append(time.process_time() - c)
 np.save(${JSON.stringify(out)}, np.stack([obj.real, obj.imag], axis=-1))
-print(np.median(times) * 1e3)
+print(np.median(times) * 1e3, np.median(cpu) * 1e3)
 `], { maxBuffer: 1 << 20, env: { ...process.env, OMP_NUM_THREADS: "2" } }).toString();
-  return { ms: Number(ms.trim()), object: decodeNpyArray(readFileSync(out), out).data };
+  const [ms, cpuMs] = printed.trim().split(/\s+/).map(Number) as [number, number];
+  return { ms, cpuMs, object: decodeNpyArray(readFileSync(out), out).data };
 }
 
 async function ssbRows(core: Core, d: ProbeData, label: string, runs: number): Promise<BenchRow[]> {
   let last: Awaited<ReturnType<typeof singleSideBand>> | undefined;
+  let cpu = 0, calls = 0;
   const [ours] = await measure([{
     name: `SSB ${label} u16, stem4d (2 workers, one pass over the file)`, bytes: d.bytes,
     fn: async () => {
-      const ds = await openDataset(d.path);
+      const ds = await openDataset(d.path), c = process.cpuUsage();
       try { last = await singleSideBand(core, ds, d.params); } finally { await ds.source.close?.(); }
+      const used = process.cpuUsage(c);
+      cpu += (used.user + used.system) / 1000;
+      calls++;
     },
   }], { time: 1, iterations: runs });
   const r = last!;
@@ -92,6 +98,9 @@ async function ssbRows(core: Core, d: ProbeData, label: string, runs: number): P
     ours!.ratio = np.ms / ours!.medianMs;
     ours!.note += `; max |difference| / max |object| = ${(diff / max).toExponential(1)}`;
     rows.push(ref);
+    // CPU time (all threads) says more than wall time when other jobs share the cores.
+    const npCpu: BenchRow = { name: `SSB ${label}, numpy CPU time`, medianMs: np.cpuMs };
+    rows.push({ name: `SSB ${label}, stem4d CPU time (all threads, mean)`, medianMs: cpu / calls, reference: npCpu.name, ratio: np.cpuMs / (cpu / calls) }, npCpu);
   }
   return rows;
 }

@@ -1,7 +1,8 @@
 // Node's files: a ByteSource over a file descriptor, opening datasets by path, and streaming .npy output.
 import { open, type FileHandle } from "node:fs/promises";
 import { openSync, writeSync, closeSync, fstatSync, existsSync, rmSync } from "node:fs";
-import { type ByteSource, type Dataset, frameBytes, frameCount } from "./dataset.js";
+import type { ByteSource, Dataset } from "./dataset.js";
+import { streamFrames } from "./pipeline.js";
 import { dirname, resolve as resolvePath } from "node:path";
 import { rawDataset, type RawLayout } from "./sources.js";
 import { openWithRegistry, type OpenOptions } from "./formats/index.js";
@@ -92,17 +93,9 @@ export async function saveNpy(path: string, data: ArrayBufferView, dtype: Dtype 
 /** Streams a dataset (any source or view) into a .npy file in blocks of about `blockBytes`. On a failure the partial
  * file is removed and the source's own error (say, a corrupt chunk's number and offset) is what the caller sees. */
 export async function writeDatasetNpy(ds: Dataset, path: string, o: { blockBytes?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<void> {
-  const fb = frameBytes(ds), P = frameCount(ds);
-  const per = Math.max(1, Math.floor((o.blockBytes ?? 16 << 20) / fb));
-  const block = new Uint8Array(per * fb);
   const w = new NpyWriter(path, ds.dtype, ds.shape);
   try {
-    for (let s = 0; s < P; s += per) {
-      const n = Math.min(per, P - s);
-      await ds.source.readFrames(s, n, block.subarray(0, n * fb));
-      w.write(block.subarray(0, n * fb));
-      o.onProgress?.(s + n, P);
-    }
+    await streamFrames(ds, { write: (frames) => w.write(frames) }, o);
   } catch (e) {
     w.abort();
     throw e;

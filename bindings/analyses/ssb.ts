@@ -37,21 +37,25 @@ const ROW_GROUP = 8;
 const TILE_BYTES = 4 << 20;
 
 /** The reduction; `tables` may be given when the caller built them already. Its state is the T trotter sums (16 bytes
- * each) plus scratch, per tile in flight: run it with blocks of a few tiles (ssbRunOptions), not the default 32 MiB. */
+ * each), one partial per tile in flight: run it with blocks of a few tiles (ssbRunOptions), not the default 32 MiB. */
 export function ssbReduction(p: SsbParameters, given?: SsbTables): Reduction<SsbResult> {
-  let tables = given, header = 0, fftBytes = 0;
+  let tables = given, header = 0;
   const tablesFor = (ctx: Pick<ReductionContext, "shape">) => {
     if (ctx.shape.length !== 4) throw new RangeError(`SSB: needs a 2D scan of 2D patterns; shape is [${ctx.shape.join(", ")}]`);
     return (tables ??= ssbTables(ctx.shape, p));
   };
-  const stateValues = (core: Core, t: SsbTables) => {
-    fftBytes = fftScratchBytes(fftPlan(core, t.nx), t.bf.length);
-    const scratch = ROW_GROUP * (t.nx * t.bf.length * 8 + 36) + fftBytes;
-    return 2 * t.trotter.length + Math.ceil(scratch / 8);
-  };
+  /** Bytes of the kernel's working space for one tile (see assembly/ptycho.ts). */
+  const workBytes = (core: Core, t: SsbTables) =>
+    ROW_GROUP * (t.nx * t.bf.length * 8 + 36) + fftScratchBytes(fftPlan(core, t.nx), t.bf.length);
   return {
     name: "single-side-band ptychography",
-    buffers: (ctx) => ({ acc: { kind: "single", type: "f64", per: stateValues(ctx.core, tablesFor(ctx)) } }),
+    buffers: (ctx) => {
+      const t = tablesFor(ctx);
+      return {
+        acc: { kind: "single", type: "f64", per: 2 * t.trotter.length },
+        work: { kind: "scratch", type: "f32", per: Math.ceil(workBytes(ctx.core, t) / 4) },
+      };
+    },
     prepare(ctx) {
       const t = tablesFor(ctx), plan = fftPlan(ctx.core, t.nx);
       const wy = new Float64Array(2 * t.ny);
@@ -66,7 +70,7 @@ export function ssbReduction(p: SsbParameters, given?: SsbTables): Reduction<Ssb
       return t.nx * ROW_GROUP * Math.max(1, Math.round(TILE_BYTES / (ROW_GROUP * rowBytes)));
     },
     process(tile, ptr) {
-      return [[{ fn: `ssbAccumulate${kernelSuffix(tile.dtype)}`, args: [header, tile.ptr, tile.count, tile.start, ptr.acc!, fftBytes] }]];
+      return [[{ fn: `ssbAccumulate${kernelSuffix(tile.dtype)}`, args: [header, tile.ptr, tile.count, tile.start, ptr.acc!, ptr.work!] }]];
     },
     finish(buf, ctx) {
       return ssbObject(ctx.core, tablesFor(ctx), p, buf.acc as Float64Array);

@@ -4,6 +4,7 @@
 // registers the same way).
 import type { Calibration, Dataset } from "../dataset.js";
 import { frameBytes, frameCount } from "../dataset.js";
+import { streamFrames } from "../pipeline.js";
 import type { Dtype } from "../dtype.js";
 
 export interface DatasetLayout {
@@ -67,29 +68,13 @@ export interface ConvertOptions {
 /** Streams every frame of `ds` into a new file; reading the next block overlaps writing the current one. */
 export async function writeDataset(ds: Dataset, path: string, o: ConvertOptions = {}): Promise<{ format: string; frames: number; bytes: number }> {
   const format = writerFor(path, o.format);
-  const fb = frameBytes(ds), P = frameCount(ds);
-  const per = Math.max(1, Math.floor((o.blockBytes ?? 16 << 20) / fb));
   const w = await format.create(path, { shape: ds.shape, dtype: ds.dtype, calibration: ds.calibration, metadata: ds.metadata }, o.writerOptions ?? {});
-  const bufs = [new Uint8Array(Math.min(per, P) * fb), new Uint8Array(Math.min(per, P) * fb)];
-  const read = (s: number, b: number) => {
-    const n = Math.min(per, P - s);
-    const p = ds.source.readFrames(s, n, bufs[b]!.subarray(0, n * fb)).then(() => n);
-    p.catch(() => {}); // awaited below; a failure while the previous block is being written is not "unhandled"
-    return p;
-  };
   try {
-    let pending = P > 0 ? read(0, 0) : undefined;
-    for (let s = 0, b = 0; s < P; b ^= 1) {
-      const n = await pending!;
-      pending = s + n < P ? read(s + n, b ^ 1) : undefined;
-      await w.write(bufs[b]!.subarray(0, n * fb), n);
-      s += n;
-      o.onProgress?.(s, P);
-    }
+    await streamFrames(ds, { write: (frames, _first, count) => w.write(frames, count) }, o);
     await w.close();
   } catch (e) {
     if (w.abort) await w.abort().catch(() => {});
     throw e;
   }
-  return { format: format.name, frames: P, bytes: P * fb };
+  return { format: format.name, frames: frameCount(ds), bytes: frameCount(ds) * frameBytes(ds) };
 }

@@ -1,9 +1,8 @@
 import { ZSTD_BACKENDS, type ZstdBackendName } from "../../codec/zstd.js";
 import type { Command } from "commander";
-import { FILTER_IDS, type FilterName, compressLossless, compressPca, frameBytes, frameCount } from "../../bindings/node.js";
+import { FILTER_IDS, type FilterName, appendLossless, compressLossless, compressPca, frameBytes, frameCount } from "../../bindings/node.js";
 import { appendFileSink, fileSink } from "../../codec/node-sink.js";
 import { planAppend } from "../../codec/container-append.js";
-import { appendLossless } from "../../codec/lossless.js";
 import { fileByteSource } from "../../bindings/node-files.js";
 import { UsageError, action, ensureDir, inputOptions, openInput, progress, report, withCore, type CommonOptions } from "../common.js";
 import { type CountCliOptions, countToContainer, countingCliOptions } from "./count.js";

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import "../../bindings/node.js";
 import {
   CodecError, EventGrouper, EventChunkDecoder, EventChunkEncoder, type SparseEvents, ChunkKind, groupEvents, planes, zstdBackend,
-} from "../../codec/index.js";
+} from "../../bindings/index.js";
 
 function rng(seed: number) {
   let s = seed >>> 0;

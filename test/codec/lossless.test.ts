@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import "../../bindings/node.js";
 import { DTYPES, type Dtype, bufferByteSource, frameBytes, memoryDataset } from "../../bindings/index.js";
-import { MemorySink, compressLossless, openContainerDataset, type FilterName, type ZstdBackendName } from "../../codec/index.js";
+import { MemorySink, compressLossless, openContainerDataset, type FilterName, type ZstdBackendName } from "../../bindings/index.js";
 import { bitPatterns, bytesOf, sameBytes } from "./helpers.js";
 
 async function roundTrip(dtype: Dtype, shape: number[], o: { filter?: FilterName; delta?: boolean; framesPerChunk?: number; zstd?: ZstdBackendName; decodeWith?: ZstdBackendName; sparse?: number }) {

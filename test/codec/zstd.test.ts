@@ -3,7 +3,7 @@
 // bigger) decode through the other backend and through the allocating calls; bokuweb runs on its reused contexts
 // (not the package's per-call fallback); damaged frames and short output room are refused with typed errors.
 import { describe, expect, it } from "vitest";
-import { type ZstdBackendName, zstdBackend } from "../../codec/index.js";
+import { type ZstdBackendName, zstdBackend } from "../../bindings/index.js";
 import { CodecError } from "../../codec/errors.js";
 
 function data(n: number, seed: number): Uint8Array {
