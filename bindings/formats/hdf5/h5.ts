@@ -1,5 +1,6 @@
-// NODE-ONLY: h5wasm's Node build reads files straight from the host file system (Emscripten NODERAWFS), so a dataset
-// is read hyperslab by hyperslab and never loaded whole. Everything that touches h5wasm goes through this file.
+// h5wasm's Node build reads files straight from the host file system (Emscripten NODERAWFS), so a dataset is read
+// hyperslab by hyperslab and never loaded whole. A browser page sets an H5wasmHost instead (setH5wasmHost).
+// Everything that touches h5wasm goes through this file.
 // h5wasm is loaded on first use: importing it costs a quarter of a second, which every other command would pay.
 import type H5wasm from "h5wasm/node";
 
@@ -10,13 +11,30 @@ export type H5Group = InstanceType<H5Module["Group"]>;
 
 let h5wasm: H5Module | undefined;
 
+/** Where h5wasm comes from outside Node: a browser page loads h5wasm's ESM build itself (the library's browser
+ * entry never imports it) and puts each file h5wasm is about to open into its in-memory file system. */
+export interface H5wasmHost {
+  load(): Promise<H5Module>;
+  /** Makes `path` openable by h5wasm (e.g. copies a dropped file into its file system). */
+  prepare(path: string): Promise<void>;
+}
+
+let host: H5wasmHost | undefined;
+
+/** Routes h5open through `h` instead of h5wasm's Node build (which reads the host file system). */
+export function setH5wasmHost(h: H5wasmHost): void {
+  host = h;
+  h5wasm = undefined;
+}
+
 /** Opens an HDF5 file with h5wasm; a clear error instead of h5wasm's silent invalid handle. */
 export async function h5open(path: string, mode: "r" | "w" = "r"): Promise<H5File> {
   if (!h5wasm) {
-    const m = (await import("h5wasm/node")).default;
+    const m = host ? await host.load() : (await import("h5wasm/node")).default;
     await m.ready;
     h5wasm = m;
   }
+  await host?.prepare(path);
   const f = new h5wasm.File(path, mode);
   if (f.file_id < 0n) throw new Error(`${path}: h5wasm cannot open this file as HDF5 (mode ${mode})`);
   return f;

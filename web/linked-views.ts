@@ -1,0 +1,238 @@
+// The linked views of one dataset: the mean (or max) pattern with the virtual detector, the virtual image it makes
+// (recomputed while the detector is dragged), the pattern at the probe position under the cursor or clicked, the
+// mean pattern of a shift-dragged region, and the centre of mass and its integral (iCoM).
+import type { Core } from "../bindings/core.js";
+import { runReduction } from "../bindings/executor.js";
+import { frameSubset } from "../bindings/pipeline.js";
+import { virtualImages } from "../bindings/analyses/virtual.js";
+import { patternStats } from "../bindings/analyses/patterns.js";
+import { centerOfMass } from "../bindings/analyses/com.js";
+import { dpcFromCom } from "../bindings/analyses/dpc.js";
+import { pixelSize } from "../bindings/figures/calibration.js";
+import { drawMap, pixelAt, type Contrast, type Placement } from "./canvas-figure.js";
+import { detectorMask, detectorProblem, dragDetector, drawDetector, type Detector } from "./detector.js";
+import { frameValues, type Loaded } from "./loaded.js";
+
+export interface ViewElements {
+  pattern: HTMLCanvasElement;
+  image: HTMLCanvasElement;
+  probe: HTMLCanvasElement;
+  comY: HTMLCanvasElement;
+  comX: HTMLCanvasElement;
+  icom: HTMLCanvasElement;
+  /** One line about the detector (its problem, or the last update's time). */
+  detectorNote: HTMLElement;
+}
+
+export interface ViewSettings {
+  contrast: Contrast;
+  /** Show the max pattern instead of the mean. */
+  max: boolean;
+}
+
+export class LinkedViews {
+  detector: Detector;
+  /** The last results, for exports and tests. */
+  image?: Float32Array;
+  probePattern?: Float32Array;
+  probeIndex?: number;
+  region?: { rows: [number, number]; cols: [number, number]; mean: Float32Array };
+  com?: { comY: Float32Array; comX: Float32Array; phase?: Float32Array; relative: boolean };
+  /** Milliseconds of each virtual image update (reduction and drawing). */
+  readonly updateTimes: number[] = [];
+  private patternAt?: Placement;
+  private imageAt?: Placement;
+  private pinned = false;
+  private work: Promise<void> = Promise.resolve();
+  private queued = false;
+
+  constructor(readonly core: Core, readonly data: Loaded, readonly el: ViewElements, readonly settings: () => ViewSettings) {
+    const d = data.disk;
+    this.detector = { cy: +d.cy.toFixed(1), cx: +d.cx.toFixed(1), inner: 0, outer: +d.radius.toFixed(1) };
+    dragDetector(el.pattern, () => this.patternAt, () => this.detector, (next) => this.setDetector(next),
+      () => void this.updateCom());
+    this.attachProbe();
+  }
+
+  /** Draws everything once. */
+  async start(): Promise<void> {
+    this.drawPattern();
+    await this.updateVirtual();
+    await this.updateCom();
+    await this.showProbe(0);
+  }
+
+  /** Resolves when every requested update has been drawn. */
+  async settled(): Promise<void> {
+    let last;
+    do { last = this.work; await last; } while (last !== this.work);
+  }
+
+  setDetector(d: Detector): void {
+    this.detector = d;
+    this.drawPattern();
+    this.requestVirtual();
+  }
+
+  /** Redraws every view with the current contrast settings. */
+  redraw(): void {
+    this.drawPattern();
+    if (this.image) this.drawImage();
+    if (this.probePattern) this.drawProbe();
+    if (this.com) this.drawCom();
+  }
+
+  drawPattern(): void {
+    const { det } = this.data, s = this.settings();
+    this.patternAt = drawMap(this.el.pattern, {
+      values: s.max ? this.data.stats.max : this.data.stats.mean, rows: det[0], cols: det[1],
+      title: `${s.max ? "max" : "mean"} pattern, detector in blue`, unit: "counts", pixel: this.detPixel(),
+      contrast: s.contrast,
+    });
+    drawDetector(this.el.pattern.getContext("2d")!, this.patternAt, this.detector);
+  }
+
+  /** Recomputes the virtual image; requests arriving while one runs are folded into one more run. */
+  requestVirtual(): Promise<void> {
+    if (this.queued) return this.work;
+    this.queued = true;
+    this.work = this.work.then(() => { this.queued = false; return this.updateVirtual(); });
+    return this.work;
+  }
+
+  private async updateVirtual(): Promise<void> {
+    const problem = detectorProblem(this.detector);
+    if (problem) {
+      this.el.detectorNote.textContent = `detector: ${problem}; the image shows the last valid detector`;
+      this.el.detectorNote.className = "problem";
+      return;
+    }
+    const t0 = performance.now();
+    const [rows, cols] = this.data.det;
+    const v = await runReduction(this.core, this.data.ds, virtualImages([detectorMask(rows, cols, this.detector)]));
+    this.image = v.images[0]!;
+    this.drawImage();
+    const ms = performance.now() - t0;
+    this.updateTimes.push(ms);
+    const d = this.detector;
+    this.el.detectorNote.className = "";
+    this.el.detectorNote.textContent = `detector at (${d.cy}, ${d.cx}), radii ${d.inner}-${d.outer} px: image in ` +
+      `${ms.toFixed(1)} ms`;
+  }
+
+  private drawImage(): void {
+    const [rows, cols] = this.data.scan;
+    this.imageAt = drawMap(this.el.image, {
+      values: this.image!, rows, cols, title: "virtual image", unit: "counts", pixel: this.scanPixel(),
+      contrast: { ...this.settings().contrast, log: false },
+    });
+    const ctx = this.el.image.getContext("2d")!, p = this.imageAt;
+    ctx.strokeStyle = "#0c0";
+    if (this.probeIndex !== undefined) {
+      const r = Math.floor(this.probeIndex / cols), c = this.probeIndex % cols;
+      ctx.strokeRect(p.x0 + c * p.scale, p.y0 + r * p.scale, p.scale, p.scale);
+    }
+    if (this.region) {
+      const { rows: [r0, r1], cols: [c0, c1] } = this.region;
+      ctx.strokeStyle = "#fc0";
+      ctx.strokeRect(p.x0 + c0 * p.scale, p.y0 + r0 * p.scale, (c1 - c0) * p.scale, (r1 - r0) * p.scale);
+    }
+  }
+
+  /** Shows the pattern at probe position `index` (row-major over the scan image). */
+  async showProbe(index: number): Promise<void> {
+    this.probeIndex = index;
+    this.probePattern = await frameValues(this.data.ds, index);
+    this.region = undefined;
+    this.drawProbe();
+    if (this.image) this.drawImage();
+  }
+
+  /** Shows the mean pattern of the scan rectangle rows [r0, r1) x cols [c0, c1). */
+  async showRegion(rows: [number, number], cols: [number, number]): Promise<void> {
+    const width = this.data.scan[1], indices: number[] = [];
+    for (let r = rows[0]; r < rows[1]; r++) for (let c = cols[0]; c < cols[1]; c++) indices.push(r * width + c);
+    const s = await runReduction(this.core, frameSubset(this.data.ds, indices, "region"), patternStats());
+    this.region = { rows, cols, mean: s.mean };
+    this.probePattern = s.mean;
+    this.drawProbe();
+    if (this.image) this.drawImage();
+  }
+
+  private drawProbe(): void {
+    const [rows, cols] = this.data.det, width = this.data.scan[1];
+    const title = this.region
+      ? `mean of rows ${this.region.rows[0]}-${this.region.rows[1] - 1}, cols ${this.region.cols[0]}-${this.region.cols[1] - 1}`
+      : `pattern at (${Math.floor(this.probeIndex! / width)}, ${this.probeIndex! % width})${this.pinned ? ", pinned" : ""}`;
+    drawMap(this.el.probe, { values: this.probePattern!, rows, cols, title, unit: "counts", pixel: this.detPixel(),
+      contrast: this.settings().contrast });
+  }
+
+  private attachProbe(): void {
+    const canvas = this.el.image;
+    let regionFrom: { row: number; col: number } | undefined;
+    canvas.addEventListener("mousemove", (e) => {
+      const at = this.imageAt && pixelAt(canvas, this.imageAt, e);
+      if (!at || this.pinned || regionFrom) return;
+      const index = at.row * this.data.scan[1] + at.col;
+      if (index !== this.probeIndex || this.region) void this.showProbe(index);
+    });
+    canvas.addEventListener("mousedown", (e) => {
+      const at = this.imageAt && pixelAt(canvas, this.imageAt, e);
+      if (at && e.shiftKey) regionFrom = at;
+    });
+    canvas.addEventListener("mouseup", (e) => {
+      const at = this.imageAt && pixelAt(canvas, this.imageAt, e);
+      if (regionFrom && at) {
+        const rows: [number, number] = [Math.min(regionFrom.row, at.row), Math.max(regionFrom.row, at.row) + 1];
+        const cols: [number, number] = [Math.min(regionFrom.col, at.col), Math.max(regionFrom.col, at.col) + 1];
+        regionFrom = undefined;
+        this.pinned = true;
+        void this.showRegion(rows, cols);
+        return;
+      }
+      regionFrom = undefined;
+      if (!at) return;
+      this.pinned = !this.pinned || at.row * this.data.scan[1] + at.col !== this.probeIndex;
+      void this.showProbe(at.row * this.data.scan[1] + at.col);
+    });
+  }
+
+  /** Centre of mass about the detector's centre, and its integral where the scan is 2D. */
+  async updateCom(): Promise<void> {
+    const [rows, cols] = this.data.det, [ny, nx] = this.data.scan;
+    const center = { cy: this.detector.cy, cx: this.detector.cx };
+    const com = await runReduction(this.core, this.data.ds, centerOfMass(rows, cols, center));
+    const cal = this.data.ds.calibration, scan = this.scanPixel(), det = this.detPixel();
+    const stepA = scan && /^(nm|Å)$/.test(scan.unit) ? scan.step * (scan.unit === "nm" ? 10 : 1) : undefined;
+    const mrad = det?.unit === "mrad" ? det.step : undefined;
+    const kv = typeof cal?.beamEnergyKeV === "number" ? cal.beamEnergyKeV : undefined;
+    const relative = !(stepA && mrad && kv);
+    let phase: Float32Array | undefined;
+    if (ny >= 2 && nx >= 2) {
+      phase = dpcFromCom(this.core, com.comY, com.comX, ny, nx,
+        { kv: kv ?? 300, stepA: [stepA ?? 1, stepA ?? 1], mradPerPixel: mrad ?? 1, center }).phase;
+    }
+    this.com = { comY: com.comY, comX: com.comX, phase, relative };
+    this.drawCom();
+  }
+
+  private drawCom(): void {
+    const [rows, cols] = this.data.scan, pixel = this.scanPixel(), c = this.settings().contrast;
+    const com = this.com!;
+    drawMap(this.el.comY, { values: com.comY, rows, cols, title: "COM, row component", unit: "px", pixel, kind: "signed", contrast: c });
+    drawMap(this.el.comX, { values: com.comX, rows, cols, title: "COM, column component", unit: "px", pixel, kind: "signed", contrast: c });
+    const ctx = this.el.icom.getContext("2d")!;
+    if (!com.phase) {
+      this.el.icom.width = 256;
+      this.el.icom.height = 40;
+      ctx.fillText("iCoM needs a 2D scan of at least 2 x 2", 6, 20);
+      return;
+    }
+    drawMap(this.el.icom, { values: com.phase, rows, cols, title: `iCoM phase${com.relative ? " (uncalibrated)" : ""}`,
+      unit: com.relative ? "rel." : "rad", pixel, kind: "signed", contrast: c });
+  }
+
+  scanPixel() { return pixelSize(this.data.ds.calibration, this.data.ds.shape, "scan"); }
+  detPixel() { return pixelSize(this.data.ds.calibration, this.data.ds.shape, "detector"); }
+}

@@ -1,0 +1,131 @@
+// The explorer page: wires the file chooser and drop zone, the linked views and the pipeline panel.
+// Everything runs here, on the WebAssembly core and (in a cross-origin isolated page) its pool of Web Workers.
+import { Core } from "../bindings/core.js";
+import { memoryDataset } from "../bindings/sources.js";
+import { simulateTwoPhase } from "../bindings/simulate.js";
+import type { AnalyzeOptions } from "../bindings/analyses/analyze.js";
+import { openFileSet } from "./files.js";
+import { useBrowserH5wasm } from "./hdf5-host.js";
+import { prepareDataset } from "./loaded.js";
+import { LinkedViews, type ViewSettings } from "./linked-views.js";
+import { PipelinePanel } from "./pipeline-panel.js";
+import type { Dataset } from "../bindings/dataset.js";
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+const input = (id: string) => $<HTMLInputElement>(id);
+
+const isolated = globalThis.crossOriginIsolated === true;
+const core = await Core.create({ workers: isolated ? Math.min(4, navigator.hardwareConcurrency || 2) : 0 });
+$("threads").textContent = core.workerCount > 0
+  ? `${core.workerCount} Web Workers on shared memory (${core.build} build)`
+  : "single-threaded: this page is not cross-origin isolated (serve it with COOP/COEP headers, as npm run web does)";
+
+let files: File[] = [];
+useBrowserH5wasm(() => files);
+let views: LinkedViews | undefined;
+const panel = new PipelinePanel(core, { progress: $<HTMLProgressElement>("progress"), status: $("pipeline-status"), results: $("results") },
+  () => settings().contrast);
+
+function settings(): ViewSettings {
+  return {
+    contrast: { log: input("log").checked, lowPercentile: Number(input("low").value), highPercentile: Number(input("high").value) },
+    max: input("max").checked,
+  };
+}
+
+function showError(e: unknown): void {
+  const message = e instanceof Error ? e.message : String(e);
+  console.error(e);
+  $("status").textContent = `error: ${message.split("\n")[0]}`;
+  $("status").className = "problem";
+}
+
+async function show(ds: Dataset, label: string): Promise<void> {
+  await views?.data.ds.source.close?.();
+  views = undefined;
+  const t0 = performance.now();
+  const loaded = await prepareDataset(core, ds, label, (what, done, total) => {
+    $("status").textContent = `${label}: ${what} ${done} of ${total} frames`;
+  });
+  views = new LinkedViews(core, loaded, {
+    pattern: $("pattern") as HTMLCanvasElement, image: $("image") as HTMLCanvasElement, probe: $("probe") as HTMLCanvasElement,
+    comY: $("com-y") as HTMLCanvasElement, comX: $("com-x") as HTMLCanvasElement, icom: $("icom") as HTMLCanvasElement,
+    detectorNote: $("detector-note"),
+  }, settings);
+  syncRadii();
+  await views.start();
+  $("status").className = "";
+  $("status").textContent = `${label}: shape [${loaded.ds.shape.join(", ")}] ${loaded.ds.dtype}, ` +
+    `${loaded.resident ? "held in WebAssembly memory" : "streamed from the file for each pass"}; ready in ` +
+    `${(performance.now() - t0).toFixed(0)} ms`;
+}
+
+async function openFiles(list: File[]): Promise<void> {
+  if (list.length === 0) return;
+  files = list;
+  $("status").className = "";
+  $("status").textContent = `opening ${list.map((f) => f.name).join(", ")}...`;
+  try {
+    await show(await openFileSet(list), list.map((f) => f.name).join(" + "));
+  } catch (e) {
+    showError(e);
+  }
+}
+
+function syncRadii(): void {
+  if (!views) return;
+  input("inner").value = String(views.detector.inner);
+  input("outer").value = String(views.detector.outer);
+}
+
+function onRadii(): void {
+  views?.setDetector({ ...views.detector, inner: Number(input("inner").value), outer: Number(input("outer").value) });
+}
+
+function pipelineOptions(): AnalyzeOptions {
+  const num = (id: string) => (input(id).value.trim() === "" ? undefined : Number(input(id).value));
+  const cuts = input("cuts").value.trim();
+  return { bin: num("bin"), components: num("components"), k: num("k"), seed: num("seed") ?? 0,
+    cuts: cuts === "" ? undefined : cuts.split(",").map(Number) };
+}
+
+let current: Promise<unknown> = Promise.resolve();
+const track = (p: Promise<unknown>) => (current = p.catch(showError));
+
+input("files").addEventListener("change", () => track(openFiles(Array.from(input("files").files ?? []))));
+const drop = $("drop");
+drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
+drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+drop.addEventListener("drop", (e) => {
+  e.preventDefault();
+  drop.classList.remove("over");
+  track(openFiles(Array.from(e.dataTransfer?.files ?? [])));
+});
+$("simulate").addEventListener("click", () => track((async () => {
+  $("status").textContent = "simulating 64 x 64 x 96 x 96...";
+  const lazy = simulateTwoPhase({ scan: [64, 64], detector: [96, 96], seed: 1 }).dataset;
+  const frames = new Uint16Array(64 * 64 * 96 * 96);
+  await lazy.source.readFrames(0, 64 * 64, new Uint8Array(frames.buffer));
+  await show(memoryDataset(frames, lazy.shape, "simulated"), "simulated");
+})()));
+input("inner").addEventListener("input", onRadii);
+input("outer").addEventListener("input", onRadii);
+$("pattern").addEventListener("mousemove", syncRadii);
+for (const id of ["log", "low", "high", "max"]) input(id).addEventListener("input", () => views?.redraw());
+$("run").addEventListener("click", () => {
+  if (!views || panel.running) return;
+  track(panel.run(views.data.ds, pipelineOptions()));
+});
+$("cancel").addEventListener("click", () => panel.cancel());
+
+/** For tests and benchmarks: the page's state and a way to wait for it. */
+Object.assign(globalThis, {
+  explorer: {
+    core, panel,
+    get views() { return views; },
+    settled: async () => { await current; await views?.settled(); },
+    show,
+  },
+});
+$("status").textContent = "choose or drop files";
+document.body.dataset.ready = "true";
