@@ -37,9 +37,10 @@ export function drawDetector(ctx: CanvasRenderingContext2D, p: Placement, d: Det
 
 type Grip = "move" | "inner" | "outer";
 
-/** Mouse dragging on the pattern canvas: `change` gets every new detector while the button is down, `end` the last. */
+/** Mouse dragging on the pattern canvas: `change` gets every new detector while the button is down, `end` is called
+ * on release; the listeners go when `signal` aborts. */
 export function dragDetector(canvas: HTMLCanvasElement, placement: () => Placement | undefined,
-  current: () => Detector, change: (d: Detector) => void, end: () => void): void {
+  current: () => Detector, change: (d: Detector) => void, end: () => void, signal: AbortSignal): void {
   let grip: Grip | undefined, from = { y: 0, x: 0 }, start = current();
   canvas.addEventListener("mousedown", (e) => {
     const p = placement(), at = p && pixelAt(canvas, p, e);
@@ -49,7 +50,7 @@ export function dragDetector(canvas: HTMLCanvasElement, placement: () => Placeme
     const dist = Math.hypot(at.y - start.cy, at.x - start.cx), grab = Math.max(1, 5 / p.scale);
     grip = Math.abs(dist - start.outer) < grab ? "outer" : start.inner > 0 && Math.abs(dist - start.inner) < grab ? "inner" : "move";
     e.preventDefault();
-  });
+  }, { signal });
   canvas.addEventListener("mousemove", (e) => {
     const p = placement();
     if (!grip || !p) return;
@@ -59,12 +60,12 @@ export function dragDetector(canvas: HTMLCanvasElement, placement: () => Placeme
     const round = (v: number) => Math.round(v * 2) / 2;
     if (grip === "move") change({ ...start, cy: round(start.cy + at.y - from.y), cx: round(start.cx + at.x - from.x) });
     else change({ ...start, [grip]: round(Math.max(0, Math.hypot(at.y - start.cy, at.x - start.cx))) });
-  });
+  }, { signal });
   const release = () => {
     if (!grip) return;
     grip = undefined;
     end();
   };
-  canvas.addEventListener("mouseup", release);
-  canvas.addEventListener("mouseleave", release);
+  canvas.addEventListener("mouseup", release, { signal });
+  canvas.addEventListener("mouseleave", release, { signal });
 }

@@ -40,17 +40,20 @@ export class LinkedViews {
   com?: { comY: Float32Array; comX: Float32Array; phase?: Float32Array; relative: boolean };
   /** Milliseconds of each virtual image update (reduction and drawing). */
   readonly updateTimes: number[] = [];
-  private patternAt?: Placement;
-  private imageAt?: Placement;
+  patternAt?: Placement;
+  imageAt?: Placement;
   private pinned = false;
   private work: Promise<void> = Promise.resolve();
+  private readonly listeners = new AbortController();
   private queued = false;
 
-  constructor(readonly core: Core, readonly data: Loaded, readonly el: ViewElements, readonly settings: () => ViewSettings) {
+  /** `failed` reports errors of updates started by the mouse (they have no caller to reject). */
+  constructor(readonly core: Core, readonly data: Loaded, readonly el: ViewElements, readonly settings: () => ViewSettings,
+    readonly failed: (e: unknown) => void) {
     const d = data.disk;
     this.detector = { cy: +d.cy.toFixed(1), cx: +d.cx.toFixed(1), inner: 0, outer: +d.radius.toFixed(1) };
     dragDetector(el.pattern, () => this.patternAt, () => this.detector, (next) => this.setDetector(next),
-      () => void this.updateCom());
+      () => this.later(this.updateCom()), this.listeners.signal);
     this.attachProbe();
   }
 
@@ -62,6 +65,18 @@ export class LinkedViews {
     await this.showProbe(0);
   }
 
+  /** Detaches the mouse handlers and gives the frames' memory back. */
+  async close(): Promise<void> {
+    this.listeners.abort();
+    await this.settled();
+    await this.data.ds.source.close?.();
+  }
+
+  /** Tracks an update the mouse started, so that settled() waits for it; its error is reported. */
+  private later(p: Promise<void>): void {
+    this.work = this.work.then(() => p).catch(this.failed);
+  }
+
   /** Resolves when every requested update has been drawn. */
   async settled(): Promise<void> {
     let last;
@@ -71,7 +86,7 @@ export class LinkedViews {
   setDetector(d: Detector): void {
     this.detector = d;
     this.drawPattern();
-    this.requestVirtual();
+    this.requestVirtual().catch(this.failed);
   }
 
   /** Redraws every view with the current contrast settings. */
@@ -169,18 +184,18 @@ export class LinkedViews {
   }
 
   private attachProbe(): void {
-    const canvas = this.el.image;
+    const canvas = this.el.image, signal = this.listeners.signal;
     let regionFrom: { row: number; col: number } | undefined;
     canvas.addEventListener("mousemove", (e) => {
       const at = this.imageAt && pixelAt(canvas, this.imageAt, e);
       if (!at || this.pinned || regionFrom) return;
       const index = at.row * this.data.scan[1] + at.col;
-      if (index !== this.probeIndex || this.region) void this.showProbe(index);
-    });
+      if (index !== this.probeIndex || this.region) this.later(this.showProbe(index));
+    }, { signal });
     canvas.addEventListener("mousedown", (e) => {
       const at = this.imageAt && pixelAt(canvas, this.imageAt, e);
       if (at && e.shiftKey) regionFrom = at;
-    });
+    }, { signal });
     canvas.addEventListener("mouseup", (e) => {
       const at = this.imageAt && pixelAt(canvas, this.imageAt, e);
       if (regionFrom && at) {
@@ -188,14 +203,14 @@ export class LinkedViews {
         const cols: [number, number] = [Math.min(regionFrom.col, at.col), Math.max(regionFrom.col, at.col) + 1];
         regionFrom = undefined;
         this.pinned = true;
-        void this.showRegion(rows, cols);
+        this.later(this.showRegion(rows, cols));
         return;
       }
       regionFrom = undefined;
       if (!at) return;
       this.pinned = !this.pinned || at.row * this.data.scan[1] + at.col !== this.probeIndex;
-      void this.showProbe(at.row * this.data.scan[1] + at.col);
-    });
+      this.later(this.showProbe(at.row * this.data.scan[1] + at.col));
+    }, { signal });
   }
 
   /** Centre of mass about the detector's centre, and its integral where the scan is 2D. */

@@ -41,7 +41,7 @@ function showError(e: unknown): void {
 }
 
 async function show(ds: Dataset, label: string): Promise<void> {
-  await views?.data.ds.source.close?.();
+  await views?.close();
   views = undefined;
   const t0 = performance.now();
   const loaded = await prepareDataset(core, ds, label, (what, done, total) => {
@@ -51,7 +51,7 @@ async function show(ds: Dataset, label: string): Promise<void> {
     pattern: $("pattern") as HTMLCanvasElement, image: $("image") as HTMLCanvasElement, probe: $("probe") as HTMLCanvasElement,
     comY: $("com-y") as HTMLCanvasElement, comX: $("com-x") as HTMLCanvasElement, icom: $("icom") as HTMLCanvasElement,
     detectorNote: $("detector-note"),
-  }, settings);
+  }, settings, showError);
   syncRadii();
   await views.start();
   $("status").className = "";

@@ -1,0 +1,61 @@
+// Driving the explorer page (web/) in headless Chromium for the tests and the benchmark: serve the repository with
+// the cross-origin isolation headers, open the page, choose files, wait for the views, read the page's state.
+import type { Server } from "node:http";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Browser, Page } from "playwright-core";
+// @ts-expect-error: a plain JavaScript module without types
+import { serve } from "../../scripts/serve.mjs";
+
+export const root = fileURLToPath(new URL("../..", import.meta.url));
+export const chromiumPath = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
+export const built = existsSync(`${root}/dist/web/main.js`) && existsSync(`${root}/dist/build/stem4d.threads.wasm`);
+const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+export interface ExplorerSession {
+  browser: Browser;
+  page: Page;
+  /** Uncaught errors of the page (each fails a test). */
+  errors: string[];
+  close(): Promise<void>;
+}
+
+export async function openExplorer(): Promise<ExplorerSession> {
+  const { server, url } = (await serve(root)) as { server: Server; url: string };
+  const { chromium } = await import("playwright-core");
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: ARGS });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(String(e.stack ?? e)));
+  await page.goto(`${url}/web/`);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
+  return {
+    browser, page, errors,
+    async close() {
+      await browser.close();
+      await new Promise((ok) => server.close(ok));
+    },
+  };
+}
+
+/** Chooses `paths` in the file input together and waits until the page has drawn them (or said why not). */
+export async function chooseFiles(page: Page, paths: string[]): Promise<string> {
+  await page.setInputFiles("#files", paths);
+  await page.waitForFunction(() => !/^opening/.test(document.getElementById("status")!.textContent ?? ""));
+  await page.evaluate(() => (globalThis as any).explorer.settled());
+  return (await page.textContent("#status")) ?? "";
+}
+
+/** Waits for every update the page started. */
+export const settled = (page: Page) => page.evaluate(() => (globalThis as any).explorer.settled());
+
+/** The page position of a pixel (row, col) of a view drawn by canvas-figure.ts. */
+export async function pointOf(page: Page, canvas: string, placement: "patternAt" | "imageAt", row: number, col: number) {
+  return page.evaluate(({ canvas, placement, row, col }) => {
+    const p = (globalThis as any).explorer.views[placement];
+    const el = document.getElementById(canvas)!, box = el.getBoundingClientRect();
+    const k = box.width / (el as HTMLCanvasElement).width;
+    return { x: box.left + (p.x0 + (col + 0.5) * p.scale) * k, y: box.top + (p.y0 + (row + 0.5) * p.scale) * k };
+  }, { canvas, placement, row, col });
+}
