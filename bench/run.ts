@@ -14,6 +14,7 @@ const areas: Record<string, () => Promise<{ run(o: BenchOptions): Promise<BenchR
   "analyze-big": async () => ({ run: (await import("./cluster.js")).runBig }),
   scale: () => import("./scale.js"),
   ptycho: () => import("./ptycho.js"),
+  web: () => import("./web.js"),
 };
 /** Areas that only run when named with --only (they simulate or read tens of GB). */
 const onRequest = new Set(["analyze-big"]);

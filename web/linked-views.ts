@@ -40,6 +40,8 @@ export class LinkedViews {
   com?: { comY: Float32Array; comX: Float32Array; phase?: Float32Array; relative: boolean };
   /** Milliseconds of each virtual image update (reduction and drawing). */
   readonly updateTimes: number[] = [];
+  /** Milliseconds of each probe pattern shown (read and drawn). */
+  readonly probeTimes: number[] = [];
   patternAt?: Placement;
   imageAt?: Placement;
   private pinned = false;
@@ -156,11 +158,13 @@ export class LinkedViews {
 
   /** Shows the pattern at probe position `index` (row-major over the scan image). */
   async showProbe(index: number): Promise<void> {
+    const t0 = performance.now();
     this.probeIndex = index;
     this.probePattern = await frameValues(this.data.ds, index);
     this.region = undefined;
     this.drawProbe();
     if (this.image) this.drawImage();
+    this.probeTimes.push(performance.now() - t0);
   }
 
   /** Shows the mean pattern of the scan rectangle rows [r0, r1) x cols [c0, c1). */

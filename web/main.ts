@@ -15,7 +15,8 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getEleme
 const input = (id: string) => $<HTMLInputElement>(id);
 
 const isolated = globalThis.crossOriginIsolated === true;
-const core = await Core.create({ workers: isolated ? Math.min(4, navigator.hardwareConcurrency || 2) : 0 });
+const asked = new URLSearchParams(location.search).get("workers"); // ?workers=N sizes the pool
+const core = await Core.create({ workers: !isolated ? 0 : asked !== null ? Number(asked) : Math.min(4, navigator.hardwareConcurrency || 2) });
 $("threads").textContent = core.workerCount > 0
   ? `${core.workerCount} Web Workers on shared memory (${core.build} build)`
   : "single-threaded: this page is not cross-origin isolated (serve it with COOP/COEP headers, as npm run web does)";
@@ -111,6 +112,7 @@ $("simulate").addEventListener("click", () => track((async () => {
 input("inner").addEventListener("input", onRadii);
 input("outer").addEventListener("input", onRadii);
 $("pattern").addEventListener("mousemove", syncRadii);
+$("pattern").addEventListener("mouseup", syncRadii);
 for (const id of ["log", "low", "high", "max"]) input(id).addEventListener("input", () => views?.redraw());
 $("run").addEventListener("click", () => {
   if (!views || panel.running) return;

@@ -11,7 +11,7 @@ import {
   Core, analyze, annulusMask, centerOfMass, openDataset, runReduction, saveNpy, simulateTwoPhase, virtualImages,
   type Dataset,
 } from "../../bindings/node.js";
-import { built, chooseFiles, chromiumPath, openExplorer, pointOf, root, settled, type ExplorerSession } from "./explorer-page.js";
+import { built, chooseFiles, chromiumPath, openExplorer, pointOf, root, settled, type ExplorerSession } from "../../bench/web-page.js";
 
 const real = (p: string) => join(root, "../shared/data/real", p);
 const shots = join(root, "out/web");

@@ -1,13 +1,16 @@
-// Driving the explorer page (web/) in headless Chromium for the tests and the benchmark: serve the repository with
-// the cross-origin isolation headers, open the page, choose files, wait for the views, read the page's state.
+// Driving the explorer page (web/) in headless Chromium for the tests (test/web/) and the benchmark (bench/web.ts):
+// serve the repository with the cross-origin isolation headers, open the page, choose files, wait for the views.
 import type { Server } from "node:http";
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Browser, Page } from "playwright-core";
-// @ts-expect-error: a plain JavaScript module without types
-import { serve } from "../../scripts/serve.mjs";
 
-export const root = fileURLToPath(new URL("../..", import.meta.url));
+/** The repository: this file runs from bench/ (vitest) or dist/bench/ (npm run bench). */
+export const root = fileURLToPath(new URL(existsSync(fileURLToPath(new URL("../package.json", import.meta.url))) ? "../" : "../../",
+  import.meta.url));
+const { serve } = (await import(pathToFileURL(join(root, "scripts/serve.mjs")).href)) as
+  { serve(dir: string): Promise<{ server: Server; url: string }> };
 export const chromiumPath = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
 export const built = existsSync(`${root}/dist/web/main.js`) && existsSync(`${root}/dist/build/stem4d.threads.wasm`);
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -21,14 +24,15 @@ export interface ExplorerSession {
   close(): Promise<void>;
 }
 
-export async function openExplorer(): Promise<ExplorerSession> {
-  const { server, url } = (await serve(root)) as { server: Server; url: string };
+/** Opens the page; `workers` sets the size of its pool (default: the page's choice). */
+export async function openExplorer(workers?: number): Promise<ExplorerSession> {
+  const { server, url } = await serve(root);
   const { chromium } = await import("playwright-core");
   const browser = await chromium.launch({ executablePath: chromiumPath, args: ARGS });
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(String(e.stack ?? e)));
-  await page.goto(`${url}/web/`);
+  await page.goto(`${url}/web/${workers === undefined ? "" : `?workers=${workers}`}`);
   await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
   return {
     browser, page, errors,
