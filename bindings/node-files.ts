@@ -5,8 +5,8 @@ import type { ByteSource, Dataset } from "./dataset.js";
 import { streamFrames } from "./pipeline.js";
 import { dirname, resolve as resolvePath } from "node:path";
 import { rawDataset, type RawLayout } from "./sources.js";
-import { openWithRegistry, type OpenOptions } from "./formats/index.js";
-import { splitH5Path } from "./formats/node.js";
+import { openWithReaders, type OpenOptions } from "./formats/registry.js";
+import { nodeReaders, splitH5Path } from "./formats/node.js";
 import { openZarrDirectory } from "./formats/zarr/node.js";
 import { npyHeader } from "./npy.js";
 import type { Dtype } from "./dtype.js";
@@ -35,7 +35,8 @@ export async function fileByteSource(path: string): Promise<ByteSource> {
   };
 }
 
-/** Opens a dataset by path: raw binary when a layout is given, otherwise the format registry picks the reader. */
+/** Opens a dataset by path: raw binary when a layout is given, otherwise the first of `options.readers` (default:
+ * every reader, Node-only ones included) that recognises the file. */
 export async function openDataset(path: string, raw?: RawLayout, options: OpenOptions = {}): Promise<Dataset> {
   // "file.h5:/group/dataset" names a dataset inside an HDF5 file.
   const h5 = existsSync(path) ? undefined : splitH5Path(path);
@@ -45,11 +46,9 @@ export async function openDataset(path: string, raw?: RawLayout, options: OpenOp
   const bytes = await fileByteSource(path);
   try {
     if (raw) return rawDataset(bytes, raw);
-    return await openWithRegistry({
-      bytes, options,
-      sibling: (rel) => fileByteSource(resolvePath(dirname(path), rel)),
-      siblingNames: () => readdir(dirname(path)),
-    });
+    const sibling = (rel: string) => fileByteSource(resolvePath(dirname(path), rel));
+    const siblingNames = () => readdir(dirname(path));
+    return await openWithReaders(options.readers ?? nodeReaders, { bytes, options, sibling, siblingNames });
   } catch (e) {
     await bytes.close?.();
     throw e;
