@@ -81,7 +81,8 @@ describe("every numeric DataType", () => {
     values.forEach((v, i) => new DataView(be.buffer).setInt16(i * 2, v, false));
     const u = Uint16Array.from({ length: 24 }, (_, i) => i * 2000), ube = new Uint8Array(48);
     u.forEach((v, i) => new DataView(ube.buffer).setUint16(i * 2, v, false));
-    const signed = await openBytes("be.dm3", dmBytes(3, dmRoot(dmImage("be", 1, 2, [4, 3, 2], be, { scales: [0.5] })), false));
+    const beFile = dmBytes(3, dmRoot(dmImage("be", 1, 2, [4, 3, 2], be, { scales: [0.5] })), false);
+    const signed = await openBytes("be.dm3", beFile);
     expect([signed.shape, signed.dtype, signed.calibration?.axes?.[2]?.step]).toEqual([[2, 3, 4], "f32", 0.5]);
     expect(Array.from(await readAll(signed))).toEqual(Array.from(values));
     const unsigned = await openBytes("ube.dm4", dmBytes(4, dmRoot(dmImage("be", 10, 4, [4, 3, 2], ube)), false));
@@ -214,6 +215,17 @@ describe("damaged DM files", () => {
       expect(r.opened + r.refused).toBe(3000);
     }, 120_000);
   }
+
+  it("a DM4 tag of a type the parser does not know is stepped over by its length; in DM3 it is an error", async () => {
+    const odd = { name: "Odd", info: [99, 1], raw: new Uint8Array(5) };
+    const image = dmImage("s", 10, 4, [4, 3, 2], new Uint8Array(data.buffer));
+    const withOdd = (v: 3 | 4) => dmBytes(v, dmRoot(image, [odd]));
+    const ds = await openBytes("odd.dm4", withOdd(4));
+    expect((ds.metadata as any).tags.Odd).toBe("<not read: type 99 is not a known DM type, type codes [99, 1]>");
+    expect(Array.from(await readAll(ds))).toEqual(Array.from(data));
+    await expect(openBytes("odd.dm3", withOdd(3)))
+      .rejects.toThrow(/odd\.dm3: data tag root\.Odd at byte \d+: type 99 is not a known DM type/);
+  });
 
   it("names the version, the delimiter and the nesting when they are wrong", async () => {
     const f = files["small.dm4"].slice();
