@@ -1,10 +1,11 @@
 // Gatan DigitalMicrograph: the real DM3/DM4 stacks (written by GMS from a script that sets voxel (x, y, z) to
 // 1 + x + 2y + 4z, so C order reads 1..8), and files written here from the format description: every numeric data
 // type, 4D scans in both layouts, a DM4 whose data sit beyond 4 GiB (a sparse file), damaged files.
-import { statSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { openDataset } from "../../bindings/node.js";
+import { openDataset, writeDataset } from "../../bindings/node.js";
+import { hasPython, runPython } from "../helpers/python.js";
 import { Core } from "../../bindings/core.js";
 import { diskMask, runReductions, virtualImages } from "../../bindings/index.js";
 import { dmBytes, dmImage, dmRoot, writeDmFile } from "../../bench/dm-writer.js";
@@ -157,6 +158,26 @@ describe("4D scans", () => {
     for (let f = 0; f < 5; f++) for (let p = 0; p < Q; p++) expect(got[f * Q + p]).toBe(-value4d(4 + f, p));
     const forced = await openBytes("t.dm4", file, { dmOrder: "c" });
     expect(forced.shape).toEqual([ky, kx, sy, sx]);
+  });
+});
+
+describe.skipIf(!hasPython(["numpy"]))("convert", () => {
+  it("a transposed int32 DM4 converts to .npy equal to numpy's transpose of the stored array", async () => {
+    const [sy, sx, ky, kx] = [3, 4, 5, 6], N = sy * sx, Q = ky * kx;
+    const stored = Int32Array.from({ length: N * Q }, (_, i) => (i * 7919) % 100003 - 50000);
+    const path = join(dir, "conv.dm4"), out = join(dir, "conv.npy"), raw = join(dir, "conv.raw");
+    writeDmFile(path, 4, dmRoot(dmImage("scan", 7, 3, [sx, sy, kx, ky], new Uint8Array(stored.buffer))));
+    writeFileSync(raw, stored);
+    const ds = await openDataset(path);
+    await writeDataset(ds, out);
+    await ds.source.close?.();
+    const same = runPython(`
+import numpy as np, sys
+ref = np.fromfile(sys.argv[1], "<i4").reshape(${ky}, ${kx}, ${sy}, ${sx}).transpose(2, 3, 0, 1).astype(np.float32)
+got = np.load(sys.argv[2])
+print(got.shape == ref.shape and got.dtype == np.float32 and bool((got == ref).all()))
+`, [raw, out]).trim();
+    expect(same).toBe("True");
   });
 });
 
