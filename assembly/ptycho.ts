@@ -47,22 +47,37 @@ import { fftLanes } from "./fft";
       const c = load<i32>(freqs + <usize>(3 * e + 2) * 4);
       for (let r = 0; r < g; r++) {
         const m = <usize>((<i64>qy * <i64>load<i32>(ys + (<usize>r << 2))) % <i64>ny);
-        const tr = load<f64>(wy + (m << 4)), ti = load<f64>(wy + (m << 4), 8);
-        v128.store(twiddles + (<usize>r << 5), f64x2.splat(tr));
-        v128.store(twiddles + (<usize>r << 5), f64x2(-ti, ti), 16);
+        const tr = <f32>load<f64>(wy + (m << 4)), ti = <f32>load<f64>(wy + (m << 4), 8);
+        v128.store(twiddles + (<usize>r << 5), f32x4.splat(tr));
+        v128.store(twiddles + (<usize>r << 5), f32x4(-ti, ti, -ti, ti), 16);
       }
+      // Two trotter pixels per step: their R products summed in float32 registers (R terms), then added to the
+      // float64 sums.
       const spectra = rows + ((<usize>qx * <usize>nbf) << 3);
-      for (let k = 0; k < c; k++) {
-        const j = <usize>load<i32>(trot + ((o + <usize>k) << 2)) << 3;
-        const at = out + ((o + <usize>k) << 4);
-        let acc = v128.load(at);
+      let k = 0;
+      for (; k + 1 < c; k += 2) {
+        const j0 = <usize>load<i32>(trot + ((o + <usize>k) << 2)) << 3, j1 = <usize>load<i32>(trot + ((o + <usize>k) << 2), 4) << 3;
+        let acc = f32x4.splat(0);
         for (let r = 0; r < g; r++) {
-          const v = f64x2.promote_low_f32x4(v128.load64_zero(spectra + <usize>r * rowBytes + j));
-          const swapped = i64x2.shuffle(v, v, 1, 0);
+          const s = spectra + <usize>r * rowBytes;
+          const v = v128.load64_lane(s + j1, v128.load64_zero(s + j0), 1);
           const tw = twiddles + (<usize>r << 5);
-          acc = f64x2.add(acc, f64x2.add(f64x2.mul(v128.load(tw), v), f64x2.mul(v128.load(tw, 16), swapped)));
+          acc = f32x4.add(acc, f32x4.add(f32x4.mul(v128.load(tw), v), f32x4.mul(v128.load(tw, 16), i32x4.shuffle(v, v, 1, 0, 3, 2))));
         }
-        v128.store(at, acc);
+        const at = out + ((o + <usize>k) << 4);
+        v128.store(at, f64x2.add(v128.load(at), f64x2.promote_low_f32x4(acc)));
+        v128.store(at, f64x2.add(v128.load(at, 16), f64x2.promote_low_f32x4(i64x2.shuffle(acc, acc, 1, 0))), 16);
+      }
+      if (k < c) {
+        const j = <usize>load<i32>(trot + ((o + <usize>k) << 2)) << 3;
+        let acc = f32x4.splat(0);
+        for (let r = 0; r < g; r++) {
+          const v = v128.load64_zero(spectra + <usize>r * rowBytes + j);
+          const tw = twiddles + (<usize>r << 5);
+          acc = f32x4.add(acc, f32x4.add(f32x4.mul(v128.load(tw), v), f32x4.mul(v128.load(tw, 16), i32x4.shuffle(v, v, 1, 0, 3, 2))));
+        }
+        const at = out + ((o + <usize>k) << 4);
+        v128.store(at, f64x2.add(v128.load(at), f64x2.promote_low_f32x4(acc)));
       }
       o += <usize>c;
     }

@@ -33,7 +33,8 @@ export interface SsbResult {
 
 /** Scan rows the kernel transforms before it streams the trotter sums once: fewer passes over the state. */
 const ROW_GROUP = 8;
-/** Frames per tile: whole groups of rows, about 4 MiB of frames at least. */
+/** Frames per tile: whole groups of rows, at least 4 MiB of frames and half the state's bytes (the executor clears
+ * and folds a partial state per tile: larger tiles spend less of the pass on that). */
 const TILE_BYTES = 4 << 20;
 
 /** The reduction; `tables` may be given when the caller built them already. Its state is the T trotter sums (16 bytes
@@ -67,7 +68,8 @@ export function ssbReduction(p: SsbParameters, given?: SsbTables): Reduction<Ssb
     },
     tileFrames(ctx) {
       const t = tablesFor(ctx), rowBytes = t.nx * frameBytes(ctx);
-      return t.nx * ROW_GROUP * Math.max(1, Math.round(TILE_BYTES / (ROW_GROUP * rowBytes)));
+      const bytes = Math.max(TILE_BYTES, (t.trotter.length * 16) / 2);
+      return t.nx * ROW_GROUP * Math.max(1, Math.round(bytes / (ROW_GROUP * rowBytes)));
     },
     process(tile, ptr) {
       return [[{ fn: `ssbAccumulate${kernelSuffix(tile.dtype)}`, args: [header, tile.ptr, tile.count, tile.start, ptr.acc!, ptr.work!] }]];
@@ -78,11 +80,12 @@ export function ssbReduction(p: SsbParameters, given?: SsbTables): Reduction<Ssb
   };
 }
 
-/** Blocks of two tiles per worker: every worker busy, and partial states (one per tile of a block) few. */
+/** Blocks of one tile per worker: every worker busy, and as few partial states (one per tile of a block) as that
+ * allows. */
 export function ssbRunOptions(core: Core, ds: Pick<Dataset, "shape" | "dtype">, reduction: Reduction<SsbResult>, o: RunOptions = {}): RunOptions {
   const ctx = { core, shape: ds.shape, dtype: ds.dtype, input: () => 0 };
   const tile = reduction.tileFrames!(ctx) * frameBytes(ds);
-  return { blockBytes: 2 * Math.max(1, core.workerCount) * tile, ...o };
+  return { blockBytes: Math.max(1, core.workerCount) * tile, ...o };
 }
 
 /** The object from the accumulated trotter sums (the reduction's finish). */
