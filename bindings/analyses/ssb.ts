@@ -46,8 +46,10 @@ export function ssbReduction(p: SsbParameters, given?: SsbTables): Reduction<Ssb
     return (tables ??= ssbTables(ctx.shape, p));
   };
   /** Bytes of the kernel's working space for one tile (see assembly/ptycho.ts). */
-  const workBytes = (core: Core, t: SsbTables) =>
-    ROW_GROUP * (t.nx * t.bf.length * 8 + 36) + fftScratchBytes(fftPlan(core, t.nx), t.bf.length);
+  const workBytes = (core: Core, t: SsbTables) => {
+    const half = Math.ceil(t.bf.length / 2);
+    return ROW_GROUP * (t.nx * t.bf.length * 8 + 36) + t.nx * half * 8 + fftScratchBytes(fftPlan(core, t.nx), half);
+  };
   return {
     name: "single-side-band ptychography",
     buffers: (ctx) => {
@@ -62,7 +64,7 @@ export function ssbReduction(p: SsbParameters, given?: SsbTables): Reduction<Ssb
       const wy = new Float64Array(2 * t.ny);
       for (let m = 0; m < t.ny; m++) { wy[2 * m] = Math.cos((2 * Math.PI * m) / t.ny); wy[2 * m + 1] = -Math.sin((2 * Math.PI * m) / t.ny); }
       const words = new Int32Array(16);
-      words.set([t.ny, t.nx, t.rows * t.cols, t.bf.length, t.freqs.length / 3, fftChunk(plan, t.bf.length), t.trotter.length, ROW_GROUP]);
+      words.set([t.ny, t.nx, t.rows * t.cols, t.bf.length, t.freqs.length / 3, fftChunk(plan, Math.ceil(t.bf.length / 2)), t.trotter.length, ROW_GROUP]);
       words.set([plan.ptr, ctx.input(t.bf), ctx.input(wy), ctx.input(t.freqs), ctx.input(t.trotter)], 8);
       header = ctx.input(words);
     },
