@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // stem4d's command line. Each command lives in cli/commands/<name>.ts and registers itself here.
 import { Command } from "commander";
-import { commands } from "./commands/index.js";
+import { registerCommands } from "./commands/index.js";
 
 const program = new Command("stem4d")
   .description("4D-STEM analytics with a WebAssembly SIMD core")
@@ -9,8 +9,6 @@ const program = new Command("stem4d")
   .showHelpAfterError()
   .configureOutput({ outputError: (s, write) => write(s) });
 
-const named = process.argv[2];
-const wanted = named !== undefined && named in commands ? [commands[named]!] : Object.values(commands);
-for (const module of await Promise.all(wanted.map((load) => load()))) module.register(program);
+await registerCommands(program, process.argv.slice(2));
 
 await program.parseAsync(process.argv);

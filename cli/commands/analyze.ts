@@ -10,6 +10,7 @@ import { analyzeReport } from "../../bindings/figures/report-analyze.js";
 import type { ReportSection } from "../../bindings/figures/report.js";
 import { fourierReportSection } from "../../bindings/figures/report-fourier.js";
 import { UsageError, action, ensureDir, inputOptions, openInput, parseIntList, parsePositiveInt, progress, report, withCore, writeNpy, type CommonOptions } from "../common.js";
+import { declare } from "./index.js";
 
 interface Options extends CommonOptions {
   output: string;
@@ -41,7 +42,7 @@ export const reportSectionProviders: ((ctx: ReportContext) => Promise<ReportSect
 reportSectionProviders.push(async ({ core, dataset, onProgress }) => [await fourierReportSection(core, dataset, { onProgress: (stage, d, t) => onProgress(`fourier ${stage}`, d, t) })]);
 
 export function register(program: Command): void {
-  inputOptions(program.command("analyze <file>").description("the paper's pipeline: bin, PCA, k-means, dendrogram of the centroids, cluster maps and mean patterns, with an HTML report"))
+  inputOptions(declare(program, "analyze"))
     .requiredOption("-o, --output <dir>", "output folder")
     .option("--bin <n>", "detector bin factor (default: down to at most 96 x 96)")
     .option("--scan-bin <n>", "sum n x n probe positions into one first (default 1)")

@@ -5,6 +5,7 @@ import { binDataset, frameCount, framePixels, pca, type Core, type Dataset, type
 import { eigenPatternGrid, loadingMapGrid } from "../../bindings/analyses/pca-figures.js";
 import { screeSvg } from "../../bindings/figures/scree.js";
 import { UsageError, action, ensureDir, inputOptions, openInput, parsePositiveInt, progress, report, withCore, writeNpy, type CommonOptions } from "../common.js";
+import { declare } from "./index.js";
 
 export interface PcaCliOptions extends CommonOptions {
   components?: string;
@@ -64,7 +65,7 @@ export async function runPcaCommand<T>(file: string, o: PcaCliOptions, then: (r:
 }
 
 export function register(program: Command): void {
-  pcaOptions(inputOptions(program.command("pca <file>").description("principal component analysis of the unfolded P x Q data: eigenvalues, scores, components, scree plots")))
+  pcaOptions(inputOptions(declare(program, "pca")))
     .requiredOption("-o, --output <dir>", "output folder")
     .option("--full-spectrum", "also compute every eigenvalue (Gram matrix; detector of at most 16384 pixels)")
     .option("--show <n>", "eigen-patterns and loading maps in the PNG grids", "16")

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { writeFileSync } from "node:fs";
 import { isDtype, simulateTwoPhase, simulatedBytes, writeDatasetNpy } from "../../bindings/node.js";
 import { UsageError, action, ensureDir, parseIntList, progress, report, type CommonOptions } from "../common.js";
+import { declare } from "./index.js";
 
 interface Options extends CommonOptions {
   output: string;
@@ -20,8 +21,7 @@ interface Options extends CommonOptions {
 }
 
 export function register(program: Command): void {
-  program.command("simulate")
-    .description("write a simulated two-phase dataset (.npy, streamed) and its ground truth (.truth.json + phase map)")
+  declare(program, "simulate")
     .requiredOption("-o, --output <file.npy>", "output .npy file")
     .option("--scan <rows,cols>", "scan shape", "64,64")
     .option("--detector <rows,cols>", "detector shape", "96,96")
