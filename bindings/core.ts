@@ -1,19 +1,19 @@
 // The WASM core as the rest of stem4d sees it: one compiled module, one memory owned by JS (shared when workers
 // are used), the main thread's instance, an arena over the memory, and a pool of workers running kernel calls.
 import { Arena } from "./arena.js";
+import type { KernelName, Kernels } from "./kernels.js";
 import { platform, type WorkerLike } from "./platform.js";
-
-/** One kernel invocation: an export of the core and its numeric arguments (pointers, lengths, scalars). */
-export interface KernelCall {
-  fn: string;
-  args: number[];
-  /** For READ_FILE: the file to read. */
-  path?: string;
-}
+import { instantiateWasm } from "./wasm-module.js";
 
 /** A pseudo-kernel that workers with file access run: read `args[1]` bytes at file offset `args[2]` of `path` into
  * the core's memory at `args[0]`. */
 export const READ_FILE = "@readFile";
+
+/** One kernel invocation: a kernel of the core (bindings/kernels.ts, generated from assembly/) and its arguments,
+ * checked against the kernel's parameters at compile time; or a file read by a worker. */
+export type KernelCall =
+  | { [K in KernelName]: { fn: K; args: Parameters<Kernels[K]>; path?: undefined } }[KernelName]
+  | { fn: typeof READ_FILE; args: [ptr: number, bytes: number, offset: number]; path: string };
 /** Calls that run in order on one worker; distinct tasks may run at the same time. */
 export type Task = KernelCall[];
 
@@ -22,7 +22,7 @@ export interface CoreOptions {
   workers?: number;
 }
 
-export type CoreExports = Record<string, (...args: number[]) => number>;
+export type CoreExports = Kernels;
 
 export class Core {
   private constructor(
@@ -40,11 +40,10 @@ export class Core {
     if (!Number.isInteger(wanted) || wanted < 0) throw new RangeError(`workers must be a non-negative integer, got ${wanted}`);
     const threads = wanted > 0 && p.canShareMemory && !!p.createWorker;
     const build = threads ? "threads" : "simd";
-    const module = await WebAssembly.compile(await p.loadWasm(`stem4d.${build}.wasm`) as BufferSource);
-    const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: threads } as WebAssembly.MemoryDescriptor);
-    const instance = await WebAssembly.instantiate(module, { env: { memory, abort: coreAbort } });
-    const exports = instance.exports as unknown as CoreExports;
-    const arena = new Arena(memory, exports.heapBase!());
+    const { module, memory, exports, heapBase } = await instantiateWasm<CoreExports>(`stem4d.${build}.wasm`, {
+      memory: { initial: 16, maximum: 65536, shared: threads } as WebAssembly.MemoryDescriptor, env: { abort: coreAbort },
+    });
+    const arena = new Arena(memory, heapBase);
     const workers = threads ? await Promise.all(Array.from({ length: wanted }, () => PoolWorker.start(p.createWorker!(), module, memory))) : [];
     return new Core(module, memory, exports, arena, build, workers);
   }
@@ -60,8 +59,8 @@ export class Core {
   }
 
   /** Runs one kernel on the calling thread. */
-  call(fn: string, ...args: number[]): number {
-    const f = this.exports[fn];
+  call<K extends KernelName>(fn: K, ...args: Parameters<Kernels[K]>): ReturnType<Kernels[K]> {
+    const f = this.exports[fn] as ((...a: number[]) => ReturnType<Kernels[K]>) | undefined;
     if (!f) throw new Error(`the core has no kernel named ${fn}`);
     return f(...args);
   }
@@ -69,7 +68,12 @@ export class Core {
   /** Runs the tasks, spread over the workers (or in order on this thread), and resolves when all have finished. */
   async run(tasks: Task[]): Promise<void> {
     if (this.workers.length === 0) {
-      for (const t of tasks) for (const c of t) this.call(c.fn, ...c.args);
+      for (const t of tasks) {
+        for (const c of t) {
+          if (c.fn === READ_FILE) throw new Error(`${c.path}: reads by workers need a worker pool`);
+          (this.call as (fn: string, ...a: number[]) => number)(c.fn, ...c.args);
+        }
+      }
       return;
     }
     let next = 0;

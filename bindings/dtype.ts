@@ -10,8 +10,11 @@ export function dtypeSize(d: Dtype): number {
 }
 
 /** The suffix the core's kernels carry for this dtype: `maskedSums` + `U16`. */
-export function kernelSuffix(d: Dtype): string {
-  return d.toUpperCase();
+/** The suffix of a dtype's kernels: maskedSumsU16, pcaRowsF32, ... */
+export type KernelSuffix = Uppercase<Dtype>;
+
+export function kernelSuffix(d: Dtype): KernelSuffix {
+  return d.toUpperCase() as KernelSuffix;
 }
 
 export function typedArray(d: Dtype, buffer: ArrayBufferLike, byteOffset: number, length: number): TypedArrayOf {

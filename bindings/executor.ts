@@ -1,9 +1,20 @@
-// Runs reductions over a dataset: reads blocks of frames into the core's memory (the next block is read while the
-// current one is processed), cuts each block into fixed tiles, hands the tiles' kernel calls to the pool, and
-// merges sig/single partials in tile order so that the result is the same for any number of workers.
-import { type Core, type Task, READ_FILE } from "./core.js";
-import { type Dataset, frameBytes, frameCount, framePixels, sigShape } from "./dataset.js";
-import { type BufferSpec, type Buffers, type Reduction, type ReductionContext, type Tile, bufferTypeSize } from "./reduction.js";
+// Runs reductions over a dataset: the block feed (block-feed.ts) brings blocks of frames into the core's memory, each
+// block is cut into every reduction's fixed tiles, the tiles' kernel calls go to the pool, partials fold into the
+// results in tile order, ordered tiles run one after another, and ordered sinks see their tiles in frame order. The
+// result is the same for any number of workers and any block size.
+import type { Core, Task } from "./core.js";
+import { type Dataset, frameBytes, sigShape } from "./dataset.js";
+import { dtypeSize } from "./dtype.js";
+import { blockFeed, type CoreBlock } from "./block-feed.js";
+import { type FrameRange, frameRange, planBlocks } from "./pipeline.js";
+import type { Buffers, Reduction, Tile, TileView } from "./reduction.js";
+import { bufferTypeSize } from "./reduction.js";
+import {
+  type PartialState, type PlannedReduction, contextFor, defaultTileFrames, fillRegion, isPartial, lcm, planReductions,
+  plannedBuffers, regionView, tileRegions,
+} from "./reduction-plan.js";
+
+export { type PartialState, defaultTileFrames, tileUnit } from "./reduction-plan.js";
 
 export interface RunOptions {
   /** Frames per tile for reductions that do not fix their own: part of the partition, so part of the result. */
@@ -11,32 +22,11 @@ export interface RunOptions {
   /** Approximate bytes of frames per block read (default 32 MiB). */
   blockBytes?: number;
   /** Frames [start, end) to reduce; default all (a shard runs a range). */
-  range?: [number, number];
+  range?: FrameRange;
   /** Partial states (one per reduction) to continue from instead of empty buffers: a stream reduced range after
    * range, each range starting on a tile boundary, then folds every tile in the same order as one pass does. */
   initial?: PartialState[];
   onProgress?: (framesDone: number, framesTotal: number) => void;
-}
-
-/** The default tile: about 2 MiB of frames, so a tile's partials and frames stay in cache. */
-export function defaultTileFrames(ds: Pick<Dataset, "shape" | "dtype">): number {
-  return Math.max(1, Math.floor((2 << 20) / frameBytes(ds)));
-}
-
-interface Planned {
-  reduction: Reduction<unknown>;
-  ctx: ReductionContext;
-  specs: [string, Required<BufferSpec>, number][]; // name, spec, values
-  finals: Record<string, number>;
-  tile: number;
-  inputs: number[];
-}
-
-/** The buffers of a reduction over a range of frames, before `finish`: what shards and streams send and merge.
- * Nav buffers span all frames; only the range's part is filled. */
-export interface PartialState {
-  range: [number, number];
-  buffers: Buffers;
 }
 
 /** Runs several reductions in one pass over the frames and returns their results in order. */
@@ -46,169 +36,9 @@ export async function runReductions<T extends unknown[]>(
   reductions: { [K in keyof T]: Reduction<T[K]> },
   options: RunOptions = {},
 ): Promise<T> {
-  const states = await runPartials(core, dataset, reductions as Reduction<unknown>[], options);
-  return states.map((st, i) => finishState(core, dataset, (reductions as Reduction<unknown>[])[i]!, st)) as T;
-}
-
-/** Runs reductions over `options.range` (default all frames) and returns their partial states. */
-export async function runPartials(core: Core, dataset: Dataset, reductions: Reduction<unknown>[], options: RunOptions = {}): Promise<PartialState[]> {
-  const arena = core.arena;
-  const P = frameCount(dataset), Q = framePixels(dataset), fb = frameBytes(dataset);
-  const [rows, cols] = sigShape(dataset);
-  const [first, end] = options.range ?? [0, P];
-  if (!(Number.isInteger(first) && Number.isInteger(end) && 0 <= first && first <= end && end <= P)) {
-    throw new RangeError(`frame range [${first}, ${end}) is outside the dataset's ${P} frames`);
-  }
-  const owned: number[] = [];
-  const planned: Planned[] = [];
-  try {
-    for (const reduction of reductions as Reduction<unknown>[]) {
-      const inputs: number[] = [];
-      const ctx: ReductionContext = {
-        core, shape: dataset.shape, dtype: dataset.dtype,
-        input: (data) => { const p = arena.put(data); inputs.push(p); owned.push(p); return p; },
-      };
-      const specs = Object.entries(reduction.buffers(ctx)).map(([name, s]) => {
-        const full = withDefaults(s);
-        const values = (full.kind === "nav" ? P : full.kind === "sig" ? Q : 1) * full.per;
-        return [name, full, values] as [string, Required<BufferSpec>, number];
-      });
-      const finals: Record<string, number> = {};
-      const seed = options.initial?.[planned.length]?.buffers;
-      for (const [name, spec, values] of specs) {
-        finals[name] = arena.alloc(values * bufferTypeSize[spec.type]);
-        owned.push(finals[name]!);
-        const from = seed?.[name];
-        if (!from) fill(core, finals[name]!, spec, values);
-        else if (from.length === values) view(core, finals[name]!, spec, values).set(from);
-        else throw new RangeError(`${reduction.name}: initial buffer ${name} has ${from.length} values; expected ${values}`);
-      }
-      reduction.prepare?.(ctx);
-      const tile = reduction.tileFrames?.(ctx) ?? options.tileFrames ?? defaultTileFrames(dataset);
-      if (!Number.isInteger(tile) || tile < 1) throw new RangeError(`${reduction.name}: tile of ${tile} frames`);
-      planned.push({ reduction, ctx, specs, finals, tile, inputs });
-    }
-
-    // A block is a whole number of every reduction's tile, aligned to frame 0, so tiles never straddle blocks.
-    const lcmTile = planned.reduce((a, p) => lcm(a, p.tile), 1);
-    const target = Math.max(1, Math.floor((options.blockBytes ?? 32 << 20) / fb));
-    // No larger than the range itself (rounded up to whole tiles), so small datasets get small buffers.
-    const blockFrames = Math.min(Math.max(1, Math.round(target / lcmTile)), Math.ceil((end - first) / lcmTile) + 1) * lcmTile;
-    if (blockFrames * fb > 1 << 30) throw new RangeError(`a block of ${blockFrames} frames exceeds 1 GiB; use smaller tiles`);
-    const blocks: [number, number][] = [];
-    for (let s = Math.floor(first / blockFrames) * blockFrames; s < end; s += blockFrames) {
-      blocks.push([Math.max(s, first), Math.min(s + blockFrames, end)]);
-    }
-    // Frames already in this core's memory are processed where they are; otherwise two block buffers.
-    const resident = dataset.source.resident?.core === core ? dataset.source.resident.ptr : undefined;
-    const buf = resident === undefined ? [arena.alloc(blockFrames * fb), arena.alloc(blockFrames * fb)] : [];
-    owned.push(...buf);
-    // Partials: one set per tile of a block for every merged buffer.
-    const partials = planned.map((p) => {
-      const perBlock = Math.ceil(blockFrames / p.tile) + 1;
-      return Array.from({ length: perBlock }, () => {
-        const set: Record<string, number> = {};
-        for (const [name, spec, values] of p.specs) {
-          if (spec.kind === "nav" || spec.merge === "direct") continue;
-          set[name] = arena.alloc(values * bufferTypeSize[spec.type]);
-          owned.push(set[name]!);
-        }
-        return set;
-      });
-    });
-
-    // Frames that lie in a local file are read by the workers themselves, each tile just before the kernels that
-    // use it: parallel reads, and the data is still in cache when the kernels run. Otherwise the main thread reads
-    // the next block while the workers process this one.
-    const workersRead = resident === undefined && core.readsFiles && dataset.source.locate !== undefined;
-    const sameTile = planned.every((p) => p.tile === planned[0]?.tile);
-    const readUnit = sameTile && planned.length ? planned[0]!.tile : defaultTileFrames(dataset);
-    const read = (i: number) => {
-      const [s, e] = blocks[i]!;
-      return dataset.source.readFrames(s, e - s, arena.bytes(buf[i % 2]!, (e - s) * fb));
-    };
-    const readCalls = (t0: number, t1: number, base: number, s: number): Task => {
-      const ext = dataset.source.locate!(t0, t1 - t0);
-      if (!ext) throw new Error(`${dataset.source.name}: frames ${t0}-${t1} are not in one local file`);
-      const ptr = base + (t0 - s) * fb, bytes = (t1 - t0) * fb;
-      const calls: Task = [{ fn: READ_FILE, args: [ptr, bytes, ext.offset], path: ext.path }];
-      if (ext.swapWidth > 1) calls.push({ fn: "byteswap", args: [ptr, bytes / ext.swapWidth, ext.swapWidth] });
-      return calls;
-    };
-    const mainReads = resident === undefined && !workersRead;
-    let pending = blocks.length && mainReads ? read(0) : undefined;
-    let done = 0;
-    for (let b = 0; b < blocks.length; b++) {
-      const [s, e] = blocks[b]!;
-      const base = resident === undefined ? buf[b % 2]! : resident + s * fb;
-      if (mainReads) {
-        await pending;
-        pending = b + 1 < blocks.length ? read(b + 1) : undefined;
-      }
-      // Tasks keyed by the first frame of their tile, so that reads can be fused with them.
-      const parallel = new Map<number, Task[]>();
-      const merges: (() => void)[] = [];
-      const directs: Task[][] = [];
-      planned.forEach((p, pi) => {
-        let k = 0;
-        for (let t0 = s; t0 < e; k++) {
-          const t1 = Math.min(e, (Math.floor(t0 / p.tile) + 1) * p.tile);
-          const tile: Tile = { start: t0, count: t1 - t0, ptr: base + (t0 - s) * fb, dtype: dataset.dtype, rows, cols };
-          const ptrs: Record<string, number> = {};
-          const part = partials[pi]![k]!;
-          let direct = false;
-          for (const [name, spec, values] of p.specs) {
-            const size = bufferTypeSize[spec.type];
-            if (spec.kind === "nav") ptrs[name] = p.finals[name]! + t0 * spec.per * size;
-            else if (spec.merge === "direct") { ptrs[name] = p.finals[name]!; direct = true; }
-            else {
-              ptrs[name] = part[name]!;
-              fill(core, part[name]!, spec, values);
-              merges.push(() => core.call(mergeKernel(spec), p.finals[name]!, part[name]!, values));
-            }
-          }
-          const tasks = p.reduction.process(tile, ptrs, p.ctx);
-          if (direct) directs.push(tasks);
-          else parallel.set(t0, [...(parallel.get(t0) ?? []), ...tasks]);
-          t0 = t1;
-        }
-      });
-      if (workersRead && sameTile) {
-        // One task per tile: read it, then run every reduction's calls on it (in order, on one worker).
-        const fused: Task[] = [];
-        for (let t0 = s; t0 < e; ) {
-          const t1 = Math.min(e, (Math.floor(t0 / readUnit) + 1) * readUnit);
-          fused.push([...readCalls(t0, t1, base, s), ...(parallel.get(t0) ?? []).flat()]);
-          t0 = t1;
-        }
-        await core.run(fused);
-      } else {
-        if (workersRead) {
-          const reads: Task[] = [];
-          for (let t0 = s; t0 < e; ) {
-            const t1 = Math.min(e, (Math.floor(t0 / readUnit) + 1) * readUnit);
-            reads.push(readCalls(t0, t1, base, s));
-            t0 = t1;
-          }
-          await core.run(reads);
-        }
-        await core.run([...parallel.values()].flat());
-      }
-      for (const m of merges) m();
-      for (const tasks of directs) await core.run(tasks);
-      done += e - s;
-      options.onProgress?.(done, end - first);
-    }
-    await pending;
-
-    return planned.map((p) => {
-      const buffers: Buffers = {};
-      for (const [name, spec, values] of p.specs) buffers[name] = copyOut(core, p.finals[name]!, spec, values);
-      return { range: [first, end], buffers };
-    });
-  } finally {
-    for (const ptr of owned) arena.release(ptr);
-  }
+  const list = reductions as Reduction<unknown>[];
+  const states = await runPartials(core, dataset, list, options);
+  return states.map((st, i) => finishState(core, dataset, list[i]!, st)) as T;
 }
 
 /** Runs one reduction over the dataset. */
@@ -217,25 +47,139 @@ export async function runReduction<R>(core: Core, dataset: Dataset, reduction: R
   return r;
 }
 
-function contextFor(core: Core, dataset: Dataset): ReductionContext {
+/** Runs reductions over `options.range` (default all frames) and returns their partial states. */
+export async function runPartials(core: Core, dataset: Dataset, reductions: Reduction<unknown>[], options: RunOptions = {}): Promise<PartialState[]> {
+  const range = frameRange(dataset, options.range);
+  const owned: number[] = [];
+  const own = (ptr: number) => { owned.push(ptr); return ptr; };
+  try {
+    const planned = planReductions(core, dataset, reductions, own, options.initial, options.tileFrames);
+    const blockFrames = blockSize(dataset, planned, range, options.blockBytes);
+    const slots = planned.map((p) => tileRegions(core, p, Math.ceil(blockFrames / p.tile) + 1, own));
+    const feed = blockFeed(core, dataset, planBlocks(range, blockFrames), blockFrames, own);
+    for await (const block of feed.blocks()) {
+      await runBlock(core, dataset, planned, slots, block);
+      options.onProgress?.(block.range[1] - range[0], range[1] - range[0]);
+    }
+    return planned.map((p) => ({ range, buffers: copyResults(core, p) }));
+  } finally {
+    for (const ptr of owned) core.arena.release(ptr);
+  }
+}
+
+/** Frames per block: a whole number of every reduction's tile (so tiles never straddle blocks), about
+ * `blockBytes` of frames, and no larger than the range (rounded up to whole tiles). */
+function blockSize(dataset: Dataset, planned: PlannedReduction[], range: FrameRange, blockBytes = 32 << 20): number {
+  const unit = planned.reduce((a, p) => lcm(a, p.tile), 1);
+  const target = Math.max(1, Math.floor(blockBytes / frameBytes(dataset)));
+  return Math.min(Math.max(1, Math.round(target / unit)), Math.ceil((range[1] - range[0]) / unit) + 1) * unit;
+}
+
+/** The tiles of a block on a grid of `tile` frames: [t0, t1) pairs. */
+function tilesOf(tile: number, [s, e]: FrameRange): FrameRange[] {
+  const out: FrameRange[] = [];
+  for (let t0 = s; t0 < e; ) {
+    const t1 = Math.min(e, (Math.floor(t0 / tile) + 1) * tile);
+    out.push([t0, t1]);
+    t0 = t1;
+  }
+  return out;
+}
+
+interface ScheduledTile {
+  tile: Tile;
+  pointers: Record<string, number>;
+  tasks: Task[];
+}
+
+/** Runs every reduction over one block: side-by-side tiles (fused with the workers' reads when all reductions
+ * share a tile), then the folds of their partials in tile order, then ordered tiles one by one, then the emits. */
+async function runBlock(core: Core, dataset: Dataset, planned: PlannedReduction[], slots: Record<string, number>[][], block: CoreBlock): Promise<void> {
+  const fb = frameBytes(dataset), [rows, cols] = sigShape(dataset);
+  const scheduled = planned.map((p, pi) => tilesOf(p.tile, block.range).map(([t0, t1], k): ScheduledTile => {
+    const tile: Tile = { start: t0, count: t1 - t0, ptr: block.ptr + (t0 - block.range[0]) * fb, dtype: dataset.dtype, rows, cols };
+    const pointers = tilePointers(core, p, slots[pi]![k]!, t0);
+    return { tile, pointers, tasks: p.reduction.process(tile, pointers, p.ctx) };
+  }));
+  const sideBySide = new Map<number, Task[]>(); // by the tile's first frame, so reads can be fused with its kernels
+  planned.forEach((p, pi) => {
+    if (!p.ordered) for (const s of scheduled[pi]!) sideBySide.set(s.tile.start, [...(sideBySide.get(s.tile.start) ?? []), ...s.tasks]);
+  });
+  const sameTile = planned.every((p) => p.tile === planned[0]!.tile);
+  if (block.readCalls && sameTile) {
+    await core.run(tilesOf(planned[0]!.tile, block.range).map(([t0, t1]) => [...block.readCalls!(t0, t1), ...(sideBySide.get(t0) ?? []).flat()]));
+  } else {
+    if (block.readCalls) {
+      await core.run(tilesOf(defaultTileFrames(dataset), block.range).map(([t0, t1]) => block.readCalls!(t0, t1)));
+    }
+    await core.run([...sideBySide.values()].flat());
+  }
+  planned.forEach((p, pi) => {
+    for (const s of scheduled[pi]!) foldPartials(core, p, s.pointers);
+  });
+  for (const [pi, p] of planned.entries()) {
+    if (p.ordered) for (const s of scheduled[pi]!) await core.run(s.tasks);
+  }
+  for (const [pi, p] of planned.entries()) {
+    if (p.reduction.emit) for (const s of scheduled[pi]!) await p.reduction.emit(s.tile, tileView(core, p, s), p.ctx);
+  }
+}
+
+/** Where a tile writes each buffer: its frames' slice of nav results, its slot's partials (reset to the fill) and
+ * scratch, the results themselves for ordered buffers. */
+function tilePointers(core: Core, p: PlannedReduction, slot: Record<string, number>, t0: number): Record<string, number> {
+  const pointers: Record<string, number> = {};
+  for (const { name, spec, values } of p.buffers) {
+    if (spec.kind === "nav") pointers[name] = p.results[name]! + t0 * spec.per * bufferTypeSize[spec.type];
+    else if (spec.kind === "scratch") pointers[name] = slot[name]!;
+    else if (isPartial(spec)) {
+      pointers[name] = slot[name]!;
+      fillRegion(core, slot[name]!, spec, values);
+    } else pointers[name] = p.results[name]!;
+  }
+  return pointers;
+}
+
+function foldPartials(core: Core, p: PlannedReduction, pointers: Record<string, number>): void {
+  for (const { name, spec, values } of p.buffers) {
+    if (!isPartial(spec)) continue;
+    const op = spec.merge === "sum" ? "Sum" : spec.merge === "max" ? "Max" : "Min";
+    core.call(`merge${op}${spec.type.toUpperCase() as Uppercase<typeof spec.type>}`, p.results[name]!, pointers[name]!, values);
+  }
+}
+
+function tileView(core: Core, p: PlannedReduction, s: ScheduledTile): TileView {
+  const fb = s.tile.rows * s.tile.cols * dtypeSize(s.tile.dtype);
   return {
-    core, shape: dataset.shape, dtype: dataset.dtype,
-    input: () => { throw new Error("inputs can only be placed while a reduction runs"); },
+    frames: () => core.arena.bytes(s.tile.ptr, s.tile.count * fb),
+    buffer(name) {
+      const b = p.buffers.find((x) => x.name === name);
+      if (!b) throw new Error(`${p.reduction.name}: no buffer named ${name}`);
+      const values = b.spec.kind === "nav" ? s.tile.count * b.spec.per : b.values;
+      return regionView(core, s.pointers[name]!, b.spec, values);
+    },
   };
 }
 
-/** Merges two partial states of the same reduction over disjoint frame ranges (in any grouping: associative). */
-export function mergeStates(core: Core, dataset: Dataset, reduction: Reduction<unknown>, a: PartialState, b: PartialState): PartialState {
-  const specs = reduction.buffers(contextFor(core, dataset));
+function copyResults(core: Core, p: PlannedReduction): Buffers {
   const buffers: Buffers = {};
-  for (const [name, s] of Object.entries(specs)) {
-    const spec = withDefaults(s);
-    const x = a.buffers[name]!, y = b.buffers[name]!;
+  for (const { name, spec, values } of p.buffers) {
+    if (spec.kind !== "scratch") buffers[name] = regionView(core, p.results[name]!, spec, values).slice();
+  }
+  return buffers;
+}
+
+/** Merges two partial states of the same reduction over disjoint frame ranges (in any grouping: associative):
+ * nav buffers concatenate, every other buffer combines by its merge operation. */
+export function mergeStates(core: Core, dataset: Dataset, reduction: Reduction<unknown>, a: PartialState, b: PartialState): PartialState {
+  const buffers: Buffers = {};
+  for (const { name, spec } of plannedBuffers(reduction, contextFor(core, dataset))) {
+    if (spec.kind === "scratch") continue;
+    const x = a.buffers[name], y = b.buffers[name];
+    if (!x || !y) throw new Error(`${reduction.name}: a partial state lacks buffer ${name}`);
     const out = x.slice();
     if (spec.kind === "nav") {
       out.set(y.subarray(b.range[0] * spec.per, b.range[1] * spec.per), b.range[0] * spec.per);
-    } else if (spec.merge === "direct") {
-      throw new Error(`${reduction.name}: buffer ${name} is written directly and cannot be merged across shards`);
     } else {
       const op = spec.merge === "sum" ? (p: number, q: number) => p + q : spec.merge === "max" ? Math.max : Math.min;
       for (let i = 0; i < out.length; i++) out[i] = op(x[i]!, y[i]!);
@@ -249,37 +193,4 @@ export function mergeStates(core: Core, dataset: Dataset, reduction: Reduction<u
 /** Turns a (merged) partial state into the reduction's result. */
 export function finishState<R>(core: Core, dataset: Dataset, reduction: Reduction<R>, state: PartialState): R {
   return reduction.finish(state.buffers, contextFor(core, dataset));
-}
-
-function withDefaults(s: BufferSpec): Required<BufferSpec> {
-  const merge = s.merge ?? "sum";
-  return { kind: s.kind, type: s.type, per: s.per ?? 1, merge, fill: s.fill ?? (merge === "max" ? -Infinity : merge === "min" ? Infinity : 0) };
-}
-
-function view(core: Core, ptr: number, spec: BufferSpec, values: number) {
-  const a = core.arena;
-  return spec.type === "f32" ? a.f32(ptr, values) : spec.type === "f64" ? a.f64(ptr, values) : spec.type === "i32" ? a.i32(ptr, values) : a.u32(ptr, values);
-}
-
-function fill(core: Core, ptr: number, spec: Required<BufferSpec>, values: number): void {
-  let v = spec.fill;
-  if (spec.type === "i32" && !Number.isFinite(v)) v = v > 0 ? 2147483647 : -2147483648;
-  if (spec.type === "u32" && !Number.isFinite(v)) v = v > 0 ? 4294967295 : 0;
-  view(core, ptr, spec, values).fill(v);
-}
-
-function copyOut(core: Core, ptr: number, spec: BufferSpec, values: number) {
-  return view(core, ptr, spec, values).slice();
-}
-
-function mergeKernel(spec: Required<BufferSpec>): string {
-  const op = spec.merge === "sum" ? "Sum" : spec.merge === "max" ? "Max" : "Min";
-  return `merge${op}${spec.type.toUpperCase()}`;
-}
-
-function gcd(a: number, b: number): number {
-  return b === 0 ? a : gcd(b, a % b);
-}
-function lcm(a: number, b: number): number {
-  return (a / gcd(a, b)) * b;
 }

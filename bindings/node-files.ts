@@ -1,11 +1,12 @@
 // Node's files: a ByteSource over a file descriptor, opening datasets by path, and streaming .npy output.
 import { open, type FileHandle } from "node:fs/promises";
 import { openSync, writeSync, closeSync, fstatSync, existsSync, rmSync } from "node:fs";
-import { type ByteSource, type Dataset, frameBytes, frameCount } from "./dataset.js";
+import type { ByteSource, Dataset } from "./dataset.js";
+import { streamFrames } from "./pipeline.js";
 import { dirname, resolve as resolvePath } from "node:path";
 import { rawDataset, type RawLayout } from "./sources.js";
-import { openWithRegistry, type OpenOptions } from "./formats/index.js";
-import { splitH5Path } from "./formats/node.js";
+import { openWithReaders, type OpenOptions } from "./formats/registry.js";
+import { nodeReaders, splitH5Path } from "./formats/node.js";
 import { npyHeader } from "./npy.js";
 import type { Dtype } from "./dtype.js";
 
@@ -33,7 +34,8 @@ export async function fileByteSource(path: string): Promise<ByteSource> {
   };
 }
 
-/** Opens a dataset by path: raw binary when a layout is given, otherwise the format registry picks the reader. */
+/** Opens a dataset by path: raw binary when a layout is given, otherwise the first of `options.readers` (default:
+ * every reader, Node-only ones included) that recognises the file. */
 export async function openDataset(path: string, raw?: RawLayout, options: OpenOptions = {}): Promise<Dataset> {
   // "file.h5:/group/dataset" names a dataset inside an HDF5 file.
   const h5 = existsSync(path) ? undefined : splitH5Path(path);
@@ -41,7 +43,8 @@ export async function openDataset(path: string, raw?: RawLayout, options: OpenOp
   const bytes = await fileByteSource(path);
   try {
     if (raw) return rawDataset(bytes, raw);
-    return await openWithRegistry({ bytes, options, sibling: (rel) => fileByteSource(resolvePath(dirname(path), rel)) });
+    const sibling = (rel: string) => fileByteSource(resolvePath(dirname(path), rel));
+    return await openWithReaders(options.readers ?? nodeReaders, { bytes, options, sibling });
   } catch (e) {
     await bytes.close?.();
     throw e;
@@ -92,17 +95,9 @@ export async function saveNpy(path: string, data: ArrayBufferView, dtype: Dtype 
 /** Streams a dataset (any source or view) into a .npy file in blocks of about `blockBytes`. On a failure the partial
  * file is removed and the source's own error (say, a corrupt chunk's number and offset) is what the caller sees. */
 export async function writeDatasetNpy(ds: Dataset, path: string, o: { blockBytes?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<void> {
-  const fb = frameBytes(ds), P = frameCount(ds);
-  const per = Math.max(1, Math.floor((o.blockBytes ?? 16 << 20) / fb));
-  const block = new Uint8Array(per * fb);
   const w = new NpyWriter(path, ds.dtype, ds.shape);
   try {
-    for (let s = 0; s < P; s += per) {
-      const n = Math.min(per, P - s);
-      await ds.source.readFrames(s, n, block.subarray(0, n * fb));
-      w.write(block.subarray(0, n * fb));
-      o.onProgress?.(s + n, P);
-    }
+    await streamFrames(ds, { write: (frames) => w.write(frames) }, o);
   } catch (e) {
     w.abort();
     throw e;

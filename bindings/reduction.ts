@@ -1,27 +1,39 @@
 // The one analysis contract (after LiberTEM's UDFs): walk the frames once, keep a small state, merge states.
 //
-// A reduction declares its result buffers, says which kernel calls process a tile of frames, and how two partial
-// states merge. The executor (executor.ts) runs it in-process or on the worker pool; later executors run it on a
-// live stream or on shards. Results never depend on how the work was spread: tiles are a fixed partition of the
-// frames, sig and single partials are merged in tile order.
+// A reduction declares its result buffers, says which kernel calls process a tile of frames, how a tile writes each
+// buffer and how two partial states merge. The executor (executor.ts) runs it in-process or on the worker pool; the
+// scale-out engines run the same reduction on a live stream or on shards and merge the states. Results never depend
+// on how the work was spread over workers: tiles are a fixed partition of the frames, folded in tile order.
 import type { Core, Task } from "./core.js";
 import type { Dtype } from "./dtype.js";
 
 export type BufferKind =
-  | "nav" //    one run of `per` values for every frame; each tile writes its own slice, no merge needed
-  | "sig" //    `per` values for every detector pixel; a partial per tile, merged in tile order
-  | "single"; // `per` values in all; a partial per tile, merged in tile order
+  | "nav" //     `per` values for every frame; each tile writes the slice of its own frames; states concatenate
+  | "sig" //     `per` values for every detector pixel
+  | "single" //  `per` values in all
+  | "scratch"; // `per` values of working space for the kernels of one tile: never merged, never copied out
 
 export type BufferType = "f32" | "f64" | "i32" | "u32";
+
+/** How the tiles of one run write a sig or single buffer:
+ * - "partial": each tile into a partial of its own, folded into the result in tile order; tiles run side by side.
+ * - "ordered": straight into the result, tile after tile (the tasks of one tile side by side, on disjoint parts):
+ *   for results too large for a partial per tile, such as PCA's Z = D^T Y or the Gram matrix. A reduction with an
+ *   ordered buffer has its tiles run in order, so one scratch region serves every tile. */
+export type WriteMode = "partial" | "ordered";
+
+/** How the states of two disjoint frame ranges combine (and how partials fold): nav buffers always concatenate. */
+export type MergeOp = "sum" | "max" | "min";
 
 export interface BufferSpec {
   kind: BufferKind;
   type: BufferType;
-  /** Values per frame (nav), per pixel (sig) or in all (single). Default 1. */
+  /** Values per frame (nav), per pixel (sig), in all (single) or per tile (scratch). Default 1. */
   per?: number;
-  /** How partials combine: "sum" (default), "max", "min", or "direct" when tasks write the final buffer (then
-   * tiles run one after another, the tasks of one tile concurrently, and must write disjoint parts). */
-  merge?: "sum" | "max" | "min" | "direct";
+  /** Default "partial". */
+  write?: WriteMode;
+  /** Default "sum". */
+  merge?: MergeOp;
   /** Initial value of the buffer and of every partial; default 0, or -Infinity/Infinity for max/min. */
   fill?: number;
 }
@@ -63,6 +75,16 @@ export interface Reduction<R> {
   finish(buffers: Buffers, ctx: ReductionContext): R;
   /** Frames per tile, when the reduction needs a particular partition; otherwise the executor's default. */
   tileFrames?(ctx: ReductionContext): number;
+  /** For ordered sinks (encoders): called for every tile in frame order, on the calling thread, once its kernels
+   * have run and before its memory is reused. `view` gives fresh views of the tile's frames and buffers. */
+  emit?(tile: Tile, view: TileView, ctx: ReductionContext): void | Promise<void>;
+}
+
+/** Views of a tile's memory, rebuilt on every call (the core's memory may grow between calls). */
+export interface TileView {
+  frames(): Uint8Array;
+  /** A buffer of the tile: nav buffers give the tile's frames' slice, scratch the tile's region. */
+  buffer(name: string): Float32Array | Float64Array | Int32Array | Uint32Array;
 }
 
 export const bufferTypeSize: Record<BufferType, number> = { f32: 4, f64: 8, i32: 4, u32: 4 };

@@ -1,5 +1,5 @@
-// What can be computed from events without densifying them: dense frames when asked, virtual detector images and
-// centre of mass (each electron adds its pixel's mask weight), and exports to stempy's and LiberTEM's sparse layouts.
+// Events as dense frames (what an events container's dataset view reads, so every analysis runs on events unchanged)
+// and exports to stempy's and LiberTEM's sparse layouts.
 import type { Dtype } from "../bindings/dtype.js";
 import { fail } from "./errors.js";
 import { type SparseEvents, electronsOf, positionsOf } from "./events.js";
@@ -24,37 +24,6 @@ export function densify(ev: SparseEvents, from: number, to: number, q: number, d
     }
   }
   if (!aligned) dest.set(buf);
-}
-
-/** One image per mask: for every position, the sum of the mask weights of its electrons' pixels (float32). */
-export function virtualImagesFromEvents(ev: SparseEvents, masks: Float32Array[]): Float32Array[] {
-  const Q = ev.detShape[0] * ev.detShape[1], P = positionsOf(ev);
-  for (const [i, m] of masks.entries()) if (m.length !== Q) throw new RangeError(`mask ${i} has ${m.length} pixels; the detector has ${Q}`);
-  return masks.map((m) => {
-    const img = new Float32Array(P);
-    for (let i = 0; i < P; i++) {
-      let s = 0;
-      for (let e = ev.offsets[i]!; e < ev.offsets[i + 1]!; e++) s += m[ev.pixels[e]!]!;
-      img[i] = s;
-    }
-    return img;
-  });
-}
-
-/** Centre of mass of every position's electrons, in detector pixels relative to `center`; NaN where none fell. */
-export function centerOfMassFromEvents(ev: SparseEvents, center: { cy: number; cx: number }): { comY: Float32Array; comX: Float32Array; total: Float32Array } {
-  const P = positionsOf(ev), cols = ev.detShape[1];
-  const comY = new Float32Array(P), comX = new Float32Array(P), total = new Float32Array(P);
-  for (let i = 0; i < P; i++) {
-    let sy = 0, sx = 0;
-    const a = ev.offsets[i]!, b = ev.offsets[i + 1]!;
-    for (let e = a; e < b; e++) { const d = ev.pixels[e]!; sy += Math.floor(d / cols); sx += d % cols; }
-    const n = b - a;
-    total[i] = n;
-    comY[i] = n > 0 ? sy / n - center.cy : NaN;
-    comX[i] = n > 0 ? sx / n - center.cx : NaN;
-  }
-  return { comY, comX, total };
 }
 
 /** stempy's sparse layout: one array of flat detector indices per scan position (one frame per position). */

@@ -83,6 +83,6 @@ export class FrameChunkCodec {
   }
 }
 
-function kernelWidth(w: number): string {
+function kernelWidth(w: number): "U8" | "U16" | "U32" {
   return w === 1 ? "U8" : w === 2 ? "U16" : "U32";
 }

@@ -16,6 +16,4 @@ export * from "./event-grouper.js";
 export * from "./event-encoder.js";
 export * from "./event-analysis.js";
 export * from "./gaussian-fit.js";
-export * from "./counting.js";
-export * from "./simulate-electrons.js";
 export * from "./pca-lossy.js";

@@ -1,7 +1,7 @@
 // Lossless frame mode, encoding side: frames in (pushed by a live stream or read from a dataset), FRAMES chunks out.
 // Memory stays flat at any stream length: one chunk of frames and its filtered copy in the codec core, one
 // compressed chunk in the zstd backend, and 32 bytes of index per chunk.
-import { type Dataset, frameBytes, frameCount, framePixels } from "../bindings/dataset.js";
+import { frameBytes, frameCount, framePixels } from "../bindings/dataset.js";
 import type { Dtype } from "../bindings/dtype.js";
 import type { Calibration } from "../bindings/dataset.js";
 import { ChunkKind, FILTER_IDS, type FilterName } from "./container-format.js";
@@ -129,39 +129,4 @@ export class LosslessEncoder {
     this.next += n;
     this.pending = 0;
   }
-}
-
-/** Compresses a whole dataset, reading it a chunk of frames at a time. */
-export async function compressLossless(ds: Dataset, sink: ByteSink, options: LosslessOptions = {}, onProgress?: (done: number, total: number) => void) {
-  const enc = await LosslessEncoder.create(sink, { shape: ds.shape, dtype: ds.dtype, calibration: ds.calibration, source: ds.metadata }, options);
-  const P = frameCount(ds), fb = frameBytes(ds), per = enc.framesPerChunk;
-  const block = new Uint8Array(per * fb);
-  for (let s = 0; s < P; s += per) {
-    const n = Math.min(per, P - s);
-    await ds.source.readFrames(s, n, block.subarray(0, n * fb));
-    await enc.push(block.subarray(0, n * fb));
-    onProgress?.(s + n, P);
-  }
-  return enc.finish();
-}
-
-/**
- * Continues a lossless container with the frames of `ds` it does not hold yet (from plan.next on): `ds` must be the
- * dataset the container was made from (same shape and dtype). `sink` receives the new bytes only.
- */
-export async function appendLossless(ds: Dataset, sink: ByteSink, plan: AppendPlan, options: { zstd?: ZstdBackendName } = {}, onProgress?: (done: number, total: number) => void) {
-  const m = plan.metadata;
-  if (m.shape.join("x") !== ds.shape.join("x") || m.dtype !== ds.dtype) {
-    throw new RangeError(`append: the container holds ${m.shape.join(" x ")} ${m.dtype}, the input is ${ds.shape.join(" x ")} ${ds.dtype}`);
-  }
-  const enc = await LosslessEncoder.resume(sink, plan, options);
-  const P = frameCount(ds), fb = frameBytes(ds), per = enc.framesPerChunk;
-  const block = new Uint8Array(per * fb);
-  for (let s = plan.next; s < P; s += per) {
-    const n = Math.min(per, P - s);
-    await ds.source.readFrames(s, n, block.subarray(0, n * fb));
-    await enc.push(block.subarray(0, n * fb));
-    onProgress?.(s + n, P);
-  }
-  return enc.finish();
 }

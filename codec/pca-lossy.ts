@@ -1,11 +1,9 @@
-// PCA-lossy mode (codec/SPEC.md section 6): components fitted near the detector with the SDK's PCA (on every frame or
-// an evenly spread calibration subset), then every frame sent as int16-quantized scores, plus optionally the exact
-// values of its largest errors. The encoder reconstructs each chunk with the very function the decoder uses, so the
-// error it measures and stores (relative Frobenius error, PSNR, max absolute error) is the error after decoding.
-import type { Core } from "../bindings/core.js";
-import { type Dataset, frameBytes, frameCount, framePixels } from "../bindings/dataset.js";
-import { typedArray } from "../bindings/dtype.js";
-import { pca } from "../bindings/analyses/pca.js";
+// PCA-lossy mode (codec/SPEC.md section 6): a basis (mean and components, fitted by the caller: see
+// bindings/analyses/pca-compress.ts), then every frame as int16-quantized scores, plus optionally the exact values of
+// its largest errors. The encoder reconstructs each chunk with the very function the decoder uses, so the error it
+// measures and stores (relative Frobenius error, PSNR, max absolute error) is the error after decoding.
+import type { Calibration } from "../bindings/dataset.js";
+import type { TypedArrayOf } from "../bindings/dtype.js";
 import { ByteReader, putU32 } from "./bytes.js";
 import { ChunkKind, type ChunkHeader } from "./container-format.js";
 import { ContainerWriter } from "./container-writer.js";
@@ -32,6 +30,15 @@ export interface PcaLossyOptions {
   onProgress?: (done: number, total: number, stage: string) => void;
 }
 
+/** What the container's metadata records of the fit, besides the basis itself. */
+export interface PcaLossyParams {
+  fitFrames: number;
+  residual: number;
+  level: number;
+  zstd?: ZstdBackendName;
+  maxError?: number;
+}
+
 export interface PcaLossyError {
   components: number;
   relativeFrobeniusError: number;
@@ -51,22 +58,6 @@ export interface PcaBasis {
 }
 
 const Q16 = 32767;
-
-/** Frames [0, n) of `ds` chosen evenly among all of them: the calibration subset. */
-function subset(ds: Dataset, n: number): Dataset {
-  const P = frameCount(ds), fb = frameBytes(ds);
-  if (n >= P) return ds;
-  const pick = (i: number) => Math.floor(((i + 0.5) * P) / n);
-  return {
-    shape: [n, ...ds.shape.slice(-2)], dtype: ds.dtype,
-    source: {
-      name: `${ds.source.name} (calibration subset of ${n} frames)`,
-      async readFrames(start, count, dest) {
-        for (let i = 0; i < count; i++) await ds.source.readFrames(pick(start + i), 1, dest.subarray(i * fb, (i + 1) * fb));
-      },
-    },
-  };
-}
 
 /** Reconstructs `count` frames from quantized scores (and exact residual values): shared by encoder and decoder. */
 export function reconstruct(b: PcaBasis, count: number, scales: Float32Array, scores: Int16Array, residual: { offsets: Uint32Array; index: Uint32Array; value: Float32Array } | undefined, out: Float32Array): void {
@@ -154,112 +145,111 @@ export function decodeResidual(h: ChunkHeader, payload: Uint8Array, q: number, z
   return { offsets, index, value: new Float32Array(bits.buffer) };
 }
 
-/** Compresses a dataset with PCA: basis, scores chunks, residual chunks, and a summary chunk with the errors. */
-export async function compressPca(core: Core, ds: Dataset, sink: ByteSink, o: PcaLossyOptions): Promise<PcaLossyError & { bytes: number; chunks: number }> {
-  const P = frameCount(ds), q = framePixels(ds), fb = frameBytes(ds);
-  if ((o.components === undefined) === (o.maxError === undefined)) throw new RangeError("PCA-lossy: give either components or maxError");
-  if (o.maxError !== undefined && !(o.maxError > 0 && o.maxError < 1)) throw new RangeError(`maxError must be in (0, 1), got ${o.maxError}`);
-  const zstd = await zstdBackend(o.zstd);
-  const level = o.level ?? 3;
-  const fitN = Math.min(P, o.fitFrames ?? 4096);
-  const fitDs = subset(ds, fitN);
-  const limit = Math.min(fitN, q);
-  const kFit = o.components ?? Math.min(64, limit);
-  const fit = await pca(core, fitDs, { components: Math.min(kFit, limit), meanCenter: true, seed: o.seed ?? 0, onProgress: (d, t) => o.onProgress?.(d, t, "fit") });
-  let k = fit.k;
-  if (o.maxError !== undefined) {
-    // ||D||^2 = ||A||^2 + n ||mean||^2 on the fit frames; the rank-K error leaves the eigenvalues past K.
-    const n = frameCount(fitDs), total = fit.totalVariance * (n - 1);
-    let meanSq = 0;
-    for (const v of fit.mean!) meanSq += v * v;
-    const norm = total + n * meanSq;
-    let kept = 0;
-    k = fit.k;
-    for (let j = 0; j < fit.k; j++) {
-      kept += fit.eigenvalues[j]! * (n - 1);
-      if (Math.sqrt(Math.max(0, total - kept) / norm) <= 0.9 * o.maxError) { k = j + 1; break; }
-    }
-  }
-  const basis: PcaBasis = { k, q, mean: fit.mean!, components: fit.components.subarray(0, k * q) };
-  const residualN = Math.max(0, Math.min(q, o.residual ?? 0));
-  const writer = await ContainerWriter.create(sink, {
-    mode: "pca", shape: [...ds.shape], dtype: "f32",
-    ...(ds.calibration ? { calibration: ds.calibration } : {}),
-    ...(ds.metadata ? { source: ds.metadata } : {}),
-    params: { components: k, fitFrames: fitN, residual: residualN, quantization: "int16 per component per chunk", level, zstd: zstd.name, ...(o.maxError !== undefined ? { maxError: o.maxError } : {}) },
-  });
-  const b = encodeBasis(basis, zstd, level);
-  await writer.writeChunk({ kind: ChunkKind.PcaBasis, filter: 1, flags: 0, rawLength: b.raw, first: 0, count: k }, b.payload);
+type Residual = { offsets: Uint32Array; index: Uint32Array; value: Float32Array };
 
-  const fpc = o.framesPerChunk ?? 256;
-  const block = new Uint8Array(fpc * fb);
-  const recon = new Float32Array(fpc * q);
-  let sse = 0, ss = 0, maxAbs = 0, lo = Infinity, hi = -Infinity;
-  for (let s = 0; s < P; s += fpc) {
-    const n = Math.min(fpc, P - s);
-    await ds.source.readFrames(s, n, block.subarray(0, n * fb));
-    const x = typedArray(ds.dtype, block.buffer, 0, n * q);
-    // Scores of the frames against the basis, then int16 with one scale per component for this chunk.
-    const raw = new Float64Array(n * k);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < k; j++) {
-        let acc = 0;
-        const v = j * q, f = i * q;
-        for (let p = 0; p < q; p++) acc += (x[f + p]! - basis.mean[p]!) * basis.components[v + p]!;
-        raw[i * k + j] = acc;
-      }
-    }
-    const scales = new Float32Array(k), scores = new Int16Array(n * k);
-    for (let j = 0; j < k; j++) {
-      let m = 0;
-      for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(raw[i * k + j]!));
-      scales[j] = m > 0 ? m / Q16 : 1;
-      for (let i = 0; i < n; i++) scores[i * k + j] = Math.max(-Q16, Math.min(Q16, Math.round(raw[i * k + j]! / scales[j]!)));
-    }
-    reconstruct(basis, n, scales, scores, undefined, recon);
-    let residual: { offsets: Uint32Array; index: Uint32Array; value: Float32Array } | undefined;
-    if (residualN > 0) {
-      const offsets = new Uint32Array(n + 1), index = new Uint32Array(n * residualN), value = new Float32Array(n * residualN);
-      const order = new Uint32Array(q);
-      for (let i = 0; i < n; i++) {
-        const f = i * q;
-        for (let p = 0; p < q; p++) order[p] = p;
-        const err = (p: number) => Math.abs(x[f + p]! - recon[f + p]!);
-        const top = Array.from(order).sort((a, c) => err(c) - err(a) || a - c).slice(0, residualN).sort((a, c) => a - c);
-        top.forEach((p, t) => { index[offsets[i]! + t] = p; value[offsets[i]! + t] = x[f + p]!; });
-        offsets[i + 1] = offsets[i]! + top.length;
-      }
-      residual = { offsets, index: index.subarray(0, offsets[n]), value: value.subarray(0, offsets[n]) };
-      reconstruct(basis, n, scales, scores, residual, recon);
-    }
+/** Scores scaled to int16, one scale per component for the chunk: the largest magnitude maps to 32767. */
+function quantize(raw: Float32Array, n: number, k: number): { scales: Float32Array; scores: Int16Array } {
+  const scales = new Float32Array(k), scores = new Int16Array(n * k);
+  for (let j = 0; j < k; j++) {
+    let m = 0;
+    for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(raw[i * k + j]!));
+    scales[j] = m > 0 ? m / Q16 : 1;
+    for (let i = 0; i < n; i++) scores[i * k + j] = Math.max(-Q16, Math.min(Q16, Math.round(raw[i * k + j]! / scales[j]!)));
+  }
+  return { scales, scores };
+}
+
+/** The `keep` largest-error pixels of every frame (ties to the lower index), with their exact values. */
+function largestErrors(x: TypedArrayOf, recon: Float32Array, n: number, q: number, keep: number): Residual {
+  const offsets = new Uint32Array(n + 1), index = new Uint32Array(n * keep), value = new Float32Array(n * keep);
+  const order = new Uint32Array(q);
+  for (let i = 0; i < n; i++) {
+    const f = i * q;
+    for (let p = 0; p < q; p++) order[p] = p;
+    const err = (p: number) => Math.abs(x[f + p]! - recon[f + p]!);
+    const top = Array.from(order).sort((a, c) => err(c) - err(a) || a - c).slice(0, keep).sort((a, c) => a - c);
+    top.forEach((p, t) => { index[offsets[i]! + t] = p; value[offsets[i]! + t] = x[f + p]!; });
+    offsets[i + 1] = offsets[i]! + top.length;
+  }
+  return { offsets, index: index.subarray(0, offsets[n]), value: value.subarray(0, offsets[n]) };
+}
+
+/**
+ * The encoding side of PCA-lossy: the basis chunk first, then chunks of frames with their unquantized scores (from
+ * any projection), then a summary chunk with the measured errors. Frames arrive in order.
+ */
+export class PcaLossyEncoder {
+  private sse = 0;
+  private ss = 0;
+  private maxAbs = 0;
+  private lo = Infinity;
+  private hi = -Infinity;
+  private framesIn = 0;
+
+  private constructor(private readonly writer: ContainerWriter, private readonly zstd: ZstdBackend, private readonly basis: PcaBasis,
+    private readonly params: PcaLossyParams) {}
+
+  static async create(sink: ByteSink, layout: { shape: readonly number[]; calibration?: Calibration; source?: Record<string, unknown> },
+    basis: PcaBasis, params: PcaLossyParams): Promise<PcaLossyEncoder> {
+    const zstd = await zstdBackend(params.zstd);
+    const writer = await ContainerWriter.create(sink, {
+      mode: "pca", shape: [...layout.shape], dtype: "f32",
+      ...(layout.calibration ? { calibration: layout.calibration } : {}),
+      ...(layout.source ? { source: layout.source } : {}),
+      params: {
+        components: basis.k, fitFrames: params.fitFrames, residual: params.residual, quantization: "int16 per component per chunk",
+        level: params.level, zstd: zstd.name, ...(params.maxError !== undefined ? { maxError: params.maxError } : {}),
+      },
+    });
+    const b = encodeBasis(basis, zstd, params.level);
+    await writer.writeChunk({ kind: ChunkKind.PcaBasis, filter: 1, flags: 0, rawLength: b.raw, first: 0, count: basis.k }, b.payload);
+    return new PcaLossyEncoder(writer, zstd, basis, params);
+  }
+
+  /** Frames [first, first + n) (n x q values) and their scores against the basis (n x k, before quantization). */
+  async writeChunk(first: number, x: TypedArrayOf, raw: Float32Array): Promise<void> {
+    const { k, q } = this.basis, n = x.length / q, level = this.params.level;
+    if (first !== this.framesIn) throw new RangeError(`PCA-lossy: a chunk starts at frame ${first}, expected ${this.framesIn}`);
+    if (raw.length !== n * k) throw new RangeError(`PCA-lossy: ${raw.length} scores for ${n} frames of ${k} components`);
+    const { scales, scores } = quantize(raw, n, k);
+    const recon = new Float32Array(n * q);
+    reconstruct(this.basis, n, scales, scores, undefined, recon);
+    const residual = this.params.residual > 0 ? largestErrors(x, recon, n, q, this.params.residual) : undefined;
+    if (residual) reconstruct(this.basis, n, scales, scores, residual, recon);
     for (let t = 0; t < n * q; t++) {
       const d = x[t]!, e = d - recon[t]!;
-      sse += e * e; ss += d * d;
-      if (Math.abs(e) > maxAbs) maxAbs = Math.abs(e);
-      if (d < lo) lo = d;
-      if (d > hi) hi = d;
+      this.sse += e * e; this.ss += d * d;
+      if (Math.abs(e) > this.maxAbs) this.maxAbs = Math.abs(e);
+      if (d < this.lo) this.lo = d;
+      if (d > this.hi) this.hi = d;
     }
-    const sc = compressColumns(zstd, level, [planes(new Uint32Array(scales.buffer), k, 4), planes(new Uint16Array(scores.buffer), n * k, 2)]);
-    await writer.writeChunk({ kind: ChunkKind.PcaScores, filter: 1, flags: 0, rawLength: sc.raw, first: s, count: n }, sc.payload);
-    if (residual) {
-      const counts = new Uint32Array(n);
-      for (let i = 0; i < n; i++) counts[i] = residual.offsets[i + 1]! - residual.offsets[i]!;
-      const rc = compressColumns(zstd, level, [planes(counts, n, 4), planes(residual.index, residual.index.length, 4), planes(new Uint32Array(residual.value.buffer, residual.value.byteOffset, residual.value.length), residual.value.length, 4)]);
-      const head = new Uint8Array(4);
-      putU32(head, 0, residual.index.length);
-      const payload = new Uint8Array(4 + rc.payload.length);
-      payload.set(head); payload.set(rc.payload, 4);
-      await writer.writeChunk({ kind: ChunkKind.PcaResidual, filter: 1, flags: 0, rawLength: rc.raw, first: s, count: n }, payload);
-    }
-    o.onProgress?.(s + n, P, "encode");
+    const sc = compressColumns(this.zstd, level, [planes(new Uint32Array(scales.buffer), k, 4), planes(new Uint16Array(scores.buffer), n * k, 2)]);
+    await this.writer.writeChunk({ kind: ChunkKind.PcaScores, filter: 1, flags: 0, rawLength: sc.raw, first, count: n }, sc.payload);
+    if (residual) await this.writeResidual(first, n, residual);
+    this.framesIn += n;
   }
-  const N = P * q, mse = sse / N;
-  const error: PcaLossyError = {
-    components: k, relativeFrobeniusError: ss > 0 ? Math.sqrt(sse / ss) : 0,
-    psnr: mse > 0 ? 10 * Math.log10((hi - lo) ** 2 / mse) : Infinity, maxAbsError: maxAbs, dataMin: lo, dataMax: hi, residualPerFrame: residualN,
-  };
-  const summary = new TextEncoder().encode(JSON.stringify({ error }));
-  await writer.writeChunk({ kind: ChunkKind.Summary, filter: 0, flags: 0, rawLength: summary.length, first: 0, count: 0 }, summary);
-  const done = await writer.finish();
-  return { ...error, ...done };
+
+  private async writeResidual(first: number, n: number, residual: Residual): Promise<void> {
+    const counts = new Uint32Array(n);
+    for (let i = 0; i < n; i++) counts[i] = residual.offsets[i + 1]! - residual.offsets[i]!;
+    const values = new Uint32Array(residual.value.buffer, residual.value.byteOffset, residual.value.length);
+    const rc = compressColumns(this.zstd, this.params.level, [planes(counts, n, 4), planes(residual.index, residual.index.length, 4), planes(values, values.length, 4)]);
+    const payload = new Uint8Array(4 + rc.payload.length);
+    putU32(payload, 0, residual.index.length);
+    payload.set(rc.payload, 4);
+    await this.writer.writeChunk({ kind: ChunkKind.PcaResidual, filter: 1, flags: 0, rawLength: rc.raw, first, count: n }, payload);
+  }
+
+  /** Writes the summary chunk with the errors measured over every frame, the index and the trailer. */
+  async finish(): Promise<PcaLossyError & { bytes: number; chunks: number }> {
+    const N = this.framesIn * this.basis.q, mse = this.sse / N;
+    const error: PcaLossyError = {
+      components: this.basis.k, relativeFrobeniusError: this.ss > 0 ? Math.sqrt(this.sse / this.ss) : 0,
+      psnr: mse > 0 ? 10 * Math.log10((this.hi - this.lo) ** 2 / mse) : Infinity, maxAbsError: this.maxAbs,
+      dataMin: this.lo, dataMax: this.hi, residualPerFrame: this.params.residual,
+    };
+    const summary = new TextEncoder().encode(JSON.stringify({ error }));
+    await this.writer.writeChunk({ kind: ChunkKind.Summary, filter: 0, flags: 0, rawLength: summary.length, first: 0, count: 0 }, summary);
+    return { ...error, ...(await this.writer.finish()) };
+  }
 }

@@ -10,6 +10,8 @@ need=()
 [ -x /usr/bin/chromium ] || [ -x /usr/bin/chromium-browser ] || need+=(chromium)
 # A real Redis for the scale-out tests (BullMQ shards); each test starts its own on a free loopback port.
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# clang and lld compile the zstd library into build/zstd.wasm (scripts/build-zstd-wasm.mjs).
+{ command -v clang && command -v wasm-ld; } >/dev/null 2>&1 || need+=(clang lld)
 /usr/bin/python3 -c "import numpy, scipy, sklearn, h5py" >/dev/null 2>&1 || need+=(python3-numpy python3-scipy python3-sklearn python3-h5py)
 for extra in ${STEM4D_APT_EXTRA:-}; do need+=("$extra"); done
 if [ ${#need[@]} -gt 0 ]; then

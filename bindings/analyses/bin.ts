@@ -34,7 +34,7 @@ export function binDataset(core: Core, ds: Dataset, f: BinFactors): Dataset {
   const resident = ds.source.resident?.core === core ? ds.source.resident.ptr : undefined;
   const inPtr = resident === undefined ? core.arena.alloc(chunk * inFb) : 0;
   const outPtr = core.arena.alloc(chunk * oQ * 4);
-  const kernel = `binDetector${kernelSuffix(ds.dtype)}`;
+  const kernel = `binDetector${kernelSuffix(ds.dtype)}` as const;
 
   /** Bins `n` input frames starting at input frame `first` into float32 frames at `to` in the core's memory. */
   const binInput = async (first: number, n: number, to = outPtr) => {

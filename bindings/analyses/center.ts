@@ -1,7 +1,8 @@
 // Finding the pattern centre from the bright-field disk: threshold the mean pattern at half its maximum, keep the
 // connected region around the brightest pixel, and take its intensity-weighted centroid and equivalent radius.
 import type { Dataset } from "../dataset.js";
-import { frameCount, framePixels, frameBytes, sigShape } from "../dataset.js";
+import { framePixels, sigShape } from "../dataset.js";
+import { sampledFrames, streamFrames } from "../pipeline.js";
 import { typedArray } from "../dtype.js";
 import type { Center } from "./masks.js";
 
@@ -39,14 +40,13 @@ export function brightFieldDisk(pattern: ArrayLike<number>, rows: number, cols: 
 
 /** The bright-field disk of the mean of up to `samples` frames spread evenly over the scan. */
 export async function estimateCenter(ds: Dataset, samples = 512): Promise<DiskFit> {
-  const P = frameCount(ds), Q = framePixels(ds), [rows, cols] = sigShape(ds);
-  const n = Math.min(P, samples);
-  const bytes = new Uint8Array(frameBytes(ds));
-  const frame = typedArray(ds.dtype, bytes.buffer, 0, Q);
-  const mean = new Float64Array(Q);
-  for (let s = 0; s < n; s++) {
-    await ds.source.readFrames(Math.floor(((s + 0.5) * P) / n), 1, bytes);
-    for (let q = 0; q < Q; q++) mean[q]! += frame[q]!;
-  }
-  return brightFieldDisk(mean, rows, cols);
+  const Q = framePixels(ds), [rows, cols] = sigShape(ds);
+  const sum = new Float64Array(Q);
+  await streamFrames(sampledFrames(ds, samples), {
+    write(bytes, _first, count) {
+      const frames = typedArray(ds.dtype, bytes.buffer, bytes.byteOffset, count * Q);
+      for (let f = 0; f < count; f++) for (let q = 0; q < Q; q++) sum[q]! += frames[f * Q + q]!;
+    },
+  });
+  return brightFieldDisk(sum, rows, cols);
 }

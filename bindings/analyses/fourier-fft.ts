@@ -83,7 +83,7 @@ export function fft2dScratchBytes(rows: FftPlan, cols: FftPlan): number {
 }
 
 /** The kernel call for a 2D FFT in place of a rows x cols complex array at ptr (chunk sized for both axes). */
-export function fft2dCall(rows: FftPlan, cols: FftPlan, ptr: number, scratch: number): KernelCall {
+export function fft2dCall(rows: FftPlan, cols: FftPlan, ptr: number, scratch: number): KernelCall & { fn: "fft2d" } {
   const chunk = Math.min(fftChunk(rows, cols.n), fftChunk(cols, rows.n));
   return { fn: "fft2d", args: [rows.ptr, cols.ptr, ptr, rows.n, cols.n, chunk, scratch] };
 }

@@ -58,7 +58,7 @@ function gatherSlabs(slabs: ScanSlab[]): Reduction<void> {
     buffers: () => ({}),
     // Tasks write disjoint frame rows of regions owned by the caller, so no buffers and no merges are needed.
     process(tile) {
-      const q = tile.rows * tile.cols, fn = `fftGather${kernelSuffix(tile.dtype)}`;
+      const q = tile.rows * tile.cols, fn = `fftGather${kernelSuffix(tile.dtype)}` as const;
       return [slabs.map((s) => ({ fn, args: [tile.ptr, tile.count, q, s.q0, s.count, 2 * s.pairs, s.ptr + tile.start * s.pairs * 8] }))];
     },
     finish() {},

@@ -4,10 +4,10 @@
 //   sums:     the column sums of D (float64), which give the centre m.
 // D is the P x Q matrix of frames, m a float32 centre subtracted while each tile is converted to float32.
 //
-// Every pass uses a fixed number of lanes per tile, each with its own scratch region for the converted frames:
-// the passes declare a buffer the tasks write directly ("direct"), so the executor runs the tiles one after
-// another and the lanes of one tile side by side. Lanes write disjoint rows of Y or disjoint row panels of Z, so
-// the results do not depend on the number of workers.
+// Every pass uses a fixed number of lanes per tile, each with its own part of the tile's scratch buffer for the
+// converted frames. Lanes write disjoint rows of Y or disjoint row panels of Z, so the results do not depend on the
+// number of workers. Y is a nav buffer (states concatenate); Z, the sums of squares and the Gram matrix are too large
+// for a partial per tile, so tiles write them in order ("ordered") and states from shards add ("sum").
 import type { Task } from "../core.js";
 import { dtypeSize, kernelSuffix } from "../dtype.js";
 import type { Reduction } from "../reduction.js";
@@ -27,19 +27,20 @@ export function sketchLaneRows(q: number): number {
   return Math.min(64, Math.max(4, Math.floor(LANE_BYTES / (q * 4) / 4) * 4));
 }
 
-/** Y = (D - 1 centre^T) Z, Z row-major Q x l. */
-export function sketchPass(Z: Float32Array, l: number, centre: Float32Array): Reduction<Float32Array> {
-  let zPtr = 0, cPtr = 0, scratch = 0, laneRows = 0;
+/** Y = (D - 1 centre^T) Z, Z row-major Q x l. Tiles of `tileFrames` (default: one lane's rows per lane). */
+export function sketchPass(Z: Float32Array, l: number, centre: Float32Array, tileFrames?: number): Reduction<Float32Array> {
+  let zPtr = 0, cPtr = 0, laneRows = 0;
   return {
     name: "PCA sketch Y = D Z",
-    buffers: () => ({
-      Y: { kind: "nav", type: "f32", per: l },
-      // Written by no kernel: a direct buffer makes the executor run tiles one after another, so the lanes' scratch
-      // regions can be reused from tile to tile.
-      sequential: { kind: "single", type: "f32", merge: "direct" },
-    }),
+    buffers: (ctx) => {
+      const q = pixels(ctx.shape);
+      return {
+        Y: { kind: "nav", type: "f32", per: l },
+        converted: { kind: "scratch", type: "f32", per: LANES * sketchLaneRows(q) * paddedStride(q) },
+      };
+    },
     tileFrames(ctx) {
-      return LANES * sketchLaneRows(pixels(ctx.shape));
+      return tileFrames ?? LANES * sketchLaneRows(pixels(ctx.shape));
     },
     prepare(ctx) {
       const q = pixels(ctx.shape);
@@ -48,7 +49,6 @@ export function sketchPass(Z: Float32Array, l: number, centre: Float32Array): Re
       laneRows = sketchLaneRows(q);
       zPtr = ctx.input(Z);
       cPtr = ctx.input(centre);
-      scratch = ctx.input(new Uint8Array(LANES * laneRows * paddedStride(q) * 4));
     },
     process(tile, ptr) {
       const q = tile.rows * tile.cols, k = kernelSuffix(tile.dtype), fb = q * dtypeSize(tile.dtype);
@@ -57,11 +57,16 @@ export function sketchPass(Z: Float32Array, l: number, centre: Float32Array): Re
       for (let lane = 0; lane < LANES; lane++) {
         const r0 = lane * per, r1 = Math.min(tile.count, r0 + per);
         if (r0 >= r1) break;
-        const scr = scratch + lane * laneRows * ld * 4;
-        tasks.push([
-          { fn: `pcaRows${k}`, args: [tile.ptr + r0 * fb, r1 - r0, q, 0, q, cPtr, scr, ld] },
-          { fn: "gemmF32", args: [r1 - r0, l, q, scr, ld, zPtr, l, ptr.Y! + r0 * l * 4, l, 0] },
-        ]);
+        const scr = ptr.converted! + lane * laneRows * ld * 4;
+        const task: Task = [];
+        for (let a = r0; a < r1; a += laneRows) {
+          const b = Math.min(r1, a + laneRows);
+          task.push(
+            { fn: `pcaRows${k}`, args: [tile.ptr + a * fb, b - a, q, 0, q, cPtr, scr, ld] },
+            { fn: "gemmF32", args: [b - a, l, q, scr, ld, zPtr, l, ptr.Y! + a * l * 4, l, 0] },
+          );
+        }
+        tasks.push(task);
       }
       return tasks;
     },
@@ -84,14 +89,15 @@ export interface AdjointResult {
 
 /** Z = (D - 1 centre^T)^T Y, Y row-major P x l; optionally the centred sums of squares per pixel. */
 export function adjointPass(Y: Float32Array, l: number, centre: Float32Array, sumSquares = false): Reduction<AdjointResult> {
-  let yPtr = 0, cPtr = 0, scratch = 0, panel = 0, tileFrames = 0;
+  let yPtr = 0, cPtr = 0, panel = 0, tileFrames = 0;
   return {
     name: "PCA adjoint Z = D^T Y",
     buffers: (ctx) => {
       const q = pixels(ctx.shape);
       return {
-        Z: { kind: "single", type: "f32", per: q * l, merge: "direct" },
-        ...(sumSquares ? { ss: { kind: "single", type: "f64", per: q, merge: "direct" } as const } : {}),
+        Z: { kind: "single", type: "f32", per: q * l, write: "ordered" },
+        ...(sumSquares ? { ss: { kind: "single", type: "f64", per: q, write: "ordered" } as const } : {}),
+        converted: { kind: "scratch", type: "f32", per: LANES * roundUp4(Math.ceil(q / LANES)) * adjointTileFrames(q) },
       };
     },
     tileFrames: (ctx) => adjointTileFrames(pixels(ctx.shape)),
@@ -103,7 +109,6 @@ export function adjointPass(Y: Float32Array, l: number, centre: Float32Array, su
       tileFrames = adjointTileFrames(q);
       yPtr = ctx.input(Y);
       cPtr = ctx.input(centre);
-      scratch = ctx.input(new Uint8Array(LANES * panel * tileFrames * 4));
     },
     process(tile, ptr) {
       const q = tile.rows * tile.cols, k = kernelSuffix(tile.dtype);
@@ -111,7 +116,7 @@ export function adjointPass(Y: Float32Array, l: number, centre: Float32Array, su
       for (let lane = 0; lane < LANES; lane++) {
         const c0 = lane * panel, c1 = Math.min(q, c0 + panel);
         if (c0 >= c1) break;
-        const scr = scratch + lane * panel * tileFrames * 4;
+        const scr = ptr.converted! + lane * panel * tileFrames * 4;
         tasks.push([
           { fn: `pcaCols${k}`, args: [tile.ptr, tile.count, q, c0, c1, cPtr, scr, sumSquares ? ptr.ss! : 0] },
           { fn: "gemmF32", args: [c1 - c0, l, tile.count, scr, tile.count, yPtr + tile.start * l * 4, l, ptr.Z! + c0 * l * 4, l, 1] },
@@ -163,25 +168,27 @@ export function gramPanels(q: number): { c0: number; c1: number; lane: number }[
  * blocks of the panel grid are computed (the rest is left at zero). Sums over tiles in float64 (`f64`) or float32
  * (when Q x Q float64 would exceed the core's 1 GiB region limit). */
 export function gramPass(centre: Float32Array, type: "f64" | "f32"): Reduction<Float64Array | Float32Array> {
-  let cPtr = 0, scratch = 0, laneBytes = 0, panelBytes = 0;
+  let cPtr = 0, laneBytes = 0;
   let panels: { c0: number; c1: number; lane: number }[] = [];
+  // Per lane: the tile's frames converted up to the lane's last column, and one panel converted transposed.
+  const bytesPerLane = (q: number, panels: { c0: number; c1: number }[]) =>
+    GRAM_TILE * paddedStride(q) * 4 + (panels[0]!.c1 - panels[0]!.c0) * GRAM_TILE * 4;
   return {
     name: "PCA Gram matrix",
     buffers: (ctx) => {
       const q = pixels(ctx.shape);
-      return { G: { kind: "single", type, per: q * q, merge: "direct" } };
+      return {
+        G: { kind: "single", type, per: q * q, write: "ordered" },
+        converted: { kind: "scratch", type: "f32", per: (LANES * bytesPerLane(q, gramPanels(q))) / 4 },
+      };
     },
     tileFrames: () => GRAM_TILE,
     prepare(ctx) {
       const q = pixels(ctx.shape);
       if (centre.length !== q) throw new RangeError(`Gram: the centre has ${centre.length} values for ${q} pixels`);
       panels = gramPanels(q);
-      const pw = panels[0]!.c1 - panels[0]!.c0;
-      // Per lane: the tile's frames converted up to the lane's last column, and one panel converted transposed.
-      panelBytes = pw * GRAM_TILE * 4;
-      laneBytes = GRAM_TILE * paddedStride(q) * 4 + panelBytes;
+      laneBytes = bytesPerLane(q, panels);
       cPtr = ctx.input(centre);
-      scratch = ctx.input(new Uint8Array(LANES * laneBytes));
     },
     process(tile, ptr) {
       const q = tile.rows * tile.cols, k = kernelSuffix(tile.dtype), n = tile.count;
@@ -190,7 +197,7 @@ export function gramPass(centre: Float32Array, type: "f64" | "f32"): Reduction<F
         const mine = panels.filter((p) => p.lane === lane);
         if (mine.length === 0) continue;
         const width = Math.max(...mine.map((p) => p.c1)), ld = paddedStride(width);
-        const bScr = scratch + lane * laneBytes, aScr = bScr + GRAM_TILE * paddedStride(q) * 4;
+        const bScr = ptr.converted! + lane * laneBytes, aScr = bScr + GRAM_TILE * paddedStride(q) * 4;
         const task: Task = [{ fn: `pcaRows${k}`, args: [tile.ptr, n, q, 0, width, cPtr, bScr, ld] }];
         for (const p of mine) {
           task.push({ fn: `pcaCols${k}`, args: [tile.ptr, n, q, p.c0, p.c1, cPtr, aScr, 0] });

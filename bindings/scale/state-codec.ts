@@ -4,7 +4,9 @@
 // travels is the size of the results, never of the frames.
 import type { Dtype } from "../dtype.js";
 import type { PartialState } from "../executor.js";
-import type { BufferSpec, BufferType, Buffers, Reduction, ReductionContext } from "../reduction.js";
+import type { Core } from "../core.js";
+import type { BufferSpec, BufferType, Buffers, Reduction } from "../reduction.js";
+import { contextFor, plannedBuffers } from "../reduction-plan.js";
 import { bufferTypeSize } from "../reduction.js";
 
 export interface EncodedBuffer {
@@ -60,9 +62,8 @@ export function decodeState(reduction: Reduction<unknown>, layout: StateLayout, 
   return { range: [enc.range[0]!, enc.range[1]!], buffers };
 }
 
+/** The buffers a state carries: every buffer but scratch, with its size for this layout. */
 function specsOf(reduction: Reduction<unknown>, layout: StateLayout): [string, BufferSpec, number][] {
-  const ctx = { shape: layout.shape, dtype: layout.dtype, input: () => { throw new Error("no inputs here"); } } as unknown as ReductionContext;
-  const P = layout.shape.slice(0, -2).reduce((a, b) => a * b, 1);
-  const Q = layout.shape.slice(-2).reduce((a, b) => a * b, 1);
-  return Object.entries(reduction.buffers(ctx)).map(([name, s]) => [name, s, (s.kind === "nav" ? P : s.kind === "sig" ? Q : 1) * (s.per ?? 1)]);
+  const ctx = contextFor(undefined as unknown as Core, layout);
+  return plannedBuffers(reduction, ctx).filter((b) => b.spec.kind !== "scratch").map((b) => [b.name, b.spec, b.values]);
 }

@@ -12,8 +12,8 @@ import { Pull } from "zeromq";
 import type { Core } from "../core.js";
 import type { Dtype } from "../dtype.js";
 import { type Dataset, frameBytes, frameCount } from "../dataset.js";
-import { type PartialState, defaultTileFrames, finishState, runPartials } from "../executor.js";
-import type { Reduction, ReductionContext } from "../reduction.js";
+import { type PartialState, finishState, runPartials, tileUnit } from "../executor.js";
+import type { Reduction } from "../reduction.js";
 import { blockDataset, liveDataset } from "./live-dataset.js";
 import { type FramesHeader, decodeMessage } from "./protocol.js";
 
@@ -126,7 +126,7 @@ export class StreamReceiver {
         total = frameCount(live.dataset);
         fb = frameBytes(live.dataset);
         reductions = await o.analyses(layout, blockDataset(header, payload, live.frames.name));
-        unit = reductions.reduce((a, r) => lcm(a, r.tileFrames?.(contextFor(core, layout!)) ?? o.tileFrames ?? defaultTileFrames(live!.dataset)), 1);
+        unit = tileUnit(core, live.dataset, reductions, o.tileFrames);
       } else if (header.dtype !== layout!.dtype || header.shape.join() !== layout!.shape.join()) {
         throw new Error(`${where}: block seq ${header.seq} is [${header.shape.join(", ")}] ${header.dtype}; the series began as [${layout!.shape.join(", ")}] ${layout!.dtype}`);
       }
@@ -148,15 +148,4 @@ export class StreamReceiver {
   close(): void {
     this.pull.close();
   }
-}
-
-function contextFor(core: Core, layout: Layout): ReductionContext {
-  return { core, shape: layout.shape, dtype: layout.dtype, input: () => { throw new Error("inputs are placed when the reduction runs"); } };
-}
-
-function gcd(a: number, b: number): number {
-  return b === 0 ? a : gcd(b, a % b);
-}
-function lcm(a: number, b: number): number {
-  return (a / gcd(a, b)) * b;
 }

@@ -4,6 +4,7 @@
 // reached, so a slow receiver slows the sender instead of filling memory.
 import { Push } from "zeromq";
 import { type Dataset, frameBytes, frameCount } from "../dataset.js";
+import { streamFrames } from "../pipeline.js";
 import { PROTOCOL_VERSION, encodeHeader } from "./protocol.js";
 
 export interface SendOptions {
@@ -45,20 +46,6 @@ export async function sendDataset(ds: Dataset, o: SendOptions): Promise<SendSumm
   const t0 = performance.now();
   const blocks = Math.ceil(P / blockFrames);
   let bytes = 0;
-  const read = async (b: number) => {
-    const first = b * blockFrames, count = Math.min(blockFrames, P - first);
-    // A fresh buffer per block: ZeroMQ may still hold the previous one while it is queued.
-    const buf = new Uint8Array(count * fb);
-    await ds.source.readFrames(first, count, buf);
-    return { first, count, buf };
-  };
-  // A read that fails while the previous block is being sent is reported when its turn comes, not as an unhandled
-  // rejection.
-  const ahead = (b: number) => {
-    const p = read(b);
-    p.catch(() => {});
-    return p;
-  };
   const send = async (what: string, parts: Uint8Array[]) => {
     try {
       await push.send(parts);
@@ -70,23 +57,20 @@ export async function sendDataset(ds: Dataset, o: SendOptions): Promise<SendSumm
   };
   let finished = false;
   try {
-    let next = blocks > 0 ? ahead(0) : undefined;
-    for (let b = 0; b < blocks; b++) {
-      const { first, count, buf } = await next!;
-      next = b + 1 < blocks ? ahead(b + 1) : undefined; // read ahead while this block is sent
-      if (o.rate !== undefined) {
-        const due = t0 + (first / o.rate) * 1000;
-        const wait = due - performance.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      }
-      if (!skip.has(b)) {
+    // Fresh buffers: ZeroMQ may still hold a block while it is queued.
+    await streamFrames(ds, {
+      async write(buf, first, count) {
+        const b = first / blockFrames;
+        if (o.rate !== undefined) {
+          const wait = t0 + (first / o.rate) * 1000 - performance.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        }
+        if (skip.has(b)) return;
         const header = encodeHeader({ stem4d: PROTOCOL_VERSION, type: "frames", series, seq: b, first, count, dtype: ds.dtype, shape: [...ds.shape] });
         await send(`block ${b} (frames ${first}-${first + count - 1})`, [header, buf]);
         bytes += buf.length;
-      }
-      o.onProgress?.(first + count, P);
-    }
-    await next;
+      },
+    }, { blockFrames, freshBuffers: true, onProgress: o.onProgress });
     await send("the end-of-series message", [encodeHeader({ stem4d: PROTOCOL_VERSION, type: "end", series, seq: blocks, frames: P }), new Uint8Array(0)]);
     finished = true;
   } finally {

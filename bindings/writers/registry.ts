@@ -1,9 +1,9 @@
-// The writer registry: a writer format takes a dataset's layout, then frame blocks in order, then close. Picking a
-// writer by name or by the output's extension, and streaming any dataset into any writer with bounded memory,
-// live here; each format is one file in this folder registered in writers/index.ts (the codec's container writer
-// registers the same way).
+// The writer contract: a writer format takes a dataset's layout, then frame blocks in order, then close. Picking a
+// writer by name or by the output's extension, and streaming any dataset into a writer with bounded memory, live
+// here; each format is one file in this folder, and writers/index.ts lists them (plain data, no registration).
 import type { Calibration, Dataset } from "../dataset.js";
 import { frameBytes, frameCount } from "../dataset.js";
+import { streamFrames } from "../pipeline.js";
 import type { Dtype } from "../dtype.js";
 
 export interface DatasetLayout {
@@ -30,18 +30,8 @@ export interface WriterFormat {
   create(path: string, layout: DatasetLayout, options: Record<string, unknown>): Promise<DatasetWriter>;
 }
 
-const writers: WriterFormat[] = [];
-
-export function registerWriter(w: WriterFormat): void {
-  if (!writers.some((x) => x.name === w.name)) writers.push(w);
-}
-
-export function writerFormats(): readonly WriterFormat[] {
-  return writers;
-}
-
-/** The writer named `format`, or the one whose extension the path ends with. */
-export function writerFor(path: string, format?: string): WriterFormat {
+/** The writer named `format`, or the first of `writers` whose extension the path ends with. */
+export function pickWriter(writers: readonly WriterFormat[], path: string, format?: string): WriterFormat {
   const known = () => writers.map((w) => `${w.name} (${w.extensions.join(", ")})`).join(", ");
   if (format) {
     const w = writers.find((x) => x.name === format);
@@ -54,9 +44,17 @@ export function writerFor(path: string, format?: string): WriterFormat {
   return w;
 }
 
+export interface ConvertResult {
+  format: string;
+  frames: number;
+  bytes: number;
+}
+
 export interface ConvertOptions {
   /** Output format name (default: from the extension). */
   format?: string;
+  /** The writers to pick from (default: every writer stem4d has, writers/index.ts). */
+  writers?: readonly WriterFormat[];
   /** Frames are moved in blocks of about this many bytes (default 16 MiB): the memory bound of a conversion. */
   blockBytes?: number;
   /** Passed to the writer (e.g. zstd level). */
@@ -64,32 +62,16 @@ export interface ConvertOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Streams every frame of `ds` into a new file; reading the next block overlaps writing the current one. */
-export async function writeDataset(ds: Dataset, path: string, o: ConvertOptions = {}): Promise<{ format: string; frames: number; bytes: number }> {
-  const format = writerFor(path, o.format);
-  const fb = frameBytes(ds), P = frameCount(ds);
-  const per = Math.max(1, Math.floor((o.blockBytes ?? 16 << 20) / fb));
-  const w = await format.create(path, { shape: ds.shape, dtype: ds.dtype, calibration: ds.calibration, metadata: ds.metadata }, o.writerOptions ?? {});
-  const bufs = [new Uint8Array(Math.min(per, P) * fb), new Uint8Array(Math.min(per, P) * fb)];
-  const read = (s: number, b: number) => {
-    const n = Math.min(per, P - s);
-    const p = ds.source.readFrames(s, n, bufs[b]!.subarray(0, n * fb)).then(() => n);
-    p.catch(() => {}); // awaited below; a failure while the previous block is being written is not "unhandled"
-    return p;
-  };
+/** Streams every frame of `ds` into a new file of `format`; reading the next block overlaps writing the current one. */
+export async function writeWith(format: WriterFormat, ds: Dataset, path: string, o: ConvertOptions = {}): Promise<ConvertResult> {
+  const layout = { shape: ds.shape, dtype: ds.dtype, calibration: ds.calibration, metadata: ds.metadata };
+  const w = await format.create(path, layout, o.writerOptions ?? {});
   try {
-    let pending = P > 0 ? read(0, 0) : undefined;
-    for (let s = 0, b = 0; s < P; b ^= 1) {
-      const n = await pending!;
-      pending = s + n < P ? read(s + n, b ^ 1) : undefined;
-      await w.write(bufs[b]!.subarray(0, n * fb), n);
-      s += n;
-      o.onProgress?.(s, P);
-    }
+    await streamFrames(ds, { write: (frames, _first, count) => w.write(frames, count) }, o);
     await w.close();
   } catch (e) {
     if (w.abort) await w.abort().catch(() => {});
     throw e;
   }
-  return { format: format.name, frames: P, bytes: P * fb };
+  return { format: format.name, frames: frameCount(ds), bytes: frameCount(ds) * frameBytes(ds) };
 }

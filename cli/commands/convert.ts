@@ -1,8 +1,7 @@
 // stem4d convert IN OUT: any reader to any writer, frame block by frame block, so memory stays bounded whatever the
 // file size. Also home of the format options other commands may share (flyback, flatfield, pixel mask, dataset).
 import type { Command } from "commander";
-import "../../bindings/writers/index.js";
-import { writeDataset, writerFormats } from "../../bindings/writers/registry.js";
+import { writeDataset, writerFormats } from "../../bindings/writers/index.js";
 import { frameCount } from "../../bindings/node.js";
 import { action, ensureDir, inputOptions, openInput, parsePositiveInt, progress, report, UsageError, type CommonOptions } from "../common.js";
 

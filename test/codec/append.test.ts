@@ -13,7 +13,7 @@ import { bufferByteSource, frameBytes, memoryDataset, saveNpy } from "../../bind
 import {
   ContainerReader, EventEncoder, MemorySink, type SparseEvents, appendLossless, compressLossless, groupEvents, openContainerDataset,
   planAppend, readContainerEvents, sliceEvents, CodecError,
-} from "../../codec/index.js";
+} from "../../bindings/index.js";
 import { bitPatterns, bytesOf, sameBytes } from "./helpers.js";
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "../../bindings/node.js";
 import { Core, DTYPES, type Dtype, memoryDataset, type TypedArrayOf, allocTyped } from "../../bindings/index.js";
 import { Rng } from "../../bindings/simulate.js";
-import { type SparseEvents, concatEvents, countElectrons, countingThresholds, fitGaussian, simulateElectronFrames } from "../../codec/index.js";
+import { type SparseEvents, concatEvents, countElectrons, countingThresholds, fitGaussian, simulateElectronFrames } from "../../bindings/index.js";
 
 let core: Core;
 beforeAll(async () => { core = await Core.create({ workers: 0 }); });

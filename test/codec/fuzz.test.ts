@@ -9,7 +9,7 @@ import { type ByteSource, bufferByteSource, frameBytes, frameCount, memoryDatase
 import { Rng } from "../../bindings/simulate.js";
 import {
   CodecError, EventEncoder, MemorySink, compressLossless, compressPca, crc32c, groupEvents, openContainerDataset, readRecords, writeRecords,
-} from "../../codec/index.js";
+} from "../../bindings/index.js";
 import { Core } from "../../bindings/core.js";
 import { CHUNK_HEADER_BYTES, HEADER_BYTES, MAX_CHUNK_BYTES, encodeChunkHeader, parseChunkHeader } from "../../codec/container-format.js";
 import { putU32 } from "../../codec/bytes.js";

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "../../bindings/node.js";
 import { Core, bufferByteSource, diskMask, memoryDataset, runReduction, simulateTwoPhase, virtualImages } from "../../bindings/index.js";
-import { MemorySink, compressPca, openContainerDataset, type PcaLossyOptions } from "../../codec/index.js";
+import { MemorySink, compressPca, openContainerDataset, type PcaLossyOptions } from "../../bindings/index.js";
 import { hasPython, runPython } from "../helpers/python.js";
 
 let core: Core;

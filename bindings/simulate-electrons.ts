@@ -8,9 +8,9 @@
 //
 // Frames are rendered when read, each from its own seeded streams (electrons and noise apart), so the truth of any
 // frame can be replayed without rendering it.
-import type { Dataset, FrameSource } from "../bindings/dataset.js";
-import { type Dtype, dtypeSize, typedArray } from "../bindings/dtype.js";
-import { Rng } from "../bindings/simulate.js";
+import type { Dataset, FrameSource } from "./dataset.js";
+import { type Dtype, dtypeSize, typedArray } from "./dtype.js";
+import { Rng } from "./simulate.js";
 
 export interface ElectronFramesOptions {
   scan: [number, number];
