@@ -2,7 +2,9 @@
 // the same shapes: the gap to native BLAS as a number. Wasm SIMD in Node 20 has no fused multiply-add, so the
 // ceiling is the rate of independent f32x4 multiplies and adds (assembly/simd-peak.ts), measured, not assumed.
 import { Core } from "../bindings/node.js";
-import { PY_BLAS_KERNEL, hasPython, heavyRuns, runReference, spread, timeRuns, type BenchOptions, type BenchRow } from "./common.js";
+import {
+  PY_BLAS_KERNEL, compare, hasPython, heavyRuns, runReference, spread, timeRuns, type BenchOptions, type BenchRow,
+} from "./common.js";
 
 /** [m, n, k]: a square product, and the shape of a PCA pass (a block of frames times the sketch). */
 const SHAPES: [number, number, number][] = [[768, 768, 768], [2048, 144, 9216]];
@@ -40,7 +42,9 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
     await core.close();
   }
   if (hasPython(["numpy"])) rows.push(...numpyRows(runs));
-  return rows;
+  return compare(rows, SHAPES.flatMap(([m, n, k]): [string, string][] => [1, 2].map((c) => [
+    `stem4d gemmF32 ${m}x${k} times ${k}x${n}, ${c} core${c > 1 ? "s" : ""}`, `numpy float32 matmul ${m}x${k} times ${k}x${n}, ${c} thread${c > 1 ? "s" : ""}`,
+  ])));
 }
 
 const spread1 = (t: { minMs: number; medianMs: number; maxMs: number; samples: number }) =>
