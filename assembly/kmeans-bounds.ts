@@ -87,7 +87,9 @@ export let pairsTotal: f64 = 0;
  * Binds one replicate: points (n x d f32), centroids, labels (n i32, all -1), the points' squared norms (metric 0),
  * cluster sums (k x d f64, metric 0) and counts (k i32), and a work area of boundsBytes(n, d, k).
  */
-export function boundsBegin(pts: usize, np: i32, dims: i32, kk: i32, met: i32, c: usize, lab: usize, pn: usize, sm: usize, cnt: usize, work: usize): void {
+export function boundsBegin(
+  pts: usize, np: i32, dims: i32, kk: i32, met: i32, c: usize, lab: usize, pn: usize, sm: usize, cnt: usize, work: usize,
+): void {
   points = pts; n = np; d = dims; k = kk; metric = met;
   cents = c; labels = lab; pnorm = pn; sums = sm; counts = cnt;
   state = work + regionAt(STATE, n, d, k); lower = work + regionAt(LOWER, n, d, k);
@@ -244,7 +246,7 @@ function halfDistances(): void {
 
 // --- the two assignment steps ---
 
-/** Every point against every centroid (GEMM for metric 0): labels, and every bound set exact. Returns labels changed. */
+/** Every point against every centroid (GEMM for metric 0): labels, every bound exact. Returns labels changed. */
 export function assignAll(): i32 {
   const row = <usize>d << 2, kp = <i32>kpOf(k);
   if (metric == 0) {

@@ -10,18 +10,20 @@ import { heavyRuns, spread, type BenchOptions, type BenchRow } from "./common.js
 import { benchDataset, benchTruth } from "./datasets.js";
 
 export async function run(o: BenchOptions): Promise<BenchRow[]> {
-  const data = o.quick ? await benchDataset([96, 96], [96, 96], "u16") : await benchDataset([384, 384], [192, 192], "u16");
+  const [scan, detector]: [number, number][] = o.quick ? [[96, 96], [96, 96]] : [[384, 384], [192, 192]];
+  const data = await benchDataset(scan, detector, "u16");
   const cli = fileURLToPath(new URL("../cli/main.js", import.meta.url));
   const out = join("out", "bench-cluster", "analyze-big");
   const ms: number[] = [], stages: string[] = [];
   let s!: { peakMemoryBytes: number; stages: { stage: string; seconds: number }[] };
   for (let r = 0; r < heavyRuns(o); r++) {
     const t0 = performance.now();
-    execFileSync(process.execPath, [cli, "analyze", data.path, "-o", out, "-q", "--json", "--cuts", "16,4,2"], { stdio: ["ignore", "ignore", "inherit"] });
+    const args = [cli, "analyze", data.path, "-o", out, "-q", "--json", "--cuts", "16,4,2"];
+    execFileSync(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] });
     ms.push(performance.now() - t0);
     s = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
     const stage = (n: string) => s.stages.find((x) => x.stage === n)?.seconds ?? NaN;
-    stages.push(`PCA ${stage("pca").toFixed(1)} s, k-means ${stage("kmeans").toFixed(1)} s, patterns ${stage("patterns").toFixed(1)} s`);
+    stages.push(["pca", "kmeans", "patterns"].map((n) => `${n} ${stage(n).toFixed(1)} s`).join(", "));
   }
   const cut2 = decodeNpyArray(readFileSync(join(out, "labels_cut2.npy")), "labels_cut2.npy").data;
   return [{

@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { Core, adjustedRandIndex, decodeNpyArray } from "../bindings/node.js";
 import { kmeans, type KMeansResult } from "../bindings/analyses/kmeans.js";
 import {
-  PY_BLAS_KERNEL, hasPython, heavyRuns, runReference, spread, timeRuns, type BenchOptions, type BenchRow,
+  PY_BLAS_KERNEL, hasPython, heavyRuns, lastLine, runReference, spread, timeRuns, type BenchOptions, type BenchRow,
 } from "./common.js";
 import { benchDataset, benchTruth, clusterlessDataset, type BenchData } from "./datasets.js";
 
@@ -78,11 +78,12 @@ print(json.dumps({"runs": out, "kernel": blas_kernel()}))
 `;
 
 interface PyRun { seconds: number; inertia: number; iterations: number }
-interface PyPipelineRun { total: number; load: number; pca: number; kmeans: number; ward: number; inertia: number; iterations: number }
+interface PyPipelineRun { total: number; load: number; pca: number; kmeans: number; ward: number; inertia: number }
+interface PyPipeline { runs: PyPipelineRun[]; kernel: string; peak: number }
 
 export async function run(o: BenchOptions): Promise<BenchRow[]> {
   mkdirSync(OUT, { recursive: true });
-  if (!hasPython(["numpy", "sklearn"])) return [{ name: "scikit-learn not installed: no reference, nothing compared", medianMs: NaN }];
+  if (!hasPython(["numpy", "sklearn"])) return [{ name: "scikit-learn not installed: nothing to compare with", medianMs: NaN }];
   const scan: [number, number] = o.quick ? [64, 64] : [192, 192], det: [number, number] = o.quick ? [48, 48] : [96, 96];
   const sets: [string, BenchData, boolean][] = [
     ["clusterless", await clusterlessDataset(scan, det), false],
@@ -92,7 +93,7 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
   for (const [label, data, truth] of sets) {
     const scores = join(OUT, `sklearn_scores_${label.split(" ")[0]}.npy`);
     const runs = heavyRuns(o);
-    const ref = JSON.parse(runReference(PY_PIPELINE, [data.path, scores, String(runs)]).trim().split("\n").pop()!);
+    const ref = JSON.parse(lastLine(runReference(PY_PIPELINE, [data.path, scores, String(runs)]))) as PyPipeline;
     rows.push(...(await kmeansRows(label, scores, runs)));
     rows.push(...analyzeRows(label, data, truth, runs, ref));
   }
@@ -105,25 +106,27 @@ async function kmeansRows(label: string, scores: string, runs: number): Promise<
   const X = Float32Array.from(data), [n, d] = shape as [number, number];
   const core = await Core.create();
   const results: KMeansResult[] = [];
-  const ours = await timeRuns(runs, async (r) => { results.push(await kmeans(core, X, [n, d], { k: 36, replicates: 10, seed: r })); })
+  const ours = await timeRuns(runs, async (seed) => { results.push(await kmeans(core, X, [n, d], { k: 36, replicates: 10, seed })); })
     .finally(() => core.close());
-  const py = JSON.parse(runReference(PY_KMEANS, [scores, String(runs)]).trim().split("\n").pop()!) as { runs: PyRun[]; kernel: string };
+  const py = JSON.parse(lastLine(runReference(PY_KMEANS, [scores, String(runs)]))) as { runs: PyRun[]; kernel: string };
   const theirs = spread(py.runs.map((r) => r.seconds * 1000));
   const refName = `scikit-learn KMeans(36, n_init=10), ${label} scores`;
   const ratios = results.map((r, i) => r.inertia / py.runs[i]!.inertia);
   const lloydPairs = (r: KMeansResult) => r.replicates.reduce((s, x) => s + (x.iterations + 1) * n * 36, 0);
-  const computed = results.map((r) => r.replicates.reduce((s, x) => s + x.distances, 0) / lloydPairs(r));
+  const computed = results.map((r) => `${((100 * r.replicates.reduce((s, x) => s + x.distances, 0)) / lloydPairs(r)).toFixed(1)}%`);
   const iters = (r: KMeansResult) => r.replicates.reduce((s, x) => s + x.iterations, 0);
   return [
     {
-      name: `stem4d kmeans k=36 on ${n}x${d} ${label} PCA scores, 10 replicates`, ...spreadOf(ours), ratio: theirs.medianMs / ours.medianMs,
-      reference: refName,
+      name: `stem4d kmeans k=36 on ${n}x${d} ${label} PCA scores, 10 replicates`, ...spreadOf(ours),
+      ratio: theirs.medianMs / ours.medianMs, reference: refName,
       note: `inertia / scikit-learn's (same run index): ${ratios.map((x) => x.toFixed(5)).join(", ")}; ` +
-        `Lloyd iterations (10 replicates) ${results.map(iters).join(", ")}; distances computed ${computed.map((x) => (100 * x).toFixed(1) + "%").join(", ")} of plain Lloyd's`,
+        `Lloyd iterations (10 replicates) ${results.map(iters).join(", ")}; ` +
+        `distances computed ${computed.join(", ")} of plain Lloyd's`,
     },
     {
       name: refName, ...theirs,
-      note: `${py.kernel}; inertia ${py.runs.map((r) => r.inertia.toExponential(6)).join(", ")}; n_iter (best replicate) ${py.runs.map((r) => r.iterations).join(", ")}`,
+      note: `${py.kernel}; inertia ${py.runs.map((r) => r.inertia.toExponential(6)).join(", ")}; ` +
+        `n_iter (best replicate) ${py.runs.map((r) => r.iterations).join(", ")}`,
     },
   ];
 }
@@ -132,16 +135,17 @@ const spreadOf = (t: { minMs: number; medianMs: number; maxMs: number; samples: 
   ({ minMs: t.minMs, medianMs: t.medianMs, maxMs: t.maxMs, samples: t.samples });
 
 /** Fresh `stem4d analyze` processes on the file, against the reference pipeline's runs. */
-function analyzeRows(label: string, data: BenchData, truth: boolean, runs: number, ref: { runs: PyPipelineRun[]; kernel: string; peak: number }): BenchRow[] {
+function analyzeRows(label: string, data: BenchData, truth: boolean, runs: number, ref: PyPipeline): BenchRow[] {
   const cli = fileURLToPath(new URL("../cli/main.js", import.meta.url));
   const out = join(OUT, `analyze_${label.split(" ")[0]}`);
   const ms: number[] = [];
-  let summary: { peakMemoryBytes: number; stages: { stage: string; seconds: number }[]; kmeans: { inertia: number } } | undefined;
+  let summary: { peakMemoryBytes: number; stages: { stage: string; seconds: number }[] } | undefined;
   const stageTimes: string[] = [];
   let ari = NaN;
   for (let r = 0; r < runs; r++) {
     const t0 = performance.now();
-    execFileSync(process.execPath, [cli, "analyze", data.path, "-o", out, "-q", "--json", "--cuts", "16,4,2", "--seed", String(r)], { stdio: ["ignore", "ignore", "inherit"] });
+    const args = [cli, "analyze", data.path, "-o", out, "-q", "--json", "--cuts", "16,4,2", "--seed", String(r)];
+    execFileSync(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] });
     ms.push(performance.now() - t0);
     summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
     const stage = (n: string) => summary!.stages.find((x) => x.stage === n)?.seconds ?? NaN;
@@ -156,14 +160,16 @@ function analyzeRows(label: string, data: BenchData, truth: boolean, runs: numbe
   const ours = spread(ms);
   return [
     {
-      name: `stem4d analyze ${data.shape.join("x")} ${label} (whole process)`, ...ours, ratio: theirs.medianMs / ours.medianMs, reference: refName,
-      throughput: data.bytes / (ours.medianMs / 1000) / 1e9, unit: "GB/s",
-      note: `peak RSS ${(summary!.peakMemoryBytes / 2 ** 30).toFixed(2)} GiB; ${stageTimes.join("; ")}` + (truth ? `; 2-cut ARI ${ari.toFixed(3)} vs phases` : ""),
+      name: `stem4d analyze ${data.shape.join("x")} ${label} (whole process)`, ...ours,
+      ratio: theirs.medianMs / ours.medianMs, reference: refName, throughput: data.bytes / (ours.medianMs / 1000) / 1e9, unit: "GB/s",
+      note: `peak RSS ${(summary!.peakMemoryBytes / 2 ** 30).toFixed(2)} GiB; ${stageTimes.join("; ")}` +
+        (truth ? `; 2-cut ARI ${ari.toFixed(3)} vs phases` : ""),
     },
     {
       name: refName, ...theirs,
       note: `${ref.kernel}; peak RSS ${(ref.peak / 2 ** 30).toFixed(2)} GiB; ` +
-        ref.runs.map((r) => `load ${r.load.toFixed(1)} + PCA ${r.pca.toFixed(1)} + k-means ${r.kmeans.toFixed(1)} + Ward ${r.ward.toFixed(2)} s`).join("; "),
+        ref.runs.map((r) => `load ${r.load.toFixed(1)} + PCA ${r.pca.toFixed(1)} + k-means ${r.kmeans.toFixed(1)} + ` +
+          `Ward ${r.ward.toFixed(2)} s`).join("; "),
     },
   ];
 }

@@ -29,15 +29,17 @@ export interface BenchOptions {
 }
 
 /** Runs each task with tinybench and returns rows with median times; `bytes` turns times into GB/s. */
-export async function measure(tasks: { name: string; fn: () => unknown | Promise<unknown>; bytes?: number; unit?: string; units?: number }[], opts: { time?: number; iterations?: number } = {}): Promise<BenchRow[]> {
+export interface BenchTask { name: string; fn: () => unknown | Promise<unknown>; bytes?: number; unit?: string; units?: number }
+
+export async function measure(tasks: BenchTask[], opts: { time?: number; iterations?: number } = {}): Promise<BenchRow[]> {
   const bench = new Bench({ time: opts.time ?? 500, iterations: opts.iterations ?? 5, warmup: true, warmupIterations: 1 });
   for (const t of tasks) bench.add(t.name, t.fn);
   await bench.run();
   return bench.tasks.map((task, i) => {
     const t = tasks[i]!;
-    const r = task.result as unknown as { latency?: { p50?: number; min?: number; max?: number; samplesCount?: number } };
-    const median = r.latency?.p50 ?? NaN;
-    const row: BenchRow = { name: t.name, medianMs: median, minMs: r.latency?.min, maxMs: r.latency?.max, samples: r.latency?.samplesCount };
+    const latency = (task.result as unknown as { latency?: { p50?: number; min?: number; max?: number; samplesCount?: number } }).latency;
+    const median = latency?.p50 ?? NaN;
+    const row: BenchRow = { name: t.name, medianMs: median, minMs: latency?.min, maxMs: latency?.max, samples: latency?.samplesCount };
     if (t.bytes) { row.throughput = t.bytes / (median / 1000) / 1e9; row.unit = "GB/s"; }
     else if (t.units) { row.throughput = t.units / (median / 1000); row.unit = t.unit ?? "/s"; }
     return row;
@@ -45,7 +47,7 @@ export async function measure(tasks: { name: string; fn: () => unknown | Promise
 }
 
 /** Heavy jobs: `runs` calls (at least 3), each timed; min / median / max in milliseconds and the last result. */
-export async function timeRuns<T>(runs: number, fn: (run: number) => T | Promise<T>): Promise<{ minMs: number; medianMs: number; maxMs: number; samples: number; last: T }> {
+export async function timeRuns<T>(runs: number, fn: (run: number) => T | Promise<T>): Promise<Spread & { last: T }> {
   const ms: number[] = [];
   let last!: T;
   for (let i = 0; i < runs; i++) {
@@ -56,8 +58,10 @@ export async function timeRuns<T>(runs: number, fn: (run: number) => T | Promise
   return { ...spread(ms), last };
 }
 
+export interface Spread { minMs: number; medianMs: number; maxMs: number; samples: number }
+
 /** Min / median / max of some times (milliseconds). */
-export function spread(ms: number[]): { minMs: number; medianMs: number; maxMs: number; samples: number } {
+export function spread(ms: number[]): Spread {
   const s = [...ms].sort((a, b) => a - b);
   return { minMs: s[0]!, medianMs: s[Math.floor(s.length / 2)]!, maxMs: s.at(-1)!, samples: s.length };
 }
@@ -81,8 +85,12 @@ export function referenceEnv(): NodeJS.ProcessEnv {
 
 /** Python with the reference environment; returns stdout (stderr passes through). */
 export function runReference(source: string, args: string[] = []): string {
-  return execFileSync(PYTHON, ["-c", source, ...args], { maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "inherit"], env: referenceEnv() }).toString();
+  const stdio: ["ignore", "pipe", "inherit"] = ["ignore", "pipe", "inherit"];
+  return execFileSync(PYTHON, ["-c", source, ...args], { maxBuffer: 1 << 28, stdio, env: referenceEnv() }).toString();
 }
+
+/** The last line of a reference's output (its JSON result; anything printed before is progress). */
+export const lastLine = (out: string) => out.trim().split("\n").pop()!;
 
 /** True when Python imports every module. */
 export function hasPython(modules: string[]): boolean {
@@ -101,7 +109,7 @@ def blas_kernel():
         from threadpoolctl import threadpool_info
         import numpy as _np
         _np.dot(_np.ones((64, 64)), _np.ones((64, 64)))
-        return ", ".join(f"{i['internal_api']} {i.get('architecture') or ''} {i['num_threads']} threads".replace("  ", " ")
+        return ", ".join(f"{i['internal_api']} {i.get('architecture')} {i['num_threads']} threads"
                          for i in threadpool_info() if i["user_api"] == "blas")
     except Exception as e:
         return f"unknown ({e})"
@@ -117,7 +125,8 @@ export function compare(rows: BenchRow[], pairs: [row: string, reference: string
 }
 
 /** Milliseconds as a table cell: 3 significant figures at least. */
-export const fmtMs = (ms: number | undefined) => (ms === undefined || !Number.isFinite(ms) ? "" : ms.toFixed(ms < 10 ? 3 : ms < 1000 ? 1 : 0));
+export const fmtMs = (ms: number | undefined) =>
+  ms === undefined || !Number.isFinite(ms) ? "" : ms.toFixed(ms < 10 ? 3 : ms < 1000 ? 1 : 0);
 
 export function printTable(title: string, rows: BenchRow[]): void {
   const head = ["benchmark", "min / median / max ms", "n", "throughput", "vs reference"];

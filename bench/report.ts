@@ -37,7 +37,7 @@ export function areaMarkdown(area: string, date: string, quick: boolean, rows: B
   const lines = [`## ${area}`, "", `${date}${quick ? " (--quick: small data)" : ""}`, ""];
   lines.push("| benchmark | min / median / max ms | runs | throughput | vs reference |", "|---|---|---|---|---|");
   for (const r of rows) {
-    const t = r.minMs !== undefined ? `${fmtMs(r.minMs)} / ${fmtMs(r.medianMs)} / ${fmtMs(r.maxMs)}` : fmtMs(r.medianMs);
+    const t = r.minMs === undefined ? fmtMs(r.medianMs) : `${fmtMs(r.minMs)} / ${fmtMs(r.medianMs)} / ${fmtMs(r.maxMs)}`;
     const tp = r.throughput !== undefined ? `${r.throughput.toPrecision(3)} ${r.unit ?? ""}` : "";
     const vs = r.ratio !== undefined ? `${r.ratio.toFixed(2)}x ${r.reference}` : "";
     lines.push(`| ${cell(r.name)} | ${t} | ${r.samples ?? ""} | ${tp} | ${cell(vs)} |`);
@@ -50,8 +50,10 @@ export function areaMarkdown(area: string, date: string, quick: boolean, rows: B
 export function machineMarkdown(m: Machine): string {
   return [
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}.`,
-    `Conditions: one-minute load average ${m.loadStart} at the start${m.loadEnd !== undefined ? `, ${m.loadEnd} at the end` : ""}` +
-      ` (other jobs share the cores when it is above ~1: compare ratios measured in the same run, not times across runs).`,
+    `Conditions: one-minute load average ${m.loadStart} at the start` +
+      (m.loadEnd === undefined ? "" : `, ${m.loadEnd} at the end`) +
+      " (other jobs share the cores when it is above ~1: compare ratios measured in the same run, not times across" +
+      " runs).",
     "References (numpy, scikit-learn, SciPy) run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for their command " +
       "and OMP_NUM_THREADS=2; the rows name the BLAS kernel threadpoolctl reported.",
   ].join("\n");

@@ -17,14 +17,16 @@ function modulesLoaded(...args: string[]): { status: number; stdout: string; url
   if (!r.url.startsWith("node:")) process.stderr.write("LOADED " + r.url + "\\n");
   return r;
 }\n`);
-  writeFileSync(preload, `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+  const register = `register(${JSON.stringify(pathToFileURL(hooks).href)});`;
+  writeFileSync(preload, `import { register } from "node:module";\n${register}\n`);
   const r = spawnSync(process.execPath, ["--import", pathToFileURL(preload).href, CLI, ...args], { encoding: "utf8" });
   const urls = [...r.stderr.matchAll(/^LOADED (.*)$/gm)].map((m) => m[1]!);
   return { status: r.status ?? -1, stdout: r.stdout, urls: [...new Set(urls)] };
 }
 
 const commandModules = (urls: string[]) => urls.filter((u) => /\/cli\/commands\/(?!index\.js)[^/]+\.js$/.test(u));
-const packages = (urls: string[]) => [...new Set(urls.flatMap((u) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1] ?? []))];
+const packageOf = (u: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1] ?? [];
+const packages = (urls: string[]) => [...new Set(urls.flatMap(packageOf))];
 
 describe.skipIf(!cliBuilt)("CLI start-up", () => {
   it("--version and --help load commander and the command table only", () => {
