@@ -14,6 +14,7 @@ import {
   UsageError, action, datasetPixels, ensureDir, inputOptions, notice, openInput, parseIntList, parsePositiveInt, peakMemoryWindows, progress, report, withCore, writeNpy,
   type CommonOptions,
 } from "../common.js";
+import { declare } from "./index.js";
 
 interface Options extends CommonOptions {
   output: string;
@@ -35,7 +36,7 @@ interface Options extends CommonOptions {
 const kebab = (option: string) => option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 export function register(program: Command): void {
-  inputOptions(program.command("analyze <file>").description("the paper's pipeline: bin, PCA, k-means, dendrogram of the centroids, cluster maps and mean patterns, with an HTML report"))
+  inputOptions(declare(program, "analyze"))
     .requiredOption("-o, --output <dir>", "output folder (created with its parents if missing)")
     .option("--bin <n>", "detector bin factor (default: down to at most 96 x 96)")
     .option("--scan-bin <n>", "sum n x n probe positions into one first (default 1)")
