@@ -9,6 +9,7 @@ import { dendrogramSvg } from "../../bindings/figures/dendrogram.js";
 import { analyzeReport } from "../../bindings/figures/report-analyze.js";
 import type { ReportSection } from "../../bindings/figures/report.js";
 import { fourierReportSection } from "../../bindings/figures/report-fourier.js";
+import { checkRedisUrl, coordinatorOptions, fileRefOptions, noteWriter, withdrawOnInterrupt } from "./shard.js";
 import { UsageError, action, ensureDir, inputOptions, openInput, parseIntList, parsePositiveInt, progress, report, withCore, writeNpy, type CommonOptions } from "../common.js";
 
 interface Options extends CommonOptions {
@@ -26,6 +27,10 @@ interface Options extends CommonOptions {
   replicates?: string;
   distance: string;
   method: string;
+  redis?: string;
+  queue: string;
+  workerWait: string;
+  shards: string;
 }
 
 /** What a report section provider gets: `dataset` is the one analysed (binned as the analysis binned it), so its
@@ -41,7 +46,7 @@ export const reportSectionProviders: ((ctx: ReportContext) => Promise<ReportSect
 reportSectionProviders.push(async ({ core, dataset, onProgress }) => [await fourierReportSection(core, dataset, { onProgress: (stage, d, t) => onProgress(`fourier ${stage}`, d, t) })]);
 
 export function register(program: Command): void {
-  inputOptions(program.command("analyze <file>").description("the paper's pipeline: bin, PCA, k-means, dendrogram of the centroids, cluster maps and mean patterns, with an HTML report"))
+  const cmd = inputOptions(program.command("analyze <file>").description("the paper's pipeline: bin, PCA, k-means, dendrogram of the centroids, cluster maps and mean patterns, with an HTML report"))
     .requiredOption("-o, --output <dir>", "output folder")
     .option("--bin <n>", "detector bin factor (default: down to at most 96 x 96)")
     .option("--scan-bin <n>", "sum n x n probe positions into one first (default 1)")
@@ -55,7 +60,9 @@ export function register(program: Command): void {
     .option("--seed <n>", "random seed (PCA sketch, k-means++)", "0")
     .option("--replicates <n>", "k-means replicates (the best inertia is kept)", "10")
     .option("--distance <d>", "k-means distance: sqeuclidean (mean centroids) or cityblock (median centroids)", "sqeuclidean")
-    .option("--method <m>", `linkage of the centroids: ${LINKAGE_METHODS.join(", ")}`, "ward")
+    .option("--method <m>", `linkage of the centroids: ${LINKAGE_METHODS.join(", ")}`, "ward");
+  coordinatorOptions(cmd, "run the passes over the frames on `stem4d worker` processes via this Redis (k-means and the linkage stay here)")
+    .option("--shards <n>", "frame ranges per pass with --redis", "4")
     .action(action("analyze", async (file: string, o: Options) => {
       const t0 = performance.now();
       if (o.distance !== "sqeuclidean" && o.distance !== "cityblock") throw new UsageError(`--distance: expected sqeuclidean or cityblock, got '${o.distance}'`);
@@ -64,6 +71,7 @@ export function register(program: Command): void {
       if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed: expected a non-negative integer, got '${o.seed}'`);
       const int = (v: string | undefined, what: string) => (v === undefined ? undefined : parsePositiveInt(v, what));
       const ds = await openInput(file, o);
+      let sharded: Awaited<ReturnType<typeof shardedAnalysis>> | undefined;
       try {
         const truth = o.truth === undefined ? undefined : readTruth(o.truth, analyzedPositions(ds, int(o.scanBin, "--scan-bin") ?? 1));
         let agreement: Record<string, number> | undefined;
@@ -72,10 +80,12 @@ export function register(program: Command): void {
           if (!bars.has(stage)) bars.set(stage, progress(stage, o));
           bars.get(stage)!(done, total);
         };
+        if (o.redis !== undefined) sharded = await shardedAnalysis(file, ds, o);
         const result = await withCore(o, async (core) => {
           let r: AnalyzeResult;
           try {
             r = await analyze(core, ds, {
+              runner: await sharded?.runner(core),
               bin: int(o.bin, "--bin"), scanBin: int(o.scanBin, "--scan-bin"), components: int(o.components, "--components"), dims: int(o.dims, "--dims"), k: int(o.k, "--k"),
               cuts: parseIntList(o.cuts ?? "16,4", "--cuts"), meanCenter: !!o.meanCenter, fullSpectrum: !!o.fullSpectrum, seed, replicates: int(o.replicates, "--replicates"),
               distance: o.distance as "sqeuclidean" | "cityblock", method: o.method as LinkageMethod,
@@ -104,13 +114,32 @@ export function register(program: Command): void {
         });
         const { r, files } = result;
         const summary = summaryOf(file, r, (performance.now() - t0) / 1000);
+        if (sharded) summary.shards = sharded.summary();
         if (agreement) summary.truth = { file: o.truth, adjustedRandIndex: agreement };
         writeFileSync(join(o.output, "summary.json"), JSON.stringify({ ...summary, files: ["summary.json", ...files] }, null, 2) + "\n");
         report(o, { output: o.output, ...summary, files: ["summary.json", ...files] });
       } finally {
+        await sharded?.close();
         await ds.source.close?.();
       }
     }));
+}
+
+/** The passes of `analyze --redis` on shard workers: a session opened (and withdrawn on Ctrl-C) for the run. */
+async function shardedAnalysis(file: string, ds: Dataset, o: Options) {
+  await checkRedisUrl(o.redis!);
+  const shards = parsePositiveInt(o.shards, "--shards"), workerWaitMs = parsePositiveInt(o.workerWait, "--worker-wait") * 1000;
+  const { ShardSession } = await import("../../bindings/scale/shard-coordinator.js");
+  const { shardedRunner } = await import("../../bindings/scale/sharded-analyze.js");
+  const session = await ShardSession.open({ redis: o.redis!, queue: o.queue, file, workerWaitMs, onNote: noteWriter("analyze", o) });
+  const detach = withdrawOnInterrupt("analyze", () => session);
+  if (!o.quiet) process.stderr.write(`analyze: run ${session.run}: passes in ${shards} shards on ${session.target.display} (queue ${o.queue})\n`);
+  const ref = { file, ...fileRefOptions(o) }, layout = { shape: [...ds.shape], dtype: ds.dtype };
+  return {
+    runner: async (core: Core) => shardedRunner(session, core, ref, layout, shards),
+    summary: () => ({ redis: session.target.display, queue: o.queue, run: session.run, shards, retried: session.retried }),
+    close: async () => { detach(); await session.close(); },
+  };
 }
 
 /** True labels from .npy (any integer map) or .json ({ phase: [...] }, as `simulate` and `demo` write them). */
