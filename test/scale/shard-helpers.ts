@@ -7,11 +7,11 @@ import { freePort } from "../helpers/net.js";
 
 export const hasRedis = spawnSync("redis-server", ["--version"]).status === 0;
 
-export async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+export async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 20_000, every = 50): Promise<void> {
   const end = Date.now() + ms;
   while (!(await ok())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, every));
   }
 }
 
