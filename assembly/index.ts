@@ -19,6 +19,7 @@ export * from "./pca";
 export * from "./eig-band";
 export * from "./eig-panel";
 export * from "./events";
+export * from "./ptycho";
 
 // The first byte the kernels' own static data does not use: the JS arena starts above it.
 export function heapBase(): usize {

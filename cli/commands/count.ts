@@ -92,7 +92,7 @@ export function register(program: Command): void {
     .option("--records <events.bin>", "also write the plain 16-byte event records")
     .option("--raw-csr <events.toml>", "also export LiberTEM raw_csr (TOML + three raw files beside it)")
     .option("--level <n>", "zstd level of the event columns", "1")
-    .option("--zstd <backend>", "zstd backend: auto (default), bokuweb or zstd-codec")
+    .option("--zstd <backend>", "zstd backend: auto (default, the same as stem4d), stem4d or zstd-codec (Node only)")
     .action(action("count", async (file: string, o: Options) => {
       const ds = await openInput(file, o);
       try {
