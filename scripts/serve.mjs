@@ -28,5 +28,5 @@ export function serve(root, port = 0) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const port = Number(process.argv[2] ?? 8080);
   const { url } = await serve(fileURLToPath(new URL("..", import.meta.url)), port);
-  console.log(`stem4d viewer: ${url}/web/`);
+  console.log(`stem4d explorer: ${url}/web/`);
 }

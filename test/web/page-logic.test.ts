@@ -1,0 +1,41 @@
+// The explorer's plain logic, in Node: which file of a chosen set is opened and how its companions are found, and
+// which detector radii make a detector.
+import { describe, expect, it } from "vitest";
+import { fileSetContext, mainFile } from "../../web/files.js";
+import { detectorProblem } from "../../web/detector.js";
+
+const file = (name: string, size: number) => new File([new Uint8Array(size)], name);
+
+describe("choosing the main file of a set", () => {
+  it("opens the master, the .mib, the .emi and the .mrc, whatever their sizes, not their companions", () => {
+    const sets: [File[], string][] = [
+      [[file("a_data_000001.h5", 900), file("a.h5", 5), file("a_master.h5", 10)], "a_master.h5"],
+      [[file("scan.hdr", 2000), file("scan.mib", 100)], "scan.mib"],
+      [[file("x_1.ser", 900), file("x.emi", 10)], "x.emi"],
+      [[file("movie.mrc", 10), file("scan.csv", 900)], "movie.mrc"],
+      [[file("e.raw", 900), file("e.xml", 1)], "e.xml"],
+      [[file("small.npy", 1), file("big.npy", 9)], "big.npy"],
+    ];
+    for (const [set, want] of sets) expect(mainFile(set).name).toBe(want);
+  });
+
+  it("finds siblings by their base name and names the missing one and the main file", async () => {
+    const set = [file("a_master.h5", 10), file("a_data_000001.h5", 3)];
+    const ctx = fileSetContext(set, set[0]!);
+    expect((await ctx.sibling("./sub/a_data_000001.h5")).size).toBe(3);
+    await expect(ctx.sibling("a_data_000002.h5")).rejects.toThrow(
+      "a_data_000002.h5: not among the files opened; choose it together with a_master.h5");
+    expect(await ctx.siblingNames!()).toEqual(["a_master.h5", "a_data_000001.h5"]);
+  });
+});
+
+describe("detector radii", () => {
+  it("accept a disk and an annulus and name what is wrong otherwise", () => {
+    expect(detectorProblem({ cy: 1, cx: 1, inner: 0, outer: 3 })).toBeUndefined();
+    expect(detectorProblem({ cy: 1, cx: 1, inner: 2, outer: 3 })).toBeUndefined();
+    expect(detectorProblem({ cy: 1, cx: 1, inner: 4, outer: 3 })).toBe("inner radius 4 must be smaller than the outer radius 3");
+    expect(detectorProblem({ cy: 1, cx: 1, inner: 0, outer: 0 })).toBe("outer radius 0 must be larger than 0");
+    expect(detectorProblem({ cy: 1, cx: 1, inner: -1, outer: 2 })).toBe("inner radius -1 is negative");
+    expect(detectorProblem({ cy: 1, cx: 1, inner: NaN, outer: 2 })).toBe("the radii must be numbers");
+  });
+});
