@@ -45,6 +45,7 @@ export class LinkedViews {
   patternAt?: Placement;
   imageAt?: Placement;
   private pinned = false;
+  private imageBase?: ImageData;
   private work: Promise<void> = Promise.resolve();
   private readonly listeners = new AbortController();
   private queued = false;
@@ -143,7 +144,15 @@ export class LinkedViews {
       values: this.image!, rows, cols, title: "virtual image", unit: "counts", pixel: this.scanPixel(),
       contrast: { ...this.settings().contrast, log: false },
     });
-    const ctx = this.el.image.getContext("2d")!, p = this.imageAt;
+    const ctx = this.el.image.getContext("2d")!;
+    this.imageBase = ctx.getImageData(0, 0, this.el.image.width, this.el.image.height);
+    this.drawImageMarks();
+  }
+
+  /** The probe position and region over the drawn virtual image (restored first: no redraw of the map). */
+  private drawImageMarks(): void {
+    const ctx = this.el.image.getContext("2d")!, p = this.imageAt!, cols = this.data.scan[1];
+    if (this.imageBase) ctx.putImageData(this.imageBase, 0, 0);
     ctx.strokeStyle = "#0c0";
     if (this.probeIndex !== undefined) {
       const r = Math.floor(this.probeIndex / cols), c = this.probeIndex % cols;
@@ -163,7 +172,7 @@ export class LinkedViews {
     this.probePattern = await frameValues(this.data.ds, index);
     this.region = undefined;
     this.drawProbe();
-    if (this.image) this.drawImage();
+    if (this.imageAt) this.drawImageMarks();
     this.probeTimes.push(performance.now() - t0);
   }
 
@@ -175,7 +184,7 @@ export class LinkedViews {
     this.region = { rows, cols, mean: s.mean };
     this.probePattern = s.mean;
     this.drawProbe();
-    if (this.image) this.drawImage();
+    if (this.imageAt) this.drawImageMarks();
   }
 
   private drawProbe(): void {

@@ -9,6 +9,7 @@ import { useBrowserH5wasm } from "./hdf5-host.js";
 import { prepareDataset } from "./loaded.js";
 import { LinkedViews, type ViewSettings } from "./linked-views.js";
 import { PipelinePanel } from "./pipeline-panel.js";
+import { saveNpy, savePng, saveReport } from "./exports.js";
 import type { Dataset } from "../bindings/dataset.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -119,6 +120,29 @@ $("run").addEventListener("click", () => {
   track(panel.run(views.data.ds, pipelineOptions()));
 });
 $("cancel").addEventListener("click", () => panel.cancel());
+
+/** The array behind a view and its shape. */
+function viewArray(view: string): [Float32Array, number[]] | undefined {
+  if (!views) return undefined;
+  const { scan, det, stats } = views.data;
+  const arrays: Record<string, [Float32Array | undefined, number[]]> = {
+    pattern: [settings().max ? stats.max : stats.mean, det], image: [views.image, scan], probe: [views.probePattern, det],
+    "com-y": [views.com?.comY, scan], "com-x": [views.com?.comX, scan], icom: [views.com?.phase, scan],
+  };
+  const [values, shape] = arrays[view]!;
+  return values && [values, shape];
+}
+$("save-png").addEventListener("click", () => {
+  const view = input("export-view").value;
+  track(savePng($(view) as HTMLCanvasElement, `${view}.png`));
+});
+$("save-npy").addEventListener("click", () => {
+  const view = input("export-view").value, array = viewArray(view);
+  if (array) saveNpy(array[0], array[1], `${view}.npy`);
+});
+$("save-report").addEventListener("click", () => {
+  if (panel.result && views) track(saveReport(panel.result, views.data.name));
+});
 
 /** For tests and benchmarks: the page's state and a way to wait for it. */
 Object.assign(globalThis, {

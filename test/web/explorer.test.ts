@@ -4,11 +4,11 @@
 // and any uncaught page error fails the test. Screenshots go to out/web/.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  Core, analyze, annulusMask, centerOfMass, openDataset, runReduction, saveNpy, simulateTwoPhase, virtualImages,
+  Core, analyze, annulusMask, centerOfMass, decodeNpyArray, openDataset, runReduction, saveNpy, simulateTwoPhase, virtualImages,
   type Dataset,
 } from "../../bindings/node.js";
 import { built, chooseFiles, chromiumPath, openExplorer, pointOf, root, settled, type ExplorerSession } from "../../bench/web-page.js";
@@ -122,6 +122,14 @@ describe.skipIf(!chromiumPath || !built)("the explorer page in headless Chromium
     await s.page.waitForFunction(() => (globalThis as any).explorer.views.probeIndex === 5);
     expect((await pageState()).probe).toEqual(await frameOf(ds, 5));
     await ds.source.close?.();
+    // Save the virtual image as .npy and as PNG: the file holds the page's array.
+    await s.page.selectOption("#export-view", "image");
+    const [npy] = await Promise.all([s.page.waitForEvent("download"), s.page.click("#save-npy")]);
+    const saved = decodeNpyArray(readFileSync(await npy.path()), "image.npy");
+    expect(saved.shape).toEqual([3, 2]);
+    expect(Array.from(saved.data)).toEqual(resized.image);
+    const [png] = await Promise.all([s.page.waitForEvent("download"), s.page.click("#save-png")]);
+    expect(readFileSync(await png.path()).subarray(1, 4).toString()).toBe("PNG");
     await s.page.screenshot({ path: join(shots, "dragged.png"), fullPage: true });
     expect(s.errors).toEqual([]);
   }, 60_000);
@@ -189,6 +197,9 @@ describe.skipIf(!chromiumPath || !built)("the explorer page in headless Chromium
     const labels2 = await s.page.evaluate(() => Array.from((globalThis as any).explorer.panel.shown.labels as Int32Array));
     expect(new Set(labels2)).toEqual(new Set([0, 1]));
     await s.page.screenshot({ path: join(shots, "pipeline.png"), fullPage: true });
+    const [report] = await Promise.all([s.page.waitForEvent("download"), s.page.click("#save-report")]);
+    expect(report.suggestedFilename()).toBe("report.html");
+    expect(readFileSync(await report.path(), "utf8")).toMatch(/^<!doctype html>[\s\S]*two-phase\.npy[\s\S]*<\/html>\s*$/i);
     // Cancel: the run stops at its next block of frames and says so.
     await s.page.click("#run");
     await s.page.click("#cancel");
