@@ -10,7 +10,7 @@ import type { Browser, Page } from "playwright-core";
 export const root = fileURLToPath(new URL(existsSync(fileURLToPath(new URL("../package.json", import.meta.url))) ? "../" : "../../",
   import.meta.url));
 const { serve } = (await import(pathToFileURL(join(root, "scripts/serve.mjs")).href)) as
-  { serve(dir: string): Promise<{ server: Server; url: string }> };
+  { serve(dir: string, port?: number, o?: { isolated: boolean }): Promise<{ server: Server; url: string }> };
 export const chromiumPath = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
 export const built = existsSync(`${root}/dist/web/main.js`) && existsSync(`${root}/dist/build/stem4d.threads.wasm`);
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -24,9 +24,10 @@ export interface ExplorerSession {
   close(): Promise<void>;
 }
 
-/** Opens the page; `workers` sets the size of its pool (default: the page's choice). */
-export async function openExplorer(workers?: number): Promise<ExplorerSession> {
-  const { server, url } = await serve(root);
+/** Opens the page; `workers` sets the size of its pool (default: the page's choice); `isolated: false` serves it
+ * without the cross-origin isolation headers. */
+export async function openExplorer(workers?: number, isolated = true): Promise<ExplorerSession> {
+  const { server, url } = await serve(root, 0, { isolated });
   const { chromium } = await import("playwright-core");
   const browser = await chromium.launch({ executablePath: chromiumPath, args: ARGS });
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });

@@ -7,17 +7,18 @@ import { fileURLToPath } from "node:url";
 
 const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".json": "application/json", ".css": "text/css", ".png": "image/png" };
 
-export function serve(root, port = 0) {
+/** Serves `root`; `isolated: false` leaves out the isolation headers (to test pages without shared memory). */
+export function serve(root, port = 0, { isolated = true } = {}) {
   root = resolve(root);
   const server = createServer((req, res) => {
     let path = normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname));
     if (path.endsWith("/")) path += "index.html";
     const file = join(root, path);
     if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) { res.writeHead(404).end("not found"); return; }
+    const isolation = isolated ? { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" } : {};
     res.writeHead(200, {
       "Content-Type": TYPES[extname(file)] ?? "application/octet-stream",
-      "Cross-Origin-Opener-Policy": "same-origin",
-      "Cross-Origin-Embedder-Policy": "require-corp",
+      ...isolation,
       "Cache-Control": "no-store",
     });
     res.end(readFileSync(file));

@@ -40,6 +40,8 @@ export class LinkedViews {
   com?: { comY: Float32Array; comX: Float32Array; phase?: Float32Array; relative: boolean };
   /** Milliseconds of each virtual image update (reduction and drawing). */
   readonly updateTimes: number[] = [];
+  /** Milliseconds of the reduction alone in each update. */
+  readonly reduceTimes: number[] = [];
   /** Milliseconds of each probe pattern shown (read and drawn). */
   readonly probeTimes: number[] = [];
   patternAt?: Placement;
@@ -128,6 +130,7 @@ export class LinkedViews {
     const t0 = performance.now();
     const [rows, cols] = this.data.det;
     const v = await runReduction(this.core, this.data.ds, virtualImages([detectorMask(rows, cols, this.detector)]));
+    this.reduceTimes.push(performance.now() - t0);
     this.image = v.images[0]!;
     this.drawImage();
     const ms = performance.now() - t0;

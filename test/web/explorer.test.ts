@@ -208,3 +208,28 @@ describe.skipIf(!chromiumPath || !built)("the explorer page in headless Chromium
     expect(s.errors).toEqual([]);
   }, 180_000);
 });
+
+describe.skipIf(!chromiumPath || !built)("the explorer page without cross-origin isolation", () => {
+  it("says it runs single-threaded and still shows Node's virtual image", async () => {
+    const plain = await openExplorer(undefined, false);
+    const core = await Core.create({ workers: 0 });
+    try {
+      expect(await plain.page.textContent("#threads")).toMatch(/^single-threaded: this page is not cross-origin isolated/);
+      expect(await chooseFiles(plain.page, FILE_SETS.blockfile!.map(real))).toMatch(/ready in/);
+      const got = await plain.page.evaluate(() => {
+        const v = (globalThis as any).explorer.views;
+        return { image: Array.from(v.image as Float32Array), detector: v.detector };
+      });
+      const ds = await openDataset(real(FILE_SETS.blockfile![0]!));
+      const [rows, cols] = ds.shape.slice(-2) as [number, number];
+      const d = got.detector;
+      const want = await runReduction(core, ds, virtualImages([annulusMask(rows, cols, { cy: d.cy, cx: d.cx }, d.inner, d.outer)]));
+      await ds.source.close?.();
+      expect(got.image).toEqual(Array.from(want.images[0]!));
+      expect(plain.errors).toEqual([]);
+    } finally {
+      await plain.close();
+      await core.close();
+    }
+  }, 60_000);
+});
