@@ -15,6 +15,8 @@ export interface KeptChunk extends IndexEntry {
 }
 
 export class StreamContainer {
+  private cut = false;
+
   private constructor(
     readonly path: string,
     private fd: number,
@@ -56,8 +58,9 @@ export class StreamContainer {
       }
       const header = new Uint8Array(reader.dataStart);
       await reader.bytes.read(0, header);
+      // Whatever follows the kept chunks (a cut-short chunk, an index and trailer) is cut at the first write, once
+      // the series is known to be the same.
       const fd = openFile(path, "r+");
-      ftruncateSync(fd, keep); // drops a cut-short chunk, and an index and trailer
       return new StreamContainer(path, fd, header, reader.metadata, chunks, keep, note);
     } finally {
       await reader.close();
@@ -111,6 +114,10 @@ export class StreamContainer {
   }
 
   private write(b: Uint8Array): void {
+    if (!this.cut) {
+      ftruncateSync(this.fd, this.offset);
+      this.cut = true;
+    }
     let done = 0;
     while (done < b.length) done += writeSync(this.fd, b, done, b.length - done, this.offset + done);
     this.offset += b.length;

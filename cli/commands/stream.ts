@@ -65,7 +65,7 @@ function encodeFromFlags(ds: Parameters<typeof countingFromCli>[0], o: SendFlags
     mode,
     lossless: { filter: o.filter as FilterName, delta: !!o.delta, level, framesPerChunk },
     counting: mode === "events" ? countingFromCli(ds, o) : undefined,
-    events: { level },
+    events: { level, params: { dark: o.dark ?? null, gain: o.gain ?? null } },
     pca: mode === "pca" ? {
       components: numberOption(o.components, "--components", positiveInt, "a positive integer"),
       maxError: numberOption(o.maxError, "--max-error", (n) => n > 0 && n < 1, "a number in (0, 1)"),
