@@ -68,6 +68,12 @@ export interface EndMessage extends SenderMessage {
   frames: number;
 }
 
+/** The sender gives up (e.g. the receiver asks for chunks it no longer holds): the receiver stops with this. */
+export interface AbortMessage extends SenderMessage {
+  type: "abort";
+  message: string;
+}
+
 export interface ResumeMessage {
   stem4d: number;
   type: "resume";
@@ -100,7 +106,7 @@ export interface RefuseMessage {
   message: string;
 }
 
-export type ToReceiver = HelloMessage | SeriesMessage | ChunkMessage | EndMessage;
+export type ToReceiver = HelloMessage | SeriesMessage | ChunkMessage | EndMessage | AbortMessage;
 export type ToSender = ResumeMessage | AckMessage | DoneMessage | RefuseMessage;
 
 /** Distributes Omit over a union. */
@@ -111,7 +117,7 @@ export function encodeMessage(m: Body<ToReceiver | ToSender>, binary?: Uint8Arra
   return binary ? [json, binary] : [json];
 }
 
-const SENDER_TYPES = ["hello", "series", "chunk", "end"];
+const SENDER_TYPES = ["hello", "series", "chunk", "end", "abort"];
 const RECEIVER_TYPES = ["resume", "ack", "done", "refuse"];
 
 /** Parses a message's JSON part and checks the fields its type needs; `where` names the peer in errors. */

@@ -141,6 +141,7 @@ class SeriesReceiver {
       silenceNoted = false;
       this.stats.wireBytes += got.parts.reduce((a, p) => a + p.length, 0);
       const { message, binary } = decodeMessage<ToReceiver>(got.parts, this.transport.endpoint, "sender");
+      if (message.type === "abort") throw new Error(`${this.transport.endpoint}: the sender of series "${message.series}" stopped: ${message.message}; ${this.file.path} holds chunks 0-${this.next - 1}`);
       if (got.from !== this.peer) {
         // A new connection (the sender's first, or after a restart of either side): tell it where to resume.
         this.peer = got.from;

@@ -103,6 +103,11 @@ class SeriesSender {
     const encoding = encode(splitter).then(() => { this.encoded = true; this.wake.wake(); }, (e) => this.fail(e as Error));
     try {
       await this.transmit();
+    } catch (e) {
+      // Best effort: a receiver still listening stops with the reason instead of waiting out its timeout.
+      const abort = encodeMessage({ type: "abort", series: this.series, epoch: this.epoch, message: (e as Error).message });
+      await Promise.race([this.transport.send(abort).catch(() => {}), new Promise((r) => setTimeout(r, 200))]);
+      throw e;
     } finally {
       this.failure ??= new Error("the sender stopped"); // stops the encoder if it still waits for room
       this.wake.wake();

@@ -133,6 +133,28 @@ describe("compressed live stream", () => {
     expect((await decodeBytes(readFileSync(container))).frames.equals(Buffer.from(data.buffer))).toBe(true);
   });
 
+  it("reports a gap the sender can no longer fill with its frames, on both sides", async () => {
+    // Receiver A takes part of the series and stops; its container is then lost. Receiver B, on the same port,
+    // asks for chunk 0, which the sender released long ago (A acknowledged it).
+    const rxA = await StreamReceiver.bind("tcp://127.0.0.1:*");
+    const endpoint = rxA.endpoint, containerA = join(dir, `lost-${n++}.s4d`);
+    let reduced = 0;
+    const a = rxA.receive(core, { container: containerA, analyses: () => [patternStats()], batchBytes: 1, onProgress: (f) => { reduced = f; }, stopped: () => reduced >= 40 });
+    const sent = sendDataset(core, twoPhase, { to: endpoint, encode: { mode: "raw", lossless: { framesPerChunk: 10 } }, rate: 200, series: "lost", center: false, timeoutMs: 20_000 });
+    sent.catch(() => {});
+    await expect(a).rejects.toThrow(/series "lost": stopped after chunk \d+/);
+    rxA.close();
+    const rxB = await StreamReceiver.bind(endpoint);
+    try {
+      const b = rxB.receive(core, { container: join(dir, `lost-${n++}.s4d`), analyses: () => [patternStats()], firstTimeoutMs: 20_000 });
+      const gap = /series "lost": the receiver asks for chunk 0, but chunks 0-\d+ \(frames 0-\d+\) were acknowledged and released; they cannot be sent again/;
+      await expect(sent).rejects.toThrow(gap);
+      await expect(b).rejects.toThrow(new RegExp(`the sender of series "lost" stopped: .*${gap.source}`));
+    } finally {
+      rxB.close();
+    }
+  });
+
   it("refuses to continue a container of another series", async () => {
     const first = await stream(twoPhase, { encode: { mode: "lossless" }, series: "A" });
     await expect(stream(twoPhase, { encode: { mode: "lossless" }, series: "B" }, { container: first.container }))
