@@ -13,6 +13,7 @@ const areas: Record<string, () => Promise<{ run(o: BenchOptions): Promise<BenchR
   cluster: () => import("./cluster.js"),
   "analyze-big": async () => ({ run: (await import("./cluster.js")).runBig }),
   scale: () => import("./scale.js"),
+  stream: () => import("./stream.js"),
 };
 /** Areas that only run when named with --only (they simulate or read tens of GB). */
 const onRequest = new Set(["analyze-big"]);

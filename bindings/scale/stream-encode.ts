@@ -34,7 +34,8 @@ export async function encodeDataset(core: Core | undefined, ds: Dataset, o: Enco
   } else if (o.mode === "lossless") {
     await compressLossless(ds, sink, o.lossless ?? {}, o.onProgress);
   } else if (o.mode === "events") {
-    await countToEvents(needCore(), ds, sink, { ...o.counting, onProgress: o.onProgress }, o.events ?? {});
+    // Blocks of 4 MiB (not the executor's 32 MiB): an edge computer's memory, and the ring gets chunks sooner.
+    await countToEvents(needCore(), ds, sink, { blockBytes: 4 << 20, ...o.counting, onProgress: o.onProgress }, o.events ?? {});
   } else if (o.mode === "pca") {
     const p = o.pca ?? {};
     await compressPca(needCore(), ds, sink, { ...p, onProgress: (d, t, stage) => { p.onProgress?.(d, t, stage); if (stage === "encode") o.onProgress?.(d, t); } });

@@ -156,7 +156,9 @@ class SeriesReceiver {
       if (message.type === "series") await this.begin(message, binary!);
       else if (message.type === "chunk") await this.chunk(message, binary!);
       else if (message.type === "hello") {
+        // The sender is idle: chunks it sent, or its end message, never came.
         if (message.sent > this.next) await this.lost(message.sent, null);
+        else if (message.ended && message.sent === this.next) await this.ask();
       } else if (message.type === "end") {
         if (!this.series) { await this.ask(); continue; }
         if (message.chunks > this.next) { await this.lost(message.chunks, null); continue; }

@@ -8,7 +8,7 @@ import { ChunkSplitter, type ContainerChunk } from "../../codec/chunk-stream.js"
 import { ChunkKind, type ContainerMetadata } from "../../codec/container-format.js";
 import type { ByteSink } from "../../codec/sink.js";
 import {
-  type EncodeMode, type StreamCenter, type ToReceiver, type ToSender, decodeMessage, encodeMessage, framesText,
+  type EncodeMode, type SeriesMessage, type StreamCenter, type ToReceiver, type ToSender, decodeMessage, encodeMessage, framesText,
 } from "./protocol.js";
 import { ChunkRing } from "./stream-ring.js";
 import { type SenderTransport, Wakeup } from "./stream-transport.js";
@@ -16,7 +16,7 @@ import { type SenderTransport, Wakeup } from "./stream-transport.js";
 export interface SendOptions {
   /** The series id; default a random one. */
   series?: string;
-  /** Bytes of chunks kept until acknowledged (default 16 MiB): the sender's memory bound and its window. */
+  /** Bytes of chunks kept until acknowledged (default 8 MiB): the sender's memory bound and its window. */
   ringBytes?: number;
   /** The sender limits its own wire rate to this many megabits per second (a slow link). */
   linkMbps?: number;
@@ -88,7 +88,7 @@ class SeriesSender {
 
   constructor(private readonly transport: SenderTransport, private readonly info: SeriesInfo, private readonly o: SendOptions) {
     this.series = o.series ?? `s${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-    this.ring = new ChunkRing(o.ringBytes ?? 16 << 20);
+    this.ring = new ChunkRing(o.ringBytes ?? 8 << 20);
     this.skip = new Set(o.skip ?? []);
     this.corrupt = new Set(o.corrupt ?? []);
   }
@@ -177,6 +177,7 @@ class SeriesSender {
     if (this.epoch !== null) this.stats.resumes++;
     this.epoch = m.id;
     this.cursor = m.next;
+    this.endSentFor = null; // whatever came after the resume point, the end message included, goes again
     this.needHeader = m.header;
     this.release(m.next);
   }
@@ -189,41 +190,49 @@ class SeriesSender {
 
   /** Sends what the receiver needs next, in order; heartbeats when idle; stops when the receiver is done. */
   private async transmit(): Promise<void> {
-    const silence = this.o.silenceMs ?? 5000, timeout = this.o.timeoutMs ?? 60_000;
     let lastProgress = -1;
     while (!this.done) {
       if (this.failure) throw this.failure;
-      const now = performance.now();
+      this.checkSilence();
       if (this.epoch !== null && this.needHeader && this.header) {
         const { shape, dtype, frames, mode, center } = this.info;
         const counting = (this.header.metadata.params as Record<string, unknown> | undefined)?.counting as Record<string, unknown> | undefined;
-        await this.send({ type: "series", series: this.series, epoch: this.epoch, mode, shape: [...shape], dtype, frames, ...(center ? { center } : {}), ...(counting ? { counting } : {}) }, this.header.bytes);
-        this.needHeader = false;
+        const m: Omit<SeriesMessage, "stem4d"> = {
+          type: "series", series: this.series, epoch: this.epoch, mode, shape: [...shape], dtype, frames, ...(center ? { center } : {}), ...(counting ? { counting } : {}),
+        };
+        if (await this.send(m, this.header.bytes)) this.needHeader = false;
         continue;
       }
       if (this.epoch !== null && !this.needHeader && this.cursor < this.ring.end) {
-        await this.sendChunk(this.cursor++);
-        const framesSent = this.ring.framesOf(this.cursor - 1, this.cursor - 1)?.[1];
+        if (!(await this.sendChunk(this.cursor))) continue;
+        // Let the event loop turn: a transport that releases sent buffers there (ZeroMQ's zero-copy sends) would
+        // otherwise hold every chunk sent while the encoder keeps the loop busy.
+        await yieldToEventLoop();
+        const framesSent = this.ring.framesOf(this.cursor, this.cursor)?.[1];
+        this.cursor++;
         if (framesSent !== undefined && framesSent > lastProgress) { lastProgress = framesSent; this.o.onProgress?.(framesSent, this.info.frames); }
         continue;
       }
       if (this.epoch !== null && !this.needHeader && this.encoded && this.cursor === this.ring.end && this.endSentFor !== this.epoch) {
-        await this.send({ type: "end", series: this.series, epoch: this.epoch, chunks: this.ring.end, frames: this.info.frames });
-        this.endSentFor = this.epoch;
+        if (await this.send({ type: "end", series: this.series, epoch: this.epoch, chunks: this.ring.end, frames: this.info.frames })) this.endSentFor = this.epoch;
         continue;
       }
       // Nothing to send: say hello now and then (a new receiver learns of us; a receiver missing chunks notices).
-      const idle = now - this.lastSent;
-      if (idle >= (this.epoch === null ? 250 : 1000)) {
+      if (performance.now() - this.lastSent >= (this.epoch === null ? 250 : 1000)) {
         await this.send({ type: "hello", series: this.series, epoch: this.epoch, sent: this.cursor, ended: this.encoded });
       }
-      const quiet = performance.now() - this.lastHeard;
-      if (quiet > timeout) throw new Error(`${this.transport.peer}: no answer from the receiver for ${(quiet / 1000).toFixed(0)} s; ${this.state()}`);
-      if (quiet > silence && !this.silenceNoted) {
-        this.silenceNoted = true;
-        this.o.onNotice?.(`no answer from the receiver at ${this.transport.peer} for ${silence / 1000} s; ${this.state()}; waiting up to ${timeout / 1000} s`);
-      }
       await this.wake.wait(this.epoch === null ? 250 : 500);
+    }
+  }
+
+  /** Tells of a receiver silent for `silenceMs`, and fails after `timeoutMs`. */
+  private checkSilence(): void {
+    const silence = this.o.silenceMs ?? 5000, timeout = this.o.timeoutMs ?? 60_000;
+    const quiet = performance.now() - this.lastHeard;
+    if (quiet > timeout) throw new Error(`${this.transport.peer}: no answer from the receiver for ${(quiet / 1000).toFixed(0)} s; ${this.state()}`);
+    if (quiet > silence && !this.silenceNoted) {
+      this.silenceNoted = true;
+      this.o.onNotice?.(`no answer from the receiver at ${this.transport.peer} for ${silence / 1000} s; ${this.state()}; waiting up to ${timeout / 1000} s`);
     }
   }
 
@@ -231,23 +240,29 @@ class SeriesSender {
     return `series "${this.series}": ${this.acked} chunks acknowledged, ${this.cursor} sent, ${this.encoded ? `${this.ring.end} in all` : `${this.ring.end} encoded so far`}`;
   }
 
-  private async sendChunk(seq: number): Promise<void> {
+  /** Sends chunk `seq`; false when the transport could not take it yet. */
+  private async sendChunk(seq: number): Promise<boolean> {
     const c = this.ring.get(seq);
     if (!c) throw new Error(`series "${this.series}": chunk ${seq} is not in the ring (held: ${this.ring.oldest}-${this.ring.end - 1})`);
     const first = !this.transmitted.has(seq);
-    if (!first) this.stats.resent++;
-    this.transmitted.add(seq);
-    if (first && this.skip.has(seq)) return;
+    if (first && this.skip.has(seq)) {
+      this.transmitted.add(seq);
+      return true;
+    }
     let bytes = c.bytes;
     if (first && this.corrupt.has(seq)) {
       bytes = bytes.slice();
       bytes[bytes.length - 1]! ^= 0x40;
     }
     const kind = bytes[4]!;
-    await this.send({ type: "chunk", series: this.series, epoch: this.epoch, seq, kind, frames: c.frames }, bytes);
+    if (!(await this.send({ type: "chunk", series: this.series, epoch: this.epoch, seq, kind, frames: c.frames }, bytes))) return false;
+    if (!first) this.stats.resent++;
+    this.transmitted.add(seq);
+    return true;
   }
 
-  private async send(m: Parameters<typeof encodeMessage>[0] & ToReceiverBody, binary?: Uint8Array): Promise<void> {
+  /** Sends one message through the (optionally throttled) link; false when the transport could not take it yet. */
+  private async send(m: Parameters<typeof encodeMessage>[0] & ToReceiverBody, binary?: Uint8Array): Promise<boolean> {
     const parts = encodeMessage(m, binary);
     const n = parts.reduce((a, p) => a + p.length, 0);
     if (this.o.linkMbps) {
@@ -256,13 +271,19 @@ class SeriesSender {
       this.linkFree = at + (n * 8) / (this.o.linkMbps * 1e3);
       if (at > now) await new Promise((r) => setTimeout(r, at - now));
     }
-    await this.transport.send(parts);
+    if (!(await this.transport.send(parts))) return false;
     this.stats.wireBytes += n;
     this.lastSent = performance.now();
+    return true;
   }
 }
 
 type ToReceiverBody = Omit<ToReceiver, "stem4d">;
+
+const immediate = (globalThis as { setImmediate?: (f: () => void) => void }).setImmediate;
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((r) => (immediate ? immediate(r) : setTimeout(r, 0)));
+}
 
 /** Frames [first, end) a chunk holds, or null for a basis or summary chunk. */
 function chunkFrames(c: ContainerChunk): [number, number] | null {

@@ -5,8 +5,9 @@
 export interface SenderTransport {
   /** Where the receiver is, for messages. */
   readonly peer: string;
-  /** Sends one message; waits while the transport's queue is full (backpressure). */
-  send(parts: Uint8Array[]): Promise<void>;
+  /** Sends one message; waits while the transport's queue is full (backpressure), but at most about a second:
+   * false when it could not be queued by then (the caller checks its timeouts and tries again). */
+  send(parts: Uint8Array[]): Promise<boolean>;
   /** The next message from the receiver; undefined once the transport is closed. */
   receive(): Promise<Uint8Array[] | undefined>;
   close(): void;

@@ -10,11 +10,21 @@ import { type SendOptions, type SendSummary, sendSeries } from "./stream-send.js
 import type { ReceiverTransport, SenderTransport } from "./stream-transport.js";
 
 export function zmqSender(to: string, o: { highWaterMark?: number } = {}): SenderTransport {
-  const dealer = new Dealer({ sendHighWaterMark: o.highWaterMark ?? 16, receiveHighWaterMark: 0, linger: 0, reconnectInterval: 100, reconnectMaxInterval: 500 });
+  const dealer = new Dealer({
+    sendHighWaterMark: o.highWaterMark ?? 4, receiveHighWaterMark: 0, linger: 0, sendTimeout: 1000, reconnectInterval: 100, reconnectMaxInterval: 500,
+  });
   dealer.connect(to);
   return {
     peer: to,
-    send: async (parts) => { await dealer.send(parts); },
+    async send(parts) {
+      try {
+        await dealer.send(parts);
+        return true;
+      } catch (e) {
+        if ((e as { code?: string }).code === "EAGAIN") return false;
+        throw e;
+      }
+    },
     async receive() {
       try {
         return (await dealer.receive()) as Uint8Array[];
@@ -68,7 +78,7 @@ export interface SendDatasetOptions extends SendOptions {
   center?: { cy: number; cx: number } | false;
   /** Frames per second the source delivers at most (a detector's pace). */
   rate?: number;
-  /** Messages queued in the socket before sending waits (ZMQ_SNDHWM); default 16. */
+  /** Messages queued in the socket before sending waits (ZMQ_SNDHWM); default 4. */
   highWaterMark?: number;
 }
 

@@ -93,8 +93,8 @@ export function register(program: Command): void {
     .option("--center <cy,cx>", "pattern centre sent to the receiver (default: found from the bright-field disk, as `virtual` does)")
     .option("--rate <fps>", "frames per second the source delivers at most (a detector's pace)")
     .option("--link-mbps <n>", "limit the sender's own wire rate to n megabits per second")
-    .option("--ring-mb <n>", "MiB of sent chunks kept until the receiver acknowledges them (the sender's memory bound)", "16")
-    .option("--hwm <n>", "messages queued in the socket before sending waits (ZeroMQ high-water mark)", "16")
+    .option("--ring-mb <n>", "MiB of sent chunks kept until the receiver acknowledges them (the sender's memory bound)", "8")
+    .option("--hwm <n>", "messages queued in the socket before sending waits (ZeroMQ high-water mark)", "4")
     .option("--series <id>", "series id (default: a random one)")
     .option("--silence <s>", "report a receiver silent this long", "5")
     .option("--timeout <s>", "give up when the receiver has been silent this long", "60")
@@ -135,7 +135,8 @@ export function register(program: Command): void {
     .option("--json", "print a machine-readable summary on stdout")
     .option("-q, --quiet", "no progress on stderr")
     .action(action("stream receive", async (o: ReceiveFlags) => {
-      const asked = specFromOptions(o);
+      // No analysis chosen: the receiver only stores the container.
+      const asked: AnalysisSpec = o.bf !== undefined || o.adf !== undefined || o.com || o.stats ? specFromOptions(o) : {};
       const timeout = parsePositiveInt(o.timeout, "--timeout"), silence = parsePositiveInt(o.silence, "--silence");
       ensureDir(join(o.output, "x"));
       const container = o.container ?? join(o.output, "stream.s4d");
