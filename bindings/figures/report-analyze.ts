@@ -34,7 +34,7 @@ export interface AnalyzeReportOptions {
 
 /** The report's scan maps: at least this many CSS pixels on their longer side. */
 export const SCAN_MAP_SIZE = 320;
-const PATTERN_SIZE = 220;
+const PATTERN_SIZE = 200;
 
 export async function analyzeReportSections(r: AnalyzeResult, o: AnalyzeReportOptions = {}): Promise<ReportSection[]> {
   const [sr, sc] = scanImageShape(r.shape);
