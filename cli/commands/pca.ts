@@ -7,6 +7,7 @@ import { figureSheet, layoutPng } from "../../bindings/figures/figure-layout.js"
 import { mapFigureLayout } from "../../bindings/figures/map-figure.js";
 import { screeSvg } from "../../bindings/figures/scree.js";
 import { UsageError, action, datasetPixels, ensureDir, inputOptions, openInput, parsePositiveInt, progress, report, withCore, writeNpy, type CommonOptions } from "../common.js";
+import { declare } from "./index.js";
 
 export interface PcaCliOptions extends CommonOptions {
   components?: string;
@@ -66,7 +67,7 @@ export async function runPcaCommand<T>(file: string, o: PcaCliOptions, then: (r:
 }
 
 export function register(program: Command): void {
-  pcaOptions(inputOptions(program.command("pca <file>").description("principal component analysis of the unfolded P x Q data: eigenvalues, scores, components, scree plots")))
+  pcaOptions(inputOptions(declare(program, "pca")))
     .requiredOption("-o, --output <dir>", "output folder")
     .option("--full-spectrum", "also compute every eigenvalue (Gram matrix; detector of at most 16384 pixels)")
     .option("--show <n>", "eigen-patterns and loading maps in the PNG sheets", "16")
