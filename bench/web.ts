@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { Core, annulusMask, openDataset, residentDataset, runReduction, simulateTwoPhase, virtualImages, writeDatasetNpy }
   from "../bindings/node.js";
 import type { BenchOptions, BenchRow } from "./common.js";
-import { chooseFiles, openExplorer, pointOf, root, settled } from "./web-page.js";
+import { chooseFiles, chromiumPath, openExplorer, pointOf, root, settled } from "./web-page.js";
 
 const WORKERS = 2;
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? NaN;
@@ -21,6 +21,10 @@ async function simulated(dir: string, name: string, scan: number, det: number): 
 }
 
 export async function run(o: BenchOptions): Promise<BenchRow[]> {
+  if (!chromiumPath) {
+    console.error("bench web: skipped, no Chromium at /usr/bin/chromium or /usr/bin/chromium-browser");
+    return [];
+  }
   const scan = o.quick ? 32 : 128, det = o.quick ? 32 : 128, pcaDet = o.quick ? 32 : 64;
   const dir = mkdtempSync(join(tmpdir(), "stem4d-bench-web-"));
   const s = await openExplorer(WORKERS);
