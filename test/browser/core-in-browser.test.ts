@@ -59,17 +59,16 @@ describe.skipIf(!chromiumPath || !built)("the core in headless Chromium", () => 
     });
   }
 
-  it("the viewer page simulates a dataset and draws the mean pattern, a virtual image and COM", async () => {
+  it("the explorer page simulates a dataset and draws the mean pattern, a virtual image and COM", async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 560 } });
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(`${base}/web/index.html`);
-    await page.waitForFunction(() => (window as any).viewerReady === true, undefined, { timeout: 30_000 });
+    await page.goto(`${base}/web/index.html?workers=2`);
+    await page.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
     await page.click("#simulate");
-    await page.waitForFunction(() => /detector pass \d+ ms/.test(document.getElementById("status")!.textContent ?? ""), undefined, { timeout: 60_000 });
-    const status = await page.textContent("#status");
-    expect(status).toMatch(/shape \[64, 64, 96, 96\] u16/);
-    expect(status).toMatch(/on 2 workers \(threads build\)/);
+    await page.waitForFunction(() => /ready in \d+ ms/.test(document.getElementById("status")!.textContent ?? ""), undefined, { timeout: 60_000 });
+    expect(await page.textContent("#status")).toMatch(/shape \[64, 64, 96, 96\] u16/);
+    expect(await page.textContent("#threads")).toMatch(/^2 Web Workers on shared memory \(threads build\)/);
     // The virtual image is a real picture: not blank.
     const spread = await page.evaluate(() => {
       const c = document.getElementById("image") as HTMLCanvasElement;
