@@ -7,8 +7,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Browser, Page } from "playwright-core";
 
 /** The repository: this file runs from bench/ (vitest) or dist/bench/ (npm run bench). */
-export const root = fileURLToPath(new URL(existsSync(fileURLToPath(new URL("../package.json", import.meta.url))) ? "../" : "../../",
-  import.meta.url));
+const inSource = existsSync(fileURLToPath(new URL("../package.json", import.meta.url)));
+export const root = fileURLToPath(new URL(inSource ? "../" : "../../", import.meta.url));
 const { serve } = (await import(pathToFileURL(join(root, "scripts/serve.mjs")).href)) as
   { serve(dir: string, port?: number, o?: { isolated: boolean }): Promise<{ server: Server; url: string }> };
 export const chromiumPath = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
@@ -52,11 +52,20 @@ export async function chooseFiles(page: Page, paths: string[]): Promise<string> 
   return (await page.textContent("#status")) ?? "";
 }
 
+/** Waits until the pipeline's status line matches `pattern`. */
+export async function pipelineStatus(page: Page, pattern: RegExp, timeout = 60_000): Promise<string> {
+  const matches = (source: string) =>
+    new RegExp(source).test(document.getElementById("pipeline-status")!.textContent ?? "");
+  await page.waitForFunction(matches, pattern.source, { timeout });
+  return (await page.textContent("#pipeline-status")) ?? "";
+}
+
 /** Waits for every update the page started. */
 export const settled = (page: Page) => page.evaluate(() => (globalThis as any).explorer.settled());
 
 /** The page position of a pixel (row, col) of a view drawn by canvas-figure.ts. */
-export async function pointOf(page: Page, canvas: string, placement: "patternAt" | "imageAt", row: number, col: number) {
+export async function pointOf(page: Page, canvas: string, placement: "patternAt" | "imageAt", row: number,
+  col: number): Promise<{ x: number; y: number }> {
   return page.evaluate(({ canvas, placement, row, col }) => {
     const p = (globalThis as any).explorer.views[placement];
     const el = document.getElementById(canvas)!, box = el.getBoundingClientRect();

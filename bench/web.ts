@@ -6,12 +6,14 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Core, annulusMask, openDataset, residentDataset, runReduction, simulateTwoPhase, virtualImages, writeDatasetNpy }
-  from "../bindings/node.js";
+import {
+  Core, annulusMask, openDataset, residentDataset, runReduction, simulateTwoPhase, virtualImages, writeDatasetNpy,
+} from "../bindings/node.js";
 import type { BenchOptions, BenchRow } from "./common.js";
-import { chooseFiles, chromiumPath, openExplorer, pointOf, root, settled } from "./web-page.js";
+import { chooseFiles, chromiumPath, openExplorer, pipelineStatus, pointOf, root, settled } from "./web-page.js";
 
 const WORKERS = 2;
+type Stage = { stage: string; seconds: number };
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? NaN;
 
 async function simulated(dir: string, name: string, scan: number, det: number): Promise<string> {
@@ -49,8 +51,10 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
       await settled(s.page);
     }
     await s.page.mouse.up();
-    const [drag, reduce] = await s.page.evaluate(() =>
-      [(globalThis as any).explorer.views.updateTimes, (globalThis as any).explorer.views.reduceTimes] as [number[], number[]]);
+    const [drag, reduce] = await s.page.evaluate(() => {
+      const v = (globalThis as any).explorer.views;
+      return [v.updateTimes, v.reduceTimes] as [number[], number[]];
+    });
     const dragged = await s.page.evaluate(() => (globalThis as any).explorer.views.detector);
 
     // Hover over the virtual image: one probe pattern per position.
@@ -86,14 +90,13 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
     await s.page.fill("#bin", "1");
     await s.page.fill("#seed", "0");
     await s.page.click("#run");
-    await s.page.waitForFunction(() => /^pipeline done/.test(document.getElementById("pipeline-status")!.textContent ?? ""),
-      undefined, { timeout: 600_000 });
-    const pageStages = await s.page.evaluate(() =>
-      ((globalThis as any).explorer.panel.result.stages as { stage: string; seconds: number }[]));
-    execFileSync(process.execPath, [join(root, "dist/cli/main.js"), "analyze", pcaFile, "-o", join(dir, "cli"), "--bin", "1",
-      "--seed", "0", "--workers", String(WORKERS), "-q"], { stdio: "pipe" });
-    const cliStages = JSON.parse(readFileSync(join(dir, "cli/summary.json"), "utf8")).stages as { stage: string; seconds: number }[];
-    const pcaKmeans = (st: { stage: string; seconds: number }[]) =>
+    await pipelineStatus(s.page, /^pipeline done/, 600_000);
+    const pageStages = await s.page.evaluate(() => (globalThis as any).explorer.panel.result.stages as Stage[]);
+    const cli = join(root, "dist/cli/main.js");
+    execFileSync(process.execPath, [cli, "analyze", pcaFile, "-o", join(dir, "cli"), "--bin", "1", "--seed", "0",
+      "--workers", String(WORKERS), "-q"], { stdio: "pipe" });
+    const cliStages = JSON.parse(readFileSync(join(dir, "cli/summary.json"), "utf8")).stages as Stage[];
+    const pcaKmeans = (st: Stage[]) =>
       1000 * st.filter((x) => /^(PCA|k-means)/.test(x.stage)).reduce((a, x) => a + x.seconds, 0);
 
     const pcaSize = `${scan}x${scan} x ${pcaDet}x${pcaDet}`;
@@ -103,7 +106,8 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
       { name: `page: virtual image while dragging, ${size}`, medianMs: median(drag.slice(1)), samples: drag.length - 1,
         note: "reduction + drawing, goal < 30 ms" },
       { name: `page: of which the reduction`, medianMs: median(reduce.slice(1)), samples: reduce.length - 1 },
-      { name: `node: same detector, resident, ${WORKERS} workers`, medianMs: median(nodeTimes), samples: nodeTimes.length },
+      { name: `node: same detector, resident, ${WORKERS} workers`, medianMs: median(nodeTimes),
+        samples: nodeTimes.length },
       { name: `page: pattern under the cursor, ${det}x${det}`, medianMs: median(probeTimes), samples: probeTimes.length,
         note: "read + draw, goal < 16 ms" },
       { name: `page: PCA + k-means, ${pcaSize}`, medianMs: pcaKmeans(pageStages), samples: 1 },

@@ -40,7 +40,8 @@ const TITLE = 22, PAD = 6, BAR = 14, BAR_TEXT = 64, FONT = "11px sans-serif";
 export function drawMap(canvas: HTMLCanvasElement, v: MapView, size = 256): Placement {
   const scale = size / Math.max(v.rows, v.cols);
   const w = v.cols * scale, h = v.rows * scale;
-  const width = Math.ceil(PAD + w + PAD + (v.kind === "labels" ? 0 : BAR + BAR_TEXT)), height = Math.ceil(TITLE + h + 30);
+  const width = Math.ceil(PAD + w + PAD + (v.kind === "labels" ? 0 : BAR + BAR_TEXT));
+  const height = Math.ceil(TITLE + h + 30);
   canvas.width = width;
   canvas.height = height;
   const ctx = canvas.getContext("2d")!;
@@ -63,7 +64,8 @@ export function drawMap(canvas: HTMLCanvasElement, v: MapView, size = 256): Plac
 }
 
 /** The pixel under a mouse event, or undefined outside the image. */
-export function pixelAt(canvas: HTMLCanvasElement, p: Placement, e: MouseEvent): { row: number; col: number; y: number; x: number } | undefined {
+export function pixelAt(canvas: HTMLCanvasElement, p: Placement, e: MouseEvent):
+  { row: number; col: number; y: number; x: number } | undefined {
   const r = canvas.getBoundingClientRect();
   const x = ((e.clientX - r.left) * canvas.width) / r.width, y = ((e.clientY - r.top) * canvas.height) / r.height;
   const col = (x - p.x0) / p.scale - 0.5, row = (y - p.y0) / p.scale - 0.5;
@@ -71,7 +73,9 @@ export function pixelAt(canvas: HTMLCanvasElement, p: Placement, e: MouseEvent):
   return { row: Math.round(row), col: Math.round(col), y: row, x: col };
 }
 
-function styleOf(v: MapView): { colormap: Colormap; stretch?: Stretch; options: { range?: [number, number]; log?: boolean } } {
+interface Style { colormap: Colormap; stretch?: Stretch; options: { range?: [number, number]; log?: boolean } }
+
+function styleOf(v: MapView): Style {
   if (v.kind === "labels") return { colormap: "labels", options: {} };
   const c = v.contrast ?? { log: false, lowPercentile: 0.5, highPercentile: 99.5 };
   if (v.kind === "signed") {
@@ -81,7 +85,8 @@ function styleOf(v: MapView): { colormap: Colormap; stretch?: Stretch; options: 
     return { colormap: "coolwarm", stretch: stretchOf(v.values, { range }), options: { range } };
   }
   const stretch = stretchOf(v.values, c);
-  return { colormap: "magma", stretch, options: { range: [stretch.inverse(stretch.lo), stretch.inverse(stretch.hi)], log: c.log } };
+  const range: [number, number] = [stretch.inverse(stretch.lo), stretch.inverse(stretch.hi)];
+  return { colormap: "magma", stretch, options: { range, log: c.log } };
 }
 
 function colourBar(ctx: CanvasRenderingContext2D, x: number, y: number, h: number, s: Stretch, map: Colormap,
@@ -105,7 +110,8 @@ function colourBar(ctx: CanvasRenderingContext2D, x: number, y: number, h: numbe
   ctx.fillText(unit, x, y + h + 14);
 }
 
-function scaleBar(ctx: CanvasRenderingContext2D, x: number, y: number, w: number, cols: number, pixel?: PixelSize): void {
+function scaleBar(ctx: CanvasRenderingContext2D, x: number, y: number, w: number, cols: number,
+  pixel?: PixelSize): void {
   const step = pixel?.step ?? 1, unit = pixel?.unit ?? "px";
   const length = niceLength((cols * step) / 4);
   const barW = (length / step) * (w / cols);

@@ -48,7 +48,8 @@ export function dragDetector(canvas: HTMLCanvasElement, placement: () => Placeme
     start = current();
     from = at;
     const dist = Math.hypot(at.y - start.cy, at.x - start.cx), grab = Math.max(1, 5 / p.scale);
-    grip = Math.abs(dist - start.outer) < grab ? "outer" : start.inner > 0 && Math.abs(dist - start.inner) < grab ? "inner" : "move";
+    const onInner = start.inner > 0 && Math.abs(dist - start.inner) < grab;
+    grip = Math.abs(dist - start.outer) < grab ? "outer" : onInner ? "inner" : "move";
     e.preventDefault();
   }, { signal });
   canvas.addEventListener("mousemove", (e) => {

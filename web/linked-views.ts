@@ -53,8 +53,8 @@ export class LinkedViews {
   private queued = false;
 
   /** `failed` reports errors of updates started by the mouse (they have no caller to reject). */
-  constructor(readonly core: Core, readonly data: Loaded, readonly el: ViewElements, readonly settings: () => ViewSettings,
-    readonly failed: (e: unknown) => void) {
+  constructor(readonly core: Core, readonly data: Loaded, readonly el: ViewElements,
+    readonly settings: () => ViewSettings, readonly failed: (e: unknown) => void) {
     const d = data.disk;
     this.detector = { cy: +d.cy.toFixed(1), cx: +d.cx.toFixed(1), inner: 0, outer: +d.radius.toFixed(1) };
     dragDetector(el.pattern, () => this.patternAt, () => this.detector, (next) => this.setDetector(next),
@@ -192,9 +192,10 @@ export class LinkedViews {
 
   private drawProbe(): void {
     const [rows, cols] = this.data.det, width = this.data.scan[1];
-    const title = this.region
-      ? `mean of rows ${this.region.rows[0]}-${this.region.rows[1] - 1}, cols ${this.region.cols[0]}-${this.region.cols[1] - 1}`
-      : `pattern at (${Math.floor(this.probeIndex! / width)}, ${this.probeIndex! % width})${this.pinned ? ", pinned" : ""}`;
+    const g = this.region, at = this.probeIndex!;
+    const title = g
+      ? `mean of rows ${g.rows[0]}-${g.rows[1] - 1}, cols ${g.cols[0]}-${g.cols[1] - 1}`
+      : `pattern at (${Math.floor(at / width)}, ${at % width})${this.pinned ? ", pinned" : ""}`;
     drawMap(this.el.probe, { values: this.probePattern!, rows, cols, title, unit: "counts", pixel: this.detPixel(),
       contrast: this.settings().contrast });
   }
@@ -251,8 +252,9 @@ export class LinkedViews {
   private drawCom(): void {
     const [rows, cols] = this.data.scan, pixel = this.scanPixel(), c = this.settings().contrast;
     const com = this.com!;
-    drawMap(this.el.comY, { values: com.comY, rows, cols, title: "COM, row component", unit: "px", pixel, kind: "signed", contrast: c });
-    drawMap(this.el.comX, { values: com.comX, rows, cols, title: "COM, column component", unit: "px", pixel, kind: "signed", contrast: c });
+    const signed = { rows, cols, unit: "px", pixel, kind: "signed", contrast: c } as const;
+    drawMap(this.el.comY, { ...signed, values: com.comY, title: "COM, row component" });
+    drawMap(this.el.comX, { ...signed, values: com.comX, title: "COM, column component" });
     const ctx = this.el.icom.getContext("2d")!;
     if (!com.phase) {
       this.el.icom.width = 256;

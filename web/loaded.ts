@@ -43,7 +43,8 @@ export async function prepareDataset(core: Core, file: Dataset, name: string,
     ds = { ...held, calibration: file.calibration, metadata: file.metadata };
     await file.source.close?.();
   }
-  const stats = await runReduction(core, ds, patternStats(), { onProgress: (d, t) => onProgress("mean pattern", d, t) });
+  const stats = await runReduction(core, ds, patternStats(),
+    { onProgress: (d, t) => onProgress("mean pattern", d, t) });
   const det = sigShape(ds);
   return { name, ds, resident, scan: scanImageShape(ds.shape), det, stats, disk: diskOrMiddle(stats.mean, det) };
 }

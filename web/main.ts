@@ -17,7 +17,8 @@ const input = (id: string) => $<HTMLInputElement>(id);
 
 const isolated = globalThis.crossOriginIsolated === true;
 const asked = new URLSearchParams(location.search).get("workers"); // ?workers=N sizes the pool
-const core = await Core.create({ workers: !isolated ? 0 : asked !== null ? Number(asked) : Math.min(4, navigator.hardwareConcurrency || 2) });
+const workers = !isolated ? 0 : asked !== null ? Number(asked) : Math.min(4, navigator.hardwareConcurrency || 2);
+const core = await Core.create({ workers });
 $("threads").textContent = core.workerCount > 0
   ? `${core.workerCount} Web Workers on shared memory (${core.build} build)`
   : "single-threaded: this page is not cross-origin isolated (serve it with COOP/COEP headers, as npm run web does)";
@@ -25,12 +26,15 @@ $("threads").textContent = core.workerCount > 0
 let files: File[] = [];
 useBrowserH5wasm(() => files);
 let views: LinkedViews | undefined;
-const panel = new PipelinePanel(core, { progress: $<HTMLProgressElement>("progress"), status: $("pipeline-status"), results: $("results") },
+const panel = new PipelinePanel(core,
+  { progress: $<HTMLProgressElement>("progress"), status: $("pipeline-status"), results: $("results") },
   () => settings().contrast);
 
 function settings(): ViewSettings {
   return {
-    contrast: { log: input("log").checked, lowPercentile: Number(input("low").value), highPercentile: Number(input("high").value) },
+    contrast: {
+      log: input("log").checked, lowPercentile: Number(input("low").value), highPercentile: Number(input("high").value),
+    },
     max: input("max").checked,
   };
 }
@@ -50,7 +54,8 @@ async function show(ds: Dataset, label: string): Promise<void> {
     $("status").textContent = `${label}: ${what} ${done} of ${total} frames`;
   });
   views = new LinkedViews(core, loaded, {
-    pattern: $("pattern") as HTMLCanvasElement, image: $("image") as HTMLCanvasElement, probe: $("probe") as HTMLCanvasElement,
+    pattern: $<HTMLCanvasElement>("pattern"), image: $<HTMLCanvasElement>("image"),
+    probe: $<HTMLCanvasElement>("probe"),
     comY: $("com-y") as HTMLCanvasElement, comX: $("com-x") as HTMLCanvasElement, icom: $("icom") as HTMLCanvasElement,
     detectorNote: $("detector-note"),
   }, settings, showError);
@@ -126,7 +131,8 @@ function viewArray(view: string): [Float32Array, number[]] | undefined {
   if (!views) return undefined;
   const { scan, det, stats } = views.data;
   const arrays: Record<string, [Float32Array | undefined, number[]]> = {
-    pattern: [settings().max ? stats.max : stats.mean, det], image: [views.image, scan], probe: [views.probePattern, det],
+    pattern: [settings().max ? stats.max : stats.mean, det], image: [views.image, scan],
+    probe: [views.probePattern, det],
     "com-y": [views.com?.comY, scan], "com-x": [views.com?.comX, scan], icom: [views.com?.phase, scan],
   };
   const [values, shape] = arrays[view]!;

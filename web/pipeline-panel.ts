@@ -43,6 +43,8 @@ export class PipelinePanel {
     const abort = (this.abort = new AbortController());
     const check = () => { if (abort.signal.aborted) throw new CancelledError(); };
     this.el.results.replaceChildren();
+    this.el.progress.value = 0;
+    this.el.status.textContent = "pipeline starting";
     const t0 = performance.now();
     try {
       const result = await analyze(this.core, ds, {
@@ -56,9 +58,11 @@ export class PipelinePanel {
       });
       this.el.progress.value = 1;
       const o = result.options;
-      this.el.status.textContent = `pipeline done in ${((performance.now() - t0) / 1000).toFixed(2)} s: bin ${result.bin}, ` +
+      const seconds = (performance.now() - t0) / 1000;
+      this.el.status.textContent = `pipeline done in ${seconds.toFixed(2)} s: bin ${result.bin}, ` +
         `${o.components} components, k = ${o.k}, cuts ${o.cuts.join(", ") || "none"}, seed ${o.seed}` +
-        [...result.adapted.map((a) => `; notice: ${a.option} ${a.value} (${a.reason})`), ...result.warnings.map((w) => `; warning: ${w}`)].join("");
+        result.adapted.map((a) => `; notice: ${a.option} ${a.value} (${a.reason})`).join("") +
+        result.warnings.map((w) => `; warning: ${w}`).join("");
       this.result = result;
       this.show(result);
       return result;
@@ -81,10 +85,12 @@ export class PipelinePanel {
       this.el.results.append(s);
       return s;
     };
-    section("scree plot").insertAdjacentHTML("beforeend", screeSvg(p.eigenvalues, { chosen: r.options.dims, title: "explained variance" }));
+    const scree = screeSvg(p.eigenvalues, { chosen: r.options.dims, title: "explained variance" });
+    section("scree plot").insertAdjacentHTML("beforeend", scree);
     const eig = section(`eigen-patterns 1-${shown}`), load = section(`loading maps 1-${shown}`);
     for (let j = 0; j < shown; j++) {
-      eig.append(this.map(p.components.subarray(j * rows * cols, (j + 1) * rows * cols), rows, cols, `component ${j + 1}`, "signed"));
+      const pattern = p.components.subarray(j * rows * cols, (j + 1) * rows * cols);
+      eig.append(this.map(pattern, rows, cols, `component ${j + 1}`, "signed"));
       const scores = Float32Array.from({ length: ny * nx }, (_, i) => p.scores[i * k + j]!);
       load.append(this.map(scores, ny, nx, `loading ${j + 1}`, "signed"));
     }
@@ -94,7 +100,8 @@ export class PipelinePanel {
     dendro.append(holder);
     const clusters = section("clusters");
     const recut = (c: number) => {
-      holder.innerHTML = dendrogramSvg(r.linkage, { cuts: [...new Set([...r.options.cuts, c])].filter((x) => x < r.options.k), colorBy: c, ...DENDROGRAM });
+      const cuts = [...new Set([...r.options.cuts, c])].filter((x) => x < r.options.k);
+      holder.innerHTML = dendrogramSvg(r.linkage, { cuts, colorBy: c, ...DENDROGRAM });
       this.showLevel(clusters, r, c);
     };
     holder.addEventListener("click", (e) => recut(this.clustersAtClick(r, holder, e)));
@@ -124,14 +131,16 @@ export class PipelinePanel {
     const [rows, cols] = r.shape.slice(-2) as [number, number], [ny, nx] = scanImageShape(r.shape);
     target.replaceChildren(this.map(labels, ny, nx, `${c} clusters`, "labels"));
     for (let g = 0; g < c; g++) {
-      target.append(this.map(means.subarray(g * q, (g + 1) * q), rows, cols, `cluster ${g} (${weight[g]} positions)`, "intensity"));
+      const title = `cluster ${g} (${weight[g]} positions)`;
+      target.append(this.map(means.subarray(g * q, (g + 1) * q), rows, cols, title, "intensity"));
     }
   }
 
   private map(values: ArrayLike<number>, rows: number, cols: number, title: string,
     kind: "signed" | "labels" | "intensity"): HTMLCanvasElement {
     const canvas = document.createElement("canvas");
-    drawMap(canvas, { values, rows, cols, title, unit: kind === "intensity" ? "counts" : "", kind, contrast: this.contrast() }, 128);
+    const unit = kind === "intensity" ? "counts" : "";
+    drawMap(canvas, { values, rows, cols, title, unit, kind, contrast: this.contrast() }, 128);
     return canvas;
   }
 }

@@ -8,10 +8,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  Core, analyze, annulusMask, centerOfMass, decodeNpyArray, openDataset, runReduction, saveNpy, simulateTwoPhase, virtualImages,
-  type Dataset,
+  Core, analyze, annulusMask, centerOfMass, decodeNpyArray, openDataset, runReduction, saveNpy, simulateTwoPhase,
+  dtypeSize, typedArray, virtualImages, type Dataset,
 } from "../../bindings/node.js";
-import { built, chooseFiles, chromiumPath, openExplorer, pointOf, root, settled, type ExplorerSession } from "../../bench/web-page.js";
+import {
+  built, chooseFiles, chromiumPath, openExplorer, pipelineStatus, pointOf, root, settled, type ExplorerSession,
+} from "../../bench/web-page.js";
 
 const real = (p: string) => join(root, "../shared/data/real", p);
 const shots = join(root, "out/web");
@@ -33,26 +35,31 @@ let s: ExplorerSession, core: Core, tmp: string;
 
 const pageState = (): Promise<PageState> => s.page.evaluate(() => {
   const v = (globalThis as any).explorer.views;
-  return { shape: v.data.ds.shape, detector: v.detector, image: Array.from(v.image), probe: v.probePattern && Array.from(v.probePattern),
-    probeIndex: v.probeIndex, comY: Array.from(v.com.comY), comX: Array.from(v.com.comX) };
+  return { shape: v.data.ds.shape, detector: v.detector, image: Array.from(v.image),
+    probe: v.probePattern && Array.from(v.probePattern), probeIndex: v.probeIndex,
+    comY: Array.from(v.com.comY), comX: Array.from(v.com.comX) };
 });
+
+/** Node's virtual image of `ds` for the page's detector. */
+async function nodeImage(c: Core, ds: Dataset, d: Detector): Promise<number[]> {
+  const [rows, cols] = ds.shape.slice(-2) as [number, number];
+  const mask = annulusMask(rows, cols, { cy: d.cy, cx: d.cx }, d.inner, d.outer);
+  return Array.from((await runReduction(c, ds, virtualImages([mask]))).images[0]!);
+}
 
 /** What Node computes for the page's detector on the file itself. */
 async function nodeViews(ds: Dataset, d: Detector) {
   const [rows, cols] = ds.shape.slice(-2) as [number, number];
-  const v = await runReduction(core, ds, virtualImages([annulusMask(rows, cols, { cy: d.cy, cx: d.cx }, d.inner, d.outer)]));
   const com = await runReduction(core, ds, centerOfMass(rows, cols, { cy: d.cy, cx: d.cx }));
-  return { image: Array.from(v.images[0]!), comY: Array.from(com.comY), comX: Array.from(com.comX) };
+  return { image: await nodeImage(core, ds, d), comY: Array.from(com.comY), comX: Array.from(com.comX) };
 }
 
+/** Frame `index` of the file as Node reads it. */
 async function frameOf(ds: Dataset, index: number): Promise<number[]> {
   const [rows, cols] = ds.shape.slice(-2) as [number, number];
-  const v = await runReduction(core, ds, virtualImages([new Float32Array(rows * cols).fill(1)]));
-  expect(v.images[0]!.length).toBeGreaterThan(index);
-  const bytes = new Uint8Array(rows * cols * ({ u8: 1, u16: 2, u32: 4, f32: 4 } as const)[ds.dtype]);
+  const bytes = new Uint8Array(rows * cols * dtypeSize(ds.dtype));
   await ds.source.readFrames(index, 1, bytes);
-  const typed = { u8: Uint8Array, u16: Uint16Array, u32: Uint32Array, f32: Float32Array }[ds.dtype];
-  return Array.from(new typed(bytes.buffer));
+  return Array.from(typedArray(ds.dtype, bytes.buffer, 0, rows * cols));
 }
 
 describe.skipIf(!chromiumPath || !built)("the explorer page in headless Chromium", () => {
@@ -106,7 +113,8 @@ describe.skipIf(!chromiumPath || !built)("the explorer page in headless Chromium
     const ds = await openDataset(real(FILE_SETS.blockfile![0]!));
     expect(moved.image).toEqual((await nodeViews(ds, moved.detector)).image);
     // Resize: grab the outer ring on its right and pull it outwards.
-    const ring = await pointOf(s.page, "pattern", "patternAt", moved.detector.cy, moved.detector.cx + moved.detector.outer - 0.5);
+    const { cy, cx, outer } = moved.detector;
+    const ring = await pointOf(s.page, "pattern", "patternAt", cy, cx + outer - 0.5);
     await s.page.mouse.move(ring.x, ring.y);
     await s.page.mouse.down();
     await s.page.mouse.move(ring.x + 30, ring.y);
@@ -172,12 +180,14 @@ describe.skipIf(!chromiumPath || !built)("the explorer page in headless Chromium
     await s.page.fill("#cuts", "6,3");
     await s.page.fill("#seed", "5");
     await s.page.click("#run");
-    await s.page.waitForFunction(() => /^pipeline done/.test(document.getElementById("pipeline-status")!.textContent ?? ""),
-      undefined, { timeout: 60_000 });
+    await pipelineStatus(s.page, /^pipeline done/);
     const got = await s.page.evaluate(() => {
       const r = (globalThis as any).explorer.panel.result;
-      return { eigenvalues: Array.from(r.pca.eigenvalues as Float64Array), labels: r.levels.map((l: any) => Array.from(l.labels)),
-        linkage: Array.from(r.linkage.matrix as Float64Array), shown: (globalThis as any).explorer.panel.shown.clusters };
+      return {
+        eigenvalues: Array.from(r.pca.eigenvalues as Float64Array),
+        labels: r.levels.map((l: any) => Array.from(l.labels)),
+        linkage: Array.from(r.linkage.matrix as Float64Array), shown: (globalThis as any).explorer.panel.shown.clusters,
+      };
     });
     const ds = await openDataset(file);
     const want = await analyze(core, ds, { k: 12, cuts: [6, 3], seed: 5 });
@@ -194,17 +204,18 @@ describe.skipIf(!chromiumPath || !built)("the explorer page in headless Chromium
     const h = (heights[9]! + heights[10]!) / 2;
     await s.page.mouse.click(box.x + box.width / 2, box.y + ((14 + plot * (1 - h / top)) * box.height) / 300);
     expect(await s.page.evaluate(() => (globalThis as any).explorer.panel.shown.clusters)).toBe(2);
-    const labels2 = await s.page.evaluate(() => Array.from((globalThis as any).explorer.panel.shown.labels as Int32Array));
+    const labels2 = await s.page.evaluate(() =>
+      Array.from((globalThis as any).explorer.panel.shown.labels as number[]));
     expect(new Set(labels2)).toEqual(new Set([0, 1]));
     await s.page.screenshot({ path: join(shots, "pipeline.png"), fullPage: true });
     const [report] = await Promise.all([s.page.waitForEvent("download"), s.page.click("#save-report")]);
     expect(report.suggestedFilename()).toBe("report.html");
-    expect(readFileSync(await report.path(), "utf8")).toMatch(/^<!doctype html>[\s\S]*two-phase\.npy[\s\S]*<\/html>\s*$/i);
+    const html = readFileSync(await report.path(), "utf8");
+    expect(html).toMatch(/^<!doctype html>[\s\S]*two-phase\.npy[\s\S]*<\/html>\s*$/i);
     // Cancel: the run stops at its next block of frames and says so.
     await s.page.click("#run");
     await s.page.click("#cancel");
-    await s.page.waitForFunction(() => /^pipeline (cancelled|done)/.test(document.getElementById("pipeline-status")!.textContent ?? ""));
-    expect(await s.page.textContent("#pipeline-status")).toBe("pipeline cancelled");
+    expect(await pipelineStatus(s.page, /^pipeline (cancelled|done)/)).toBe("pipeline cancelled");
     expect(s.errors).toEqual([]);
   }, 180_000);
 });
@@ -214,18 +225,16 @@ describe.skipIf(!chromiumPath || !built)("the explorer page without cross-origin
     const plain = await openExplorer(undefined, false);
     const core = await Core.create({ workers: 0 });
     try {
-      expect(await plain.page.textContent("#threads")).toMatch(/^single-threaded: this page is not cross-origin isolated/);
+      expect(await plain.page.textContent("#threads")).toMatch(/^single-threaded: this page is not cross-origin/);
       expect(await chooseFiles(plain.page, FILE_SETS.blockfile!.map(real))).toMatch(/ready in/);
       const got = await plain.page.evaluate(() => {
         const v = (globalThis as any).explorer.views;
         return { image: Array.from(v.image as Float32Array), detector: v.detector };
       });
       const ds = await openDataset(real(FILE_SETS.blockfile![0]!));
-      const [rows, cols] = ds.shape.slice(-2) as [number, number];
-      const d = got.detector;
-      const want = await runReduction(core, ds, virtualImages([annulusMask(rows, cols, { cy: d.cy, cx: d.cx }, d.inner, d.outer)]));
+      const want = await nodeImage(core, ds, got.detector);
       await ds.source.close?.();
-      expect(got.image).toEqual(Array.from(want.images[0]!));
+      expect(got.image).toEqual(want);
       expect(plain.errors).toEqual([]);
     } finally {
       await plain.close();

@@ -33,7 +33,8 @@ describe("detector radii", () => {
   it("accept a disk and an annulus and name what is wrong otherwise", () => {
     expect(detectorProblem({ cy: 1, cx: 1, inner: 0, outer: 3 })).toBeUndefined();
     expect(detectorProblem({ cy: 1, cx: 1, inner: 2, outer: 3 })).toBeUndefined();
-    expect(detectorProblem({ cy: 1, cx: 1, inner: 4, outer: 3 })).toBe("inner radius 4 must be smaller than the outer radius 3");
+    expect(detectorProblem({ cy: 1, cx: 1, inner: 4, outer: 3 }))
+      .toBe("inner radius 4 must be smaller than the outer radius 3");
     expect(detectorProblem({ cy: 1, cx: 1, inner: 0, outer: 0 })).toBe("outer radius 0 must be larger than 0");
     expect(detectorProblem({ cy: 1, cx: 1, inner: -1, outer: 2 })).toBe("inner radius -1 is negative");
     expect(detectorProblem({ cy: 1, cx: 1, inner: NaN, outer: 2 })).toBe("the radii must be numbers");
