@@ -83,7 +83,10 @@ export function ssbTables(shape: readonly number[], p: SsbParameters): SsbTables
       if (used > before) { freqs.push(iy, ix, used - before); qDet.push(qy, qx); }
     }
   }
-  return { ny, nx, rows, cols, lambda, bf, bfK, freqs: Int32Array.from(freqs), qDetector: Float64Array.from(qDet), trotter: trot.slice(0, used) };
+  return {
+    ny, nx, rows, cols, lambda, bf, bfK,
+    freqs: Int32Array.from(freqs), qDetector: Float64Array.from(qDet), trotter: trot.slice(0, used),
+  };
 }
 
 /** Errors for parameters that cannot fit the data, warnings (with the numbers) for ones that degrade it. */
@@ -92,17 +95,21 @@ export function checkSsbParameters(shape: readonly number[], p: SsbParameters, w
   const radius = p.alphaMrad / p.mradPerPixel;
   const room = Math.min(p.center.cy, p.center.cx, rows - 1 - p.center.cy, cols - 1 - p.center.cx);
   if (radius > room + 0.5) {
-    throw new RangeError(`${what}: alpha ${p.alphaMrad} mrad is ${radius.toFixed(1)} detector pixels at ${p.mradPerPixel} mrad/pixel, `
-      + `but the disk centre (${p.center.cy.toFixed(1)}, ${p.center.cx.toFixed(1)}) is only ${room.toFixed(1)} pixels from the `
+    const centre = `(${p.center.cy.toFixed(1)}, ${p.center.cx.toFixed(1)})`;
+    throw new RangeError(`${what}: alpha ${p.alphaMrad} mrad is ${radius.toFixed(1)} detector pixels at ${p.mradPerPixel} `
+      + `mrad/pixel, but the disk centre ${centre} is only ${room.toFixed(1)} pixels from the `
       + `detector's edge (${rows} x ${cols}): the bright-field disk does not fit`);
   }
   const warnings: string[] = [];
-  if (radius < 3) warnings.push(`${what}: the bright-field disk is only ${radius.toFixed(1)} pixels in radius; trotters are coarse`);
+  if (radius < 3) {
+    warnings.push(`${what}: the bright-field disk is only ${radius.toFixed(1)} pixels in radius; trotters are coarse`);
+  }
   const lambda = wavelengthA(p.kv), limit = lambda / (4 * p.alphaMrad * 1e-3);
   const step = Math.max(...p.stepA);
   if (step > limit) {
-    warnings.push(`${what}: scan step ${step} A exceeds lambda / (4 alpha) = ${limit.toFixed(4)} A: the scan's Nyquist frequency `
-      + `${(1 / (2 * step)).toFixed(3)} 1/A is below the 2 alpha / lambda = ${((2 * p.alphaMrad * 1e-3) / lambda).toFixed(3)} 1/A `
+    const transfer = ((2 * p.alphaMrad * 1e-3) / lambda).toFixed(3);
+    warnings.push(`${what}: scan step ${step} A exceeds lambda / (4 alpha) = ${limit.toFixed(4)} A: the scan's Nyquist `
+      + `frequency ${(1 / (2 * step)).toFixed(3)} 1/A is below the 2 alpha / lambda = ${transfer} 1/A `
       + `that SSB transfers, so those frequencies alias`);
   }
   return warnings;

@@ -40,8 +40,9 @@ export async function simulateProbeModel(o: ProbeModelOptions & { output: string
   const options: ProbeSimulationOptions = {
     scan: common.scan, detector: common.detector, seed: common.seed,
     dose: o.noiseless ? Infinity : common.dose, dtype: o.noiseless ? "f32" : common.dtype,
-    kv: num(o.kv, "--kv"), alphaMrad: num(o.alpha, "--alpha"), defocusA: num(o.defocus, "--defocus"), c3mm: num(o.c3, "--c3"),
-    stepA: num(o.step, "--step"), mradPerPixel: num(o.mradPerPixel, "--mrad-per-pixel"), rotationDeg: num(o.rotation, "--rotation"),
+    kv: num(o.kv, "--kv"), alphaMrad: num(o.alpha, "--alpha"), defocusA: num(o.defocus, "--defocus"),
+    c3mm: num(o.c3, "--c3"), stepA: num(o.step, "--step"), mradPerPixel: num(o.mradPerPixel, "--mrad-per-pixel"),
+    rotationDeg: num(o.rotation, "--rotation"),
     flip: !!o.flip, absorption: num(o.absorption, "--absorption"),
   };
   const core = await Core.create();
@@ -53,10 +54,12 @@ export async function simulateProbeModel(o: ProbeModelOptions & { output: string
     sim.close();
     const stem = o.output.replace(/\.[a-z0-9]+$/i, "");
     await writeNpy(`${stem}.phase.npy`, sim.phase, "f32", common.scan);
-    writeFileSync(`${stem}.probe.json`, JSON.stringify({ calibration: sim.dataset.calibration, parameters: sim.parameters }, null, 2));
+    const record = { calibration: sim.dataset.calibration, parameters: sim.parameters };
+    writeFileSync(`${stem}.probe.json`, JSON.stringify(record, null, 2));
     report(o, {
       output: o.output, format: written.format, truth: `${stem}.phase.npy`, parameters: `${stem}.probe.json`,
-      shape: sim.dataset.shape, dtype: sim.dataset.dtype, gridSize: sim.parameters.gridSize, wavelengthA: sim.parameters.wavelengthA,
+      shape: sim.dataset.shape, dtype: sim.dataset.dtype,
+      gridSize: sim.parameters.gridSize, wavelengthA: sim.parameters.wavelengthA,
     });
   } finally {
     await core.close();
