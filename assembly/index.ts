@@ -15,6 +15,7 @@ export * from "./cluster-means";
 export * from "./lz4";
 export * from "./bitshuffle";
 export * from "./gemm";
+export * from "./simd-peak";
 export * from "./pca";
 export * from "./eig-band";
 export * from "./eig-panel";

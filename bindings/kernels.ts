@@ -155,6 +155,8 @@ export interface Kernels {
   metricDist(x: number, y: number, d: number, metric: number): number;
   /** assembly/kmeans-distance/kmeansRowNorms */
   kmeansRowNorms(points: number, n: number, d: number, out: number): void;
+  /** assembly/kmeans-distance/kmeansListed */
+  kmeansListed(x: number, cents: number, d: number, list: number, m: number, metric: number, out: number): void;
   /** assembly/kmeans/kmeansWorkBytes */
   kmeansWorkBytes(n: number, d: number, k: number, trials: number): number;
   /** assembly/kmeans/kmeansRun */
@@ -179,6 +181,8 @@ export interface Kernels {
   gemmF32(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   /** assembly/gemm/gemmF32AccF64 */
   gemmF32AccF64(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number): void;
+  /** assembly/simd-peak/simdPeakF32 */
+  simdPeakF32(iterations: number): number;
   /** assembly/pca/pcaRowsU8 */
   pcaRowsU8(s: number, n: number, q: number, c0: number, c1: number, cen: number, d: number, ld: number): void;
   /** assembly/pca/pcaRowsU16 */

@@ -10,7 +10,7 @@ import { type VirtualImages, virtualImages } from "../analyses/virtual.js";
 import { type CenterOfMass, centerOfMass } from "../analyses/com.js";
 import { type PatternStats, patternStats } from "../analyses/patterns.js";
 import { saveNpy } from "../node-files.js";
-import { mapToPng } from "../png.js";
+import { mapFigurePng, type MapFigure } from "../figures/map-figure.js";
 
 export interface AnalysisSpec {
   /** Pattern centre (detector pixels); required by bf, adf and com. */
@@ -53,14 +53,14 @@ export function buildReductions(spec: AnalysisSpec, layout: { shape: readonly nu
 export async function writeResults(dir: string, spec: AnalysisSpec, shape: readonly number[], results: unknown[], png = true): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   const nav = shape.slice(0, -2), [rows, cols] = shape.slice(-2) as [number, number];
-  const h = nav[0]!, w = nav.slice(1).reduce((a, b) => a * b, 1);
+  const h = nav[0]!, w = nav.slice(1).reduce((a, b) => a * b, 1), sig = [rows, cols];
   const files: string[] = [];
-  const image = async (name: string, data: Float32Array, imgShape: readonly number[], r: number, c: number, colormap?: "coolwarm") => {
+  const image = async (name: string, data: Float32Array, imgShape: readonly number[], r: number, c: number, figure: Omit<MapFigure, "values" | "rows" | "cols" | "space">, space: MapFigure["space"] = "scan") => {
     const f = join(dir, `${name}.npy`);
     await saveNpy(f, data, "f32", imgShape);
     files.push(f);
     if (png) {
-      writeFileSync(join(dir, `${name}.png`), await mapToPng(data, r, c, colormap ? { colormap } : {}));
+      writeFileSync(join(dir, `${name}.png`), await mapFigurePng({ values: data, rows: r, cols: c, space, ...figure }));
       files.push(join(dir, `${name}.png`));
     }
   };
@@ -68,18 +68,18 @@ export async function writeResults(dir: string, spec: AnalysisSpec, shape: reado
   if (spec.bf !== undefined || spec.adf !== undefined) {
     const v = results[i++] as VirtualImages;
     let m = 0;
-    if (spec.bf !== undefined) await image("bf", v.images[m++]!, nav, h, w);
-    if (spec.adf !== undefined) await image("adf", v.images[m++]!, nav, h, w);
+    if (spec.bf !== undefined) await image("bf", v.images[m++]!, nav, h, w, { title: `Virtual bright field (disk of radius ${spec.bf} px)`, units: "counts in the disk" });
+    if (spec.adf !== undefined) await image("adf", v.images[m++]!, nav, h, w, { title: `Virtual annular dark field (${spec.adf[0]} to ${spec.adf[1]} px)`, units: "counts in the annulus" });
   }
   if (spec.com) {
     const r = results[i++] as CenterOfMass;
-    await image("com_y", r.comY, nav, h, w, "coolwarm");
-    await image("com_x", r.comX, nav, h, w, "coolwarm");
+    await image("com_y", r.comY, nav, h, w, { title: "Centre of mass, row shift", units: "detector px from the centre", kind: "signed" });
+    await image("com_x", r.comX, nav, h, w, { title: "Centre of mass, column shift", units: "detector px from the centre", kind: "signed" });
   }
   if (spec.stats) {
     const r = results[i++] as PatternStats;
-    await image("mean", r.mean, [rows, cols], rows, cols);
-    await image("max", r.max, [rows, cols], rows, cols);
+    await image("mean", r.mean, sig, rows, cols, { title: "Mean pattern", units: "mean counts (log scale)", log: true, colormap: "magma" }, "detector");
+    await image("max", r.max, sig, rows, cols, { title: "Max pattern", units: "max counts (log scale)", log: true, colormap: "magma" }, "detector");
   }
   return files;
 }

@@ -5,9 +5,8 @@ import { singleSideBand } from "../../bindings/analyses/ssb.js";
 import { binnedSsbParameters, checkSsbParameters, type SsbParameters } from "../../bindings/analyses/ssb-plan.js";
 import { binDetector } from "../../bindings/node.js";
 import { fourierRingCorrelation, pearson } from "../../bindings/analyses/ssb-metrics.js";
-import {
-  UsageError, action, inputOptions, openInput, progress, report, withCore, writeNpy, writePng, type CommonOptions,
-} from "../common.js";
+import { UsageError, action, inputOptions, openInput, progress, report, withCore, writeNpy, writePng, type CommonOptions } from "../common.js";
+import { declare } from "./index.js";
 import { probeOptions, resolveProbe, type ProbeOptions } from "../probe-options.js";
 import { readScanImage } from "./dpc.js";
 
@@ -19,15 +18,11 @@ interface Options extends CommonOptions, ProbeOptions {
 }
 
 export function register(program: Command): void {
-  probeOptions(inputOptions(program.command("ptycho <file>")
-    .description("single-side-band ptychography: the complex object from the double-overlap regions of the scan FFT, "
-      + "in one pass")
+  probeOptions(inputOptions(declare(program, "ptycho")
     .requiredOption("-o, --output <dir>", "output directory")
     .option("--bin <n>", "bin the detector by n as it is read (fewer trotter pixels: less memory and time)")
-    .option("--wiener <eps>", "Wiener-style regularisation, a fraction of the bright-field intensity (default 0: "
-      + "plain SSB)")
-    .option("--truth <phase.npy>", "a true phase on the scan grid: report correlation and FRC resolution of SSB and "
-      + "bright field")))
+    .option("--wiener <eps>", "Wiener-style regularisation, a fraction of the bright-field intensity (default 0: plain SSB)")
+    .option("--truth <phase.npy>", "a true phase on the scan grid: report correlation and FRC resolution of SSB and bright field")))
     .addHelpText("after", `
 Writes to DIR: phase.npy (radians), amplitude.npy, object.npy (complex64), bright_field.npy, and phase.png,
 amplitude.png, bright_field.png. Needs the voltage, convergence angle and scan step (options or the file); the
@@ -37,9 +32,7 @@ scan rotation comes from the options or the file, else from a first pass (centre
       if (!(wiener >= 0)) throw new UsageError(`--wiener: expected a non-negative number, got '${o.wiener}'`);
       const ds = await openInput(file, o);
       try {
-        if (ds.shape.length !== 4) {
-          throw new UsageError(`${file}: SSB needs a 2D scan of 2D patterns; shape is [${ds.shape.join(", ")}]`);
-        }
+        if (ds.shape.length !== 4) throw new UsageError(`${file}: SSB needs a 2D scan of 2D patterns; shape is [${ds.shape.join(", ")}]`);
         const probe = await resolveProbe(ds, o, file, true);
         const bin = o.bin === undefined ? 1 : Number(o.bin);
         if (!Number.isInteger(bin) || bin < 1) throw new UsageError(`--bin: expected a positive integer, got '${o.bin}'`);
@@ -65,10 +58,14 @@ scan rotation comes from the options or the file, else from a first pass (centre
         const seconds = (performance.now() - t0) / 1000;
         const [ny, nx] = r.navShape;
         await writeNpy(join(o.output, "object.npy"), r.object, "c64", r.navShape);
-        const images = [["phase", r.phase], ["amplitude", r.amplitude], ["bright_field", r.brightField]] as const;
-        for (const [name, img] of images) {
+        const maps = [
+          ["phase", r.phase, "SSB object phase", "rad"], ["amplitude", r.amplitude, "SSB object amplitude", "relative"],
+          ["bright_field", r.brightField, "Bright field (the same data)", "counts"],
+        ] as const;
+        for (const [name, img, title, units] of maps) {
           await writeNpy(join(o.output, `${name}.npy`), img, "f32", r.navShape);
-          await writePng(join(o.output, `${name}.png`), img, ny, nx, { colormap: "gray" });
+          const pixel = { step: p.stepA[1], unit: "Å" }; // the scale bar runs along the columns
+          await writePng(join(o.output, `${name}.png`), { values: img, rows: ny, cols: nx, title, units, space: "scan", pixel });
         }
         const truth = o.truth === undefined ? undefined : readScanImage(o.truth, ny, nx);
         const compare = truth && (() => {
@@ -85,12 +82,10 @@ scan rotation comes from the options or the file, else from a first pass (centre
           };
         })();
         report(o, {
-          output: o.output, shape: r.navShape, detectorBin: bin, seconds: +seconds.toFixed(3),
-          kv: p.kv, alphaMrad: p.alphaMrad, stepA: p.stepA, mradPerPixel: p.mradPerPixel, mradFrom: probe.mradFrom,
-          center: p.center, rotationDeg: p.rotationDeg, flip: p.flip,
+          output: o.output, shape: r.navShape, detectorBin: bin, seconds: +seconds.toFixed(3), kv: p.kv, alphaMrad: p.alphaMrad, stepA: p.stepA,
+          mradPerPixel: p.mradPerPixel, mradFrom: probe.mradFrom, center: p.center, rotationDeg: p.rotationDeg, flip: p.flip,
           rotationFound: !probe.frameKnown, defocusA: p.defocusA, c3mm: p.c3mm, wiener,
-          bfPixels: r.bfPixels, frequencies: r.frequencies, trotterPixels: r.trotterPixels,
-          stateMB: +((r.trotterPixels * 16) / 2 ** 20).toFixed(1),
+          bfPixels: r.bfPixels, frequencies: r.frequencies, trotterPixels: r.trotterPixels, stateMB: +((r.trotterPixels * 16) / 2 ** 20).toFixed(1),
           warnings, ...(compare ?? {}),
         });
       } finally {

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { type AnalysisSpec, hasAnalyses, writeResults } from "../../bindings/scale/analyses.js";
 import { isDtype } from "../../bindings/node.js";
 import { UsageError, action, inputOptions, openInput, parseIntList, parseNumberList, parsePositiveInt, progress, report, resolveCenter, type CommonOptions } from "../common.js";
+import { declare } from "./index.js";
 
 /** The analysis flags shared by `shard` and `stream receive`. */
 export interface AnalysisFlags {
@@ -54,7 +55,7 @@ interface Flags extends CommonOptions, AnalysisFlags {
 }
 
 export function register(program: Command): void {
-  analysisOptions(inputOptions(program.command("shard <file>").description("split a file every worker machine can read into frame ranges, reduce them on `stem4d worker` processes via BullMQ/Redis, merge in order")))
+  analysisOptions(inputOptions(declare(program, "shard")))
     .requiredOption("--redis <url>", "the Redis the workers use, e.g. redis://10.0.0.2:6379")
     .requiredOption("--shards <n>", "number of frame ranges")
     .requiredOption("-o, --output <dir>", "folder for the results (.npy, and .png unless --no-png)")

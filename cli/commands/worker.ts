@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { startShardWorker } from "../../bindings/scale/shards.js";
 import { action, parsePositiveInt, withCore, type CommonOptions } from "../common.js";
+import { declare } from "./index.js";
 
 interface Flags extends CommonOptions {
   redis: string;
@@ -9,7 +10,7 @@ interface Flags extends CommonOptions {
 }
 
 export function register(program: Command): void {
-  program.command("worker").description("serve `stem4d shard` runs: reduce frame ranges of files this machine can read, merge shard states; runs until SIGINT/SIGTERM")
+  declare(program, "worker")
     .requiredOption("--redis <url>", "the coordinator's Redis, e.g. redis://10.0.0.2:6379")
     .option("--queue <name>", "queue name prefix", "stem4d")
     .option("--concurrency <n>", "shard jobs at once in this process", "1")

@@ -105,12 +105,11 @@ describe.skipIf(!hasRedis || !cliBuilt)("shards over BullMQ/Redis", () => {
     const down = stem4d("shard", file, "--redis", "redis://127.0.0.1:1", "--shards", "2", "--stats", "-o", join(dir, "x"));
     expect(down.status).toBe(1);
     expect(down.stderr).toMatch(/stem4d shard: error: cannot reach Redis at redis:\/\/127\.0\.0\.1:1: ECONNREFUSED/);
-    const t0 = Date.now();
     const idle = stem4d("shard", file, "--redis", url, "--queue", "nobody", "--shards", "2", "--stats", "-o", join(dir, "x"), "--timeout", "1");
     expect(idle.status).toBe(1);
     expect(idle.stderr).toMatch(/shard: 2 shards of .*sim\.npy queued on redis:\/\/127\.0\.0\.1:\d+ \(queue nobody\); waiting for workers/);
-    expect(idle.stderr).toMatch(/stem4d shard: error: sharded run of .*sim\.npy failed: .*timed out/);
-    expect(Date.now() - t0).toBeLessThan(10_000);
+    // It gave up when --timeout said (1000 ms), not when something else stopped it.
+    expect(idle.stderr).toMatch(/stem4d shard: error: sharded run of .*sim\.npy failed: .*timed out.* after 1000ms/);
   });
 
   it("fails with the shard and the file named when a worker cannot read the file", async () => {
