@@ -64,6 +64,8 @@ export interface ProbeParameters extends Aberrations, ScanFrame {
 /** The `probe` record stem4d keeps in a dataset's calibration (the simulator writes it; any file may carry it). */
 export interface ProbeCalibration extends Partial<Omit<ProbeParameters, "stepA">> {
   stepA?: number | [number, number];
+  /** The bright-field disk's centre on the detector (pixels). */
+  center?: { cy: number; cx: number };
 }
 
 /** The parameters a dataset may not say, and what they mean (error messages name them so). */

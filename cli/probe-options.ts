@@ -60,7 +60,7 @@ export async function resolveProbe(ds: Dataset, o: ProbeOptions, what: string, n
     stepA: step ? [step[0]!, step[1] ?? step[0]!] : undefined, rotationDeg: number(o.rotation, "--rotation"),
     flip: o.flip ? true : undefined, defocusA: number(o.defocus, "--defocus"), c3mm: number(o.c3, "--c3"),
   };
-  const cal = readProbeCalibration(ds.calibration) as ProbeCalibration & { center?: Center };
+  const cal = readProbeCalibration(ds.calibration);
   const optional: ProbeParameterName[] = needAlpha ? ["mradPerPixel"] : ["mradPerPixel", "alphaMrad"];
   let p;
   try {
@@ -68,8 +68,8 @@ export async function resolveProbe(ds: Dataset, o: ProbeOptions, what: string, n
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const given2 = o.center === undefined ? undefined : parseNumberList(o.center, "--center", 2);
-  let center: Center | undefined = given2 ? { cy: given2[0]!, cx: given2[1]! } : cal.center;
+  const centerGiven = o.center === undefined ? undefined : parseNumberList(o.center, "--center", 2);
+  let center: Center | undefined = centerGiven ? { cy: centerGiven[0]!, cx: centerGiven[1]! } : cal.center;
   let mradFrom: ResolvedProbe["mradFrom"] = given.mradPerPixel !== undefined ? "option" : "file";
   if (center === undefined || p.missing.includes("mradPerPixel")) {
     const disk = await estimateCenter(ds);
