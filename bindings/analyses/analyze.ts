@@ -4,16 +4,16 @@
 // and the mean pattern of every cluster. Isomorphic: the caller writes files (cli/commands/analyze.ts).
 import type { Core } from "../core.js";
 import { type Dataset, frameCount, framePixels, sigShape } from "../dataset.js";
-import { runReductions } from "../executor.js";
 import { binDataset, binFactorFor } from "./bin.js";
 import { estimateCenter } from "./center.js";
-import { clusterSums, meanPatterns } from "./cluster-means.js";
+import { type ClusterSums, meanPatterns } from "./cluster-means.js";
 import { cutTree, linkage, mapLabels, type Linkage, type LinkageMethod } from "./hcluster.js";
 import { kmeans, type KMeansDistance, type KMeansResult } from "./kmeans.js";
 import { annulusMask, diskMask } from "./masks.js";
+import type { VirtualImages } from "./virtual.js";
+import { type ViewPassRunner, localPasses, passes } from "./pass-specs.js";
 import { pca, type PcaResult } from "./pca.js";
 import { MAX_SPECTRUM_PIXELS } from "./pca-spectrum.js";
-import { virtualImages } from "./virtual.js";
 
 export interface AnalyzeOptions {
   /** Detector bin factor (1 = none); default: the smallest that brings the detector to at most 96 x 96. */
@@ -37,6 +37,10 @@ export interface AnalyzeOptions {
   replicates?: number;
   distance?: KMeansDistance;
   method?: LinkageMethod;
+  /** Runs the passes over the frames (PCA's and the cluster patterns'); default: on `core`, in this process. The
+   * shard engine (bindings/scale/sharded-analyze.ts) runs them on other machines; k-means, the linkage and the
+   * dense steps of PCA stay here (they work on the scores, not the frames). */
+  runner?: ViewPassRunner;
   /** Progress of the running stage (frames or steps done of total). */
   onProgress?: (stage: string, done: number, total: number) => void;
   /** Called as each stage ends (for logs). */
@@ -201,8 +205,9 @@ export async function analyze(core: Core, input: Dataset, o: AnalyzeOptions = {}
   try {
     const [rows, cols] = sigShape(ds);
     const P = frameCount(ds), Q = framePixels(ds);
+    const runPasses = o.runner?.({ detector: bin, scan: scanBin }, ds) ?? localPasses(core, ds);
 
-    const p = await pca(core, ds, { components: options.components, meanCenter: options.meanCenter, fullSpectrum: options.fullSpectrum, seed: options.seed, onProgress: (d, n) => o.onProgress?.("pca", d, n) });
+    const p = await pca(core, ds, { runPasses, components: options.components, meanCenter: options.meanCenter, fullSpectrum: options.fullSpectrum, seed: options.seed, onProgress: (d, n) => o.onProgress?.("pca", d, n) });
     endStage("PCA (reads and bins the frames)");
 
     const km = await kmeans(core, p.scores, [P, options.components], { k: options.k, dims: options.dims, seed: options.seed, replicates: options.replicates, distance: options.distance });
@@ -216,7 +221,7 @@ export async function analyze(core: Core, input: Dataset, o: AnalyzeOptions = {}
     const disk = await estimateCenter(ds);
     const adfRadii: [number, number] = [disk.radius * 1.5, Math.max(disk.radius * 1.5, Math.min(rows, cols) / 2)];
     const masks = [diskMask(rows, cols, disk, disk.radius), annulusMask(rows, cols, disk, adfRadii[0], adfRadii[1])];
-    const [images, sums] = await runReductions(core, ds, [virtualImages(masks, "virtual BF/ADF"), clusterSums(km.labels, options.k)], { onProgress: progress("patterns") });
+    const [images, sums] = (await runPasses([passes.virtual(masks, "virtual BF/ADF"), passes.clusterSums(km.labels, options.k)], progress("patterns"))) as [VirtualImages, ClusterSums];
     const levels: ClusterLevel[] = [];
     const own = meanPatterns(sums);
     levels.push({ clusters: options.k, kind: "k", labels: km.labels, means: own.means, counts: own.counts });

@@ -6,9 +6,10 @@ import { join } from "node:path";
 import type { Dtype } from "../dtype.js";
 import type { Reduction } from "../reduction.js";
 import { type Center, annulusMask, diskMask } from "../analyses/masks.js";
-import { type VirtualImages, virtualImages } from "../analyses/virtual.js";
-import { type CenterOfMass, centerOfMass } from "../analyses/com.js";
-import { type PatternStats, patternStats } from "../analyses/patterns.js";
+import type { VirtualImages } from "../analyses/virtual.js";
+import type { CenterOfMass } from "../analyses/com.js";
+import type { PatternStats } from "../analyses/patterns.js";
+import { type PassSpec, buildPass, passes } from "../analyses/pass-specs.js";
 import { saveNpy } from "../node-files.js";
 import { mapFigurePng, type MapFigure } from "../figures/map-figure.js";
 
@@ -28,12 +29,12 @@ export function hasAnalyses(spec: AnalysisSpec): boolean {
   return spec.bf !== undefined || spec.adf !== undefined || !!spec.com || !!spec.stats;
 }
 
-/** The reductions for `spec` on a detector of the dataset's shape, in a fixed order: virtual images (bf, adf), then
+/** The passes for `spec` on a detector of the dataset's shape, in a fixed order: virtual images (bf, adf), then
  * centre of mass, then pattern statistics. Throws a clear error for a detector that covers no pixel. */
-export function buildReductions(spec: AnalysisSpec, layout: { shape: readonly number[]; dtype: Dtype }): Reduction<unknown>[] {
+export function analysisPasses(spec: AnalysisSpec, layout: { shape: readonly number[]; dtype: Dtype }): PassSpec[] {
   if (!hasAnalyses(spec)) throw new Error("no analysis chosen (give --bf, --adf, --com or --stats)");
   const [rows, cols] = layout.shape.slice(-2) as [number, number];
-  const out: Reduction<unknown>[] = [];
+  const out: PassSpec[] = [];
   const needCenter = spec.bf !== undefined || spec.adf !== undefined || spec.com;
   if (needCenter && !spec.center) throw new Error("bf, adf and com need the pattern centre");
   const c = spec.center!;
@@ -43,10 +44,15 @@ export function buildReductions(spec: AnalysisSpec, layout: { shape: readonly nu
   for (const m of masks) {
     if (!m.some((v) => v !== 0)) throw new Error(`a detector covers no pixel of the ${rows} x ${cols} detector (check the radius and centre ${c.cy},${c.cx})`);
   }
-  if (masks.length) out.push(virtualImages(masks));
-  if (spec.com) out.push(centerOfMass(rows, cols, c));
-  if (spec.stats) out.push(patternStats());
+  if (masks.length) out.push(passes.virtual(masks));
+  if (spec.com) out.push(passes.centerOfMass(rows, cols, c));
+  if (spec.stats) out.push(passes.patternStats());
   return out;
+}
+
+/** The reductions of analysisPasses(spec, layout). */
+export function buildReductions(spec: AnalysisSpec, layout: { shape: readonly number[]; dtype: Dtype }): Reduction<unknown>[] {
+  return analysisPasses(spec, layout).map(buildPass);
 }
 
 /** Writes the results of buildReductions(spec) into `dir`; returns the files written. */

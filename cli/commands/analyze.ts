@@ -15,6 +15,7 @@ import {
   type CommonOptions,
 } from "../common.js";
 import { declare } from "./index.js";
+import { checkRedisUrl, coordinatorOptions, fileRefOptions, noteWriter, withdrawOnInterrupt } from "./shard.js";
 
 interface Options extends CommonOptions {
   output: string;
@@ -31,12 +32,16 @@ interface Options extends CommonOptions {
   replicates?: string;
   distance: string;
   method: string;
+  redis?: string;
+  queue: string;
+  workerWait: string;
+  shards: string;
 }
 
 const kebab = (option: string) => option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 export function register(program: Command): void {
-  inputOptions(declare(program, "analyze"))
+  const cmd = inputOptions(declare(program, "analyze"))
     .requiredOption("-o, --output <dir>", "output folder (created with its parents if missing)")
     .option("--bin <n>", "detector bin factor (default: down to at most 96 x 96)")
     .option("--scan-bin <n>", "sum n x n probe positions into one first (default 1)")
@@ -51,7 +56,9 @@ export function register(program: Command): void {
     .option("--replicates <n>", "k-means replicates (the best inertia is kept)", "10")
     .option("--distance <d>", "k-means distance: sqeuclidean (mean centroids) or cityblock (median centroids)", "sqeuclidean")
     .option("--method <m>", `linkage of the centroids: ${LINKAGE_METHODS.join(", ")}`, "ward")
-    .addHelpText("after", "\nDefaults that do not fit the data (a small scan) are lowered, each with a notice line on stderr; an explicit value that cannot work is an error.")
+    .addHelpText("after", "\nDefaults that do not fit the data (a small scan) are lowered, each with a notice line on stderr; an explicit value that cannot work is an error.");
+  coordinatorOptions(cmd, "run the passes over the frames on `stem4d worker` processes via this Redis (k-means and the linkage stay here)")
+    .option("--shards <n>", "frame ranges per pass with --redis", "4")
     .action(action("analyze", async (file: string, o: Options) => {
       const t0 = performance.now();
       if (o.distance !== "sqeuclidean" && o.distance !== "cityblock") throw new UsageError(`--distance: expected sqeuclidean or cityblock, got '${o.distance}'`);
@@ -61,6 +68,7 @@ export function register(program: Command): void {
       const int = (v: string | undefined, what: string) => (v === undefined ? undefined : parsePositiveInt(v, what));
       const ds = await openInput(file, o);
       const memory = peakMemoryWindows();
+      let sharded: Awaited<ReturnType<typeof shardedAnalysis>> | undefined;
       try {
         const truth = o.truth === undefined ? undefined : readTruth(o.truth, analyzedPositions(ds, int(o.scanBin, "--scan-bin") ?? 1));
         const bars = new Map<string, (d: number, t: number) => void>();
@@ -71,8 +79,10 @@ export function register(program: Command): void {
         const log = (s: StageReport) => {
           if (!o.quiet) process.stderr.write(`${s.stage}: ${s.seconds.toFixed(2)} s, peak RSS ${((s.peakBytes ?? 0) / 2 ** 20).toFixed(0)} MiB\n`);
         };
+        if (o.redis !== undefined) sharded = await shardedAnalysis(file, ds, o);
         const { r, files, stages, agreement } = await withCore(o, async (core) => {
           const options: AnalyzeOptions = {
+            runner: sharded?.runner(core),
             bin: int(o.bin, "--bin"), scanBin: int(o.scanBin, "--scan-bin"), components: int(o.components, "--components"),
             dims: int(o.dims, "--dims"), k: int(o.k, "--k"), cuts: o.cuts === undefined ? undefined : parseIntList(o.cuts, "--cuts"),
             meanCenter: !!o.meanCenter, fullSpectrum: !!o.fullSpectrum, seed, replicates: int(o.replicates, "--replicates"),
@@ -101,14 +111,33 @@ export function register(program: Command): void {
           return { r, files, stages: clock.stages, agreement };
         });
         const summary = summaryOf(file, r, stages, (performance.now() - t0) / 1000);
+        if (sharded) summary.shards = sharded.summary();
         if (agreement) summary.truth = { file: o.truth, adjustedRandIndex: agreement };
         writeFileSync(join(o.output, "summary.json"), JSON.stringify({ ...summary, files: ["summary.json", ...files] }, null, 2) + "\n");
         report(o, { output: o.output, ...summary, files: ["summary.json", ...files] });
       } finally {
         memory.stop();
+        await sharded?.close();
         await ds.source.close?.();
       }
     }));
+}
+
+/** The passes of `analyze --redis` on shard workers: a session opened (and withdrawn on Ctrl-C) for the run. */
+async function shardedAnalysis(file: string, ds: Dataset, o: Options) {
+  await checkRedisUrl(o.redis!);
+  const shards = parsePositiveInt(o.shards, "--shards"), workerWaitMs = parsePositiveInt(o.workerWait, "--worker-wait") * 1000;
+  const { ShardSession } = await import("../../bindings/scale/shard-coordinator.js");
+  const { shardedRunner } = await import("../../bindings/scale/sharded-analyze.js");
+  const session = await ShardSession.open({ redis: o.redis!, queue: o.queue, file, workerWaitMs, onNote: noteWriter("analyze", o) });
+  const detach = withdrawOnInterrupt("analyze", () => session);
+  if (!o.quiet) process.stderr.write(`analyze: run ${session.run}: passes in ${shards} shards on ${session.target.display} (queue ${o.queue})\n`);
+  const ref = { file, ...fileRefOptions(o) }, layout = { shape: [...ds.shape], dtype: ds.dtype };
+  return {
+    runner: (core: Core) => shardedRunner(session, core, ref, layout, shards),
+    summary: () => ({ redis: session.target.display, queue: o.queue, run: session.run, shards, retried: session.retried }),
+    close: async () => { detach(); await session.close(); },
+  };
 }
 
 /** Prints one notice per default lowered to fit the data; an explicit option that cannot work is a usage error. */

@@ -105,18 +105,19 @@ export const commands: Record<string, CommandEntry> = {
   },
   stream: {
     usage: "stream", load: () => import("./stream.js"),
-    summary: "live streams over ZeroMQ PUSH/PULL: a detector side that sends frames, an analysis side that reduces " +
-      "them as they arrive",
+    summary: "live streams of compressed frames over ZeroMQ: the edge encodes (raw, lossless, events, pca) and sends " +
+      "checksummed container chunks; the receiver stores, decodes and reduces them as they arrive, and nothing is " +
+      "lost when either side restarts",
   },
   shard: {
-    usage: "shard <file>", load: () => import("./shard.js"),
+    usage: "shard [file]", load: () => import("./shard.js"),
     summary: "split a file every worker machine can read into frame ranges, reduce them on `stem4d worker` processes " +
-      "via BullMQ/Redis, merge in order",
+      "via BullMQ/Redis, merge in order; --list/--cancel manage runs",
   },
   worker: {
     usage: "worker", load: () => import("./worker.js"),
-    summary: "serve `stem4d shard` runs: reduce frame ranges of files this machine can read, merge shard states; " +
-      "runs until SIGINT/SIGTERM",
+    summary: "serve `stem4d shard` and `stem4d analyze --redis` runs: run passes over frame ranges of files this " +
+      "machine can read; stops on SIGINT/SIGTERM within 5 s, handing its jobs back",
   },
 };
 
