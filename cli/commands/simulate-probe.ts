@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { writeFileSync } from "node:fs";
 import { Core, writeDataset, type Dtype } from "../../bindings/node.js";
-import { simulateProbe, type ProbeSimulationOptions } from "../../bindings/simulate-probe.js";
+import { DEFAULT_CRYSTAL, simulateProbe, type ProbeSimulationOptions } from "../../bindings/simulate-probe.js";
 import { UsageError, ensureDir, progress, report, writeNpy, type CommonOptions } from "../common.js";
 
 export interface ProbeModelOptions extends CommonOptions {
@@ -16,6 +16,7 @@ export interface ProbeModelOptions extends CommonOptions {
   rotation?: string;
   flip?: boolean;
   absorption?: string;
+  phases?: string;
   noiseless?: boolean;
 }
 
@@ -30,7 +31,14 @@ export function probeModelOptions(cmd: Command): Command {
     .option("--rotation <deg>", "probe model: scan rotation relative to the detector (default 0)")
     .option("--flip", "probe model: scan axes transposed relative to the detector")
     .option("--absorption <f>", "probe model: absorption as a fraction of the phase (default 0)")
+    .option("--phases <n>", "probe model: crystal phases, 1 (2 A square lattice) or 2 (and a 2.5 A one rotated 12 degrees, "
+      + "right of a slanted interface; default)")
     .option("--noiseless", "probe model: expected patterns (float32, each summing to 1) instead of Poisson counts");
+}
+
+function phaseCount(text: string): number {
+  if (text !== "1" && text !== "2") throw new UsageError(`--phases: expected 1 or 2, got '${text}'`);
+  return Number(text);
 }
 
 /** Runs the probe model; `common` holds the options both models share, already parsed. */
@@ -44,6 +52,7 @@ export async function simulateProbeModel(o: ProbeModelOptions & { output: string
     c3mm: num(o.c3, "--c3"), stepA: num(o.step, "--step"), mradPerPixel: num(o.mradPerPixel, "--mrad-per-pixel"),
     rotationDeg: num(o.rotation, "--rotation"),
     flip: !!o.flip, absorption: num(o.absorption, "--absorption"),
+    phases: o.phases === undefined ? undefined : DEFAULT_CRYSTAL.slice(0, phaseCount(o.phases)),
   };
   const core = await Core.create();
   try {

@@ -26,6 +26,16 @@ describe.skipIf(!cliBuilt)("stem4d simulate --model probe, dpc, ptycho", () => {
     expect(p.calibration.axes[0]).toEqual({ name: "scan_y", step: 0.2, unit: "A" });
   });
 
+  it("simulate --phases 1 gives one lattice; other counts are refused", () => {
+    const r = stem4d("simulate", "--model", "probe", "-o", join(dir, "one", "one.npy"), "--scan", "8,8", "--detector", "48,48",
+      "--phases", "1", "-q");
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, "one", "one.probe.json"), "utf8")).parameters.phases).toHaveLength(1);
+    const bad = stem4d("simulate", "--model", "probe", "-o", join(dir, "one", "x.npy"), "--phases", "3");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--phases: expected 1 or 2, got '3'");
+  });
+
   it("ptycho reads every parameter from the .s4d calibration and beats bright field", () => {
     const out = join(dir, "ssb");
     const r = stem4d("ptycho", join(dir, "cal.s4d"), "-o", out, "--truth", join(dir, "cal.phase.npy"), "--json", "-q");
