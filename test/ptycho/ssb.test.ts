@@ -57,7 +57,8 @@ describe.skipIf(!hasPython(["numpy"]))("SSB equals a numpy SSB on small cases", 
   });
 
   it("defocus and C3 corrected, flipped scan, Wiener filter (f32)", async () => {
-    const { sim, params } = simulated({ scan: [16, 20], detector: [36, 36], alphaMrad: 12, stepA: 0.3, defocusA: 40, c3mm: 0.5,
+    const { sim, params } = simulated({ scan: [16, 20], detector: [36, 36], alphaMrad: 12, stepA: 0.3, defocusA: 40,
+      c3mm: 0.5,
       flip: true, rotationDeg: -30, dose: Infinity });
     const p = { ...params, wiener: 0.05 };
     const ours = await singleSideBand(core, sim.dataset, p);
@@ -84,7 +85,8 @@ describe("SSB as a reduction", () => {
 
 describe("SSB of every dtype", () => {
   it("u8 and u32 frames give the object of the same counts as float32", async () => {
-    const { sim, params } = simulated({ scan: [10, 12], detector: [32, 32], alphaMrad: 12, stepA: 0.3, dose: 2e3, dtype: "u8" });
+    const { sim, params } = simulated({ scan: [10, 12], detector: [32, 32], alphaMrad: 12, stepA: 0.3, dose: 2e3,
+      dtype: "u8" });
     const P = 120, Q = 32 * 32, bytes = new Uint8Array(P * Q);
     await sim.dataset.source.readFrames(0, P, bytes);
     const asF32 = await singleSideBand(core, memoryDataset(Float32Array.from(bytes), sim.dataset.shape), params);
