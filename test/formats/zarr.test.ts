@@ -7,6 +7,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { memoryDataset, openDataset, writeDataset } from "../../bindings/node.js";
 import { hasPython, runPython } from "../helpers/python.js";
 import { readAll, tempDir } from "./helpers.js";
+import { mutate } from "../helpers/mutate.js";
+import { Rng } from "../../bindings/simulate.js";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 
 const { dir, cleanup } = tempDir();
 afterAll(cleanup);
@@ -97,3 +100,33 @@ print(json.dumps({"a": a.ravel().tolist(), "b": b.ravel().tolist()}))
       .rejects.toThrow(/hs\.zspy: no Zarr array at "nope"/);
   });
 });
+
+describe("damaged Zarr stores", () => {
+  it("mutated metadata or chunks: the frames or one error naming the store, never another failure", async () => {
+    const data = Uint16Array.from({ length: 2 * 3 * 4 * 5 }, (_, i) => i * 11);
+    const good = join(dir, "good.zarr");
+    await writeDataset(memoryDataset(data, [2, 3, 4, 5]), good);
+    const rng = new Rng(31, 1);
+    let opened = 0, refused = 0;
+    for (let i = 0; i < 300; i++) {
+      const bad = join(dir, `bad${i}.zarr`);
+      cpSync(good, bad, { recursive: true });
+      const file = join(bad, i % 2 ? "zarr.json" : join("c", "1", "2", "0", "0"));
+      const bytes = new Uint8Array(readFileSync(file));
+      mutate(bytes, rng);
+      writeFileSync(file, bytes);
+      try {
+        const ds = await openDataset(bad);
+        await readAll(ds);
+        opened++;
+      } catch (e) {
+        expect(e).toBeInstanceOf(Error);
+        expect((e as Error).message.startsWith(bad), (e as Error).message).toBe(true);
+        refused++;
+      }
+    }
+    expect(opened + refused).toBe(300);
+    expect(refused).toBeGreaterThan(0);
+  }, 120_000);
+});
+

@@ -41,6 +41,13 @@ export async function openZarr(store: Readable, name: string, options: ZarrOptio
     throw new Error(`${name}: no Zarr array at ${path ? `"${path}"` : "the root"} (${(e as Error).message})`);
   }
   const where = `${name}${path ? `:/${path}` : ""}`;
+  const counts = (a: unknown, length: number) =>
+    Array.isArray(a) && a.length === length && a.every((v) => Number.isSafeInteger(v) && v >= 1);
+  const meta = arr as unknown as { shape: unknown; chunks: unknown };
+  if (!Array.isArray(meta.shape) || !counts(meta.shape, meta.shape.length) || !counts(meta.chunks, meta.shape.length)) {
+    throw new Error(`${where}: Zarr metadata gives shape ${JSON.stringify(meta.shape)} and chunks ` +
+        `${JSON.stringify(meta.chunks)}; expected positive integers, one chunk size per axis`);
+  }
   const kept = KEPT[arr.dtype];
   if (!kept && !AS_F32.has(arr.dtype)) throw new Error(`${where}: Zarr data type ${arr.dtype} is not supported; ` +
       `expected an integer or float type`);
