@@ -6,6 +6,7 @@ import { planAppend } from "../../codec/container-append.js";
 import { fileByteSource } from "../../bindings/node-files.js";
 import { UsageError, action, ensureDir, inputOptions, openInput, progress, report, withCore, type CommonOptions } from "../common.js";
 import { type CountCliOptions, countToContainer, countingCliOptions } from "./count.js";
+import { declare } from "./index.js";
 
 interface Options extends CountCliOptions {
   output: string;
@@ -21,7 +22,7 @@ interface Options extends CountCliOptions {
 }
 
 export function register(program: Command): void {
-  countingCliOptions(inputOptions(program.command("compress <file>").description("compress a dataset into a stem4d container (.s4d)")))
+  countingCliOptions(inputOptions(declare(program, "compress")))
     .requiredOption("-o, --output <out.s4d>", "the container")
     .option("--mode <mode>", "lossless (frames, bit-exact), events (electron counting) or pca (lossy)", "lossless")
     .option("--filter <name>", "lossless pre-filter: none, byteshuffle or bitshuffle", "bitshuffle")

@@ -5,6 +5,7 @@ import { sendDataset } from "../../bindings/scale/stream-send.js";
 import { StreamReceiver } from "../../bindings/scale/stream-receive.js";
 import { UsageError, action, inputOptions, openInput, parseNumberList, parsePositiveInt, progress, report, withCore, type CommonOptions } from "../common.js";
 import { analysisOptions, specFromOptions, type AnalysisFlags } from "./shard.js";
+import { declare } from "./index.js";
 
 interface SendFlags extends CommonOptions {
   to: string;
@@ -24,7 +25,7 @@ interface ReceiveFlags extends CommonOptions, AnalysisFlags {
 }
 
 export function register(program: Command): void {
-  const stream = program.command("stream").description("live streams over ZeroMQ PUSH/PULL: a detector side that sends frames, an analysis side that reduces them as they arrive");
+  const stream = declare(program, "stream");
 
   inputOptions(stream.command("send <file>").description("push a dataset's frames to a receiver, in blocks with sequence numbers, then an end-of-series message"))
     .requiredOption("--to <endpoint>", "the receiver, e.g. tcp://10.0.0.5:5555")
