@@ -58,7 +58,7 @@ export async function openZarr(store: Readable, name: string, options: ZarrOptio
   const nav = full.slice(0, -2), frames = nav.reduce((a, b) => a * b, 1);
   const scan = options.scanShape ? [...options.scanShape] : nav;
   checkScan(where, scan, frames);
-  const attrs = arr.attrs as Record<string, unknown>;
+  const attrs = (arr.attrs ?? {}) as Record<string, unknown>;
   const parentAttrs = path.includes("/") ? await groupAttrs(zarr, root, path.slice(0, path.lastIndexOf("/"))) : {};
   return {
     shape: [...scan, full.at(-2)!, full.at(-1)!],
@@ -106,7 +106,7 @@ async function defaultArrayPath(zarr: Zarrita, root: ZLocation, listDir: ((p: st
 
 async function groupAttrs(zarr: Zarrita, root: ZLocation, path: string): Promise<Record<string, unknown>> {
   try {
-    return (await zarr.open(root.resolve(path), { kind: "group" })).attrs as Record<string, unknown>;
+    return ((await zarr.open(root.resolve(path), { kind: "group" })).attrs ?? {}) as Record<string, unknown>;
   } catch {
     return {};
   }
