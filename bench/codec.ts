@@ -84,7 +84,7 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
   const shuffledPos = Uint32Array.from(order, (i) => posOf[i]!), shuffledPix = Uint32Array.from(order, (i) => ev.pixels[i]!);
   const shuffledTimes = Float64Array.from(order, (i) => timed.times![i]!);
   let sizeNoTime = 0, sizeTime = 0, sizeRecords = 0;
-  for (const backend of ["auto", "bokuweb"] as ZstdBackendName[]) {
+  for (const backend of ["auto", "zstd-codec"] as ZstdBackendName[]) {
     const zb = await zstdBackend(backend);
     const evEnc = await EventChunkEncoder.create(zb), grouper = await EventGrouper.create();
     const records = writeRecords(timed), out = new Uint8Array(zb.compressBound(1 << 20));
@@ -105,7 +105,7 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
 
   // ---- lossless frames ----
   for (const [label, ds] of [["low-dose raw", lowDose], ["two-phase", highDose]] as const) {
-    for (const backend of ["auto", "bokuweb", "zstd-codec"] as ZstdBackendName[]) {
+    for (const backend of ["stem4d", "zstd-codec"] as ZstdBackendName[]) {
       const z = await zstdBackend(backend);
       const raw = new Uint8Array(rawBytes);
       await ds.source.readFrames(0, frames, raw);
@@ -134,8 +134,8 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
   // Backend against backend, as extra rows so the ratio notes stay visible.
   for (const label of ["low-dose raw", "two-phase"]) {
     for (const dir of ["compress", "decompress"]) {
-      const a = rows.find((r) => r.name === `${label} bitshuffle L1 ${dir} [bokuweb]`)!, b = rows.find((r) => r.name === `${label} bitshuffle L1 ${dir} [zstd-codec]`)!;
-      rows.push({ name: `${label} ${dir}: bokuweb vs zstd-codec`, medianMs: a.medianMs, ratio: b.medianMs / a.medianMs, reference: "zstd-codec" });
+      const a = rows.find((r) => r.name === `${label} bitshuffle L1 ${dir} [stem4d]`)!, b = rows.find((r) => r.name === `${label} bitshuffle L1 ${dir} [zstd-codec]`)!;
+      rows.push({ name: `${label} ${dir}: stem4d vs zstd-codec`, medianMs: a.medianMs, ratio: b.medianMs / a.medianMs, reference: "zstd-codec" });
     }
   }
 

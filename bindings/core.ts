@@ -3,6 +3,7 @@
 import { Arena } from "./arena.js";
 import type { KernelName, Kernels } from "./kernels.js";
 import { platform, type WorkerLike } from "./platform.js";
+import { instantiateWasm } from "./wasm-module.js";
 
 /** A pseudo-kernel that workers with file access run: read `args[1]` bytes at file offset `args[2]` of `path` into
  * the core's memory at `args[0]`. */
@@ -39,11 +40,10 @@ export class Core {
     if (!Number.isInteger(wanted) || wanted < 0) throw new RangeError(`workers must be a non-negative integer, got ${wanted}`);
     const threads = wanted > 0 && p.canShareMemory && !!p.createWorker;
     const build = threads ? "threads" : "simd";
-    const module = await WebAssembly.compile(await p.loadWasm(`stem4d.${build}.wasm`) as BufferSource);
-    const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: threads } as WebAssembly.MemoryDescriptor);
-    const instance = await WebAssembly.instantiate(module, { env: { memory, abort: coreAbort } });
-    const exports = instance.exports as unknown as CoreExports;
-    const arena = new Arena(memory, exports.heapBase!());
+    const { module, memory, exports, heapBase } = await instantiateWasm<CoreExports>(`stem4d.${build}.wasm`, {
+      memory: { initial: 16, maximum: 65536, shared: threads } as WebAssembly.MemoryDescriptor, env: { abort: coreAbort },
+    });
+    const arena = new Arena(memory, heapBase);
     const workers = threads ? await Promise.all(Array.from({ length: wanted }, () => PoolWorker.start(p.createWorker!(), module, memory))) : [];
     return new Core(module, memory, exports, arena, build, workers);
   }

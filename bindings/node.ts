@@ -17,9 +17,12 @@ setPlatform({
   cores: availableParallelism(),
   canShareMemory: typeof SharedArrayBuffer !== "undefined",
   workersReadFiles: true,
+  loadZstdCodec: () => import("zstd-codec/lib/module.js"),
 });
 
 export * from "./index.js";
 export * from "./node-files.js";
 export * from "./formats/node.js";
+// The Node entry's formats() lists the Node-only readers too (an explicit export wins over the star exports).
+export { formats } from "./formats/node.js";
 export * from "./writers/index.js";

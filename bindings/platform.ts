@@ -18,6 +18,8 @@ export interface Platform {
   canShareMemory: boolean;
   /** Whether pool workers can open local files by path (Node). */
   workersReadFiles?: boolean;
+  /** Imports zstd-codec's emscripten module (Node: it loads its wasm with fs); absent where it cannot run. */
+  loadZstdCodec?(): Promise<unknown>;
 }
 
 const buildUrl = (file: string) => new URL(`../build/${file}`, import.meta.url);

@@ -1,6 +1,7 @@
 // Compiles assembly/ into the two builds chosen at load time: simd (private memory) and threads (shared memory),
 // and writes bindings/kernels.ts: the typed table of every kernel (names, parameter names and counts), generated
 // from the declarations asc emits, so that a kernel call with a wrong name or argument count does not compile.
+// Then compiles the zstd library into build/zstd.wasm (scripts/build-zstd-wasm.mjs).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 
@@ -31,3 +32,5 @@ let old = "";
 try { old = readFileSync("bindings/kernels.ts", "utf8"); } catch { /* first build */ }
 if (old !== out) writeFileSync("bindings/kernels.ts", out);
 console.log(`build-wasm: ${kernels.length} kernels`);
+
+execFileSync(process.execPath, ["scripts/build-zstd-wasm.mjs"], { stdio: "inherit" });

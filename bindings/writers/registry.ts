@@ -1,7 +1,6 @@
-// The writer registry: a writer format takes a dataset's layout, then frame blocks in order, then close. Picking a
-// writer by name or by the output's extension, and streaming any dataset into any writer with bounded memory,
-// live here; each format is one file in this folder registered in writers/index.ts (the codec's container writer
-// registers the same way).
+// The writer contract: a writer format takes a dataset's layout, then frame blocks in order, then close. Picking a
+// writer by name or by the output's extension, and streaming any dataset into a writer with bounded memory, live
+// here; each format is one file in this folder, and writers/index.ts lists them (plain data, no registration).
 import type { Calibration, Dataset } from "../dataset.js";
 import { frameBytes, frameCount } from "../dataset.js";
 import { streamFrames } from "../pipeline.js";
@@ -31,18 +30,8 @@ export interface WriterFormat {
   create(path: string, layout: DatasetLayout, options: Record<string, unknown>): Promise<DatasetWriter>;
 }
 
-const writers: WriterFormat[] = [];
-
-export function registerWriter(w: WriterFormat): void {
-  if (!writers.some((x) => x.name === w.name)) writers.push(w);
-}
-
-export function writerFormats(): readonly WriterFormat[] {
-  return writers;
-}
-
-/** The writer named `format`, or the one whose extension the path ends with. */
-export function writerFor(path: string, format?: string): WriterFormat {
+/** The writer named `format`, or the first of `writers` whose extension the path ends with. */
+export function pickWriter(writers: readonly WriterFormat[], path: string, format?: string): WriterFormat {
   const known = () => writers.map((w) => `${w.name} (${w.extensions.join(", ")})`).join(", ");
   if (format) {
     const w = writers.find((x) => x.name === format);
@@ -55,9 +44,17 @@ export function writerFor(path: string, format?: string): WriterFormat {
   return w;
 }
 
+export interface ConvertResult {
+  format: string;
+  frames: number;
+  bytes: number;
+}
+
 export interface ConvertOptions {
   /** Output format name (default: from the extension). */
   format?: string;
+  /** The writers to pick from (default: every writer stem4d has, writers/index.ts). */
+  writers?: readonly WriterFormat[];
   /** Frames are moved in blocks of about this many bytes (default 16 MiB): the memory bound of a conversion. */
   blockBytes?: number;
   /** Passed to the writer (e.g. zstd level). */
@@ -65,10 +62,10 @@ export interface ConvertOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Streams every frame of `ds` into a new file; reading the next block overlaps writing the current one. */
-export async function writeDataset(ds: Dataset, path: string, o: ConvertOptions = {}): Promise<{ format: string; frames: number; bytes: number }> {
-  const format = writerFor(path, o.format);
-  const w = await format.create(path, { shape: ds.shape, dtype: ds.dtype, calibration: ds.calibration, metadata: ds.metadata }, o.writerOptions ?? {});
+/** Streams every frame of `ds` into a new file of `format`; reading the next block overlaps writing the current one. */
+export async function writeWith(format: WriterFormat, ds: Dataset, path: string, o: ConvertOptions = {}): Promise<ConvertResult> {
+  const layout = { shape: ds.shape, dtype: ds.dtype, calibration: ds.calibration, metadata: ds.metadata };
+  const w = await format.create(path, layout, o.writerOptions ?? {});
   try {
     await streamFrames(ds, { write: (frames, _first, count) => w.write(frames, count) }, o);
     await w.close();

@@ -6,6 +6,7 @@ import { planAppend } from "../../codec/container-append.js";
 import { fileByteSource } from "../../bindings/node-files.js";
 import { UsageError, action, ensureDir, inputOptions, openInput, progress, report, withCore, type CommonOptions } from "../common.js";
 import { type CountCliOptions, countToContainer, countingCliOptions } from "./count.js";
+import { declare } from "./index.js";
 
 interface Options extends CountCliOptions {
   output: string;
@@ -21,14 +22,14 @@ interface Options extends CountCliOptions {
 }
 
 export function register(program: Command): void {
-  countingCliOptions(inputOptions(program.command("compress <file>").description("compress a dataset into a stem4d container (.s4d)")))
+  countingCliOptions(inputOptions(declare(program, "compress")))
     .requiredOption("-o, --output <out.s4d>", "the container")
     .option("--mode <mode>", "lossless (frames, bit-exact), events (electron counting) or pca (lossy)", "lossless")
     .option("--filter <name>", "lossless pre-filter: none, byteshuffle or bitshuffle", "bitshuffle")
     .option("--delta", "lossless: delta within each frame before the filter")
     .option("--level <n>", "zstd level (default 1)")
     .option("--frames-per-chunk <n>", "lossless: frames per chunk (default about 1 MiB of frames)")
-    .option("--zstd <backend>", "zstd backend: auto (default), bokuweb or zstd-codec")
+    .option("--zstd <backend>", "zstd backend: auto (default, the same as stem4d), stem4d or zstd-codec (Node only)")
     .option("--components <k>", "pca: number of components")
     .option("--max-error <e>", "pca: target relative Frobenius error (the achieved error is measured and stored)")
     .option("--residual <n>", "pca: keep the exact values of each frame's n largest errors", "0")
@@ -36,7 +37,7 @@ export function register(program: Command): void {
     .option("--fit-frames <n>", "pca: fit the components on this many evenly spread frames (default: all, up to 4096)")
     .action(action("compress", async (file: string, o: Options) => {
       if (!["lossless", "events", "pca"].includes(o.mode)) throw new UsageError(`--mode: '${o.mode}' is not lossless, events or pca`);
-      if (o.zstd !== undefined && !ZSTD_BACKENDS.includes(o.zstd as ZstdBackendName)) throw new UsageError(`--zstd: '${o.zstd}' is not auto, bokuweb or zstd-codec`);
+      if (o.zstd !== undefined && !ZSTD_BACKENDS.includes(o.zstd as ZstdBackendName)) throw new UsageError(`--zstd: '${o.zstd}' is not auto, stem4d or zstd-codec`);
       if (o.append && o.mode !== "lossless") throw new UsageError("--append: only lossless containers can be continued from the command line (events: EventEncoder.resume)");
       if (o.mode === "pca" && (o.components === undefined) === (o.maxError === undefined)) throw new UsageError("--mode pca needs exactly one of --components K or --max-error E");
       const ds = await openInput(file, o);

@@ -8,6 +8,7 @@ import {
 import { fileSink } from "../../codec/node-sink.js";
 import { UsageError, action, ensureDir, inputOptions, openInput, progress, report, withCore, type CommonOptions } from "../common.js";
 import { writeEventExports } from "../event-exports.js";
+import { declare } from "./index.js";
 
 export interface CountCliOptions extends CommonOptions {
   dark?: string;
@@ -81,12 +82,12 @@ interface Options extends CountCliOptions {
 }
 
 export function register(program: Command): void {
-  countingCliOptions(inputOptions(program.command("count <file>").description("electron counting: frames -> events container (stempy's method)")))
+  countingCliOptions(inputOptions(declare(program, "count")))
     .requiredOption("-o, --output <events.s4d>", "the events container")
     .option("--records <events.bin>", "also write the plain 16-byte event records")
     .option("--raw-csr <events.toml>", "also export LiberTEM raw_csr (TOML + three raw files beside it)")
     .option("--level <n>", "zstd level of the event columns", "1")
-    .option("--zstd <backend>", "zstd backend: auto (default), bokuweb or zstd-codec")
+    .option("--zstd <backend>", "zstd backend: auto (default, the same as stem4d), stem4d or zstd-codec (Node only)")
     .action(action("count", async (file: string, o: Options) => {
       const ds = await openInput(file, o);
       try {

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { writeEventExports } from "../event-exports.js";
 import { ContainerReader, containerDataset, fileByteSource, frameBytes, frameCount, readContainerEvents, writeDatasetNpy } from "../../bindings/node.js";
 import { UsageError, action, ensureDir, progress, report, type CommonOptions } from "../common.js";
+import { declare } from "./index.js";
 
 interface Options extends CommonOptions {
   output?: string;
@@ -12,16 +13,16 @@ interface Options extends CommonOptions {
 }
 
 export function register(program: Command): void {
-  program.command("decompress <file>").description("decode a stem4d container: frames (for events: dense counted frames) to .npy, events to records or raw_csr")
-    .option("-o, --output <back.npy>", "the decoded frames")
+  declare(program, "decompress")
+    .option("-o, --output <back.npy>", "the decoded frames (missing folders are created)")
     .option("--records <events.bin>", "events containers: the plain 16-byte event records")
     .option("--raw-csr <events.toml>", "events containers: LiberTEM raw_csr (TOML + three raw files beside it)")
-    .option("--zstd <backend>", "zstd backend: auto (default), bokuweb or zstd-codec")
+    .option("--zstd <backend>", "zstd backend: auto (default, the same as stem4d), stem4d or zstd-codec (Node only)")
     .option("--json", "print a machine-readable summary on stdout")
     .option("-q, --quiet", "no progress on stderr")
     .action(action("decompress", async (file: string, o: Options) => {
       if (!o.output && !o.records && !o.rawCsr) throw new UsageError("give -o (frames), --records or --raw-csr");
-      if (o.zstd !== undefined && !ZSTD_BACKENDS.includes(o.zstd as ZstdBackendName)) throw new UsageError(`--zstd: '${o.zstd}' is not auto, bokuweb or zstd-codec`);
+      if (o.zstd !== undefined && !ZSTD_BACKENDS.includes(o.zstd as ZstdBackendName)) throw new UsageError(`--zstd: '${o.zstd}' is not auto, stem4d or zstd-codec`);
       const zstd = o.zstd as ZstdBackendName | undefined;
       const reader = await ContainerReader.open(await fileByteSource(file));
       try {

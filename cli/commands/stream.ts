@@ -12,6 +12,7 @@ import {
 } from "../common.js";
 import { type CountCliOptions, countingCliOptions, countingFromCli } from "./count.js";
 import { analysisOptions, specFromOptions, type AnalysisFlags } from "./shard.js";
+import { declare } from "./index.js";
 
 interface SendFlags extends CountCliOptions {
   to: string;
@@ -77,7 +78,7 @@ function encodeFromFlags(ds: Parameters<typeof countingFromCli>[0], o: SendFlags
 }
 
 export function register(program: Command): void {
-  const stream = program.command("stream").description("live streams of compressed frames over ZeroMQ: the edge encodes (raw, lossless, events, pca) and sends checksummed container chunks; the receiver stores, decodes and reduces them as they arrive, and nothing is lost when either side restarts");
+  const stream = declare(program, "stream");
 
   countingCliOptions(inputOptions(stream.command("send <file>").description("encode a dataset and stream its container chunks to a receiver; exits 0 once the receiver's container is complete")))
     .requiredOption("--to <endpoint>", "the receiver, e.g. tcp://10.0.0.5:5555")

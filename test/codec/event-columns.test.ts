@@ -40,7 +40,7 @@ describe("EVENTS chunk columns", () => {
     ["sparse: wide steps", events(300, 3, [1024, 1024], 640, 7)],
     ["nothing at all", events(5, 0, det, 640, 8)],
   ];
-  for (const backend of ["bokuweb", "zstd-codec"] as const) {
+  for (const backend of ["stem4d", "zstd-codec"] as const) {
     for (const [label, ev] of cases) {
       it(`${label} [${backend}]: decodes to exactly the events encoded`, async () => {
         const z = await zstdBackend(backend);
@@ -60,7 +60,7 @@ describe("EVENTS chunk columns", () => {
   }
 
   it("uses every segment mode on low-dose data with tick times (random low offset byte stored, high byte packed)", async () => {
-    const z = await zstdBackend("bokuweb");
+    const z = await zstdBackend("stem4d");
     const ev = events(64, 600, det, 640, 4);
     const enc = await EventChunkEncoder.create(z);
     const { payload } = enc.encode(ev, 1);

@@ -1,9 +1,12 @@
 // The zstd backends' allocation-free calls: compressInto / decompressInto reuse regions of each backend's heap and
 // write into the caller's buffer. Checked: frames of many sizes (the regions grow and are reused, smaller after
-// bigger) decode through the other backend and through the allocating calls; bokuweb runs on its reused contexts
-// (not the package's per-call fallback); damaged frames and short output room are refused with typed errors.
+// bigger) decode through the other backend and through the allocating calls; our own build (build/zstd.wasm)
+// loads without touching any global and its frames carry their content size and decode with the zstd command line
+// (and the command line's with it); damaged frames and short output room are refused with typed errors.
 import { describe, expect, it } from "vitest";
-import { type ZstdBackendName, zstdBackend } from "../../bindings/index.js";
+import { spawnSync } from "node:child_process";
+import "../../bindings/node.js";
+import { type ZstdBackendName, zstdBackend, zstdContentSize } from "../../bindings/index.js";
 import { CodecError } from "../../codec/errors.js";
 
 function data(n: number, seed: number): Uint8Array {
@@ -13,12 +16,30 @@ function data(n: number, seed: number): Uint8Array {
 }
 
 describe("zstd backends, allocation-free calls", () => {
-  it("bokuweb drives its own reused contexts and regions", async () => {
-    const b = await zstdBackend("bokuweb");
-    expect((b as { persistent?: boolean }).persistent).toBe(true);
+  it("stem4d is the default, loads without replacing any WebAssembly global, and writes content sizes", async () => {
+    const before = { ...Object.getOwnPropertyDescriptors(WebAssembly) };
+    const b = await zstdBackend("stem4d");
+    expect(Object.getOwnPropertyDescriptors(WebAssembly)).toEqual(before);
+    expect([b.name, (await zstdBackend()).name, (await zstdBackend("auto")) === b]).toEqual(["stem4d", "stem4d", true]);
+    for (const n of [0, 1, 255, 256, 65_791, 65_792, 3 << 20]) {
+      expect(zstdContentSize(b.compress(data(n, n), 3), "frame")).toBe(n);
+    }
   });
 
-  for (const [enc, dec] of [["bokuweb", "zstd-codec"], ["zstd-codec", "bokuweb"], ["bokuweb", "bokuweb"], ["zstd-codec", "zstd-codec"]] as [ZstdBackendName, ZstdBackendName][]) {
+  const hasZstd = spawnSync("zstd", ["--version"]).status === 0;
+  it.skipIf(!hasZstd)("stem4d and the zstd command line read each other's frames", async () => {
+    const b = await zstdBackend("stem4d");
+    for (const [i, n] of [0, 1000, 300_000].entries()) {
+      const src = data(n, 40 + i);
+      const ours = spawnSync("zstd", ["-d", "-c"], { input: b.compress(src, 5) });
+      expect(ours.status, ours.stderr?.toString()).toBe(0);
+      expect(Buffer.compare(ours.stdout, Buffer.from(src))).toBe(0);
+      const theirs = spawnSync("zstd", ["-3", "-c", `--stream-size=${n}`], { input: src }).stdout;
+      expect(Buffer.compare(Buffer.from(b.decompress(new Uint8Array(theirs), n)), Buffer.from(src))).toBe(0);
+    }
+  });
+
+  for (const [enc, dec] of [["stem4d", "zstd-codec"], ["zstd-codec", "stem4d"], ["stem4d", "stem4d"], ["zstd-codec", "zstd-codec"]] as [ZstdBackendName, ZstdBackendName][]) {
     it(`${enc} compressInto -> ${dec} decompressInto, sizes growing and shrinking`, async () => {
       const e = await zstdBackend(enc), d = await zstdBackend(dec);
       const out = new Uint8Array(e.compressBound(3 << 20));
@@ -36,7 +57,7 @@ describe("zstd backends, allocation-free calls", () => {
     });
   }
 
-  for (const name of ["bokuweb", "zstd-codec"] as ZstdBackendName[]) {
+  for (const name of ["stem4d", "zstd-codec"] as ZstdBackendName[]) {
     it(`${name} refuses damaged frames, wrong sizes and short output room`, async () => {
       const z = await zstdBackend(name);
       const src = data(50_000, 9);

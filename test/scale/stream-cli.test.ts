@@ -100,6 +100,6 @@ f=np.rint(d+3*r.standard_normal((6,5,24,24))).astype(np.uint16); i=r.integers(0,
   it("rejects an unknown encoding with one line", () => {
     const r = stem4d("stream", "send", join(dir, "small.npy"), "--to", "tcp://127.0.0.1:9", "--encode", "gzip");
     expect(r.status).toBe(2);
-    expect(r.stderr.trim()).toBe("stem4d stream send: error: --encode: 'gzip' is not raw, lossless, events or pca");
+    expect(r.stderr.trim()).toBe("stem4d stream send: error: --encode: 'gzip' is not raw, lossless, events or pca; see 'stem4d stream send --help'");
   });
 });

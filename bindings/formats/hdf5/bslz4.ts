@@ -2,34 +2,34 @@
 // assembly/bitshuffle.ts). h5wasm cannot load that filter, so the DECTRIS reader reads the raw chunk bytes itself and
 // hands them here. The decoder has its own small instance and memory, separate from any Core's arena, so it can
 // run while a reduction holds views into the core's memory.
-import { platform } from "../../platform.js";
+import { instantiateWasm } from "../../wasm-module.js";
 
 export const BSHUF_LZ4_FILTER = 32008;
 
 type Exports = {
-  heapBase(): number;
   lz4DecodeBlock(src: number, srcLen: number, dst: number, dstCap: number): number;
   bitshuffleUntranspose(src: number, dst: number, n: number, elemSize: number, tmp: number): void;
   bitshuffleLz4DecodeChunk(src: number, srcLen: number, dst: number, dstLen: number, elemSize: number, scratch: number): number;
 };
 
-let compiled: Promise<WebAssembly.Module> | undefined;
-
 export class BitshuffleLz4Decoder {
-  private constructor(private readonly memory: WebAssembly.Memory, private readonly x: Exports) {}
+  private constructor(
+    private readonly memory: WebAssembly.Memory,
+    private readonly x: Exports,
+    private readonly heapBase: number,
+  ) {}
 
   static async create(): Promise<BitshuffleLz4Decoder> {
-    compiled ??= platform().loadWasm("stem4d.simd.wasm").then((b) => WebAssembly.compile(b as BufferSource));
-    const memory = new WebAssembly.Memory({ initial: 16, maximum: 16384 });
-    const inst = await WebAssembly.instantiate(await compiled, {
-      env: { memory, abort: () => { throw new Error("bitshuffle/LZ4 kernel aborted"); } },
+    const { memory, exports, heapBase } = await instantiateWasm<Exports>("stem4d.simd.wasm", {
+      memory: { initial: 16, maximum: 16384 },
+      env: { abort: () => { throw new Error("bitshuffle/LZ4 kernel aborted"); } },
     });
-    return new BitshuffleLz4Decoder(memory, inst.exports as unknown as Exports);
+    return new BitshuffleLz4Decoder(memory, exports, heapBase);
   }
 
   /** Grows the memory so that `bytes` fit above the kernels' static data; returns the first free address. */
   private reserve(bytes: number): number {
-    const base = (this.x.heapBase() + 15) & ~15;
+    const base = (this.heapBase + 15) & ~15;
     const need = base + bytes;
     const have = this.memory.buffer.byteLength;
     if (need > have) this.memory.grow(Math.ceil((need - have) / 65536));
