@@ -4,12 +4,12 @@
 // of this process (the kernel's high-water mark, and samples every 50 ms) as JSON.
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Core, type Dataset } from "../bindings/node.js";
 import { sendDataset } from "../bindings/scale/stream-zmq.js";
+import { freePort } from "./net.js";
 
 const [mode, gbArg] = process.argv.slice(2) as [string, string];
 const R = 256, C = 256, Q = R * C, FB = Q * 2;
@@ -41,10 +41,7 @@ const ds: Dataset = {
   },
 };
 
-const port = await new Promise<number>((resolve) => {
-  const s = createServer();
-  s.listen(0, "127.0.0.1", () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
-});
+const port = await freePort();
 const dir = mkdtempSync(join(tmpdir(), "stem4d-stream-rss-"));
 const cli = fileURLToPath(new URL("../cli/main.js", import.meta.url));
 const rx = spawn(process.execPath, [cli, "stream", "receive", "--bind", `tcp://127.0.0.1:${port}`, "-o", dir, "-q", "--timeout", "120"], { stdio: "ignore" });

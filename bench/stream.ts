@@ -6,23 +6,15 @@
 // peak RSS for events and lossless on a long stream generated on the fly (bench/stream-rss.ts).
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Core, type Dataset, countToEvents, frameBytes, memoryDataset, openDataset, simulateElectronFrames, simulateTwoPhase, streamFrames } from "../bindings/node.js";
 import { saveNpy, writeDatasetNpy } from "../bindings/node-files.js";
 import type { BenchOptions, BenchRow } from "./common.js";
+import { freePort } from "./net.js";
 
 const CLI = fileURLToPath(new URL("../cli/main.js", import.meta.url));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
-  });
-}
 
 function runCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
