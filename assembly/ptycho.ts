@@ -38,6 +38,11 @@ function unpackRealPairs(z: usize, nx: i32, half: i32, nbf: i32, to: usize): voi
 // (zeros at the other columns) and transformed along the row; then, R rows at a time, each entry adds every row's
 // twiddle exp(-2 pi i qy y / ny) times that row's spectrum at qx. The cost is one row FFT per row and T complex
 // products per row, and the T sums stream through memory once per R rows.
+/** The twiddle at tw (its real part splatted, then (-im, im, -im, im)) times the two complex values of v. */
+@inline function twiddled(v: v128, tw: usize): v128 {
+  return f32x4.add(f32x4.mul(v128.load(tw), v), f32x4.mul(v128.load(tw, 16), i32x4.shuffle(v, v, 1, 0, 3, 2)));
+}
+
 @inline function ssbRows<T>(plan: usize, frames: usize, count: i32, first: i32, out: usize, work: usize): void {
   const ny = load<i32>(plan), nx = load<i32>(plan, 4), q = load<i32>(plan, 8), nbf = load<i32>(plan, 12);
   const nq = load<i32>(plan, 16), chunk = load<i32>(plan, 20), group = load<i32>(plan, 28);
@@ -79,13 +84,14 @@ function unpackRealPairs(z: usize, nx: i32, half: i32, nbf: i32, to: usize): voi
       const spectra = rows + ((<usize>qx * <usize>nbf) << 3);
       let k = 0;
       for (; k + 1 < c; k += 2) {
-        const j0 = <usize>load<i32>(trot + ((o + <usize>k) << 2)) << 3, j1 = <usize>load<i32>(trot + ((o + <usize>k) << 2), 4) << 3;
+        const at4 = trot + ((o + <usize>k) << 2);
+        const j0 = <usize>load<i32>(at4) << 3, j1 = <usize>load<i32>(at4, 4) << 3;
         let acc = f32x4.splat(0);
         for (let r = 0; r < g; r++) {
           const s = spectra + <usize>r * rowBytes;
           const v = v128.load64_lane(s + j1, v128.load64_zero(s + j0), 1);
           const tw = twiddles + (<usize>r << 5);
-          acc = f32x4.add(acc, f32x4.add(f32x4.mul(v128.load(tw), v), f32x4.mul(v128.load(tw, 16), i32x4.shuffle(v, v, 1, 0, 3, 2))));
+          acc = f32x4.add(acc, twiddled(v, tw));
         }
         const at = out + ((o + <usize>k) << 4);
         v128.store(at, f64x2.add(v128.load(at), f64x2.promote_low_f32x4(acc)));
@@ -97,7 +103,7 @@ function unpackRealPairs(z: usize, nx: i32, half: i32, nbf: i32, to: usize): voi
         for (let r = 0; r < g; r++) {
           const v = v128.load64_zero(spectra + <usize>r * rowBytes + j);
           const tw = twiddles + (<usize>r << 5);
-          acc = f32x4.add(acc, f32x4.add(f32x4.mul(v128.load(tw), v), f32x4.mul(v128.load(tw, 16), i32x4.shuffle(v, v, 1, 0, 3, 2))));
+          acc = f32x4.add(acc, twiddled(v, tw));
         }
         const at = out + ((o + <usize>k) << 4);
         v128.store(at, f64x2.add(v128.load(at), f64x2.promote_low_f32x4(acc)));
@@ -107,10 +113,18 @@ function unpackRealPairs(z: usize, nx: i32, half: i32, nbf: i32, to: usize): voi
   }
 }
 
-export function ssbAccumulateU8(plan: usize, fr: usize, n: i32, first: i32, out: usize, work: usize): void { ssbRows<u8>(plan, fr, n, first, out, work); }
-export function ssbAccumulateU16(plan: usize, fr: usize, n: i32, first: i32, out: usize, work: usize): void { ssbRows<u16>(plan, fr, n, first, out, work); }
-export function ssbAccumulateU32(plan: usize, fr: usize, n: i32, first: i32, out: usize, work: usize): void { ssbRows<u32>(plan, fr, n, first, out, work); }
-export function ssbAccumulateF32(plan: usize, fr: usize, n: i32, first: i32, out: usize, work: usize): void { ssbRows<f32>(plan, fr, n, first, out, work); }
+export function ssbAccumulateU8(plan: usize, fr: usize, n: i32, first: i32, out: usize, work: usize): void {
+  ssbRows<u8>(plan, fr, n, first, out, work);
+}
+export function ssbAccumulateU16(plan: usize, fr: usize, n: i32, first: i32, out: usize, work: usize): void {
+  ssbRows<u16>(plan, fr, n, first, out, work);
+}
+export function ssbAccumulateU32(plan: usize, fr: usize, n: i32, first: i32, out: usize, work: usize): void {
+  ssbRows<u32>(plan, fr, n, first, out, work);
+}
+export function ssbAccumulateF32(plan: usize, fr: usize, n: i32, first: i32, out: usize, work: usize): void {
+  ssbRows<f32>(plan, fr, n, first, out, work);
+}
 
 /** The spectrum of the phase whose gradient is 2 pi / lambda times a deflection field, from z = FFT(cy + i cx)
  * (ny x nx complex f32): phi~(q) = (qy Cy~ + qx Cx~) * scale / (i (|q|^2 + hp2)), where Cy~ and Cx~ are split off

@@ -41,7 +41,8 @@ async function probeData(core: Core, scan: [number, number], detector: [number, 
     const p = sim.parameters;
     const params: SsbParameters = {
       kv: p.kv, alphaMrad: p.alphaMrad, stepA: [p.stepA, p.stepA], mradPerPixel: p.mradPerPixel, rotationDeg: p.rotationDeg,
-      flip: p.flip, defocusA: p.defocusA, c3mm: p.c3mm, center: { cy: Math.floor(detector[0] / 2), cx: Math.floor(detector[1] / 2) },
+      flip: p.flip, defocusA: p.defocusA, c3mm: p.c3mm,
+      center: { cy: Math.floor(detector[0] / 2), cx: Math.floor(detector[1] / 2) },
     };
     return { path, params, bytes: scan[0] * scan[1] * detector[0] * detector[1] * 2, phase: sim.phase };
   } finally {
@@ -92,20 +93,26 @@ async function ssbRows(core: Core, d: ProbeData, label: string, runs: number): P
   const np = numpySsb(d, runs);
   if (np) {
     let diff = 0, max = 0;
-    for (let i = 0; i < np.object.length; i++) { diff = Math.max(diff, Math.abs(np.object[i]! - r.object[i]!)); max = Math.max(max, Math.abs(np.object[i]!)); }
-    const ref: BenchRow = { name: `SSB ${label} u16, numpy reference`, medianMs: np.ms, throughput: d.bytes / (np.ms / 1000) / 1e9, unit: "GB/s" };
+    for (let i = 0; i < np.object.length; i++) {
+      diff = Math.max(diff, Math.abs(np.object[i]! - r.object[i]!));
+      max = Math.max(max, Math.abs(np.object[i]!));
+    }
+    const gbs = d.bytes / (np.ms / 1000) / 1e9;
+    const ref: BenchRow = { name: `SSB ${label} u16, numpy reference`, medianMs: np.ms, throughput: gbs, unit: "GB/s" };
     ours!.reference = ref.name;
     ours!.ratio = np.ms / ours!.medianMs;
     ours!.note += `; max |difference| / max |object| = ${(diff / max).toExponential(1)}`;
     rows.push(ref);
     // CPU time (all threads) says more than wall time when other jobs share the cores.
     const npCpu: BenchRow = { name: `SSB ${label}, numpy CPU time`, medianMs: np.cpuMs };
-    rows.push({ name: `SSB ${label}, stem4d CPU time (all threads, mean)`, medianMs: cpu / calls, reference: npCpu.name, ratio: np.cpuMs / (cpu / calls) }, npCpu);
+    const mean = cpu / calls;
+    const cpuRow = { name: `SSB ${label}, stem4d CPU time (all threads, mean)`, medianMs: mean, reference: npCpu.name };
+    rows.push({ ...cpuRow, ratio: np.cpuMs / mean }, npCpu);
   }
   return rows;
 }
 
-function icomRow(core: Core): Promise<BenchRow[]> {
+async function icomRows(core: Core): Promise<BenchRow[]> {
   const n = 512, cy = new Float32Array(n * n), cx = new Float32Array(n * n);
   for (let y = 0; y < n; y++) {
     for (let x = 0; x < n; x++) {
@@ -113,7 +120,16 @@ function icomRow(core: Core): Promise<BenchRow[]> {
       cx[y * n + x] = Math.cos((2 * Math.PI * 5 * y) / n) * Math.sin((2 * Math.PI * 11 * x) / n);
     }
   }
-  return measure([{ name: "iCoM 512 x 512 (after COM; bound: 100 ms)", fn: () => integrateCom(core, cy, cx, n, n, { kv: 300, stepA: [0.2, 0.2] }) }]);
+  let cpu = 0, calls = 0;
+  const fn = () => {
+    const c = process.cpuUsage();
+    integrateCom(core, cy, cx, n, n, { kv: 300, stepA: [0.2, 0.2] });
+    const used = process.cpuUsage(c);
+    cpu += (used.user + used.system) / 1000;
+    calls++;
+  };
+  const rows = await measure([{ name: "iCoM 512 x 512 (after COM; bound: 100 ms)", fn }]);
+  return [...rows, { name: "iCoM 512 x 512, CPU time (mean)", medianMs: cpu / calls }];
 }
 
 export async function run(o: BenchOptions): Promise<BenchRow[]> {
@@ -126,7 +142,7 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
       const big = await probeData(core, [256, 256], [128, 128]);
       rows.push(...await ssbRows(core, big, "256x256 scan, 128x128 patterns", 1));
     }
-    rows.push(...await icomRow(core));
+    rows.push(...await icomRows(core));
     return rows;
   } finally {
     await core.close();

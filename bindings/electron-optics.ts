@@ -64,9 +64,14 @@ export interface ProbeParameters extends Aberrations, ScanFrame {
 /** The `probe` record stem4d keeps in a dataset's calibration (the simulator writes it; any file may carry it). */
 export interface ProbeCalibration extends Partial<Omit<ProbeParameters, "stepA">> {
   stepA?: number | [number, number];
+  /** The bright-field disk's centre on the detector (pixels). */
+  center?: { cy: number; cx: number };
 }
 
-const meaning: Record<string, string> = {
+/** The parameters a dataset may not say, and what they mean (error messages name them so). */
+export type ProbeParameterName = "kv" | "alphaMrad" | "stepA" | "mradPerPixel";
+
+const meaning: Record<ProbeParameterName, string> = {
   kv: "--kv, the accelerating voltage in kV",
   alphaMrad: "--alpha, the probe's convergence semi-angle in mrad",
   stepA: "--step, the scan step in angstrom",
@@ -76,23 +81,30 @@ const meaning: Record<string, string> = {
 /** The probe parameters from the dataset's calibration with `given` taking precedence; throws one line naming every
  * missing parameter and what it means. `optional` lists parameters the caller can find another way. */
 export function probeParameters(ds: Pick<Dataset, "calibration" | "source">, given: ProbeCalibration, what: string,
-  optional: (keyof typeof meaning)[] = []): ProbeParameters & { missing: string[] } {
+  optional: ProbeParameterName[] = []): ProbeParameters & { missing: ProbeParameterName[] } {
   const cal = readProbeCalibration(ds.calibration);
-  const merged: ProbeCalibration = { ...cal, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) };
-  const missing = Object.keys(meaning).filter((k) => merged[k as keyof ProbeCalibration] === undefined);
+  const stated = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+  const merged: ProbeCalibration = { ...cal, ...stated };
+  const missing = (Object.keys(meaning) as ProbeParameterName[]).filter((k) => merged[k] === undefined);
   const fatal = missing.filter((k) => !optional.includes(k));
   if (fatal.length) {
-    throw new RangeError(`${ds.source.name} does not say ${fatal.map((k) => meaning[k]).join("; ")} (give them as options)`);
+    const named = fatal.map((k) => meaning[k]).join("; ");
+    throw new RangeError(`${ds.source.name} does not say ${named} (give them as options)`);
   }
   const step = merged.stepA ?? NaN;
   const stepA: [number, number] = Array.isArray(step) ? [step[0], step[1]] : [step, step];
   const out = {
     kv: merged.kv ?? NaN, alphaMrad: merged.alphaMrad ?? NaN, stepA, mradPerPixel: merged.mradPerPixel ?? NaN,
-    defocusA: merged.defocusA ?? 0, c3mm: merged.c3mm ?? 0, rotationDeg: merged.rotationDeg ?? 0, flip: merged.flip ?? false,
+    defocusA: merged.defocusA ?? 0, c3mm: merged.c3mm ?? 0,
+    rotationDeg: merged.rotationDeg ?? 0, flip: merged.flip ?? false,
     missing,
   };
-  for (const [k, v] of [["kv", out.kv], ["alphaMrad", out.alphaMrad], ["stepA", stepA[0]], ["stepA", stepA[1]], ["mradPerPixel", out.mradPerPixel]] as const) {
-    if (!missing.includes(k) && !(v > 0 && Number.isFinite(v))) throw new RangeError(`${what}: ${meaning[k]} must be a positive number, got ${v}`);
+  const values = [["kv", out.kv], ["alphaMrad", out.alphaMrad], ["stepA", stepA[0]], ["stepA", stepA[1]],
+    ["mradPerPixel", out.mradPerPixel]] as const;
+  for (const [k, v] of values) {
+    if (!missing.includes(k) && !(v > 0 && Number.isFinite(v))) {
+      throw new RangeError(`${what}: ${meaning[k]} must be a positive number, got ${v}`);
+    }
   }
   return out;
 }

@@ -63,7 +63,8 @@ export interface ProbeSimulation {
   /** The true phase sigma V at every probe position (scan-shaped, flattened, radians). */
   phase: Float32Array;
   /** Every parameter, resolved (what the calibration's `probe` record holds, plus the object's). */
-  parameters: Required<Omit<ProbeSimulationOptions, "phases">> & { phases: CrystalPhase[]; gridSize: number; wavelengthA: number };
+  parameters: Required<Omit<ProbeSimulationOptions, "phases">>
+    & { phases: CrystalPhase[]; gridSize: number; wavelengthA: number };
   /** Gives back the simulator's memory in the core. */
   close(): void;
 }
@@ -111,7 +112,10 @@ export function simulateProbe(core: Core, options: ProbeSimulationOptions): Prob
       inside++;
     }
   }
-  if (inside === 0) throw new RangeError(`simulate probe: the aperture (${o.alphaMrad} mrad) is smaller than a detector pixel (${o.mradPerPixel} mrad)`);
+  if (inside === 0) {
+    throw new RangeError(`simulate probe: the aperture (${o.alphaMrad} mrad) is smaller than a detector pixel `
+      + `(${o.mradPerPixel} mrad)`);
+  }
   // The probe made from `aperture` (inverse FFT scaled by 1 / n^2) carries inside / n^2 in sum |p|^2; the forward
   // FFT multiplies that by n^2 (Parseval): dividing by `inside` makes a pattern of a non-absorbing object sum to 1.
   const intensityScale = 1 / inside;
@@ -127,7 +131,8 @@ export function simulateProbe(core: Core, options: ProbeSimulationOptions): Prob
   a.f32(aperturePtr, aperture.length).set(aperture);
   a.f32(transPtr, trans.length).set(trans);
   const slots = Array.from({ length: BATCH }, () => ({
-    window: place(n * n * 8), scratch: place(fft2dScratchBytes(plans.fwd, plans.fwd)), ramps: place(4 * n * 4), image: place(dr * dc * 4),
+    window: place(n * n * 8), scratch: place(fft2dScratchBytes(plans.fwd, plans.fwd)),
+    ramps: place(4 * n * 4), image: place(dr * dc * 4),
   }));
   const P = ny * nx, Q = dr * dc;
   const name = `simulated probe ${ny}x${nx}x${dr}x${dc} ${o.dtype} seed ${o.seed}`;
@@ -196,18 +201,23 @@ function resolveOptions(s: ProbeSimulationOptions) {
   };
   const what = "simulate probe";
   for (const [k, v] of [["scan", o.scan], ["detector", o.detector]] as const) {
-    if (v.length !== 2 || !v.every((x) => Number.isInteger(x) && x >= 1)) throw new RangeError(`${what}: ${k} must be two positive integers, got [${v.join(", ")}]`);
+    if (v.length !== 2 || !v.every((x) => Number.isInteger(x) && x >= 1)) {
+      throw new RangeError(`${what}: ${k} must be two positive integers, got [${v.join(", ")}]`);
+    }
   }
   const positive: [string, number][] = [["kv (kV)", o.kv], ["alpha (mrad)", o.alphaMrad], ["step (A)", o.stepA],
     ["detector pixel (mrad)", o.mradPerPixel], ["dose (electrons per position)", o.dose], ["column width (A)", o.columnWidthA]];
   for (const [k, v] of positive) if (!(v > 0)) throw new RangeError(`${what}: ${k} must be positive, got ${v}`);
-  if (o.dose === Infinity && o.dtype !== "f32") throw new RangeError(`${what}: noiseless patterns (infinite dose) need dtype f32`);
-  if (!(o.absorption >= 0 && o.absorption < 1)) throw new RangeError(`${what}: absorption must lie in [0, 1), got ${o.absorption}`);
-  if (o.phases.length < 1 || o.phases.length > 2) throw new RangeError(`${what}: one or two crystal phases, got ${o.phases.length}`);
-  for (const p of o.phases) if (!(p.spacingA > 0)) throw new RangeError(`${what}: lattice spacing must be positive, got ${p.spacingA} A`);
+  const fail = (why: string) => { throw new RangeError(`${what}: ${why}`); };
+  if (o.dose === Infinity && o.dtype !== "f32") fail("noiseless patterns (infinite dose) need dtype f32");
+  if (!(o.absorption >= 0 && o.absorption < 1)) fail(`absorption must lie in [0, 1), got ${o.absorption}`);
+  if (o.phases.length < 1 || o.phases.length > 2) fail(`one or two crystal phases, got ${o.phases.length}`);
+  for (const p of o.phases) if (!(p.spacingA > 0)) fail(`lattice spacing must be positive, got ${p.spacingA} A`);
   const [dr, dc] = o.detector;
   const edge = (Math.min(dr, dc) / 2) * o.mradPerPixel;
-  if (o.alphaMrad >= edge) throw new RangeError(`${what}: the bright-field disk (alpha ${o.alphaMrad} mrad) does not fit the detector (${edge} mrad from centre to edge)`);
+  if (o.alphaMrad >= edge) {
+    fail(`the bright-field disk (alpha ${o.alphaMrad} mrad) does not fit the detector (${edge} mrad from centre to edge)`);
+  }
   return o;
 }
 
@@ -256,7 +266,8 @@ function projectedPotential(o: Resolved, field: number, dx: number): Float64Arra
 }
 
 /** exp((i - mu) sigma V) on the big grid, its spectrum cut at kT (complex float32, interleaved). */
-function bandLimitedTransmission(core: Core, v: Float64Array, field: number, dx: number, sigma: number, mu: number, kT: number): Float32Array {
+function bandLimitedTransmission(core: Core, v: Float64Array, field: number, dx: number, sigma: number, mu: number,
+  kT: number): Float32Array {
   const t = new Float32Array(2 * field * field);
   for (let i = 0; i < v.length; i++) {
     const ph = sigma * v[i]!, amp = Math.exp(-mu * ph);
@@ -293,7 +304,8 @@ function phaseRamps(n: number, dk: number, r0y: number, r0x: number): Float32Arr
 }
 
 /** Electrons counted on the detector (Poisson at the dose), or the expected fractions for an infinite dose. */
-function countElectrons(expected: Float32Array, o: Resolved, p: number, out: ArrayLike<number> & { [i: number]: number }, to: number): void {
+function countElectrons(expected: Float32Array, o: Resolved, p: number, out: ArrayLike<number> & { [i: number]: number },
+  to: number): void {
   const rng = new Rng(o.seed, p);
   const max = o.dtype === "u8" ? 255 : o.dtype === "u16" ? 65535 : o.dtype === "u32" ? 4294967295 : Infinity;
   for (let i = 0; i < expected.length; i++) {

@@ -2,7 +2,9 @@
 // calibration, else (pattern centre, detector pixel size) fitted from the bright-field disk.
 import type { Command } from "commander";
 import { estimateCenter, type Dataset } from "../bindings/node.js";
-import { probeParameters, readProbeCalibration, type ProbeCalibration, type ProbeParameters } from "../bindings/electron-optics.js";
+import {
+  probeParameters, readProbeCalibration, type ProbeCalibration, type ProbeParameterName, type ProbeParameters,
+} from "../bindings/electron-optics.js";
 import type { Center } from "../bindings/analyses/masks.js";
 import { UsageError, parseNumberList } from "./common.js";
 
@@ -25,7 +27,8 @@ export function probeOptions(cmd: Command): Command {
     .option("--step <A>", "scan step in angstrom, or <row,col> (default: from the file)")
     .option("--mrad-per-pixel <mrad>", "detector pixel size (default: from the file, else the fitted disk radius = alpha)")
     .option("--center <cy,cx>", "bright-field disk centre in detector pixels (default: from the file, else fitted)")
-    .option("--rotation <deg>", "scan rotation relative to the detector (default: from the file, else minimum curl of the COM)")
+    .option("--rotation <deg>", "scan rotation relative to the detector (default: from the file, else minimum curl of "
+      + "the COM)")
     .option("--flip", "the scan axes are transposed relative to the detector")
     .option("--defocus <A>", "defocus, chi(k) = pi lambda df k^2 + pi/2 C3 lambda^3 k^4 (default: from the file, else 0)")
     .option("--c3 <mm>", "spherical aberration C3 (default: from the file, else 0)");
@@ -52,22 +55,29 @@ export async function resolveProbe(ds: Dataset, o: ProbeOptions, what: string, n
   const step = o.step === undefined ? undefined : parseNumberList(o.step, "--step");
   if (step && step.length > 2) throw new UsageError(`--step: expected one number or row,col; got '${o.step}'`);
   const given: ProbeCalibration = {
-    kv: number(o.kv, "--kv"), alphaMrad: number(o.alpha, "--alpha"), mradPerPixel: number(o.mradPerPixel, "--mrad-per-pixel"),
+    kv: number(o.kv, "--kv"), alphaMrad: number(o.alpha, "--alpha"),
+    mradPerPixel: number(o.mradPerPixel, "--mrad-per-pixel"),
     stepA: step ? [step[0]!, step[1] ?? step[0]!] : undefined, rotationDeg: number(o.rotation, "--rotation"),
     flip: o.flip ? true : undefined, defocusA: number(o.defocus, "--defocus"), c3mm: number(o.c3, "--c3"),
   };
-  const cal = readProbeCalibration(ds.calibration) as ProbeCalibration & { center?: Center };
-  const optional = needAlpha ? ["mradPerPixel"] : ["mradPerPixel", "alphaMrad"];
+  const cal = readProbeCalibration(ds.calibration);
+  const optional: ProbeParameterName[] = needAlpha ? ["mradPerPixel"] : ["mradPerPixel", "alphaMrad"];
   let p;
-  try { p = probeParameters(ds, given, what, optional as never[]); } catch (e) { throw new UsageError((e as Error).message); }
-  let center: Center | undefined = o.center ? (() => { const [cy, cx] = parseNumberList(o.center!, "--center", 2); return { cy: cy!, cx: cx! }; })() : cal.center;
+  try {
+    p = probeParameters(ds, given, what, optional);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const centerGiven = o.center === undefined ? undefined : parseNumberList(o.center, "--center", 2);
+  let center: Center | undefined = centerGiven ? { cy: centerGiven[0]!, cx: centerGiven[1]! } : cal.center;
   let mradFrom: ResolvedProbe["mradFrom"] = given.mradPerPixel !== undefined ? "option" : "file";
   if (center === undefined || p.missing.includes("mradPerPixel")) {
     const disk = await estimateCenter(ds);
     center ??= { cy: disk.cy, cx: disk.cx };
     if (p.missing.includes("mradPerPixel")) {
       if (p.missing.includes("alphaMrad")) {
-        throw new UsageError(`${what}: ${ds.source.name} does not say the detector pixel size: give --mrad-per-pixel (mrad per detector pixel), or --alpha (the convergence semi-angle in mrad) to fit it from the bright-field disk`);
+        throw new UsageError(`${ds.source.name} does not say the detector pixel size: give --mrad-per-pixel (mrad per `
+          + "detector pixel), or --alpha (the convergence semi-angle in mrad) to fit it from the bright-field disk");
       }
       p.mradPerPixel = p.alphaMrad / disk.radius;
       mradFrom = "fitted disk";

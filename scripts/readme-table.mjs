@@ -31,6 +31,12 @@ const PICKS = [
   ["formats", /^bitshuffle\+LZ4 decode of synthetic/,
     "bitshuffle+LZ4 decoding (synthetic DECTRIS-like chunks), one core"],
   ["formats", /^DECTRIS ARINA real file/, "the real DECTRIS ARINA file through the whole reader"],
+  ["ptycho", /^SSB 128x128 .* stem4d \(2 workers/, "SSB ptychography, 128x128 scan of 64x64 u16 (134 MB) from a .npy, wall"],
+  ["ptycho", /^SSB 128x128 .* stem4d CPU time/, "the same, CPU time of all threads"],
+  ["ptycho", /^SSB 256x256 .* stem4d \(2 workers/, "SSB ptychography, 256x256 scan of 128x128 u16 (2.1 GB) from a .npy, wall"],
+  ["ptycho", /^SSB 256x256 .* stem4d CPU time/, "the same, CPU time of all threads"],
+  ["ptycho", /^iCoM 512 x 512 \(after/, "iCoM (Fourier integration of the COM field), 512x512 scan, wall"],
+  ["ptycho", /^iCoM 512 x 512, CPU/, "the same, CPU time"],
   ["codec", /.*/, "codec (see out/bench.md)"],
   ["scale", /.*/, "scale-out (see out/bench.md)"],
 ];

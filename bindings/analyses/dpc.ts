@@ -60,7 +60,8 @@ export function toScanAxes(dy: Float32Array, dx: Float32Array, frame: ScanFrame)
 }
 
 /** curl = d(vy)/dx - d(vx)/dy and divergence = d(vy)/dy + d(vx)/dx of a field in scan axes. */
-export function curlAndDivergence(vy: Float32Array, vx: Float32Array, ny: number, nx: number): [Float32Array, Float32Array] {
+export function curlAndDivergence(vy: Float32Array, vx: Float32Array, ny: number,
+  nx: number): [Float32Array, Float32Array] {
   const [yy, yx] = gradient(vy, ny, nx), [xy, xx] = gradient(vx, ny, nx);
   return [yx.map((v, i) => v - xy[i]!), yy.map((v, i) => v + xx[i]!)];
 }
@@ -108,7 +109,8 @@ export function integrateCom(core: Core, comY: Float32Array, comX: Float32Array,
   const a = core.arena, from = a.put(spectrum), to = a.alloc(spectrum.byteLength);
   try {
     const hp = p.highpass ?? 0;
-    core.call("icomSpectrum", from, to, ny, nx, 1 / (ny * p.stepA[0]), 1 / (nx * p.stepA[1]), 1 / wavelengthA(p.kv), hp * hp);
+    const sy = 1 / (ny * p.stepA[0]), sx = 1 / (nx * p.stepA[1]);
+    core.call("icomSpectrum", from, to, ny, nx, sy, sx, 1 / wavelengthA(p.kv), hp * hp);
     const phase = fft2(core, a.f32(to, 2 * ny * nx).slice(), ny, nx, { inverse: true });
     const out = new Float32Array(ny * nx);
     for (let i = 0; i < out.length; i++) out[i] = phase[2 * i]!;
@@ -120,7 +122,8 @@ export function integrateCom(core: Core, comY: Float32Array, comX: Float32Array,
 }
 
 /** DPC from the COM field (detector pixels relative to the centre, detector axes) of a 2D scan. */
-export function dpcFromCom(core: Core, comY: Float32Array, comX: Float32Array, ny: number, nx: number, p: DpcParameters): DpcResult {
+export function dpcFromCom(core: Core, comY: Float32Array, comX: Float32Array, ny: number, nx: number,
+  p: DpcParameters): DpcResult {
   const my = comY.map((v) => (Number.isFinite(v) ? v * p.mradPerPixel : 0));
   const mx = comX.map((v) => (Number.isFinite(v) ? v * p.mradPerPixel : 0));
   const frame = p.frame ?? curlFreeFrame(my, mx, ny, nx);
@@ -134,8 +137,11 @@ export function dpcFromCom(core: Core, comY: Float32Array, comX: Float32Array, n
 }
 
 /** Runs the COM reduction over a dataset, then DPC. */
-export async function differentialPhaseContrast(core: Core, ds: Dataset, p: DpcParameters, o: RunOptions = {}): Promise<DpcResult> {
-  if (ds.shape.length !== 4) throw new RangeError(`DPC: needs a 2D scan of 2D patterns; ${ds.source.name} has shape [${ds.shape.join(", ")}]`);
+export async function differentialPhaseContrast(core: Core, ds: Dataset, p: DpcParameters,
+  o: RunOptions = {}): Promise<DpcResult> {
+  if (ds.shape.length !== 4) {
+    throw new RangeError(`DPC: needs a 2D scan of 2D patterns; ${ds.source.name} has shape [${ds.shape.join(", ")}]`);
+  }
   const [rows, cols] = sigShape(ds);
   const com = await runReduction(core, ds, centerOfMass(rows, cols, p.center), o);
   return dpcFromCom(core, com.comY, com.comX, ds.shape[0]!, ds.shape[1]!, p);

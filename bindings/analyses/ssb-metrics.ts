@@ -4,7 +4,9 @@
 /** Pearson correlation of two images (finite pairs only). */
 export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let n = 0, sa = 0, sb = 0;
-  for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i]!) && Number.isFinite(b[i]!)) { n++; sa += a[i]!; sb += b[i]!; }
+  for (let i = 0; i < a.length; i++) {
+    if (Number.isFinite(a[i]!) && Number.isFinite(b[i]!)) { n++; sa += a[i]!; sb += b[i]!; }
+  }
   const ma = sa / n, mb = sb / n;
   let ab = 0, aa = 0, bb = 0;
   for (let i = 0; i < a.length; i++) {
@@ -54,7 +56,8 @@ export interface RingCorrelation {
 }
 
 /** Fourier ring correlation of two ny x nx images; rings one frequency bin of the shorter axis wide. */
-export function fourierRingCorrelation(a: ArrayLike<number>, b: ArrayLike<number>, ny: number, nx: number, threshold = 0.5): RingCorrelation {
+export function fourierRingCorrelation(a: ArrayLike<number>, b: ArrayLike<number>, ny: number, nx: number,
+  threshold = 0.5): RingCorrelation {
   const fa = dft2(a, ny, nx), fb = dft2(b, ny, nx), n = Math.min(ny, nx), rings = Math.floor(n / 2);
   const cross = new Float64Array(rings + 1), pa = new Float64Array(rings + 1), pb = new Float64Array(rings + 1);
   for (let m = 0; m < ny; m++) {

@@ -55,6 +55,7 @@ export function ssbTables(shape: readonly number[], p: SsbParameters): SsbTables
     }
   }
   const bf = Int32Array.from(bfList), bfK = Float64Array.from(kList), nbf = bf.length;
+  const disk: Disk = { rowStart, rowLength, rowColumn, bfK, rows, cy: p.center.cy, cx: p.center.cx, dk, ka2: ka * ka };
   const freqs: number[] = [], qDet: number[] = [];
   let trot = new Int32Array(1 << 16), used = 0;
   const ka2 = ka * ka;
@@ -65,25 +66,53 @@ export function ssbTables(shape: readonly number[], p: SsbParameters): SsbTables
       if (!zero && qy * qy + qx * qx >= 4 * ka2) continue;
       if (used + nbf > trot.length) { const grown = new Int32Array(2 * trot.length + nbf); grown.set(trot); trot = grown; }
       const before = used;
-      for (let i = 0; i < rows; i++) {
-        if (rowLength[i] === 0) continue;
-        const ky = (i - p.center.cy) * dk, dy = ky - qy, r2 = ka2 - dy * dy;
-        if (!zero && r2 <= 0) continue;
-        // Candidate columns: the chord of the disk around k = Q in this row, one pixel wider each side; the exact
-        // test decides (so the result is that of testing every pixel).
-        const c0 = rowColumn[i]!, c1 = c0 + rowLength[i]! - 1, w = Math.sqrt(Math.max(0, r2));
-        const lo = zero ? c0 : Math.max(c0, Math.ceil(p.center.cx + (qx - w) / dk) - 1);
-        const hi = zero ? c1 : Math.min(c1, Math.floor(p.center.cx + (qx + w) / dk) + 1);
-        for (let j = lo; j <= hi; j++) {
-          const at = rowStart[i]! + j - c0, kx = bfK[2 * at + 1]!, ky2 = bfK[2 * at]!;
-          const my = ky2 - qy, mx = kx - qx, py = ky2 + qy, px = kx + qx;
-          if (zero || (my * my + mx * mx < ka2 && py * py + px * px >= ka2)) trot[used++] = at;
-        }
-      }
+      used = zero ? fillAll(trot, used, nbf) : appendTrotter(disk, qy, qx, trot, used);
       if (used > before) { freqs.push(iy, ix, used - before); qDet.push(qy, qx); }
     }
   }
-  return { ny, nx, rows, cols, lambda, bf, bfK, freqs: Int32Array.from(freqs), qDetector: Float64Array.from(qDet), trotter: trot.slice(0, used) };
+  return {
+    ny, nx, rows, cols, lambda, bf, bfK,
+    freqs: Int32Array.from(freqs), qDetector: Float64Array.from(qDet), trotter: trot.slice(0, used),
+  };
+}
+
+/** The bright-field disk row by row, as the trotter search walks it. */
+interface Disk {
+  rowStart: Int32Array;
+  rowLength: Int32Array;
+  rowColumn: Int32Array;
+  bfK: Float64Array;
+  rows: number;
+  cy: number;
+  cx: number;
+  dk: number;
+  ka2: number;
+}
+
+function fillAll(trot: Int32Array, used: number, nbf: number): number {
+  for (let j = 0; j < nbf; j++) trot[used++] = j;
+  return used;
+}
+
+/** Appends the trotter of Q != 0 (disk positions k with |k - Q| < alpha and |k + Q| >= alpha) to trot[used..]. */
+function appendTrotter(d: Disk, qy: number, qx: number, trot: Int32Array, used: number): number {
+  const { rowStart, rowLength, rowColumn, bfK, dk, ka2 } = d;
+  for (let i = 0; i < d.rows; i++) {
+    if (rowLength[i] === 0) continue;
+    const dy = (i - d.cy) * dk - qy, r2 = ka2 - dy * dy;
+    if (r2 <= 0) continue;
+    // Candidate columns: the chord of the disk around k = Q in this row, one pixel wider each side; the exact test
+    // decides (so the result is that of testing every pixel).
+    const c0 = rowColumn[i]!, w = Math.sqrt(r2);
+    const lo = Math.max(c0, Math.ceil(d.cx + (qx - w) / dk) - 1);
+    const hi = Math.min(c0 + rowLength[i]! - 1, Math.floor(d.cx + (qx + w) / dk) + 1);
+    for (let j = lo; j <= hi; j++) {
+      const at = rowStart[i]! + j - c0, ky = bfK[2 * at]!, kx = bfK[2 * at + 1]!;
+      const my = ky - qy, mx = kx - qx, py = ky + qy, px = kx + qx;
+      if (my * my + mx * mx < ka2 && py * py + px * px >= ka2) trot[used++] = at;
+    }
+  }
+  return used;
 }
 
 /** Errors for parameters that cannot fit the data, warnings (with the numbers) for ones that degrade it. */
@@ -92,17 +121,21 @@ export function checkSsbParameters(shape: readonly number[], p: SsbParameters, w
   const radius = p.alphaMrad / p.mradPerPixel;
   const room = Math.min(p.center.cy, p.center.cx, rows - 1 - p.center.cy, cols - 1 - p.center.cx);
   if (radius > room + 0.5) {
-    throw new RangeError(`${what}: alpha ${p.alphaMrad} mrad is ${radius.toFixed(1)} detector pixels at ${p.mradPerPixel} mrad/pixel, `
-      + `but the disk centre (${p.center.cy.toFixed(1)}, ${p.center.cx.toFixed(1)}) is only ${room.toFixed(1)} pixels from the `
+    const centre = `(${p.center.cy.toFixed(1)}, ${p.center.cx.toFixed(1)})`;
+    throw new RangeError(`${what}: alpha ${p.alphaMrad} mrad is ${radius.toFixed(1)} detector pixels at ${p.mradPerPixel} `
+      + `mrad/pixel, but the disk centre ${centre} is only ${room.toFixed(1)} pixels from the `
       + `detector's edge (${rows} x ${cols}): the bright-field disk does not fit`);
   }
   const warnings: string[] = [];
-  if (radius < 3) warnings.push(`${what}: the bright-field disk is only ${radius.toFixed(1)} pixels in radius; trotters are coarse`);
+  if (radius < 3) {
+    warnings.push(`${what}: the bright-field disk is only ${radius.toFixed(1)} pixels in radius; trotters are coarse`);
+  }
   const lambda = wavelengthA(p.kv), limit = lambda / (4 * p.alphaMrad * 1e-3);
   const step = Math.max(...p.stepA);
   if (step > limit) {
-    warnings.push(`${what}: scan step ${step} A exceeds lambda / (4 alpha) = ${limit.toFixed(4)} A: the scan's Nyquist frequency `
-      + `${(1 / (2 * step)).toFixed(3)} 1/A is below the 2 alpha / lambda = ${((2 * p.alphaMrad * 1e-3) / lambda).toFixed(3)} 1/A `
+    const transfer = ((2 * p.alphaMrad * 1e-3) / lambda).toFixed(3);
+    warnings.push(`${what}: scan step ${step} A exceeds lambda / (4 alpha) = ${limit.toFixed(4)} A: the scan's Nyquist `
+      + `frequency ${(1 / (2 * step)).toFixed(3)} 1/A is below the 2 alpha / lambda = ${transfer} 1/A `
       + `that SSB transfers, so those frequencies alias`);
   }
   return warnings;

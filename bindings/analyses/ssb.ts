@@ -42,7 +42,9 @@ const TILE_BYTES = 4 << 20;
 export function ssbReduction(p: SsbParameters, given?: SsbTables): Reduction<SsbResult> {
   let tables = given, header = 0;
   const tablesFor = (ctx: Pick<ReductionContext, "shape">) => {
-    if (ctx.shape.length !== 4) throw new RangeError(`SSB: needs a 2D scan of 2D patterns; shape is [${ctx.shape.join(", ")}]`);
+    if (ctx.shape.length !== 4) {
+      throw new RangeError(`SSB: needs a 2D scan of 2D patterns; shape is [${ctx.shape.join(", ")}]`);
+    }
     return (tables ??= ssbTables(ctx.shape, p));
   };
   /** Bytes of the kernel's working space for one tile (see assembly/ptycho.ts). */
@@ -62,9 +64,13 @@ export function ssbReduction(p: SsbParameters, given?: SsbTables): Reduction<Ssb
     prepare(ctx) {
       const t = tablesFor(ctx), plan = fftPlan(ctx.core, t.nx);
       const wy = new Float64Array(2 * t.ny);
-      for (let m = 0; m < t.ny; m++) { wy[2 * m] = Math.cos((2 * Math.PI * m) / t.ny); wy[2 * m + 1] = -Math.sin((2 * Math.PI * m) / t.ny); }
+      for (let m = 0; m < t.ny; m++) {
+        wy[2 * m] = Math.cos((2 * Math.PI * m) / t.ny);
+        wy[2 * m + 1] = -Math.sin((2 * Math.PI * m) / t.ny);
+      }
       const words = new Int32Array(16);
-      words.set([t.ny, t.nx, t.rows * t.cols, t.bf.length, t.freqs.length / 3, fftChunk(plan, Math.ceil(t.bf.length / 2)), t.trotter.length, ROW_GROUP]);
+      const chunk = fftChunk(plan, Math.ceil(t.bf.length / 2));
+      words.set([t.ny, t.nx, t.rows * t.cols, t.bf.length, t.freqs.length / 3, chunk, t.trotter.length, ROW_GROUP]);
       words.set([plan.ptr, ctx.input(t.bf), ctx.input(wy), ctx.input(t.freqs), ctx.input(t.trotter)], 8);
       header = ctx.input(words);
     },
@@ -74,7 +80,8 @@ export function ssbReduction(p: SsbParameters, given?: SsbTables): Reduction<Ssb
       return t.nx * ROW_GROUP * Math.max(1, Math.round(bytes / (ROW_GROUP * rowBytes)));
     },
     process(tile, ptr) {
-      return [[{ fn: `ssbAccumulate${kernelSuffix(tile.dtype)}`, args: [header, tile.ptr, tile.count, tile.start, ptr.acc!, ptr.work!] }]];
+      const args: [number, number, number, number, number, number] = [header, tile.ptr, tile.count, tile.start, ptr.acc!, ptr.work!];
+      return [[{ fn: `ssbAccumulate${kernelSuffix(tile.dtype)}`, args }]];
     },
     finish(buf, ctx) {
       return ssbObject(ctx.core, tablesFor(ctx), p, buf.acc as Float64Array);
@@ -84,7 +91,8 @@ export function ssbReduction(p: SsbParameters, given?: SsbTables): Reduction<Ssb
 
 /** Blocks of one tile per worker: every worker busy, and as few partial states (one per tile of a block) as that
  * allows. */
-export function ssbRunOptions(core: Core, ds: Pick<Dataset, "shape" | "dtype">, reduction: Reduction<SsbResult>, o: RunOptions = {}): RunOptions {
+export function ssbRunOptions(core: Core, ds: Pick<Dataset, "shape" | "dtype">, reduction: Reduction<SsbResult>,
+  o: RunOptions = {}): RunOptions {
   const ctx = { core, shape: ds.shape, dtype: ds.dtype, input: () => 0 };
   const tile = reduction.tileFrames!(ctx) * frameBytes(ds);
   return { blockBytes: Math.max(1, core.workerCount) * tile, ...o };
@@ -100,7 +108,7 @@ export function ssbObject(core: Core, t: SsbTables, p: SsbParameters, acc: Float
   const floor = (p.wiener ?? 0) * mean.reduce((a, b) => a + b, 0);
   const aberrated = (p.defocusA ?? 0) !== 0 || (p.c3mm ?? 0) !== 0;
   const chiK = new Float64Array(bf.length);
-  if (aberrated) for (let j = 0; j < bf.length; j++) chiK[j] = aberrationPhase(bfK[2 * j]! ** 2 + bfK[2 * j + 1]! ** 2, lambda, p);
+  for (let j = 0; aberrated && j < bf.length; j++) chiK[j] = aberrationPhase(bfK[2 * j]! ** 2 + bfK[2 * j + 1]! ** 2, lambda, p);
   const spectrum = new Float32Array(2 * P);
   spectrum[0] = P;
   let o = freqs[2]!;
@@ -125,7 +133,9 @@ export function ssbObject(core: Core, t: SsbTables, p: SsbParameters, acc: Float
     phase[i] = Math.atan2(object[2 * i + 1]!, object[2 * i]!);
     amplitude[i] = Math.hypot(object[2 * i]!, object[2 * i + 1]!);
   }
-  return { object, phase, amplitude, navShape: [ny, nx], bfPixels: bf.length, frequencies: nq, trotterPixels: trotter.length };
+  return {
+    object, phase, amplitude, navShape: [ny, nx], bfPixels: bf.length, frequencies: nq, trotterPixels: trotter.length,
+  };
 }
 
 /** The bright-field disk as a detector mask (for the BF image beside the SSB one). */
@@ -136,7 +146,8 @@ export function brightFieldMask(t: SsbTables): Float32Array {
 }
 
 /** SSB of a dataset in one pass, with the bright-field image of the same disk from the same pass. */
-export async function singleSideBand(core: Core, ds: Dataset, p: SsbParameters, o: RunOptions = {}): Promise<SsbResult & { brightField: Float32Array }> {
+export async function singleSideBand(core: Core, ds: Dataset, p: SsbParameters,
+  o: RunOptions = {}): Promise<SsbResult & { brightField: Float32Array }> {
   const t = ssbTables(ds.shape, p);
   const ssb = ssbReduction(p, t);
   // The same tiles for both, so that blocks (a whole number of every reduction's tiles) stay small.

@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { writeFileSync } from "node:fs";
 import { Core, writeDataset, type Dtype } from "../../bindings/node.js";
-import { simulateProbe, type ProbeSimulationOptions } from "../../bindings/simulate-probe.js";
+import { DEFAULT_CRYSTAL, simulateProbe, type ProbeSimulationOptions } from "../../bindings/simulate-probe.js";
 import { UsageError, ensureDir, progress, report, writeNpy, type CommonOptions } from "../common.js";
 
 export interface ProbeModelOptions extends CommonOptions {
@@ -16,6 +16,7 @@ export interface ProbeModelOptions extends CommonOptions {
   rotation?: string;
   flip?: boolean;
   absorption?: string;
+  phases?: string;
   noiseless?: boolean;
 }
 
@@ -30,7 +31,14 @@ export function probeModelOptions(cmd: Command): Command {
     .option("--rotation <deg>", "probe model: scan rotation relative to the detector (default 0)")
     .option("--flip", "probe model: scan axes transposed relative to the detector")
     .option("--absorption <f>", "probe model: absorption as a fraction of the phase (default 0)")
+    .option("--phases <n>", "probe model: crystal phases, 1 (2 A square lattice) or 2 (and a 2.5 A one rotated 12 degrees, "
+      + "right of a slanted interface; default)")
     .option("--noiseless", "probe model: expected patterns (float32, each summing to 1) instead of Poisson counts");
+}
+
+function phaseCount(text: string): number {
+  if (text !== "1" && text !== "2") throw new UsageError(`--phases: expected 1 or 2, got '${text}'`);
+  return Number(text);
 }
 
 /** Runs the probe model; `common` holds the options both models share, already parsed. */
@@ -40,9 +48,11 @@ export async function simulateProbeModel(o: ProbeModelOptions & { output: string
   const options: ProbeSimulationOptions = {
     scan: common.scan, detector: common.detector, seed: common.seed,
     dose: o.noiseless ? Infinity : common.dose, dtype: o.noiseless ? "f32" : common.dtype,
-    kv: num(o.kv, "--kv"), alphaMrad: num(o.alpha, "--alpha"), defocusA: num(o.defocus, "--defocus"), c3mm: num(o.c3, "--c3"),
-    stepA: num(o.step, "--step"), mradPerPixel: num(o.mradPerPixel, "--mrad-per-pixel"), rotationDeg: num(o.rotation, "--rotation"),
+    kv: num(o.kv, "--kv"), alphaMrad: num(o.alpha, "--alpha"), defocusA: num(o.defocus, "--defocus"),
+    c3mm: num(o.c3, "--c3"), stepA: num(o.step, "--step"), mradPerPixel: num(o.mradPerPixel, "--mrad-per-pixel"),
+    rotationDeg: num(o.rotation, "--rotation"),
     flip: !!o.flip, absorption: num(o.absorption, "--absorption"),
+    phases: o.phases === undefined ? undefined : DEFAULT_CRYSTAL.slice(0, phaseCount(o.phases)),
   };
   const core = await Core.create();
   try {
@@ -53,10 +63,12 @@ export async function simulateProbeModel(o: ProbeModelOptions & { output: string
     sim.close();
     const stem = o.output.replace(/\.[a-z0-9]+$/i, "");
     await writeNpy(`${stem}.phase.npy`, sim.phase, "f32", common.scan);
-    writeFileSync(`${stem}.probe.json`, JSON.stringify({ calibration: sim.dataset.calibration, parameters: sim.parameters }, null, 2));
+    const record = { calibration: sim.dataset.calibration, parameters: sim.parameters };
+    writeFileSync(`${stem}.probe.json`, JSON.stringify(record, null, 2));
     report(o, {
       output: o.output, format: written.format, truth: `${stem}.phase.npy`, parameters: `${stem}.probe.json`,
-      shape: sim.dataset.shape, dtype: sim.dataset.dtype, gridSize: sim.parameters.gridSize, wavelengthA: sim.parameters.wavelengthA,
+      shape: sim.dataset.shape, dtype: sim.dataset.dtype,
+      gridSize: sim.parameters.gridSize, wavelengthA: sim.parameters.wavelengthA,
     });
   } finally {
     await core.close();

@@ -49,8 +49,11 @@ export function register(program: Command): void {
         return n;
       };
       if (o.model === "probe") {
-        const common = { scan: parseIntList(o.scan, "--scan", 2) as [number, number], detector: parseIntList(o.detector, "--detector", 2) as [number, number],
-          dose: num(o.dose, "--dose"), dtype: o.dtype, seed: num(o.seed, "--seed") };
+        const common = {
+          scan: parseIntList(o.scan, "--scan", 2) as [number, number],
+          detector: parseIntList(o.detector, "--detector", 2) as [number, number],
+          dose: num(o.dose, "--dose"), dtype: o.dtype, seed: num(o.seed, "--seed"),
+        };
         return simulateProbeModel(o, common, num);
       }
       if (o.model !== "two-phase") throw new UsageError(`--model: '${o.model}' is not one of two-phase, probe`);

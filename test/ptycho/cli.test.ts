@@ -9,7 +9,8 @@ import { stem4d, cliBuilt } from "../helpers/cli.js";
 describe.skipIf(!cliBuilt)("stem4d simulate --model probe, dpc, ptycho", () => {
   let dir = "";
   const sim = (name: string, ...extra: string[]) => {
-    const r = stem4d("simulate", "--model", "probe", "-o", join(dir, name), "--scan", "40,40", "--detector", "48,48", "-q", ...extra);
+    const r = stem4d("simulate", "--model", "probe", "-o", join(dir, name), "--scan", "40,40", "--detector", "48,48", "-q",
+      ...extra);
     expect(r.status, r.stderr).toBe(0);
   };
   beforeAll(() => {
@@ -20,10 +21,21 @@ describe.skipIf(!cliBuilt)("stem4d simulate --model probe, dpc, ptycho", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("simulate writes the data, the true phase and every parameter", () => {
-    expect(readdirSync(dir).sort()).toEqual(["bare.npy", "bare.phase.npy", "bare.probe.json", "cal.phase.npy", "cal.probe.json", "cal.s4d"]);
+    expect(readdirSync(dir).sort()).toEqual(
+      ["bare.npy", "bare.phase.npy", "bare.probe.json", "cal.phase.npy", "cal.probe.json", "cal.s4d"]);
     const p = JSON.parse(readFileSync(join(dir, "cal.probe.json"), "utf8"));
     expect(p.calibration.probe).toMatchObject({ kv: 300, alphaMrad: 20, defocusA: 25, rotationDeg: 12, flip: false });
     expect(p.calibration.axes[0]).toEqual({ name: "scan_y", step: 0.2, unit: "A" });
+  });
+
+  it("simulate --phases 1 gives one lattice; other counts are refused", () => {
+    const r = stem4d("simulate", "--model", "probe", "-o", join(dir, "one", "one.npy"), "--scan", "8,8",
+      "--detector", "48,48", "--phases", "1", "-q");
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, "one", "one.probe.json"), "utf8")).parameters.phases).toHaveLength(1);
+    const bad = stem4d("simulate", "--model", "probe", "-o", join(dir, "one", "x.npy"), "--phases", "3");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--phases: expected 1 or 2, got '3'");
   });
 
   it("ptycho reads every parameter from the .s4d calibration and beats bright field", () => {
@@ -31,15 +43,19 @@ describe.skipIf(!cliBuilt)("stem4d simulate --model probe, dpc, ptycho", () => {
     const r = stem4d("ptycho", join(dir, "cal.s4d"), "-o", out, "--truth", join(dir, "cal.phase.npy"), "--json", "-q");
     expect(r.status, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout);
-    expect(s).toMatchObject({ kv: 300, alphaMrad: 20, defocusA: 25, rotationDeg: 12, rotationFound: false, mradFrom: "file" });
+    expect(s).toMatchObject({ kv: 300, alphaMrad: 20, defocusA: 25, rotationDeg: 12, rotationFound: false });
+    expect(s.mradFrom).toBe("file");
     expect(s.phasePearsonWithTruth).toBeGreaterThanOrEqual(0.9);
     expect(s.frcHalfCrossing.ssb).toBeGreaterThan(s.frcHalfCrossing.brightField);
-    for (const f of ["phase.npy", "phase.png", "amplitude.npy", "object.npy", "bright_field.png"]) expect(existsSync(join(out, f))).toBe(true);
+    for (const f of ["phase.npy", "phase.png", "amplitude.npy", "object.npy", "bright_field.png"]) {
+      expect(existsSync(join(out, f))).toBe(true);
+    }
   });
 
   it("ptycho --bin 2 bins the detector as it reads, with a quarter of the trotter pixels and the phase kept", () => {
     const run = (...extra: string[]) => {
-      const r = stem4d("ptycho", join(dir, "cal.s4d"), "-o", join(dir, `bin${extra.length}`), "--truth", join(dir, "cal.phase.npy"), "--json", "-q", ...extra);
+      const r = stem4d("ptycho", join(dir, "cal.s4d"), "-o", join(dir, `bin${extra.length}`),
+        "--truth", join(dir, "cal.phase.npy"), "--json", "-q", ...extra);
       expect(r.status, r.stderr).toBe(0);
       return JSON.parse(r.stdout);
     };
@@ -51,7 +67,8 @@ describe.skipIf(!cliBuilt)("stem4d simulate --model probe, dpc, ptycho", () => {
   });
 
   it("on a bare .npy: fits centre and pixel size from the disk and finds rotation and flip by minimum curl", () => {
-    const r = stem4d("ptycho", join(dir, "bare.npy"), "-o", join(dir, "bare"), "--kv", "300", "--alpha", "20", "--step", "0.2",
+    const r = stem4d("ptycho", join(dir, "bare.npy"), "-o", join(dir, "bare"), "--kv", "300", "--alpha", "20",
+      "--step", "0.2",
       "--truth", join(dir, "bare.phase.npy"), "--json", "-q");
     expect(r.status, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout);
@@ -73,7 +90,9 @@ describe.skipIf(!cliBuilt)("stem4d simulate --model probe, dpc, ptycho", () => {
     expect(s.flip).toBe(true);
     expect(Math.abs(s.rotationDeg + 40)).toBeLessThan(1);
     expect(s.icomPearsonWithTruth).toBeGreaterThanOrEqual(0.9);
-    for (const f of ["com_y", "com_x", "curl", "divergence", "icom"]) expect(existsSync(join(out, `${f}.npy`))).toBe(true);
+    for (const f of ["com_y", "com_x", "curl", "divergence", "icom"]) {
+      expect(existsSync(join(out, `${f}.npy`))).toBe(true);
+    }
   });
 
   it("names missing parameters and what they mean, in one line", () => {

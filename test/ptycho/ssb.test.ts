@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import "../../bindings/node.js";
-import { Core, finishState, mergeStates, runPartials, writeDatasetNpy } from "../../bindings/node.js";
+import { Core, finishState, memoryDataset, mergeStates, runPartials, writeDatasetNpy } from "../../bindings/node.js";
 import { simulateProbe, type ProbeSimulationOptions } from "../../bindings/simulate-probe.js";
 import { singleSideBand, ssbReduction } from "../../bindings/analyses/ssb.js";
 import { checkSsbParameters, ssbTables, type SsbParameters } from "../../bindings/analyses/ssb-plan.js";
@@ -46,8 +46,10 @@ function maxRelative(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe.skipIf(!hasPython(["numpy"]))("SSB equals a numpy SSB on small cases", () => {
-  it("focused probe, rotated scan, Poisson counts (u16)", async () => {
-    const { sim, params } = simulated({ scan: [20, 18], detector: [40, 40], alphaMrad: 15, stepA: 0.25, rotationDeg: 17, dose: 2e4 });
+  it("focused probe, rotated odd-sided scan, Poisson counts (u16)", async () => {
+    // Odd scan sides: numpy's frequency order for odd n, and a prime row length (a Bluestein FFT in the kernel).
+    const { sim, params } = simulated({ scan: [19, 17], detector: [40, 40], alphaMrad: 15, stepA: 0.25, rotationDeg: 17,
+      dose: 2e4 });
     const ours = await singleSideBand(core, sim.dataset, params);
     const ref = await reference("focused", sim, params);
     expect(maxRelative(ours.object, ref)).toBeLessThan(1e-4);
@@ -55,7 +57,8 @@ describe.skipIf(!hasPython(["numpy"]))("SSB equals a numpy SSB on small cases", 
   });
 
   it("defocus and C3 corrected, flipped scan, Wiener filter (f32)", async () => {
-    const { sim, params } = simulated({ scan: [16, 20], detector: [36, 36], alphaMrad: 12, stepA: 0.3, defocusA: 40, c3mm: 0.5,
+    const { sim, params } = simulated({ scan: [16, 20], detector: [36, 36], alphaMrad: 12, stepA: 0.3, defocusA: 40,
+      c3mm: 0.5,
       flip: true, rotationDeg: -30, dose: Infinity });
     const p = { ...params, wiener: 0.05 };
     const ours = await singleSideBand(core, sim.dataset, p);
@@ -76,6 +79,21 @@ describe("SSB as a reduction", () => {
     const [b] = await runPartials(core, sim.dataset, [r], { range: [37, 120] });
     const merged = finishState(core, sim.dataset, r, mergeStates(core, sim.dataset, r, a!, b!));
     expect(maxRelative(merged.object, whole.object)).toBeLessThan(1e-6);
+    sim.close();
+  });
+});
+
+describe("SSB of every dtype", () => {
+  it("u8 and u32 frames give the object of the same counts as float32", async () => {
+    const { sim, params } = simulated({ scan: [10, 12], detector: [32, 32], alphaMrad: 12, stepA: 0.3, dose: 2e3,
+      dtype: "u8" });
+    const P = 120, Q = 32 * 32, bytes = new Uint8Array(P * Q);
+    await sim.dataset.source.readFrames(0, P, bytes);
+    const asF32 = await singleSideBand(core, memoryDataset(Float32Array.from(bytes), sim.dataset.shape), params);
+    for (const data of [bytes, Uint32Array.from(bytes)]) {
+      const r = await singleSideBand(core, memoryDataset(data, sim.dataset.shape), params);
+      expect(maxRelative(r.object, asF32.object)).toBeLessThan(1e-6);
+    }
     sim.close();
   });
 });

@@ -144,7 +144,8 @@ describe("compressed live stream", () => {
     sent.catch(() => {});
     await expect(a).rejects.toThrow(/series "lost": stopped after chunk \d+/);
     rxA.close();
-    const rxB = await StreamReceiver.bind(endpoint);
+    // ZeroMQ releases a closed socket's port in its own thread: bind again once it is free.
+    const rxB = await bindWhenFree(endpoint);
     try {
       const b = rxB.receive(core, { container: join(dir, `lost-${n++}.s4d`), analyses: () => [patternStats()], firstTimeoutMs: 20_000 });
       const gap = /series "lost": the receiver asks for chunk 0, but chunks 0-\d+ \(frames 0-\d+\) were acknowledged and released; they cannot be sent again/;
@@ -167,3 +168,14 @@ describe("compressed live stream", () => {
 });
 
 void centerOfMass;
+
+async function bindWhenFree(endpoint: string): Promise<StreamReceiver> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await StreamReceiver.bind(endpoint);
+    } catch (e) {
+      if (attempt >= 50 || !/Address already in use/.test((e as Error).message)) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
