@@ -4,12 +4,10 @@
 // eigenvalues) must be the same to the last bit. Chromium runs the stream's edge side in stream-browser.test.ts.
 import { beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { tmpdir } from "node:os";
-import { fileURLToPath } from "node:url";
+import { bundleFixture, repoRoot as root } from "../helpers/web-bundle.js";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const bin = (name: string) => join(root, "node_modules", ".bin", name);
 const runtimes: [string, string[]][] = [
   ["node", [process.execPath]],
@@ -21,14 +19,7 @@ let dir = "";
 
 describe.skipIf(missing.length > 0 || !existsSync(join(root, "build/stem4d.simd.wasm")))(`the library under Node, Deno and Bun${missing.length ? ` (missing: ${missing.join(", ")}; npm install)` : ""}`, () => {
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "stem4d-runtimes-"));
-    const { build } = await import("vite");
-    await build({
-      root, logLevel: "error", configFile: false,
-      build: { outDir: join(dir, "out"), emptyOutDir: true, target: "es2022", minify: false, lib: { entry: join(root, "test/runtimes/fixtures/library.ts"), formats: ["es"], fileName: "library" } },
-    });
-    // The core finds its wasm at ../build/ from the bundle, as it does from dist/bindings/.
-    cpSync(join(root, "build"), join(dir, "build"), { recursive: true });
+    dir = await bundleFixture("test/runtimes/fixtures/library.ts", "library");
     writeFileSync(join(dir, "run.mjs"), `import { runLibrary } from "./out/library.js";\nconsole.log(JSON.stringify(await runLibrary()));\n`);
   }, 120_000);
 
