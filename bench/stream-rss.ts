@@ -1,15 +1,15 @@
 // Child process for bench/stream.ts: the sender's resident memory over a long stream. Streams `gb` GB of
 // 256 x 256 u16 frames, generated on the fly like a detector's (a few base patterns, each frame with its own
 // electron hits), with --encode events or lossless to a `stem4d stream receive` process, and prints the peak RSS
-// of this process (sampled every 50 ms, and the kernel's maximum) as JSON.
+// of this process (the kernel's high-water mark, and samples every 50 ms) as JSON.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Core, type Dataset } from "../bindings/node.js";
 import { sendDataset } from "../bindings/scale/stream-zmq.js";
+import { freePort } from "./net.js";
 
 const [mode, gbArg] = process.argv.slice(2) as [string, string];
 const R = 256, C = 256, Q = R * C, FB = Q * 2;
@@ -41,10 +41,7 @@ const ds: Dataset = {
   },
 };
 
-const port = await new Promise<number>((resolve) => {
-  const s = createServer();
-  s.listen(0, "127.0.0.1", () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
-});
+const port = await freePort();
 const dir = mkdtempSync(join(tmpdir(), "stem4d-stream-rss-"));
 const cli = fileURLToPath(new URL("../cli/main.js", import.meta.url));
 const rx = spawn(process.execPath, [cli, "stream", "receive", "--bind", `tcp://127.0.0.1:${port}`, "-o", dir, "-q", "--timeout", "120"], { stdio: "ignore" });
@@ -64,7 +61,10 @@ try {
   });
   clearInterval(timer);
   sample();
-  const maxRss = process.resourceUsage().maxRSS * 1024;
+  // The kernel's high-water mark of this process's memory (VmHWM; getrusage's maxRSS would include the parent's
+  // memory before exec), or our samples where /proc is missing.
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(existsSync("/proc/self/status") ? readFileSync("/proc/self/status", "utf8") : "");
+  const maxRss = hwm ? Number(hwm[1]) * 1024 : 0;
   process.stdout.write(JSON.stringify({
     mode, frames, gb: (frames * FB) / 1e9, seconds: (performance.now() - t0) / 1000, wireBytes: s.wireBytes,
     rssStartMB: start / 2 ** 20, peakRssMB: +(Math.max(peak, maxRss) / 2 ** 20).toFixed(1), growthMB: (Math.max(peak, maxRss) - start) / 2 ** 20, atPeak: detail,

@@ -6,23 +6,15 @@
 // peak RSS for events and lossless on a long stream generated on the fly (bench/stream-rss.ts).
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Core, type Dataset, countToEvents, frameBytes, memoryDataset, openDataset, simulateElectronFrames, simulateTwoPhase, streamFrames } from "../bindings/node.js";
 import { saveNpy, writeDatasetNpy } from "../bindings/node-files.js";
 import type { BenchOptions, BenchRow } from "./common.js";
+import { freePort } from "./net.js";
 
 const CLI = fileURLToPath(new URL("../cli/main.js", import.meta.url));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
-  });
-}
 
 function runCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -34,7 +26,7 @@ function runCli(args: string[]): Promise<{ status: number | null; stdout: string
   });
 }
 
-interface StreamRun { seconds: number; frames: number; wireBytes: number; sendRssMB: number; recvRssMB: number }
+interface StreamRun { seconds: number; frames: number; wireBytes: number }
 
 /** One series from a sender process to a receiver process (bright field reduced as it arrives). */
 async function streamOnce(dir: string, file: string, sendArgs: string[], center: string): Promise<StreamRun> {
@@ -44,9 +36,9 @@ async function streamOnce(dir: string, file: string, sendArgs: string[], center:
   const r = await rx;
   if (tx.status !== 0) throw new Error(`stream send ${sendArgs.join(" ")}: ${tx.stderr}`);
   if (r.status !== 0) throw new Error(`stream receive: ${r.stderr}`);
-  const s = JSON.parse(tx.stdout), v = JSON.parse(r.stdout);
+  const s = JSON.parse(tx.stdout);
   rmSync(out, { recursive: true, force: true });
-  return { seconds: s.seconds, frames: s.frames, wireBytes: s.wireBytes, sendRssMB: s.peakRssMB, recvRssMB: v.peakRssMB };
+  return { seconds: s.seconds, frames: s.frames, wireBytes: s.wireBytes };
 }
 
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -84,7 +76,7 @@ export async function run(opts: BenchOptions): Promise<BenchRow[]> {
         const row: BenchRow = {
           name: `stream ${mode}, ${data}, ${where}: ${(wire / 2 ** 20).toFixed(2)} MiB on the wire (frames / ${(inBytes / wire).toFixed(1)})`,
           medianMs: seconds * 1000, throughput: frames / seconds, unit: "frames/s", samples: repeats,
-          note: `sender peak RSS ${median(runs.map((r) => r.sendRssMB))} MB, receiver ${median(runs.map((r) => r.recvRssMB))} MB`,
+          note: `${(seconds / frames * 1e6).toFixed(0)} us a frame, setup included (thresholds, PCA fit)`,
         };
         if (mode === "raw") baseline[data] = { seconds, name: row.name };
         else { row.reference = baseline[data]!.name; row.ratio = baseline[data]!.seconds / seconds; }
@@ -125,7 +117,7 @@ async function countingPerCore(ds: Parameters<typeof countToEvents>[1], dark: Fl
     const ms = median(times);
     return [{
       name: "count + encode events, one core, u16 128x128 frames in memory (thresholds fitted each run)", medianMs: ms, throughput: electrons / (ms / 1000) / 1e6, unit: "M electrons/s",
-      note: `${(bytes / (ms / 1000) / 1e9).toFixed(3)} GB/s of input; ${(out / electrons).toFixed(2)} B per electron`,
+      note: `${(bytes / (ms / 1000) / 1e9).toFixed(3)} GB/s of input; ${(out / electrons).toFixed(2)} B per electron; load average ${loadavg()[0]!.toFixed(1)}`,
     }];
   } finally {
     await core.close();

@@ -204,8 +204,6 @@ class SeriesReceiver {
       // A restarted receiver: the chunks already in the file are decoded and reduced again first.
       await this.file.replay(this.resumedAt, async (bytes, seq) => this.decodeChunk(bytes, seq));
     }
-    // The file may hold chunks beyond what the header-less request promised: resume from there.
-    if (this.next > 0) await this.ask();
   }
 
   private async chunk(m: ChunkMessage, bytes: Uint8Array): Promise<void> {

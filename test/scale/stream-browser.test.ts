@@ -1,0 +1,49 @@
+// The edge side of a live stream (encode with raw, lossless, events or pca, then the sending protocol: ring,
+// resume, acknowledgements) in headless Chromium, bundled by Vite from test/scale/fixtures/stream-edge.ts: it needs
+// no Node API, and the chunks it sends are byte for byte the ones Node sends.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Server } from "node:http";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser } from "playwright-core";
+import "../../bindings/node.js";
+import { runEdge } from "./fixtures/stream-edge.js";
+import { chromiumPath } from "../helpers/browser.js";
+import { bundleFixture, repoRoot, serveFixture } from "../helpers/web-bundle.js";
+
+const wasmBuilt = existsSync(join(repoRoot, "build/stem4d.simd.wasm"));
+let server: Server, browser: Browser, base = "", dir = "";
+
+describe.skipIf(!chromiumPath || !wasmBuilt)("the stream's edge side in headless Chromium", () => {
+  beforeAll(async () => {
+    dir = await bundleFixture("test/scale/fixtures/stream-edge.ts", "edge");
+    ({ base, server } = await serveFixture(dir, "edge", "runEdge"));
+    const { chromium } = await import("playwright-core");
+    browser = await chromium.launch({ executablePath: chromiumPath, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((ok) => server?.close(ok));
+  });
+
+  it("bundles with no Node module in it", () => {
+    const js = readdirSync(join(dir, "out")).filter((f) => f.endsWith(".js")).map((f) => readFileSync(join(dir, "out", f), "utf8")).join("\n");
+    expect(js).not.toMatch(/from\s+["']node:/);
+    expect(js).not.toMatch(/["']zeromq["']/);
+  });
+
+  it("sends the same chunks as Node for raw, lossless, events and pca", async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(`${base}/index.html`);
+    const inBrowser = await page.evaluate(() => (window as unknown as { result: Promise<unknown> }).result);
+    await page.close();
+    expect(errors).toEqual([]);
+    const inNode = await runEdge();
+    expect(inBrowser).toEqual(inNode);
+    expect(Object.keys(inNode)).toEqual(["raw", "lossless", "events", "pca"]);
+    expect((inNode.events as { chunks: number }).chunks).toBeGreaterThan(1);
+  }, 120_000);
+});
