@@ -140,3 +140,51 @@ export function kmeansRowNorms(points: usize, n: i32, d: i32, out: usize): void 
   const stride = <usize>d << 2;
   for (let i = 0; i < n; i++) store<f32>(out + (<usize>i << 2), pair<Dot>(points + <usize>i * stride, points + <usize>i * stride, d));
 }
+
+// One point against 4 centroids: each loaded vector of the point feeds 4 terms; two steps of l at a time keep 8
+// independent sums in flight.
+@inline function listed4<M>(x: usize, c0: usize, c1: usize, c2: usize, c3: usize, d: i32, out: usize): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+  let l = 0;
+  for (; l + 8 <= d; l += 8) {
+    const o = <usize>l << 2;
+    const x0 = v128.load(x + o), x1 = v128.load(x + o, 16);
+    a0 = f32x4.add(a0, term<M>(x0, v128.load(c0 + o))); b0 = f32x4.add(b0, term<M>(x1, v128.load(c0 + o, 16)));
+    a1 = f32x4.add(a1, term<M>(x0, v128.load(c1 + o))); b1 = f32x4.add(b1, term<M>(x1, v128.load(c1 + o, 16)));
+    a2 = f32x4.add(a2, term<M>(x0, v128.load(c2 + o))); b2 = f32x4.add(b2, term<M>(x1, v128.load(c2 + o, 16)));
+    a3 = f32x4.add(a3, term<M>(x0, v128.load(c3 + o))); b3 = f32x4.add(b3, term<M>(x1, v128.load(c3 + o, 16)));
+  }
+  if (l < d) {
+    const o = <usize>l << 2;
+    const x0 = v128.load(x + o);
+    a0 = f32x4.add(a0, term<M>(x0, v128.load(c0 + o)));
+    a1 = f32x4.add(a1, term<M>(x0, v128.load(c1 + o)));
+    a2 = f32x4.add(a2, term<M>(x0, v128.load(c2 + o)));
+    a3 = f32x4.add(a3, term<M>(x0, v128.load(c3 + o)));
+  }
+  store<f32>(out, sum4(f32x4.add(a0, b0)));
+  store<f32>(out, sum4(f32x4.add(a1, b1)), 4);
+  store<f32>(out, sum4(f32x4.add(a2, b2)), 8);
+  store<f32>(out, sum4(f32x4.add(a3, b3)), 12);
+}
+
+@inline function listed<M>(x: usize, cents: usize, d: i32, list: usize, m: i32, out: usize): void {
+  const rowBytes = <usize>d << 2;
+  let t = 0;
+  for (; t + 4 <= m; t += 4) {
+    const pl = list + (<usize>t << 2);
+    listed4<M>(x, cents + <usize>load<i32>(pl) * rowBytes, cents + <usize>load<i32>(pl, 4) * rowBytes,
+      cents + <usize>load<i32>(pl, 8) * rowBytes, cents + <usize>load<i32>(pl, 12) * rowBytes, d, out + (<usize>t << 2));
+  }
+  for (; t < m; t++) {
+    store<f32>(out + (<usize>t << 2), pair<M>(x, cents + <usize>load<i32>(list + (<usize>t << 2)) * rowBytes, d));
+  }
+}
+
+/** For one point x and the m centroids listed in list (i32 indices): out[t] = x . c_list[t] (metric 0) or the
+ * cityblock distance (metric 1). The bounded assignment step computes only these. */
+export function kmeansListed(x: usize, cents: usize, d: i32, list: usize, m: i32, metric: i32, out: usize): void {
+  if (metric == 1) listed<L1>(x, cents, d, list, m, out);
+  else listed<Dot>(x, cents, d, list, m, out);
+}

@@ -9,7 +9,29 @@ import { fftLanes } from "./fft";
 //   11 freqs (i32[3 nq]: qy, qx, trotter size; sorted by qx so one row of the row-FFT serves a run of entries),
 //   12 trotter (i32[T]: position in the bf list of every trotter pixel, entry after entry).
 // `out` holds the tile's T complex sums (f64); `work`, the tile's scratch: R row spectra (nx * nbf complex f32 each),
-// R twiddle pairs (2 v128 each), R row indices (i32) and fftLanes' scratch: R * (nx * nbf * 8 + 36) + its bytes.
+// the packed row (nx * ceil(nbf / 2) complex f32), R twiddle pairs (2 v128 each), R row indices (i32) and fftLanes'
+// scratch for ceil(nbf / 2) lanes: R * (nx * nbf * 8 + 36) + nx * ceil(nbf / 2) * 8 + its bytes.
+
+/** Splits the FFT z of a + i b (two real rows, lanes j of nx x half complex values) into the spectra of a and b,
+ * written as lanes 2j and 2j + 1 of `to` (nx x nbf): A(q) = (z(q) + conj z(-q)) / 2, B(q) = (z(q) - conj z(-q)) / 2i. */
+function unpackRealPairs(z: usize, nx: i32, half: i32, nbf: i32, to: usize): void {
+  for (let q = 0; q < nx; q++) {
+    const mirror = q == 0 ? 0 : nx - q;
+    const zq = z + ((<usize>q * <usize>half) << 3), zm = z + ((<usize>mirror * <usize>half) << 3);
+    const row = to + ((<usize>q * <usize>nbf) << 3);
+    for (let j = 0; j < half; j++) {
+      const zr = load<f32>(zq + (<usize>j << 3)), zi = load<f32>(zq + (<usize>j << 3), 4);
+      const wr = load<f32>(zm + (<usize>j << 3)), wi = load<f32>(zm + (<usize>j << 3), 4);
+      const a = row + (<usize>(2 * j) << 3);
+      store<f32>(a, 0.5 * (zr + wr));
+      store<f32>(a, 0.5 * (zi - wi), 4);
+      if (2 * j + 1 < nbf) {
+        store<f32>(a, 0.5 * (zi + wi), 8);
+        store<f32>(a, -0.5 * (zr - wr), 12);
+      }
+    }
+  }
+}
 
 // Adds, for every scan frequency Q and trotter pixel k of Q, the frames' sum of I(k) exp(-2 pi i Q.r) over the
 // probe positions of the tile. A tile is cut into scan-row segments: each segment's bright-field pixels are gathered
@@ -21,23 +43,24 @@ import { fftLanes } from "./fft";
   const nq = load<i32>(plan, 16), chunk = load<i32>(plan, 20), group = load<i32>(plan, 28);
   const fft = <usize>load<i32>(plan, 32), bf = <usize>load<i32>(plan, 36), wy = <usize>load<i32>(plan, 40);
   const freqs = <usize>load<i32>(plan, 44), trot = <usize>load<i32>(plan, 48);
-  const rowBytes = (<usize>nx * <usize>nbf) << 3;
-  const rows = work, twiddles = rows + <usize>group * rowBytes;
+  const rowBytes = (<usize>nx * <usize>nbf) << 3, half = (nbf + 1) >> 1, packedBytes = (<usize>nx * <usize>half) << 3;
+  const rows = work, packed = rows + <usize>group * rowBytes, twiddles = packed + packedBytes;
   const ys = twiddles + (<usize>group << 5), scratch = ys + (<usize>group << 2);
   const fb = <usize>q << alignof<T>();
   for (let f = 0; f < count; ) {
     let g = 0;
     for (; g < group && f < count; g++) {
       const p = first + f, y = p / nx, x0 = p % nx, n = min(nx - x0, count - f);
-      const row = rows + <usize>g * rowBytes;
-      memory.fill(row, 0, rowBytes);
+      memory.fill(packed, 0, packedBytes);
       for (let i = 0; i < n; i++) {
-        const fr = frames + <usize>(f + i) * fb, dst = row + ((<usize>(x0 + i) * <usize>nbf) << 3);
+        // Bright-field pixels 2j and 2j + 1 as the real and imaginary parts of lane j (an odd last one alone).
+        const fr = frames + <usize>(f + i) * fb, dst = packed + ((<usize>(x0 + i) * <usize>half) << 3);
         for (let j = 0; j < nbf; j++) {
-          store<f32>(dst + (<usize>j << 3), <f32>load<T>(fr + (<usize>load<i32>(bf + (<usize>j << 2)) << alignof<T>())));
+          store<f32>(dst + (<usize>j << 2), <f32>load<T>(fr + (<usize>load<i32>(bf + (<usize>j << 2)) << alignof<T>())));
         }
       }
-      fftLanes(fft, row, nbf, nbf, chunk, scratch);
+      fftLanes(fft, packed, half, half, chunk, scratch);
+      unpackRealPairs(packed, nx, half, nbf, rows + <usize>g * rowBytes);
       store<i32>(ys + (<usize>g << 2), y);
       f += n;
     }
@@ -47,22 +70,37 @@ import { fftLanes } from "./fft";
       const c = load<i32>(freqs + <usize>(3 * e + 2) * 4);
       for (let r = 0; r < g; r++) {
         const m = <usize>((<i64>qy * <i64>load<i32>(ys + (<usize>r << 2))) % <i64>ny);
-        const tr = load<f64>(wy + (m << 4)), ti = load<f64>(wy + (m << 4), 8);
-        v128.store(twiddles + (<usize>r << 5), f64x2.splat(tr));
-        v128.store(twiddles + (<usize>r << 5), f64x2(-ti, ti), 16);
+        const tr = <f32>load<f64>(wy + (m << 4)), ti = <f32>load<f64>(wy + (m << 4), 8);
+        v128.store(twiddles + (<usize>r << 5), f32x4.splat(tr));
+        v128.store(twiddles + (<usize>r << 5), f32x4(-ti, ti, -ti, ti), 16);
       }
+      // Two trotter pixels per step: their R products summed in float32 registers (R terms), then added to the
+      // float64 sums.
       const spectra = rows + ((<usize>qx * <usize>nbf) << 3);
-      for (let k = 0; k < c; k++) {
-        const j = <usize>load<i32>(trot + ((o + <usize>k) << 2)) << 3;
-        const at = out + ((o + <usize>k) << 4);
-        let acc = v128.load(at);
+      let k = 0;
+      for (; k + 1 < c; k += 2) {
+        const j0 = <usize>load<i32>(trot + ((o + <usize>k) << 2)) << 3, j1 = <usize>load<i32>(trot + ((o + <usize>k) << 2), 4) << 3;
+        let acc = f32x4.splat(0);
         for (let r = 0; r < g; r++) {
-          const v = f64x2.promote_low_f32x4(v128.load64_zero(spectra + <usize>r * rowBytes + j));
-          const swapped = i64x2.shuffle(v, v, 1, 0);
+          const s = spectra + <usize>r * rowBytes;
+          const v = v128.load64_lane(s + j1, v128.load64_zero(s + j0), 1);
           const tw = twiddles + (<usize>r << 5);
-          acc = f64x2.add(acc, f64x2.add(f64x2.mul(v128.load(tw), v), f64x2.mul(v128.load(tw, 16), swapped)));
+          acc = f32x4.add(acc, f32x4.add(f32x4.mul(v128.load(tw), v), f32x4.mul(v128.load(tw, 16), i32x4.shuffle(v, v, 1, 0, 3, 2))));
         }
-        v128.store(at, acc);
+        const at = out + ((o + <usize>k) << 4);
+        v128.store(at, f64x2.add(v128.load(at), f64x2.promote_low_f32x4(acc)));
+        v128.store(at, f64x2.add(v128.load(at, 16), f64x2.promote_low_f32x4(i64x2.shuffle(acc, acc, 1, 0))), 16);
+      }
+      if (k < c) {
+        const j = <usize>load<i32>(trot + ((o + <usize>k) << 2)) << 3;
+        let acc = f32x4.splat(0);
+        for (let r = 0; r < g; r++) {
+          const v = v128.load64_zero(spectra + <usize>r * rowBytes + j);
+          const tw = twiddles + (<usize>r << 5);
+          acc = f32x4.add(acc, f32x4.add(f32x4.mul(v128.load(tw), v), f32x4.mul(v128.load(tw, 16), i32x4.shuffle(v, v, 1, 0, 3, 2))));
+        }
+        const at = out + ((o + <usize>k) << 4);
+        v128.store(at, f64x2.add(v128.load(at), f64x2.promote_low_f32x4(acc)));
       }
       o += <usize>c;
     }

@@ -7,7 +7,8 @@ export type DmTag =
   | { name: string; tags: DmTag[] }
   | { name: string; type: number; value: number }
   | { name: string; text: string }
-  | { name: string; array: number; length: number; data?: Uint8Array };
+  | { name: string; array: number; length: number; data?: Uint8Array }
+  | { name: string; info: number[]; raw: Uint8Array };
 
 const SIZES: Record<number, number> = { 2: 2, 3: 4, 4: 2, 5: 4, 6: 4, 7: 8, 8: 1, 9: 1, 10: 1, 11: 8, 12: 8 };
 
@@ -70,7 +71,8 @@ function writeGroup(o: Out, tags: DmTag[]): void {
     if ("tags" in t) writeGroup(o, t.tags);
     else {
       o.put(new TextEncoder().encode("%%%%"));
-      if ("value" in t) { o.count(1); o.count(t.type); o.put(simpleBytes(t.type, t.value, o.le)); }
+      if ("info" in t) { o.count(t.info.length); t.info.forEach((c) => o.count(c)); o.put(t.raw); }
+      else if ("value" in t) { o.count(1); o.count(t.type); o.put(simpleBytes(t.type, t.value, o.le)); }
       else if ("text" in t) {
         o.count(3); o.count(20); o.count(4); o.count(t.text.length);
         const b = new Uint8Array(t.text.length * 2);

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Core, memoryDataset, runReduction, virtualImages, cbedAtFrequencies, scanPowerSpectrum, scanFft4d, fftPlan, fft2dCall, fft2dScratchBytes } from "../bindings/node.js";
 import { writeScanFftNpy } from "../bindings/analyses/fourier-node.js";
-import { compare, measure, type BenchOptions, type BenchRow } from "./common.js";
+import { compare, heavyRuns, measure, referenceEnv, timeRuns, type BenchOptions, type BenchRow } from "./common.js";
 
 /** The scalar reference: a plain iterative Stockham FFT (radix 4, 2, 3) in float64, no SIMD, no WASM. */
 class ScalarFft {
@@ -104,7 +104,7 @@ x = (np.random.default_rng(1).standard_normal((n, n)) + 1j * np.random.default_r
 t = timeit.Timer(lambda: np.fft.fft2(x))
 k, _ = t.autorange()
 print(np.median([min(t.repeat(1, k)) / k for _ in range(7)]) * 1e3, np.__version__, np.fft.fft2(x).dtype)
-`], { env: { ...process.env, OMP_NUM_THREADS: "1" } });
+`], { env: { ...referenceEnv(), OMP_NUM_THREADS: "1" } });
     const [ms, version, dtype] = out.toString().trim().split(" ");
     return { ms: Number(ms), version: version!, dtype: dtype! };
   } catch {
@@ -209,11 +209,10 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
       const memoryBytes = 2 ** 31; // one pass: the 1.36 GB of packed pixels fit (in two slabs)
       const outBytes = data.byteLength * 2;
       const once = async (name: string, fn: () => Promise<unknown>, note?: string) => {
-        const t0 = performance.now();
-        const r = await fn();
-        const ms = performance.now() - t0;
-        rows.push({ name, medianMs: ms, throughput: data.byteLength / (ms / 1000) / 1e9, unit: "GB/s in", samples: 1, note: note ?? (r as { passes?: number })?.passes + " passes" });
-        return ms;
+        const t = await timeRuns(heavyRuns(o), fn);
+        const passes = (t.last as { passes?: number } | undefined)?.passes;
+        rows.push({ name, minMs: t.minMs, medianMs: t.medianMs, maxMs: t.maxMs, samples: t.samples, throughput: data.byteLength / (t.medianMs / 1000) / 1e9, unit: "GB/s in", note: note ?? `${passes} passes` });
+        return t.medianMs;
       };
       const full = await once(`full scan-axis FFT -> complex64 .npy (${(outBytes / 2 ** 30).toFixed(2)} GiB) in ${tmpdir()}, ${label}`, () => writeScanFftNpy(core, ds, path, { memoryBytes }));
       rows.at(-1)!.note += `; target <= 20000 ms`;

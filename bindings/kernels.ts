@@ -155,6 +155,8 @@ export interface Kernels {
   metricDist(x: number, y: number, d: number, metric: number): number;
   /** assembly/kmeans-distance/kmeansRowNorms */
   kmeansRowNorms(points: number, n: number, d: number, out: number): void;
+  /** assembly/kmeans-distance/kmeansListed */
+  kmeansListed(x: number, cents: number, d: number, list: number, m: number, metric: number, out: number): void;
   /** assembly/kmeans/kmeansWorkBytes */
   kmeansWorkBytes(n: number, d: number, k: number, trials: number): number;
   /** assembly/kmeans/kmeansRun */
@@ -179,6 +181,8 @@ export interface Kernels {
   gemmF32(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   /** assembly/gemm/gemmF32AccF64 */
   gemmF32AccF64(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number): void;
+  /** assembly/simd-peak/simdPeakF32 */
+  simdPeakF32(iterations: number): number;
   /** assembly/pca/pcaRowsU8 */
   pcaRowsU8(s: number, n: number, q: number, c0: number, c1: number, cen: number, d: number, ld: number): void;
   /** assembly/pca/pcaRowsU16 */
@@ -237,6 +241,12 @@ export interface Kernels {
   ssbAccumulateF32(plan: number, fr: number, n: number, first: number, out: number, work: number): void;
   /** assembly/ptycho/icomSpectrum */
   icomSpectrum(z: number, out: number, ny: number, nx: number, sy: number, sx: number, scale: number, hp2: number): void;
+  /** assembly/ptycho-simulate/probeShift */
+  probeShift(aperture: number, ey: number, ex: number, n: number, out: number): void;
+  /** assembly/ptycho-simulate/multiplyWindow */
+  multiplyWindow(w: number, n: number, t: number, field: number, y0: number, x0: number): void;
+  /** assembly/ptycho-simulate/detectorIntensity */
+  detectorIntensity(w: number, n: number, dr: number, dc: number, scale: number, out: number): void;
 }
 
 export type KernelName = keyof Kernels;

@@ -47,7 +47,8 @@ export async function openDataset(path: string, raw?: RawLayout, options: OpenOp
   try {
     if (raw) return rawDataset(bytes, raw);
     const sibling = (rel: string) => fileByteSource(resolvePath(dirname(path), rel));
-    return await openWithReaders(options.readers ?? nodeReaders, { bytes, options, sibling, siblingNames: () => readdir(dirname(path)) });
+    const siblingNames = () => readdir(dirname(path));
+    return await openWithReaders(options.readers ?? nodeReaders, { bytes, options, sibling, siblingNames });
   } catch (e) {
     await bytes.close?.();
     throw e;

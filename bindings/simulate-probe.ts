@@ -19,7 +19,7 @@ import type { Core, Task } from "./core.js";
 import type { Dataset, FrameSource } from "./dataset.js";
 import { type Dtype, typedArray } from "./dtype.js";
 import { aberrationPhase, interactionConstant, scanToDetector, wavelengthA, type ProbeCalibration } from "./electron-optics.js";
-import { fft2, fft2dCall, fft2dScratchBytes, fftPlan, type FftPlan } from "./analyses/fourier-fft.js";
+import { fft2, fft2dCall, fft2dScratchBytes, fftPlan } from "./analyses/fourier-fft.js";
 import { smoothAtLeast } from "./analyses/fourier-plan.js";
 import { Rng } from "./simulate.js";
 
@@ -116,24 +116,39 @@ export function simulateProbe(core: Core, options: ProbeSimulationOptions): Prob
   // FFT multiplies that by n^2 (Parseval): dividing by `inside` makes a pattern of a non-absorbing object sum to 1.
   const intensityScale = 1 / inside;
 
+
+  // Core memory, placed once (the arena must not grow while a reader holds views): the aperture, the transmission
+  // function, and per frame of a batch its window, FFT scratch, phase ramps and detector image.
   const plans = { inv: fftPlan(core, n, true), fwd: fftPlan(core, n, false) };
   const a = core.arena;
-  const windows = a.alloc(BATCH * n * n * 8);
-  const scratch = Array.from({ length: BATCH }, () => a.alloc(fft2dScratchBytes(plans.fwd, plans.fwd)));
+  const owned: number[] = [];
+  const place = (bytes: number) => { const ptr = a.alloc(bytes); owned.push(ptr); return ptr; };
+  const aperturePtr = place(aperture.byteLength), transPtr = place(trans.byteLength);
+  a.f32(aperturePtr, aperture.length).set(aperture);
+  a.f32(transPtr, trans.length).set(trans);
+  const slots = Array.from({ length: BATCH }, () => ({
+    window: place(n * n * 8), scratch: place(fft2dScratchBytes(plans.fwd, plans.fwd)), ramps: place(4 * n * 4), image: place(dr * dc * 4),
+  }));
   const P = ny * nx, Q = dr * dc;
   const name = `simulated probe ${ny}x${nx}x${dr}x${dc} ${o.dtype} seed ${o.seed}`;
 
+  // One task per frame, on the pool: the shifted probe's spectrum, to real space, times T, back, |.|^2 on the detector.
   const renderBatch = async (start: number, count: number, out: ArrayLike<number> & { [i: number]: number }, at: number) => {
-    let w = a.f32(windows, BATCH * 2 * n * n);
-    for (let b = 0; b < count; b++) probeSpectrum(w, b * 2 * n * n, aperture, n, dk, dx, pos, start + b, field);
-    await core.run(fftTasks(plans.inv, windows, scratch, count, n, true));
-    w = a.f32(windows, BATCH * 2 * n * n);
-    for (let b = 0; b < count; b++) multiplyWindow(w, b * 2 * n * n, trans, field, n, dx, pos, start + b);
-    await core.run(fftTasks(plans.fwd, windows, scratch, count, n, false));
-    w = a.f32(windows, BATCH * 2 * n * n);
+    const tasks: Task[] = [];
     for (let b = 0; b < count; b++) {
-      detect(w, b * 2 * n * n, n, dr, dc, intensityScale, o, start + b, out, at + b * Q);
+      const s = slots[b]!, [y0, x0, fy, fx] = windowOf(pos, start + b, dx, field, n);
+      a.f32(s.ramps, 4 * n).set(phaseRamps(n, dk, (Math.floor(n / 2) + fy) * dx, (Math.floor(n / 2) + fx) * dx));
+      tasks.push([
+        { fn: "probeShift", args: [aperturePtr, s.ramps, s.ramps + 8 * n, n, s.window] },
+        fft2dCall(plans.inv, plans.inv, s.window, s.scratch),
+        { fn: "fftScale", args: [s.window, n * n, 1 / (n * n)] },
+        { fn: "multiplyWindow", args: [s.window, n, transPtr, field, y0, x0] },
+        fft2dCall(plans.fwd, plans.fwd, s.window, s.scratch),
+        { fn: "detectorIntensity", args: [s.window, n, dr, dc, intensityScale, s.image] },
+      ]);
     }
+    await core.run(tasks);
+    for (let b = 0; b < count; b++) countElectrons(a.f32(slots[b]!.image, Q), o, start + b, out, at + b * Q);
   };
   const source: FrameSource = {
     name,
@@ -167,8 +182,7 @@ export function simulateProbe(core: Core, options: ProbeSimulationOptions): Prob
   const close = () => {
     if (closed) return;
     closed = true;
-    a.release(windows);
-    for (const s of scratch) a.release(s);
+    for (const ptr of owned) a.release(ptr);
   };
   return { dataset, phase, parameters, close };
 }
@@ -267,62 +281,22 @@ function windowOf(pos: Float64Array, p: number, dx: number, field: number, n: nu
   return [iy - Math.floor(n / 2), ix - Math.floor(n / 2), cy - iy, cx - ix];
 }
 
-/** The probe's spectrum for position p: aperture x exp(-2 pi i k . r0), r0 the probe centre in its window. */
-function probeSpectrum(w: Float32Array, at: number, aperture: Float32Array, n: number, dk: number, dx: number,
-  pos: Float64Array, p: number, field: number): void {
-  const [, , fy, fx] = windowOf(pos, p, dx, field, n);
-  const r0y = (Math.floor(n / 2) + fy) * dx, r0x = (Math.floor(n / 2) + fx) * dx;
-  const ey = new Float64Array(2 * n), ex = new Float64Array(2 * n);
+/** exp(-2 pi i k r0y) for the n frequencies k of the rows, then the same for the columns (complex float32). */
+function phaseRamps(n: number, dk: number, r0y: number, r0x: number): Float32Array {
+  const out = new Float32Array(4 * n);
   for (let m = 0; m < n; m++) {
     const k = (m <= n / 2 ? m : m - n) * dk;
-    ey[2 * m] = Math.cos(-2 * Math.PI * k * r0y); ey[2 * m + 1] = Math.sin(-2 * Math.PI * k * r0y);
-    ex[2 * m] = Math.cos(-2 * Math.PI * k * r0x); ex[2 * m + 1] = Math.sin(-2 * Math.PI * k * r0x);
+    out[2 * m] = Math.cos(-2 * Math.PI * k * r0y); out[2 * m + 1] = Math.sin(-2 * Math.PI * k * r0y);
+    out[2 * n + 2 * m] = Math.cos(-2 * Math.PI * k * r0x); out[2 * n + 2 * m + 1] = Math.sin(-2 * Math.PI * k * r0x);
   }
-  for (let m = 0; m < n; m++) {
-    for (let l = 0; l < n; l++) {
-      const i = 2 * (m * n + l), ar = aperture[i]!, ai = aperture[i + 1]!;
-      if (ar === 0 && ai === 0) { w[at + i] = 0; w[at + i + 1] = 0; continue; }
-      const rr = ey[2 * m]! * ex[2 * l]! - ey[2 * m + 1]! * ex[2 * l + 1]!;
-      const ri = ey[2 * m]! * ex[2 * l + 1]! + ey[2 * m + 1]! * ex[2 * l]!;
-      w[at + i] = ar * rr - ai * ri; w[at + i + 1] = ar * ri + ai * rr;
-    }
-  }
+  return out;
 }
 
-/** The window (the probe, in real space) times the transmission function under it. */
-function multiplyWindow(w: Float32Array, at: number, trans: Float32Array, field: number, n: number, dx: number,
-  pos: Float64Array, p: number): void {
-  const [y0, x0] = windowOf(pos, p, dx, field, n);
-  for (let m = 0; m < n; m++) {
-    for (let l = 0; l < n; l++) {
-      const i = at + 2 * (m * n + l), t = 2 * ((y0 + m) * field + x0 + l);
-      const pr = w[i]!, pi = w[i + 1]!, tr = trans[t]!, ti = trans[t + 1]!;
-      w[i] = pr * tr - pi * ti; w[i + 1] = pr * ti + pi * tr;
-    }
-  }
-}
-
-function fftTasks(plan: FftPlan, windows: number, scratch: number[], count: number, n: number, inverse: boolean): Task[] {
-  return Array.from({ length: count }, (_, b) => {
-    const ptr = windows + b * n * n * 8;
-    const t: Task = [fft2dCall(plan, plan, ptr, scratch[b]!)];
-    if (inverse) t.push({ fn: "fftScale", args: [ptr, n * n, 1 / (n * n)] });
-    return t;
-  });
-}
-
-/** The detector's view of one pattern: the centre dr x dc of the (shifted) spectrum, in electrons, with noise. */
-function detect(w: Float32Array, at: number, n: number, dr: number, dc: number, scale: number, o: Resolved, p: number,
-  out: ArrayLike<number> & { [i: number]: number }, to: number): void {
+/** Electrons counted on the detector (Poisson at the dose), or the expected fractions for an infinite dose. */
+function countElectrons(expected: Float32Array, o: Resolved, p: number, out: ArrayLike<number> & { [i: number]: number }, to: number): void {
   const rng = new Rng(o.seed, p);
   const max = o.dtype === "u8" ? 255 : o.dtype === "u16" ? 65535 : o.dtype === "u32" ? 4294967295 : Infinity;
-  for (let i = 0; i < dr; i++) {
-    const m = (i - Math.floor(dr / 2) + n) % n;
-    for (let j = 0; j < dc; j++) {
-      const l = (j - Math.floor(dc / 2) + n) % n, k = at + 2 * (m * n + l);
-      const expected = (w[k]! ** 2 + w[k + 1]! ** 2) * scale * o.dose;
-      const v = o.dose === Infinity ? (w[k]! ** 2 + w[k + 1]! ** 2) * scale : rng.poisson(expected);
-      out[to + i * dc + j] = Math.min(max, v);
-    }
+  for (let i = 0; i < expected.length; i++) {
+    out[to + i] = o.dose === Infinity ? expected[i]! : Math.min(max, rng.poisson(expected[i]! * o.dose));
   }
 }

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 source scripts/debian.sh
 need_build_tools
 # Independent references (numpy, scipy, scikit-learn, h5py) and a browser for the browser tests, from Debian.
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# The paths the browser tests look at (test/helpers/browser.ts), not whatever `chromium` is first on PATH.
+[ -x /usr/bin/chromium ] || [ -x /usr/bin/chromium-browser ] || need+=(chromium)
 # A real Redis for the scale-out tests (BullMQ shards); each test starts its own on a free loopback port.
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 /usr/bin/python3 -c "import numpy, scipy, sklearn, h5py" >/dev/null 2>&1 || need+=(python3-numpy python3-scipy python3-sklearn python3-h5py)

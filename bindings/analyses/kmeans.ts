@@ -1,7 +1,10 @@
 // k-means on the first d PCA scores (the paper: k = 36 on 256 scores): greedy k-means++ initialisation, several
-// replicates keeping the lowest inertia, Lloyd iterations with SIMD distance kernels (assembly/kmeans*.ts).
-// Each replicate is one kernel call on the worker pool, seeded by (seed, replicate), so the result is the same for
-// any number of workers.
+// replicates keeping the lowest inertia, Lloyd iterations (assembly/kmeans*.ts). The assignment steps compute
+// only the distances Elkan's bounds cannot rule out (the labels stay plain Lloyd's), and all of them through
+// one GEMM when the bounds would rule out little (the first steps). Each replicate is one kernel call on the
+// worker pool, seeded by (seed, replicate), so the result is the same for any number of workers.
+// Stopping: as scikit-learn, when no label changes or the summed squared centroid shift of an update is at most
+// tol x the mean per-dimension variance of the data.
 //
 // Empty clusters: when a Lloyd update leaves a cluster with no points, by default ("singleton", as Matlab) the
 // cluster takes the point farthest from its own centroid among clusters that keep another point, and restarts
@@ -39,6 +42,9 @@ export interface KMeansReplicate {
   converged: boolean;
   /** Empty clusters restarted from a single point ("singleton"). */
   relocated: number;
+  /** Point-centroid distances computed; plain Lloyd computes points x k per iteration, and the bounds skip the
+   * rest. */
+  distances: number;
 }
 
 export interface KMeansResult {
@@ -120,7 +126,7 @@ export async function kmeans(core: Core, data: Float32Array, shape: [number, num
       if (status === STATUS_TOO_FEW) {
         throw new Error(`k-means: the data hold only ${info[4]} distinct points (over the first ${d} columns); cannot form k = ${k} clusters`);
       }
-      reps.push({ inertia: info[0]!, iterations: info[1]!, converged: info[2] === 1, relocated: info[3]! });
+      reps.push({ inertia: info[0]!, iterations: info[1]!, converged: info[2] === 1, relocated: info[3]!, distances: info[5]! });
       if (best < 0 || info[0]! < reps[best]!.inertia) best = rep;
     }
     const kept = runs[best]!;

@@ -40,26 +40,45 @@ export function ssbTables(shape: readonly number[], p: SsbParameters): SsbTables
   const [ny, nx, rows, cols] = shape as [number, number, number, number];
   const lambda = wavelengthA(p.kv), dk = (p.mradPerPixel * 1e-3) / lambda, ka = (p.alphaMrad * 1e-3) / lambda;
   const bfList: number[] = [], kList: number[] = [];
+  // The disk's pixels in each detector row are contiguous: row i holds list entries rowStart[i] .. + rowLength[i],
+  // from column rowColumn[i].
+  const rowStart = new Int32Array(rows), rowLength = new Int32Array(rows), rowColumn = new Int32Array(rows);
   for (let i = 0; i < rows; i++) {
+    rowStart[i] = bfList.length;
     for (let j = 0; j < cols; j++) {
       const ky = (i - p.center.cy) * dk, kx = (j - p.center.cx) * dk;
-      if (ky * ky + kx * kx < ka * ka) { bfList.push(i * cols + j); kList.push(ky, kx); }
+      if (ky * ky + kx * kx < ka * ka) {
+        if (rowLength[i] === 0) rowColumn[i] = j;
+        rowLength[i]!++;
+        bfList.push(i * cols + j); kList.push(ky, kx);
+      }
     }
   }
   const bf = Int32Array.from(bfList), bfK = Float64Array.from(kList), nbf = bf.length;
-  const ky = bfK.filter((_, i) => i % 2 === 0), kx = bfK.filter((_, i) => i % 2 === 1);
   const freqs: number[] = [], qDet: number[] = [];
   let trot = new Int32Array(1 << 16), used = 0;
   const ka2 = ka * ka;
   for (let ix = 0; ix < nx; ix++) {
     for (let iy = 0; iy < ny; iy++) {
       const [qy, qx] = scanToDetector(fftFrequency(iy, ny, p.stepA[0]), fftFrequency(ix, nx, p.stepA[1]), p);
-      if (!(iy === 0 && ix === 0) && qy * qy + qx * qx >= 4 * ka2) continue;
+      const zero = iy === 0 && ix === 0;
+      if (!zero && qy * qy + qx * qx >= 4 * ka2) continue;
       if (used + nbf > trot.length) { const grown = new Int32Array(2 * trot.length + nbf); grown.set(trot); trot = grown; }
       const before = used;
-      for (let j = 0; j < nbf; j++) {
-        const my = ky[j]! - qy, mx = kx[j]! - qx, py = ky[j]! + qy, px = kx[j]! + qx;
-        if ((iy === 0 && ix === 0) || (my * my + mx * mx < ka2 && py * py + px * px >= ka2)) trot[used++] = j;
+      for (let i = 0; i < rows; i++) {
+        if (rowLength[i] === 0) continue;
+        const ky = (i - p.center.cy) * dk, dy = ky - qy, r2 = ka2 - dy * dy;
+        if (!zero && r2 <= 0) continue;
+        // Candidate columns: the chord of the disk around k = Q in this row, one pixel wider each side; the exact
+        // test decides (so the result is that of testing every pixel).
+        const c0 = rowColumn[i]!, c1 = c0 + rowLength[i]! - 1, w = Math.sqrt(Math.max(0, r2));
+        const lo = zero ? c0 : Math.max(c0, Math.ceil(p.center.cx + (qx - w) / dk) - 1);
+        const hi = zero ? c1 : Math.min(c1, Math.floor(p.center.cx + (qx + w) / dk) + 1);
+        for (let j = lo; j <= hi; j++) {
+          const at = rowStart[i]! + j - c0, kx = bfK[2 * at + 1]!, ky2 = bfK[2 * at]!;
+          const my = ky2 - qy, mx = kx - qx, py = ky2 + qy, px = kx + qx;
+          if (zero || (my * my + mx * mx < ka2 && py * py + px * px >= ka2)) trot[used++] = at;
+        }
       }
       if (used > before) { freqs.push(iy, ix, used - before); qDet.push(qy, qx); }
     }

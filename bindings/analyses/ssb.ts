@@ -33,7 +33,8 @@ export interface SsbResult {
 
 /** Scan rows the kernel transforms before it streams the trotter sums once: fewer passes over the state. */
 const ROW_GROUP = 8;
-/** Frames per tile: whole groups of rows, about 4 MiB of frames at least. */
+/** Frames per tile: whole groups of rows, at least 4 MiB of frames and half the state's bytes (the executor clears
+ * and folds a partial state per tile: larger tiles spend less of the pass on that). */
 const TILE_BYTES = 4 << 20;
 
 /** The reduction; `tables` may be given when the caller built them already. Its state is the T trotter sums (16 bytes
@@ -45,8 +46,10 @@ export function ssbReduction(p: SsbParameters, given?: SsbTables): Reduction<Ssb
     return (tables ??= ssbTables(ctx.shape, p));
   };
   /** Bytes of the kernel's working space for one tile (see assembly/ptycho.ts). */
-  const workBytes = (core: Core, t: SsbTables) =>
-    ROW_GROUP * (t.nx * t.bf.length * 8 + 36) + fftScratchBytes(fftPlan(core, t.nx), t.bf.length);
+  const workBytes = (core: Core, t: SsbTables) => {
+    const half = Math.ceil(t.bf.length / 2);
+    return ROW_GROUP * (t.nx * t.bf.length * 8 + 36) + t.nx * half * 8 + fftScratchBytes(fftPlan(core, t.nx), half);
+  };
   return {
     name: "single-side-band ptychography",
     buffers: (ctx) => {
@@ -61,13 +64,14 @@ export function ssbReduction(p: SsbParameters, given?: SsbTables): Reduction<Ssb
       const wy = new Float64Array(2 * t.ny);
       for (let m = 0; m < t.ny; m++) { wy[2 * m] = Math.cos((2 * Math.PI * m) / t.ny); wy[2 * m + 1] = -Math.sin((2 * Math.PI * m) / t.ny); }
       const words = new Int32Array(16);
-      words.set([t.ny, t.nx, t.rows * t.cols, t.bf.length, t.freqs.length / 3, fftChunk(plan, t.bf.length), t.trotter.length, ROW_GROUP]);
+      words.set([t.ny, t.nx, t.rows * t.cols, t.bf.length, t.freqs.length / 3, fftChunk(plan, Math.ceil(t.bf.length / 2)), t.trotter.length, ROW_GROUP]);
       words.set([plan.ptr, ctx.input(t.bf), ctx.input(wy), ctx.input(t.freqs), ctx.input(t.trotter)], 8);
       header = ctx.input(words);
     },
     tileFrames(ctx) {
       const t = tablesFor(ctx), rowBytes = t.nx * frameBytes(ctx);
-      return t.nx * ROW_GROUP * Math.max(1, Math.round(TILE_BYTES / (ROW_GROUP * rowBytes)));
+      const bytes = Math.max(TILE_BYTES, (t.trotter.length * 16) / 2);
+      return t.nx * ROW_GROUP * Math.max(1, Math.round(bytes / (ROW_GROUP * rowBytes)));
     },
     process(tile, ptr) {
       return [[{ fn: `ssbAccumulate${kernelSuffix(tile.dtype)}`, args: [header, tile.ptr, tile.count, tile.start, ptr.acc!, ptr.work!] }]];
@@ -78,11 +82,12 @@ export function ssbReduction(p: SsbParameters, given?: SsbTables): Reduction<Ssb
   };
 }
 
-/** Blocks of two tiles per worker: every worker busy, and partial states (one per tile of a block) few. */
+/** Blocks of one tile per worker: every worker busy, and as few partial states (one per tile of a block) as that
+ * allows. */
 export function ssbRunOptions(core: Core, ds: Pick<Dataset, "shape" | "dtype">, reduction: Reduction<SsbResult>, o: RunOptions = {}): RunOptions {
   const ctx = { core, shape: ds.shape, dtype: ds.dtype, input: () => 0 };
   const tile = reduction.tileFrames!(ctx) * frameBytes(ds);
-  return { blockBytes: 2 * Math.max(1, core.workerCount) * tile, ...o };
+  return { blockBytes: Math.max(1, core.workerCount) * tile, ...o };
 }
 
 /** The object from the accumulated trotter sums (the reduction's finish). */

@@ -10,11 +10,12 @@ import { dendrogramSvg } from "../../bindings/figures/dendrogram.js";
 import { analyzeReport, dendrogramOptions } from "../../bindings/figures/report-analyze.js";
 import type { ReportSection } from "../../bindings/figures/report.js";
 import { fourierReportSection } from "../../bindings/figures/report-fourier.js";
-import { checkRedisUrl, coordinatorOptions, fileRefOptions, noteWriter, withdrawOnInterrupt } from "./shard.js";
 import {
   UsageError, action, datasetPixels, ensureDir, inputOptions, notice, openInput, parseIntList, parsePositiveInt, peakMemoryWindows, progress, report, withCore, writeNpy,
   type CommonOptions,
 } from "../common.js";
+import { declare } from "./index.js";
+import { checkRedisUrl, coordinatorOptions, fileRefOptions, noteWriter, withdrawOnInterrupt } from "./shard.js";
 
 interface Options extends CommonOptions {
   output: string;
@@ -40,7 +41,7 @@ interface Options extends CommonOptions {
 const kebab = (option: string) => option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 export function register(program: Command): void {
-  const cmd = inputOptions(program.command("analyze <file>").description("the paper's pipeline: bin, PCA, k-means, dendrogram of the centroids, cluster maps and mean patterns, with an HTML report"))
+  const cmd = inputOptions(declare(program, "analyze"))
     .requiredOption("-o, --output <dir>", "output folder (created with its parents if missing)")
     .option("--bin <n>", "detector bin factor (default: down to at most 96 x 96)")
     .option("--scan-bin <n>", "sum n x n probe positions into one first (default 1)")
@@ -75,56 +76,39 @@ export function register(program: Command): void {
           if (!bars.has(stage)) bars.set(stage, progress(stage, o));
           bars.get(stage)!(done, total);
         };
-        const logStage = (s: StageReport) => { if (!o.quiet) process.stderr.write(`${s.stage}: ${s.seconds.toFixed(2)} s, peak RSS ${((s.peakBytes ?? 0) / 2 ** 20).toFixed(0)} MiB\n`); };
+        const log = (s: StageReport) => {
+          if (!o.quiet) process.stderr.write(`${s.stage}: ${s.seconds.toFixed(2)} s, peak RSS ${((s.peakBytes ?? 0) / 2 ** 20).toFixed(0)} MiB\n`);
+        };
         if (o.redis !== undefined) sharded = await shardedAnalysis(file, ds, o);
         const { r, files, stages, agreement } = await withCore(o, async (core) => {
           const options: AnalyzeOptions = {
             runner: sharded?.runner(core),
-            bin: int(o.bin, "--bin"), scanBin: int(o.scanBin, "--scan-bin"), components: int(o.components, "--components"), dims: int(o.dims, "--dims"), k: int(o.k, "--k"),
-            cuts: o.cuts === undefined ? undefined : parseIntList(o.cuts, "--cuts"), meanCenter: !!o.meanCenter, fullSpectrum: !!o.fullSpectrum, seed, replicates: int(o.replicates, "--replicates"),
+            bin: int(o.bin, "--bin"), scanBin: int(o.scanBin, "--scan-bin"), components: int(o.components, "--components"),
+            dims: int(o.dims, "--dims"), k: int(o.k, "--k"), cuts: o.cuts === undefined ? undefined : parseIntList(o.cuts, "--cuts"),
+            meanCenter: !!o.meanCenter, fullSpectrum: !!o.fullSpectrum, seed, replicates: int(o.replicates, "--replicates"),
             distance: o.distance as "sqeuclidean" | "cityblock", method: o.method as LinkageMethod,
-            onProgress, onStage: logStage, peakMemory: memory.peak, resetPeakMemory: memory.reset,
+            onProgress, onStage: log, peakMemory: memory.peak, resetPeakMemory: memory.reset,
           };
-          try {
-            for (const a of analyzePlan(ds, options).adapted) notice("analyze", "notice", `--${kebab(a.option)} ${a.value} instead of the default ${a.default}: ${a.reason}`);
-          } catch (e) {
-            // An explicit option that cannot work on this dataset is the user's to fix: exit status 2.
-            if (e instanceof AnalyzeOptionError) throw new UsageError(`--${kebab(e.option)}: ${e.reason}`);
-            throw e;
-          }
+          announcePlan(ds, options);
           const r = await analyze(core, ds, options);
           for (const w of r.warnings) notice("analyze", "warning", w);
-          // Stages after the analysis, measured the same way.
-          const stages: StageReport[] = [];
-          let t = performance.now();
-          const endStage = (stage: string) => {
-            const s: StageReport = { stage, seconds: (performance.now() - t) / 1000, peakBytes: memory.peak(), coreBytes: core.memory.buffer.byteLength };
-            stages.push(s);
-            logStage(s);
-            memory.reset();
-            t = performance.now();
-          };
+          const clock = stageClock(core, memory, log);
           const pixels = datasetPixels(ds, r.bin, r.scanBin);
           const colors = clusterColors(r, truth);
           const agreement = truth && levelAgreement(r, truth);
-          const extra: ReportSection[] = truth && agreement ? [await agreementSection(r, agreement, truth, o.truth!, { colors, pixel: pixels.scan })] : [];
-          // The Fourier figures use the dataset as analysed (binned alike), so they match the other sections.
-          const analysed: Dataset = r.bin > 1 || r.scanBin > 1 ? binDataset(core, ds, { detector: r.bin, scan: r.scanBin }) : ds;
-          try {
-            extra.push(await fourierReportSection(core, analysed, { pixels, onProgress: (stage, d, n) => onProgress(`fourier ${stage}`, d, n) }));
-          } finally {
-            if (analysed !== ds) await analysed.source.close?.();
-          }
-          endStage("Fourier analysis");
+          const extra: ReportSection[] = [];
+          if (truth && agreement) extra.push(await agreementSection(r, agreement, truth, o.truth!, { colors, pixel: pixels.scan }));
+          extra.push(await fourierSection(core, ds, r, pixels, onProgress));
+          clock.end("Fourier analysis");
           const files = await writeOutputs(o.output, r, colors);
-          endStage("writing the arrays");
+          clock.end("writing the arrays");
           const html = await analyzeReport(r, {
-            source: file, extraSections: extra, pixels, colors, extraStages: [...stages], peakMemory: memory.peak, resetPeakMemory: memory.reset,
-            onStage: (s) => { s.coreBytes = core.memory.buffer.byteLength; stages.push(s); logStage(s); },
+            source: file, extraSections: extra, pixels, colors, extraStages: [...clock.stages],
+            peakMemory: memory.peak, resetPeakMemory: memory.reset, onStage: clock.add,
           });
           writeFileSync(join(o.output, "report.html"), html);
           files.push("report.html");
-          return { r, files, stages, agreement };
+          return { r, files, stages: clock.stages, agreement };
         });
         const summary = summaryOf(file, r, stages, (performance.now() - t0) / 1000);
         if (sharded) summary.shards = sharded.summary();
@@ -154,6 +138,46 @@ async function shardedAnalysis(file: string, ds: Dataset, o: Options) {
     summary: () => ({ redis: session.target.display, queue: o.queue, run: session.run, shards, retried: session.retried }),
     close: async () => { detach(); await session.close(); },
   };
+}
+
+/** Prints one notice per default lowered to fit the data; an explicit option that cannot work is a usage error. */
+function announcePlan(ds: Dataset, options: AnalyzeOptions): void {
+  let adapted;
+  try {
+    adapted = analyzePlan(ds, options).adapted;
+  } catch (e) {
+    if (e instanceof AnalyzeOptionError) throw new UsageError(`--${kebab(e.option)}: ${e.reason}`);
+    throw e;
+  }
+  for (const a of adapted) notice("analyze", "notice", `--${kebab(a.option)} ${a.value} instead of the default ${a.default}: ${a.reason}`);
+}
+
+/** Times the stages after the analysis as the analysis times its own: wall time and the peak RSS of each window. */
+function stageClock(core: Core, memory: ReturnType<typeof peakMemoryWindows>, log: (s: StageReport) => void) {
+  const stages: StageReport[] = [];
+  let t = performance.now();
+  const add = (s: StageReport) => {
+    s.coreBytes = core.memory.buffer.byteLength;
+    stages.push(s);
+    log(s);
+  };
+  const end = (stage: string) => {
+    add({ stage, seconds: (performance.now() - t) / 1000, peakBytes: memory.peak(), coreBytes: 0 });
+    memory.reset();
+    t = performance.now();
+  };
+  return { stages, add, end };
+}
+
+/** The Fourier section, from the dataset as analysed (binned alike), so its figures match the other sections. */
+async function fourierSection(core: Core, ds: Dataset, r: AnalyzeResult, pixels: ReturnType<typeof datasetPixels>,
+  onProgress: (stage: string, done: number, total: number) => void): Promise<ReportSection> {
+  const analysed = r.bin > 1 || r.scanBin > 1 ? binDataset(core, ds, { detector: r.bin, scan: r.scanBin }) : ds;
+  try {
+    return await fourierReportSection(core, analysed, { pixels, onProgress: (stage, d, n) => onProgress(`fourier ${stage}`, d, n) });
+  } finally {
+    if (analysed !== ds) await analysed.source.close?.();
+  }
 }
 
 /** True labels from .npy (any integer map) or .json ({ phase: [...] }, as `simulate` and `demo` write them). */

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { binDataset, writeDatasetNpy } from "../../bindings/node.js";
 import { UsageError, action, inputOptions, openInput, parsePositiveInt, progress, report, withCore, type CommonOptions } from "../common.js";
+import { declare } from "./index.js";
 
 interface Options extends CommonOptions {
   detector?: string;
@@ -9,7 +10,7 @@ interface Options extends CommonOptions {
 }
 
 export function register(program: Command): void {
-  inputOptions(program.command("bin <file>").description("bin detector pixels and/or probe positions by integer factors (float32 sums)"))
+  inputOptions(declare(program, "bin"))
     .option("--detector <factor>", "detector pixels per bin along each axis")
     .option("--scan-bin <factor>", "probe positions per bin along each scan axis")
     .requiredOption("-o, --output <binned.npy>", "binned dataset")

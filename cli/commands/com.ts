@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { centerOfMass, runReduction, sigShape } from "../../bindings/node.js";
 import { action, datasetPixels, inputOptions, openInput, progress, report, resolveCenter, withCore, writeNpy, writePng, type CommonOptions } from "../common.js";
+import { declare } from "./index.js";
 
 interface Options extends CommonOptions {
   center?: string;
@@ -9,7 +10,7 @@ interface Options extends CommonOptions {
 }
 
 export function register(program: Command): void {
-  inputOptions(program.command("com <file>").description("centre of mass of every pattern, relative to the pattern centre (detector pixels)"))
+  inputOptions(declare(program, "com"))
     .option("--center <cy,cx>", "pattern centre; default: found from the bright-field disk")
     .requiredOption("-o, --output <prefix>", "writes <prefix>_y.npy and <prefix>_x.npy (scan-shaped float32)")
     .option("--png", "also write <prefix>_y.png and <prefix>_x.png")

@@ -1,11 +1,12 @@
 import { ZSTD_BACKENDS, type ZstdBackendName } from "../../codec/zstd.js";
 import type { Command } from "commander";
-import { FILTER_IDS, type FilterName, appendLossless, compressLossless, compressPca, frameBytes, frameCount } from "../../bindings/node.js";
+import { FILTER_IDS, type FilterName, appendLossless, compressLossless, compressPca, describeThresholds, frameBytes, frameCount } from "../../bindings/node.js";
 import { appendFileSink, fileSink } from "../../codec/node-sink.js";
 import { planAppend } from "../../codec/container-append.js";
 import { fileByteSource } from "../../bindings/node-files.js";
 import { UsageError, action, ensureDir, inputOptions, openInput, progress, report, withCore, type CommonOptions } from "../common.js";
 import { type CountCliOptions, countToContainer, countingCliOptions } from "./count.js";
+import { declare } from "./index.js";
 
 interface Options extends CountCliOptions {
   output: string;
@@ -21,7 +22,7 @@ interface Options extends CountCliOptions {
 }
 
 export function register(program: Command): void {
-  countingCliOptions(inputOptions(program.command("compress <file>").description("compress a dataset into a stem4d container (.s4d)")))
+  countingCliOptions(inputOptions(declare(program, "compress")))
     .requiredOption("-o, --output <out.s4d>", "the container")
     .option("--mode <mode>", "lossless (frames, bit-exact), events (electron counting) or pca (lossy)", "lossless")
     .option("--filter <name>", "lossless pre-filter: none, byteshuffle or bitshuffle", "bitshuffle")
@@ -80,7 +81,7 @@ export function register(program: Command): void {
         } else {
           const { result, file: out } = await withCore(o, (core) => countToContainer(core, ds, o.output, o, false));
           const seconds = (performance.now() - t0) / 1000;
-          report(o, { output: o.output, mode: "events", frames: result.frames, electrons: result.electrons, bytesIn: inBytes, bytesOut: out.bytes, ratio: +(inBytes / out.bytes).toFixed(3), bytesPerElectron: result.electrons ? +(out.bytes / result.electrons).toFixed(3) : null, thresholds: { background: result.thresholds.background, xray: result.thresholds.xray }, seconds: +seconds.toFixed(3) });
+          report(o, { output: o.output, mode: "events", frames: result.frames, electrons: result.electrons, bytesIn: inBytes, bytesOut: out.bytes, ratio: +(inBytes / out.bytes).toFixed(3), bytesPerElectron: result.electrons ? +(out.bytes / result.electrons).toFixed(3) : null, thresholds: describeThresholds(result.thresholds), seconds: +seconds.toFixed(3) });
         }
       } finally {
         await ds.source.close?.();

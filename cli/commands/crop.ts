@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { cropDataset, writeDatasetNpy } from "../../bindings/node.js";
 import { UsageError, action, inputOptions, openInput, parseIntList, progress, report, type CommonOptions } from "../common.js";
+import { declare } from "./index.js";
 
 interface Options extends CommonOptions {
   scanRows?: string;
@@ -13,7 +14,7 @@ interface Options extends CommonOptions {
 const range = (v: string | undefined, what: string) => (v === undefined ? undefined : (parseIntList(v, what, 2) as [number, number]));
 
 export function register(program: Command): void {
-  inputOptions(program.command("crop <file>").description("crop scan and detector ranges (half-open start,end)"))
+  inputOptions(declare(program, "crop"))
     .option("--scan-rows <start,end>", "scan rows to keep")
     .option("--scan-cols <start,end>", "scan columns to keep")
     .option("--det-rows <start,end>", "detector rows to keep")

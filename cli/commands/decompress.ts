@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { writeEventExports } from "../event-exports.js";
 import { ContainerReader, containerDataset, fileByteSource, frameBytes, frameCount, readContainerEvents, writeDatasetNpy } from "../../bindings/node.js";
 import { UsageError, action, ensureDir, progress, report, type CommonOptions } from "../common.js";
+import { declare } from "./index.js";
 
 interface Options extends CommonOptions {
   output?: string;
@@ -12,7 +13,7 @@ interface Options extends CommonOptions {
 }
 
 export function register(program: Command): void {
-  program.command("decompress <file>").description("decode a stem4d container: frames (for events: dense counted frames) to .npy, events to records or raw_csr")
+  declare(program, "decompress")
     .option("-o, --output <back.npy>", "the decoded frames (missing folders are created)")
     .option("--records <events.bin>", "events containers: the plain 16-byte event records")
     .option("--raw-csr <events.toml>", "events containers: LiberTEM raw_csr (TOML + three raw files beside it)")

@@ -6,6 +6,7 @@ import {
 } from "../../bindings/node.js";
 import type { MapFigure } from "../../bindings/figures/map-figure.js";
 import { action, ensureDir, parseIntList, progress, report, withCore, writeNpy, writePng, type CommonOptions } from "../common.js";
+import { declare } from "./index.js";
 
 interface Options extends CommonOptions {
   output: string;
@@ -14,8 +15,7 @@ interface Options extends CommonOptions {
 }
 
 export function register(program: Command): void {
-  program.command("demo")
-    .description("the main job on a built-in default: simulate a two-phase dataset, then write its virtual BF/ADF images, COM maps and mean pattern")
+  declare(program, "demo")
     .option("-o, --output <dir>", "output folder (created with its parents if missing)", "out/demo")
     .option("--scan <rows,cols>", "scan shape", "64,64")
     .option("--detector <rows,cols>", "detector shape", "96,96")

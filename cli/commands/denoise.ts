@@ -3,9 +3,10 @@ import { writeDatasetNpy } from "../../bindings/node.js";
 import { pcaDenoisedDataset } from "../../bindings/analyses/pca-denoise.js";
 import { UsageError, action, ensureDir, inputOptions, parsePositiveInt, progress, report } from "../common.js";
 import { pcaOptions, runPcaCommand, type PcaCliOptions } from "./pca.js";
+import { declare } from "./index.js";
 
 export function register(program: Command): void {
-  pcaOptions(inputOptions(program.command("denoise <file>").description("PCA denoising: the dataset rebuilt from its first q components, streamed to a float32 .npy")))
+  pcaOptions(inputOptions(declare(program, "denoise")))
     .requiredOption("-o, --output <denoised.npy>", "the reconstructed dataset")
     .option("--keep <q>", "components kept in the reconstruction (default: all --components)")
     .action(action("denoise", async (file: string, o: PcaCliOptions & { output: string; keep?: string }) => {

@@ -5,6 +5,7 @@ import { decodeNpyArray } from "../../bindings/node.js";
 import { differentialPhaseContrast } from "../../bindings/analyses/dpc.js";
 import { pearson } from "../../bindings/analyses/ssb-metrics.js";
 import { UsageError, action, inputOptions, openInput, progress, report, withCore, writeNpy, writePng, type CommonOptions } from "../common.js";
+import { declare } from "./index.js";
 import { probeOptions, resolveProbe, type ProbeOptions } from "../probe-options.js";
 
 interface Options extends CommonOptions, ProbeOptions {
@@ -21,8 +22,7 @@ export function readScanImage(path: string, ny: number, nx: number): Float32Arra
 }
 
 export function register(program: Command): void {
-  probeOptions(inputOptions(program.command("dpc <file>")
-    .description("differential phase contrast: centre of mass in mrad, scan rotation by minimum curl, divergence, iCoM phase")
+  probeOptions(inputOptions(declare(program, "dpc")
     .requiredOption("-o, --output <dir>", "output directory")
     .option("--highpass <1/A>", "high-pass frequency of the Fourier integration (default 0: none)")
     .option("--truth <phase.npy>", "a true phase on the scan grid (as simulate --model probe writes): report the iCoM's correlation")))

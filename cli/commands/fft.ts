@@ -6,6 +6,7 @@ import { writeScanFftNpy } from "../../bindings/analyses/fourier-node.js";
 import { BRAGG_RADIUS_RULE } from "../../bindings/analyses/fourier-analysis.js";
 import { mapFigurePng } from "../../bindings/figures/map-figure.js";
 import { UsageError, action, datasetPixels, inputOptions, openInput, parseIntList, parseNumberList, parsePositiveInt, progress, report, withCore, writeNpy, type CommonOptions } from "../common.js";
+import { declare } from "./index.js";
 
 interface Options extends CommonOptions {
   output: string;
@@ -20,8 +21,7 @@ interface Options extends CommonOptions {
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 export function register(program: Command): void {
-  inputOptions(program.command("fft <file>")
-    .description("Fourier analysis over the scan axes: power spectrum summed over the detector, its peaks, CBED amplitude/phase at spatial frequencies, Bragg-filtered maps")
+  inputOptions(declare(program, "fft")
     .requiredOption("-o, --output <dir>", "output directory")
     .option("--peaks <n>", "number of spectrum peaks to analyse (a +-k pair counts once)", "4")
     .option("--at <ry,rx...>", "spatial frequencies (signed FFT bins, row,col) whose CBED amplitude and phase to write; repeatable", collect, [])

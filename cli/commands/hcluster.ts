@@ -8,6 +8,7 @@ import { LINKAGE_METHODS, cutTree, linkage, mapLabels, type LinkageMethod } from
 import { dendrogramSvg } from "../../bindings/figures/dendrogram.js";
 import { UsageError, action, ensureDir, inputOptions, openInput, parseIntList, parsePositiveInt, progress, report, withCore, writeNpy, type CommonOptions } from "../common.js";
 import { readMatrix } from "./kmeans.js";
+import { declare } from "./index.js";
 
 interface Options extends CommonOptions {
   output: string;
@@ -19,8 +20,7 @@ interface Options extends CommonOptions {
 }
 
 export function register(program: Command): void {
-  inputOptions(program.command("hcluster <centroids.npy>")
-    .description("agglomerative clustering of k-means centroids: linkage.npy (SciPy layout), dendrogram.svg, labels_cut<N>.npy, mean_patterns_cut<N>.npy"))
+  inputOptions(declare(program, "hcluster"))
     .requiredOption("-o, --output <dir>", "output folder")
     .option("--labels <labels.npy>", "the k-means labels (int map): weights the centroids by cluster size and maps every position to its cut")
     .option("--method <m>", `linkage: ${LINKAGE_METHODS.join(", ")}`, "ward")

@@ -2,9 +2,10 @@ import type { Command } from "commander";
 import { frameCount, dtypeSize } from "../../bindings/node.js";
 import { action, inputOptions, openInput, report, type CommonOptions } from "../common.js";
 import { formatOpenOptions, formatOptions, type FormatOptions } from "./convert.js";
+import { declare } from "./index.js";
 
 export function register(program: Command): void {
-  formatOptions(inputOptions(program.command("info <file>").description("print shape, dtype, calibration and the file's own metadata")))
+  formatOptions(inputOptions(declare(program, "info")))
     .action(action("info", async (file: string, o: CommonOptions & FormatOptions) => {
       const ds = await openInput(file, o, formatOpenOptions(o));
       try {

@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { decodeNpyArray } from "../../bindings/node.js";
 import { kmeans } from "../../bindings/analyses/kmeans.js";
 import { UsageError, action, parseIntList, parsePositiveInt, report, withCore, writeNpy, type CommonOptions } from "../common.js";
+import { declare } from "./index.js";
 
 interface Options extends CommonOptions {
   output: string;
@@ -47,8 +48,7 @@ export function scanShapeFor(path: string, positions: number, scan: string | und
 }
 
 export function register(program: Command): void {
-  program.command("kmeans <scores.npy>")
-    .description("k-means of PCA scores (rows = probe positions): centroids.npy and labels_k<K>.npy")
+  declare(program, "kmeans")
     .requiredOption("-o, --output <dir>", "output folder (created with its parents if missing)")
     .option("--k <n>", "clusters", "36")
     .option("--dims <n>", "use the first n columns (default: all, at most 256)")

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { brightFieldDisk, patternStats, runReduction } from "../../bindings/node.js";
 import { action, datasetPixels, inputOptions, openInput, progress, report, withCore, writeNpy, writePng, type CommonOptions } from "../common.js";
+import { declare } from "./index.js";
 
 interface Options extends CommonOptions {
   output: string;
@@ -9,7 +10,7 @@ interface Options extends CommonOptions {
 }
 
 export function register(program: Command): void {
-  inputOptions(program.command("mean <file>").description("mean (and max) diffraction pattern over all probe positions"))
+  inputOptions(declare(program, "mean"))
     .requiredOption("-o, --output <mean.npy>", "mean pattern, float32")
     .option("--max <max.npy>", "also write the max pattern")
     .option("--png <mean.png>", "also write the mean pattern as a log-scaled PNG")

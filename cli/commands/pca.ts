@@ -1,12 +1,12 @@
 import type { Command } from "commander";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { binDataset, frameCount, framePixels, pca, type Core, type Dataset, type PcaResult } from "../../bindings/node.js";
-import { scanGrid } from "../../bindings/analyses/pca-figures.js";
+import { binDataset, frameCount, framePixels, pca, scanGrid, type Core, type Dataset, type PcaResult } from "../../bindings/node.js";
 import { figureSheet, layoutPng } from "../../bindings/figures/figure-layout.js";
 import { mapFigureLayout } from "../../bindings/figures/map-figure.js";
 import { screeSvg } from "../../bindings/figures/scree.js";
 import { UsageError, action, datasetPixels, ensureDir, inputOptions, openInput, parsePositiveInt, progress, report, withCore, writeNpy, type CommonOptions } from "../common.js";
+import { declare } from "./index.js";
 
 export interface PcaCliOptions extends CommonOptions {
   components?: string;
@@ -66,7 +66,7 @@ export async function runPcaCommand<T>(file: string, o: PcaCliOptions, then: (r:
 }
 
 export function register(program: Command): void {
-  pcaOptions(inputOptions(program.command("pca <file>").description("principal component analysis of the unfolded P x Q data: eigenvalues, scores, components, scree plots")))
+  pcaOptions(inputOptions(declare(program, "pca")))
     .requiredOption("-o, --output <dir>", "output folder")
     .option("--full-spectrum", "also compute every eigenvalue (Gram matrix; detector of at most 16384 pixels)")
     .option("--show <n>", "eigen-patterns and loading maps in the PNG sheets", "16")

@@ -6,6 +6,7 @@ import { binnedSsbParameters, checkSsbParameters, type SsbParameters } from "../
 import { binDetector } from "../../bindings/node.js";
 import { fourierRingCorrelation, pearson } from "../../bindings/analyses/ssb-metrics.js";
 import { UsageError, action, inputOptions, openInput, progress, report, withCore, writeNpy, writePng, type CommonOptions } from "../common.js";
+import { declare } from "./index.js";
 import { probeOptions, resolveProbe, type ProbeOptions } from "../probe-options.js";
 import { readScanImage } from "./dpc.js";
 
@@ -17,8 +18,7 @@ interface Options extends CommonOptions, ProbeOptions {
 }
 
 export function register(program: Command): void {
-  probeOptions(inputOptions(program.command("ptycho <file>")
-    .description("single-side-band ptychography: the complex object from the double-overlap regions of the scan FFT, in one pass")
+  probeOptions(inputOptions(declare(program, "ptycho")
     .requiredOption("-o, --output <dir>", "output directory")
     .option("--bin <n>", "bin the detector by n as it is read (fewer trotter pixels: less memory and time)")
     .option("--wiener <eps>", "Wiener-style regularisation, a fraction of the bright-field intensity (default 0: plain SSB)")

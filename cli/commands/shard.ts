@@ -4,6 +4,7 @@ import { isDtype } from "../../bindings/node.js";
 import type { ShardSession } from "../../bindings/scale/shard-coordinator.js";
 import type { FileRef } from "../../bindings/scale/shard-jobs.js";
 import { UsageError, action, inputOptions, openInput, parseIntList, parseNumberList, parsePositiveInt, progress, report, resolveCenter, type CommonOptions } from "../common.js";
+import { declare } from "./index.js";
 
 /** The analysis flags shared by `shard` and `stream receive`. */
 export interface AnalysisFlags {
@@ -103,7 +104,7 @@ export function withdrawOnInterrupt(command: string, session: () => ShardSession
 export const noteWriter = (command: string, o: CommonOptions) => (line: string) => { if (!o.quiet) process.stderr.write(`${command}: ${line}\n`); };
 
 export function register(program: Command): void {
-  const cmd = program.command("shard [file]").description("split a file every worker machine can read into frame ranges, reduce them on `stem4d worker` processes via BullMQ/Redis, merge in order; --list/--cancel manage runs");
+  const cmd = declare(program, "shard");
   coordinatorOptions(analysisOptions(inputOptions(cmd)), "the Redis the workers use, e.g. redis://10.0.0.2:6379 (redis://:PASSWORD@host:port/DB)")
     .option("--shards <n>", "number of frame ranges")
     .option("-o, --output <dir>", "folder for the results (.npy, and .png unless --no-png)")

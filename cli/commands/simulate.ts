@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import { isDtype, simulateTwoPhase, simulatedBytes, writeDatasetNpy } from "../../bindings/node.js";
 import { UsageError, action, ensureDir, parseIntList, progress, report, type CommonOptions } from "../common.js";
 import { probeModelOptions, simulateProbeModel, type ProbeModelOptions } from "./simulate-probe.js";
+import { declare } from "./index.js";
 
 interface Options extends CommonOptions, ProbeModelOptions {
   model: string;
@@ -22,9 +23,7 @@ interface Options extends CommonOptions, ProbeModelOptions {
 }
 
 export function register(program: Command): void {
-  probeModelOptions(program.command("simulate")
-    .description("write a simulated dataset and its ground truth: two-phase (.npy, streamed; .truth.json) or the "
-      + "physical probe model (any output format; .s4d keeps the calibration; .phase.npy and .probe.json beside it)")
+  probeModelOptions(declare(program, "simulate")
     .requiredOption("-o, --output <file>", "output file (.npy for two-phase; .npy, .s4d, .h5, .zarr for probe; missing folders are created)")
     .option("--model <name>", "two-phase (a fast pattern model) or probe (|FFT(probe x exp(i sigma V))|^2)", "two-phase")
     .option("--scan <rows,cols>", "scan shape", "64,64")

@@ -1,13 +1,14 @@
 import type { Command } from "commander";
 import { CodecError, ContainerReader, KIND_NAMES, contents, containerDataset, fileByteSource, streamFrames } from "../../bindings/node.js";
 import { action, progress, report, type CommonOptions } from "../common.js";
+import { declare } from "./index.js";
 
 interface Options extends CommonOptions {
   decode?: boolean;
 }
 
 export function register(program: Command): void {
-  program.command("verify <file>").description("check every checksum of a stem4d container and print what is intact (exit 1 when anything is not)")
+  declare(program, "verify")
     .option("--decode", "also decode every chunk (zstd and filters), not only its checksums")
     .option("--json", "print a machine-readable summary on stdout")
     .option("-q, --quiet", "no progress on stderr")

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { annulusMask, decodeNpyArray, diskMask, runReduction, sigShape, virtualImages } from "../../bindings/node.js";
 import { maskSaturation, outsideFrame } from "../../bindings/analyses/detector-checks.js";
 import { UsageError, action, datasetPixels, inputOptions, notice, openInput, parseNumberList, progress, report, resolveCenter, withCore, writeNpy, writePng, type CommonOptions } from "../common.js";
+import { declare } from "./index.js";
 
 interface Options extends CommonOptions {
   bf?: string;
@@ -14,7 +15,7 @@ interface Options extends CommonOptions {
 }
 
 export function register(program: Command): void {
-  inputOptions(program.command("virtual <file>").description("virtual detector image: bright-field disk, annular dark field, or any mask"))
+  inputOptions(declare(program, "virtual"))
     .option("--bf <radius>", "bright-field disk of this radius (detector pixels)")
     .option("--adf <inner,outer>", "annulus between these radii (detector pixels)")
     .option("--mask <mask.npy>", "any detector-shaped mask (weights)")

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { action, parsePositiveInt, withCore, type CommonOptions } from "../common.js";
 import { checkRedisUrl } from "./shard.js";
+import { declare } from "./index.js";
 
 interface Flags extends CommonOptions {
   redis: string;
@@ -12,7 +13,7 @@ interface Flags extends CommonOptions {
 const STOP_MS = 4000;
 
 export function register(program: Command): void {
-  program.command("worker").description("serve `stem4d shard` and `stem4d analyze --redis` runs: run passes over frame ranges of files this machine can read; stops on SIGINT/SIGTERM within 5 s, handing its jobs back")
+  declare(program, "worker")
     .requiredOption("--redis <url>", "the coordinator's Redis, e.g. redis://10.0.0.2:6379 (redis://:PASSWORD@host:port/DB)")
     .option("--queue <name>", "queue name prefix", "stem4d")
     .option("--concurrency <n>", "shard jobs at once in this process", "1")

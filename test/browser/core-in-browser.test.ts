@@ -10,9 +10,9 @@ import "../../bindings/node.js";
 // @ts-expect-error: a plain JavaScript module without types
 import { serve } from "../../scripts/serve.mjs";
 import { Core, runReductions, virtualImages, patternStats, diskMask, annulusMask, simulateTwoPhase } from "../../bindings/index.js";
+import { chromiumPath } from "../helpers/browser.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const chromiumPath = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
 const built = existsSync(join(root, "dist/bindings/core.js"));
 
 let server: Server, browser: Browser, base = "";

@@ -127,7 +127,11 @@ print(json.dumps({'Z': Z.tolist(), 'valid': bool(is_valid_linkage(ours)), 'mono'
       expect([m, ...cutTree(l, Number(m))]).toEqual([m, ...g]);
       compared++;
     }
-    if (out.mono) expect(compared).toBeGreaterThanOrEqual(k - 2);
+    // Ward, average and complete linkage never merge below an earlier merge; centroid linkage can, and does on
+    // these points (an inversion), where maxclust cuts are not comparable: SciPy's are then not computed.
+    const monotone = method !== "centroid";
+    expect(out.mono).toBe(monotone);
+    expect(compared).toBeGreaterThanOrEqual(monotone ? k - 2 : 0);
   });
 
   it.each(LINKAGE_METHODS)("%s, integer weights: equal to SciPy on the centroids repeated weight times", (method) => {

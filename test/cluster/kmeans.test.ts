@@ -3,7 +3,7 @@ import "../../bindings/node.js";
 import { Core } from "../../bindings/index.js";
 import { kmeans, nearestCentroid } from "../../bindings/analyses/kmeans.js";
 import { hasPython, runPython } from "../helpers/python.js";
-import { adjustedRandIndex, blobs, rng } from "./helpers.js";
+import { adjustedRandIndex, blobs, gaussian, rng } from "./helpers.js";
 
 let core: Core;
 beforeAll(async () => { core = await Core.create({ workers: 2 }); });
@@ -17,6 +17,29 @@ function dist(data: Float32Array, cols: number, i: number, c: Float32Array, j: n
     s += l1 ? Math.abs(e) : e * e;
   }
   return s;
+}
+
+/** Plain Lloyd in float64 from the given centroids until no label changes: labels and centroid updates made. */
+function plainLloyd(data: Float32Array, n: number, d: number, k: number, init: Float32Array): { labels: Int32Array; iterations: number } {
+  const c = Float64Array.from(init), labels = new Int32Array(n).fill(-1);
+  let iterations = 0;
+  for (;;) {
+    let changed = 0;
+    for (let i = 0; i < n; i++) {
+      let best = 0, bestD = Infinity;
+      for (let j = 0; j < k; j++) {
+        let s = 0;
+        for (let t = 0; t < d; t++) s += (data[i * d + t]! - c[j * d + t]!) ** 2;
+        if (s < bestD) { bestD = s; best = j; }
+      }
+      if (labels[i] !== best) { labels[i] = best; changed++; }
+    }
+    if (changed === 0 && iterations > 0) return { labels, iterations };
+    const sums = new Float64Array(k * d), counts = new Int32Array(k);
+    for (let i = 0; i < n; i++) { counts[labels[i]!]!++; for (let t = 0; t < d; t++) sums[labels[i]! * d + t]! += data[i * d + t]!; }
+    for (let j = 0; j < k; j++) for (let t = 0; t < d; t++) c[j * d + t] = sums[j * d + t]! / counts[j]!;
+    iterations++;
+  }
 }
 
 describe("k-means (squared Euclidean)", () => {
@@ -81,29 +104,26 @@ describe("k-means (squared Euclidean)", () => {
     const fuzzy = blobs(n, d, 8, 2, 9).data;
     const init = fuzzy.slice(0, k * d); // the first k points
     const r = await kmeans(core, fuzzy, [n, d], { k, init, tol: 0 });
-    // Plain Lloyd in float64 until no label changes.
-    const c = Float64Array.from(init), labels = new Int32Array(n).fill(-1);
-    let iterations = 0;
-    for (;;) {
-      let changed = 0;
-      for (let i = 0; i < n; i++) {
-        let best = 0, bestD = Infinity;
-        for (let j = 0; j < k; j++) {
-          let s = 0;
-          for (let t = 0; t < d; t++) s += (fuzzy[i * d + t]! - c[j * d + t]!) ** 2;
-          if (s < bestD) { bestD = s; best = j; }
-        }
-        if (labels[i] !== best) { labels[i] = best; changed++; }
-      }
-      if (changed === 0 && iterations > 0) break;
-      const sums = new Float64Array(k * d), counts = new Int32Array(k);
-      for (let i = 0; i < n; i++) { counts[labels[i]!]!++; for (let t = 0; t < d; t++) sums[labels[i]! * d + t]! += fuzzy[i * d + t]!; }
-      for (let j = 0; j < k; j++) for (let t = 0; t < d; t++) c[j * d + t] = sums[j * d + t]! / counts[j]!;
-      iterations++;
-    }
+    const { labels, iterations } = plainLloyd(fuzzy, n, d, k, init);
     expect(Array.from(r.labels)).toEqual(Array.from(labels));
     expect(r.replicates[0]!.iterations).toBe(iterations);
     expect(iterations).toBeGreaterThan(3);
+  });
+
+  it("on data without clusters, takes plain Lloyd's steps for hundreds of iterations while computing few distances", async () => {
+    // A Gaussian cloud has no clusters: Lloyd creeps for many iterations, here past the 64 steps after which the
+    // bounds' drift history restarts. 3 dimensions are padded to 4 in the core.
+    const m = 4000, dims = 3, kk = 20;
+    const r0 = rng(1);
+    const cloud = Float32Array.from({ length: m * dims }, (_, i) => gaussian(r0) / (1 + (i % dims) / 4));
+    const init = cloud.slice(0, kk * dims);
+    const r = await kmeans(core, cloud, [m, dims], { k: kk, init, tol: 0, maxIter: 1000 });
+    const lloyd = plainLloyd(cloud, m, dims, kk, init);
+    expect(r.replicates[0]!.iterations).toBe(lloyd.iterations);
+    expect(lloyd.iterations).toBeGreaterThan(64);
+    expect(Array.from(r.labels)).toEqual(Array.from(lloyd.labels));
+    // Plain Lloyd computes every point-centroid distance at every assignment.
+    expect(r.replicates[0]!.distances).toBeLessThan(0.3 * (lloyd.iterations + 1) * m * kk);
   });
 
   it("nearestCentroid agrees with the JS distances", async () => {

@@ -10,9 +10,9 @@ import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
 import "../../bindings/node.js";
 import { runCodec } from "./fixtures/browser-entry.js";
+import { chromiumPath } from "../helpers/browser.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const chromiumPath = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
 const wasmBuilt = existsSync(join(root, "build/stem4d.simd.wasm"));
 const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm" };
 

@@ -1,10 +1,11 @@
 // Gatan DigitalMicrograph: the real DM3/DM4 stacks (written by GMS from a script that sets voxel (x, y, z) to
 // 1 + x + 2y + 4z, so C order reads 1..8), and files written here from the format description: every numeric data
 // type, 4D scans in both layouts, a DM4 whose data sit beyond 4 GiB (a sparse file), damaged files.
-import { statSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { openDataset } from "../../bindings/node.js";
+import { openDataset, writeDataset } from "../../bindings/node.js";
+import { hasPython, runPython } from "../helpers/python.js";
 import { Core } from "../../bindings/core.js";
 import { diskMask, runReductions, virtualImages } from "../../bindings/index.js";
 import { dmBytes, dmImage, dmRoot, writeDmFile } from "../../bench/dm-writer.js";
@@ -81,7 +82,8 @@ describe("every numeric DataType", () => {
     values.forEach((v, i) => new DataView(be.buffer).setInt16(i * 2, v, false));
     const u = Uint16Array.from({ length: 24 }, (_, i) => i * 2000), ube = new Uint8Array(48);
     u.forEach((v, i) => new DataView(ube.buffer).setUint16(i * 2, v, false));
-    const signed = await openBytes("be.dm3", dmBytes(3, dmRoot(dmImage("be", 1, 2, [4, 3, 2], be, { scales: [0.5] })), false));
+    const beFile = dmBytes(3, dmRoot(dmImage("be", 1, 2, [4, 3, 2], be, { scales: [0.5] })), false);
+    const signed = await openBytes("be.dm3", beFile);
     expect([signed.shape, signed.dtype, signed.calibration?.axes?.[2]?.step]).toEqual([[2, 3, 4], "f32", 0.5]);
     expect(Array.from(await readAll(signed))).toEqual(Array.from(values));
     const unsigned = await openBytes("ube.dm4", dmBytes(4, dmRoot(dmImage("be", 10, 4, [4, 3, 2], ube)), false));
@@ -159,6 +161,26 @@ describe("4D scans", () => {
   });
 });
 
+describe.skipIf(!hasPython(["numpy"]))("convert", () => {
+  it("a transposed int32 DM4 converts to .npy equal to numpy's transpose of the stored array", async () => {
+    const [sy, sx, ky, kx] = [3, 4, 5, 6], N = sy * sx, Q = ky * kx;
+    const stored = Int32Array.from({ length: N * Q }, (_, i) => (i * 7919) % 100003 - 50000);
+    const path = join(dir, "conv.dm4"), out = join(dir, "conv.npy"), raw = join(dir, "conv.raw");
+    writeDmFile(path, 4, dmRoot(dmImage("scan", 7, 3, [sx, sy, kx, ky], new Uint8Array(stored.buffer))));
+    writeFileSync(raw, stored);
+    const ds = await openDataset(path);
+    await writeDataset(ds, out);
+    await ds.source.close?.();
+    const same = runPython(`
+import numpy as np, sys
+ref = np.fromfile(sys.argv[1], "<i4").reshape(${ky}, ${kx}, ${sy}, ${sx}).transpose(2, 3, 0, 1).astype(np.float32)
+got = np.load(sys.argv[2])
+print(got.shape == ref.shape and got.dtype == np.float32 and bool((got == ref).all()))
+`, [raw, out]).trim();
+    expect(same).toBe("True");
+  });
+});
+
 describe("transposed reads in windows", () => {
   it("windows smaller than the scan (a read per pixel) or larger (pixels read together): same frames", async () => {
     const N = 12, Q = 10, stored = Int16Array.from({ length: N * Q }, (_, i) => -1 - value4d(i % N, Math.floor(i / N)));
@@ -214,6 +236,17 @@ describe("damaged DM files", () => {
       expect(r.opened + r.refused).toBe(3000);
     }, 120_000);
   }
+
+  it("a DM4 tag of a type the parser does not know is stepped over by its length; in DM3 it is an error", async () => {
+    const odd = { name: "Odd", info: [99, 1], raw: new Uint8Array(5) };
+    const image = dmImage("s", 10, 4, [4, 3, 2], new Uint8Array(data.buffer));
+    const withOdd = (v: 3 | 4) => dmBytes(v, dmRoot(image, [odd]));
+    const ds = await openBytes("odd.dm4", withOdd(4));
+    expect((ds.metadata as any).tags.Odd).toBe("<not read: type 99 is not a known DM type, type codes [99, 1]>");
+    expect(Array.from(await readAll(ds))).toEqual(Array.from(data));
+    await expect(openBytes("odd.dm3", withOdd(3)))
+      .rejects.toThrow(/odd\.dm3: data tag root\.Odd at byte \d+: type 99 is not a known DM type/);
+  });
 
   it("names the version, the delimiter and the nesting when they are wrong", async () => {
     const f = files["small.dm4"].slice();

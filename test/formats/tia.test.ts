@@ -7,6 +7,7 @@ import { hasPython, runPython } from "../helpers/python.js";
 import { everyTruncation, randomMutations } from "./fuzz.js";
 import { openBytes, readAll, real, sumsOf } from "./helpers.js";
 import { serFile } from "../../bench/ser-writer.js";
+import { cliBuilt, stem4d } from "../helpers/cli.js";
 
 const SER = real("tia/128x128x5-diffraction_preview_1.ser");
 const EMI = real("tia/128x128x5-diffraction_preview.emi");
@@ -109,3 +110,24 @@ describe("damaged TIA series", () => {
     expect(r.opened + r.refused).toBe(3000);
   }, 120_000);
 });
+
+describe.skipIf(!cliBuilt)("stem4d info and convert on the new readers", () => {
+  it("info shows shape, dtype, calibration and the file's metadata (TIA via its .emi, DM)", () => {
+    const tia = stem4d("info", EMI, "--json");
+    expect(tia.status).toBe(0);
+    const t = JSON.parse(tia.stdout);
+    expect([t.shape, t.dtype, t.metadata.format, t.calibration.axes[1].unit])
+      .toEqual([[5, 128, 128], "f32", "tia", "1/m"]);
+    const dm = JSON.parse(stem4d("info", real("dm/test-6.dm3"), "--json").stdout);
+    expect([dm.shape, dm.dtype, dm.metadata.format, dm.metadata.images.length]).toEqual([[2, 2, 2], "u8", "dm3", 2]);
+  });
+
+  it("a bad option or a damaged file is one line on stderr with a non-zero status", () => {
+    const bad = stem4d("info", real("dm/test-6.dm3"), "--dm-order", "sideways");
+    expect([bad.status, bad.stderr.trim().split("\n").length]).toEqual([2, 1]);
+    const missing = stem4d("info", real("dm/test-6.dm3"), "--image", "7");
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/test-6\.dm3: image 7 does not exist; the file's ImageList holds 2 \(0-1\)/);
+  });
+});
+

@@ -101,7 +101,7 @@ class TagParser {
       }
       let value: DmValue;
       if (kind === 20) value = await this.group(where, depth + 1);
-      else if (kind === 21) value = await this.data(where, label === "Data" && path.endsWith(".ImageData"));
+      else if (kind === 21) value = await this.data(where, label === "Data" && path.endsWith(".ImageData"), end);
       else throw new Error(`${this.name}: tag ${i} of ${path} at byte ${at} has kind ${kind}; expected 20 (group) ` +
           `or 21 (data)`);
       if (end >= 0 && this.c.pos !== end) {
@@ -113,7 +113,8 @@ class TagParser {
     return { kind: "group", entries };
   }
 
-  private async data(where: string, isImageData: boolean): Promise<DmValue> {
+  /** A data tag's value; `end` (DM4's tag length) lets a type this parser does not know be stepped over. */
+  private async data(where: string, isImageData: boolean, end: number): Promise<DmValue> {
     const at = this.c.pos;
     if (ascii(await this.c.take(4, `data tag ${where}`)) !== "%%%%") throw new Error(`${this.name}: data tag ` +
         `${where} at byte ${at}: expected the delimiter "%%%%"`);
@@ -140,7 +141,12 @@ class TagParser {
       for (const f of fields.types) out.push(await this.simple(f, where));
       return out;
     }
-    if (t !== 20 || n < 3) throw bad(`type ${t} is not a known DM type`);
+    const unknown = (what: string): string => {
+      if (end < 0) throw bad(what);
+      this.c.skip(end - this.c.pos, `tag ${where}`);
+      return `<not read: ${what}, type codes [${info.slice(0, 8).join(", ")}]>`;
+    };
+    if (t !== 20 || n < 3) return unknown(`type ${t} is not a known DM type`);
     const el = info[1]!;
     let elementBytes: number, length: number, fields: number[] | undefined;
     if (DM_SIMPLE[el]) {
@@ -155,7 +161,7 @@ class TagParser {
     } else if (el === 20 && n === 5 && DM_SIMPLE[info[2]!]) {
       elementBytes = DM_SIMPLE[info[2]!]!.size * info[3]!; length = info[4]!;
     } else {
-      throw bad(`arrays of type ${el} are not a known DM layout`);
+      return unknown(`arrays of type ${el} are not a known DM layout`);
     }
     const total = elementBytes * length;
     const ref: DmArrayRef = { kind: "array", type: el, length, offset: this.c.pos, bytes: total };

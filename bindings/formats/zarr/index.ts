@@ -108,8 +108,18 @@ async function groupAttrs(zarr: Zarrita, root: ZLocation, path: string): Promise
 function zarrSource(zarr: Zarrita, arr: ZArray, where: string, full: number[], dtype: Dtype, frames: number):
   FrameSource {
   const q = full.at(-1)! * full.at(-2)!, fb = q * dtypeSize(dtype);
-  const perRow = full.slice(1, -2).reduce((a, b) => a * b, 1); // frames per index of the first axis
-  const squeeze = arr.shape.length === 2;
+  const nav = full.slice(0, -2);
+  // Chunks of one whole frame each (what `convert` writes): fetched chunk by chunk, no selection to assemble.
+  const wholeFrames = arr.shape.length > 2
+    && arr.chunks.every((c, i) => (i < nav.length ? c === 1 : c === arr.shape[i]));
+  /** Copies (or converts to f32) `src` values into `to`. */
+  const emit = (src: ChunkData, to: Uint8Array) => {
+    if (KEPT[arr.dtype]) to.set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
+    else if (typeof src[0] === "bigint") {
+      const f = new Float32Array(to.buffer, to.byteOffset, src.length);
+      for (let i = 0; i < f.length; i++) f[i] = Number(src[i]);
+    } else new Float32Array(to.buffer, to.byteOffset, src.length).set(src as ArrayLike<number>);
+  };
   return {
     name: where,
     async readFrames(start, count, dest) {
@@ -119,34 +129,64 @@ function zarrSource(zarr: Zarrita, arr: ZArray, where: string, full: number[], d
             `frames`);
       }
       if (count === 0) return;
-      const r0 = Math.floor(start / perRow), r1 = Math.floor((start + count - 1) / perRow) + 1;
-      const sel = squeeze ? [null, null] : [zarr.slice(r0, r1), ...full.slice(1).map(() => null)];
-      let chunk;
+      const out = dest.subarray(0, count * fb);
       try {
-        chunk = await zarr.get(arr, sel);
+        if (wholeFrames) {
+          const frame = (k: number) => out.subarray(k * fb, (k + 1) * fb);
+          await readChunkPerFrame(arr, nav, where, start, count, (k, data) => emit(data, frame(k)));
+        } else await readSlab(zarr, arr, full, where, start, count, out, emit);
       } catch (e) {
+        if ((e as Error).message.startsWith(where)) throw e;
         throw new Error(`${where}: cannot read frames [${start}, ${start + count}) (${(e as Error).message})`);
       }
-      const c = chunk as unknown as { data: ChunkData; shape: number[]; stride: number[] };
-      if (c.stride.at(-1) !== 1 || (c.shape.length > 1 && c.stride.at(-2) !== c.shape.at(-1))) {
-        throw new Error(`${where}: the array is not stored in C order (strides [${c.stride.join(", ")}]); stem4d ` +
-            `reads C-ordered Zarr arrays`);
-      }
-      const from = (start - r0 * perRow) * q;
-      const src = c.data.subarray(from, from + count * q);
-      const out = dest.subarray(0, count * fb);
-      if (KEPT[arr.dtype]) out.set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
-      else if (typeof src[0] === "bigint") {
-        const f = new Float32Array(out.buffer, out.byteOffset, count * q);
-        for (let i = 0; i < f.length; i++) f[i] = Number(src[i]);
-      } else new Float32Array(out.buffer, out.byteOffset, count * q).set(src as ArrayLike<number>);
     },
   };
 }
 
-/** Our writer's calibration attribute, else HyperSpy's per-axis attributes ("axis-0"...), else the axes' names. */
-/** What zarrita's get returns as data: a typed array of the array's type. */
+/** What zarrita returns as data: a typed array of the array's type. */
 type ChunkData = ArrayLike<number | bigint> & ArrayBufferView & { subarray(a: number, b: number): ChunkData };
+
+const CONCURRENT_CHUNKS = 8;
+
+/** Frames [start, start + count) of an array chunked frame by frame: `visit(k, values)` for each, k from 0. */
+async function readChunkPerFrame(arr: ZArray, nav: number[], where: string, start: number, count: number,
+  visit: (k: number, data: ChunkData) => void): Promise<void> {
+  const coords = (i: number) => {
+    const c = new Array<number>(nav.length + 2).fill(0);
+    for (let a = nav.length - 1; a >= 0; a--) { c[a] = i % nav[a]!; i = Math.floor(i / nav[a]!); }
+    return c;
+  };
+  for (let k0 = 0; k0 < count; k0 += CONCURRENT_CHUNKS) {
+    const ks = Array.from({ length: Math.min(CONCURRENT_CHUNKS, count - k0) }, (_, j) => k0 + j);
+    const chunks = await Promise.all(ks.map((k) => arr.getChunk(coords(start + k))));
+    chunks.forEach((c, j) => visit(ks[j]!, cOrder(c as unknown as Strided, where).data));
+  }
+}
+
+/** Frames [start, start + count) as one selection along the first axis (whole rows of the scan). */
+async function readSlab(zarr: Zarrita, arr: ZArray, full: number[], where: string, start: number, count: number,
+  out: Uint8Array, emit: (src: ChunkData, to: Uint8Array) => void): Promise<void> {
+  const q = full.at(-1)! * full.at(-2)!;
+  const perRow = full.slice(1, -2).reduce((a, b) => a * b, 1); // frames per index of the first axis
+  const r0 = Math.floor(start / perRow), r1 = Math.floor((start + count - 1) / perRow) + 1;
+  const sel = arr.shape.length === 2 ? [null, null] : [zarr.slice(r0, r1), ...full.slice(1).map(() => null)];
+  const c = cOrder((await zarr.get(arr, sel)) as unknown as Strided, where);
+  const from = (start - r0 * perRow) * q;
+  emit(c.data.subarray(from, from + count * q), out);
+}
+
+type Strided = { data: ChunkData; shape: number[]; stride: number[] };
+
+/** The values as they are when C-ordered; else an error (F-ordered v2 arrays are not read). */
+function cOrder(c: Strided, where: string): Strided {
+  if (c.stride.at(-1) !== 1 || (c.shape.length > 1 && c.stride.at(-2) !== c.shape.at(-1))) {
+    throw new Error(`${where}: the array is not stored in C order (strides [${c.stride.join(", ")}]); stem4d ` +
+        `reads C-ordered Zarr arrays`);
+  }
+  return c;
+}
+
+/** Our writer's calibration attribute, else HyperSpy's per-axis attributes ("axis-0"...), else the axes' names. */
 
 function calibration(attrs: Record<string, unknown>, parent: Record<string, unknown>, rank: number, fileScan: boolean):
   Calibration | undefined {

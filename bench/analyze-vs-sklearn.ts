@@ -1,0 +1,175 @@
+// `--only analyze-vs-sklearn`: the paper's pipeline (192x192 scan, 96x96 float32 patterns: PCA 256, k-means 36 on
+// 256 scores x 10 replicates, Ward on the 36 centroids) against scikit-learn + SciPy on the same file, in the
+// same run, on two datasets: data without easy clusters (clusterlessDataset) and the two-phase simulator's.
+//
+// - k-means rows: both sides cluster the same scores (scikit-learn PCA(256, randomized), saved by the reference
+//   run): stem4d's kmeans (10 replicates over the core's workers) against KMeans(36, n_init=10), with each one's
+//   inertia (the best of its 10) and their ratio.
+// - analyze rows: a fresh `stem4d analyze` process against PCA + KMeans + the same Ward linkage of the same kind of
+//   input: 36 centroids weighted by their cluster sizes (numpy below; SciPy's linkage takes no weights).
+// Every row runs 3 times (min / median / max); the reference names the BLAS kernel it ran with.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Core, adjustedRandIndex, decodeNpyArray } from "../bindings/node.js";
+import { kmeans, type KMeansResult } from "../bindings/analyses/kmeans.js";
+import {
+  PY_BLAS_KERNEL, hasPython, heavyRuns, lastLine, runReference, spread, timeRuns, type BenchOptions, type BenchRow,
+} from "./common.js";
+import { benchDataset, benchTruth, clusterlessDataset, type BenchData } from "./datasets.js";
+
+const OUT = join("out", "bench-cluster");
+
+/** The reference pipeline, `runs` times: load, PCA(256, randomized), KMeans(36, n_init=10), weighted Ward. */
+const PY_PIPELINE = PY_BLAS_KERNEL + `
+import sys, time, json, resource, numpy as np
+from sklearn.decomposition import PCA
+from sklearn.cluster import KMeans
+
+def ward_weighted(C, w):
+    """Ward linkage of points C with weights w (Lance-Williams on squared Ward distances), SciPy's Z layout."""
+    n = len(C); size = {i: float(w[i]) for i in range(n)}
+    D = {}
+    for i in range(n):
+        for j in range(i + 1, n):
+            D[i, j] = 2 * w[i] * w[j] / (w[i] + w[j]) * float(((C[i] - C[j]) ** 2).sum())
+    Z = []; nxt = n
+    while len(size) > 1:
+        (a, b), d2 = min(D.items(), key=lambda kv: kv[1])
+        na, nb = size.pop(a), size.pop(b)
+        for k in list(size):
+            dka, dkb = D.pop((min(k, a), max(k, a))), D.pop((min(k, b), max(k, b)))
+            nk = size[k]
+            D[k, nxt] = ((nk + na) * dka + (nk + nb) * dkb - nk * d2) / (nk + na + nb)
+        D.pop((a, b)); size[nxt] = na + nb
+        Z.append([a, b, np.sqrt(max(d2, 0)), na + nb]); nxt += 1
+    return np.array(Z)
+
+path, scores_out, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+out = []
+for r in range(runs):
+    t0 = time.perf_counter()
+    X = np.load(path); X = X.reshape(X.shape[0] * X.shape[1], -1)
+    t1 = time.perf_counter()
+    S = PCA(256, svd_solver="randomized", random_state=r).fit_transform(X).astype(np.float32)
+    t2 = time.perf_counter()
+    km = KMeans(36, n_init=10, random_state=r).fit(S)
+    t3 = time.perf_counter()
+    Z = ward_weighted(km.cluster_centers_.astype(np.float64), np.bincount(km.labels_, minlength=36))
+    t4 = time.perf_counter()
+    if r == 0: np.save(scores_out, S)
+    del X
+    out.append({"total": t4 - t0, "load": t1 - t0, "pca": t2 - t1, "kmeans": t3 - t2, "ward": t4 - t3,
+                "inertia": float(km.inertia_), "iterations": int(km.n_iter_)})
+print(json.dumps({"runs": out, "kernel": blas_kernel(),
+                  "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+`;
+
+/** KMeans(36, n_init=10) alone on saved scores, `runs` times (seeds 0, 1, ...). */
+const PY_KMEANS = PY_BLAS_KERNEL + `
+import sys, time, json, numpy as np
+from sklearn.cluster import KMeans
+S = np.load(sys.argv[1]); out = []
+for r in range(int(sys.argv[2])):
+    t0 = time.perf_counter(); km = KMeans(36, n_init=10, random_state=r).fit(S); t = time.perf_counter() - t0
+    out.append({"seconds": t, "inertia": float(km.inertia_), "iterations": int(km.n_iter_)})
+print(json.dumps({"runs": out, "kernel": blas_kernel()}))
+`;
+
+interface PyRun { seconds: number; inertia: number; iterations: number }
+interface PyPipelineRun { total: number; load: number; pca: number; kmeans: number; ward: number; inertia: number }
+interface PyPipeline { runs: PyPipelineRun[]; kernel: string; peak: number }
+
+export async function run(o: BenchOptions): Promise<BenchRow[]> {
+  mkdirSync(OUT, { recursive: true });
+  if (!hasPython(["numpy", "sklearn"])) return [{ name: "scikit-learn not installed: nothing to compare with", medianMs: NaN }];
+  const scan: [number, number] = o.quick ? [64, 64] : [192, 192], det: [number, number] = o.quick ? [48, 48] : [96, 96];
+  const sets: [string, BenchData, boolean][] = [
+    ["clusterless", await clusterlessDataset(scan, det), false],
+    ["two-phase simulated", await benchDataset(scan, det), true],
+  ];
+  const rows: BenchRow[] = [];
+  for (const [label, data, truth] of sets) {
+    const scores = join(OUT, `sklearn_scores_${label.split(" ")[0]}.npy`);
+    const runs = heavyRuns(o);
+    const ref = JSON.parse(lastLine(runReference(PY_PIPELINE, [data.path, scores, String(runs)]))) as PyPipeline;
+    rows.push(...(await kmeansRows(label, scores, runs)));
+    rows.push(...analyzeRows(label, data, truth, runs, ref));
+  }
+  return rows;
+}
+
+/** stem4d's kmeans and scikit-learn's KMeans on the same saved scores, each `runs` times. */
+async function kmeansRows(label: string, scores: string, runs: number): Promise<BenchRow[]> {
+  const { data, shape } = decodeNpyArray(readFileSync(scores), scores);
+  const X = Float32Array.from(data), [n, d] = shape as [number, number];
+  const core = await Core.create();
+  const results: KMeansResult[] = [];
+  const ours = await timeRuns(runs, async (seed) => { results.push(await kmeans(core, X, [n, d], { k: 36, replicates: 10, seed })); })
+    .finally(() => core.close());
+  const py = JSON.parse(lastLine(runReference(PY_KMEANS, [scores, String(runs)]))) as { runs: PyRun[]; kernel: string };
+  const theirs = spread(py.runs.map((r) => r.seconds * 1000));
+  const refName = `scikit-learn KMeans(36, n_init=10), ${label} scores`;
+  const ratios = results.map((r, i) => r.inertia / py.runs[i]!.inertia);
+  const lloydPairs = (r: KMeansResult) => r.replicates.reduce((s, x) => s + (x.iterations + 1) * n * 36, 0);
+  const computed = results.map((r) => `${((100 * r.replicates.reduce((s, x) => s + x.distances, 0)) / lloydPairs(r)).toFixed(1)}%`);
+  const iters = (r: KMeansResult) => r.replicates.reduce((s, x) => s + x.iterations, 0);
+  return [
+    {
+      name: `stem4d kmeans k=36 on ${n}x${d} ${label} PCA scores, 10 replicates`, ...spreadOf(ours),
+      ratio: theirs.medianMs / ours.medianMs, reference: refName,
+      note: `inertia / scikit-learn's (same run index): ${ratios.map((x) => x.toFixed(5)).join(", ")}; ` +
+        `Lloyd iterations (10 replicates) ${results.map(iters).join(", ")}; ` +
+        `distances computed ${computed.join(", ")} of plain Lloyd's`,
+    },
+    {
+      name: refName, ...theirs,
+      note: `${py.kernel}; inertia ${py.runs.map((r) => r.inertia.toExponential(6)).join(", ")}; ` +
+        `n_iter (best replicate) ${py.runs.map((r) => r.iterations).join(", ")}`,
+    },
+  ];
+}
+
+const spreadOf = (t: { minMs: number; medianMs: number; maxMs: number; samples: number }) =>
+  ({ minMs: t.minMs, medianMs: t.medianMs, maxMs: t.maxMs, samples: t.samples });
+
+/** Fresh `stem4d analyze` processes on the file, against the reference pipeline's runs. */
+function analyzeRows(label: string, data: BenchData, truth: boolean, runs: number, ref: PyPipeline): BenchRow[] {
+  const cli = fileURLToPath(new URL("../cli/main.js", import.meta.url));
+  const out = join(OUT, `analyze_${label.split(" ")[0]}`);
+  const ms: number[] = [];
+  let summary: { peakMemoryBytes: number; stages: { stage: string; seconds: number }[] } | undefined;
+  const stageTimes: string[] = [];
+  let ari = NaN;
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    const args = [cli, "analyze", data.path, "-o", out, "-q", "--json", "--cuts", "16,4,2", "--seed", String(r)];
+    execFileSync(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] });
+    ms.push(performance.now() - t0);
+    summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
+    const stage = (n: string) => summary!.stages.find((x) => x.stage === n)?.seconds ?? NaN;
+    stageTimes.push(`PCA ${stage("pca").toFixed(1)} s + k-means ${stage("kmeans").toFixed(1)} s`);
+  }
+  if (truth) {
+    const cut2 = decodeNpyArray(readFileSync(join(out, "labels_cut2.npy")), "labels_cut2.npy").data;
+    ari = adjustedRandIndex(cut2, benchTruth(data).phase);
+  }
+  const theirs = spread(ref.runs.map((r) => r.total * 1000));
+  const refName = `scikit-learn PCA(256) + KMeans(36, n_init=10) + weighted Ward of the 36 centroids, ${label}`;
+  const ours = spread(ms);
+  return [
+    {
+      name: `stem4d analyze ${data.shape.join("x")} ${label} (whole process)`, ...ours,
+      ratio: theirs.medianMs / ours.medianMs, reference: refName, throughput: data.bytes / (ours.medianMs / 1000) / 1e9, unit: "GB/s",
+      note: `peak RSS ${(summary!.peakMemoryBytes / 2 ** 30).toFixed(2)} GiB; ${stageTimes.join("; ")}` +
+        (truth ? `; 2-cut ARI ${ari.toFixed(3)} vs phases` : ""),
+    },
+    {
+      name: refName, ...theirs,
+      note: `${ref.kernel}; peak RSS ${(ref.peak / 2 ** 30).toFixed(2)} GiB; ` +
+        ref.runs.map((r) => `load ${r.load.toFixed(1)} + PCA ${r.pca.toFixed(1)} + k-means ${r.kmeans.toFixed(1)} + ` +
+          `Ward ${r.ward.toFixed(2)} s`).join("; "),
+    },
+  ];
+}

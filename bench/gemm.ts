@@ -1,0 +1,86 @@
+// GEMM throughput per core against the WASM SIMD ceiling of this CPU, and numpy's float32 matmul (OpenBLAS) on
+// the same shapes: the gap to native BLAS as a number. Wasm SIMD in Node 20 has no fused multiply-add, so the
+// ceiling is the rate of independent f32x4 multiplies and adds (assembly/simd-peak.ts), measured, not assumed.
+import { Core, type KernelCall } from "../bindings/node.js";
+import {
+  PY_BLAS_KERNEL, compare, hasPython, heavyRuns, lastLine, runReference, spread, timeRuns, type BenchOptions, type BenchRow,
+} from "./common.js";
+
+/** [m, n, k]: a square product, and the shape of a PCA pass (a block of frames times the sketch). */
+const SHAPES: [number, number, number][] = [[768, 768, 768], [2048, 144, 9216]];
+
+export async function run(o: BenchOptions): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const runs = Math.max(3, heavyRuns(o));
+  const core = await Core.create({ workers: 2 });
+  try {
+    // The ceiling: one core, then both at once.
+    const iterations = o.quick ? 2_000_000 : 20_000_000, flops = 96 * iterations;
+    const one = await timeRuns(runs, () => core.call("simdPeakF32", iterations));
+    const gflops = (t: { medianMs: number }, copies: number) => (copies * flops) / t.medianMs / 1e6;
+    rows.push({ name: "WASM SIMD ceiling (f32x4 mul + add, no FMA), 1 core", ...spread1(one), throughput: gflops(one, 1), unit: "GFLOP/s" });
+    const peak: KernelCall = { fn: "simdPeakF32", args: [iterations] };
+    const two = await timeRuns(runs, () => core.run([[peak], [peak]]));
+    rows.push({ name: "WASM SIMD ceiling, 2 cores", ...spread1(two), throughput: gflops(two, 2), unit: "GFLOP/s" });
+    // Compared fastest to fastest: the run least disturbed by other jobs on the machine.
+    const ceiling = flops / one.minMs / 1e6;
+    for (const [m, n, k] of SHAPES) {
+      const a = core.arena, pa = a.alloc(m * k * 4), pb = a.alloc(k * n * 4), pc = a.alloc(2 * m * n * 4);
+      a.f32(pa, m * k).forEach((_, i, v) => { v[i] = ((i * 7919) % 1000) / 1000; });
+      a.f32(pb, k * n).forEach((_, i, v) => { v[i] = ((i * 104729) % 1000) / 1000; });
+      const gflop = (2 * m * n * k) / 1e9;
+      const t1 = await timeRuns(runs, () => core.call("gemmF32", m, n, k, pa, k, pb, n, pc, n, 0));
+      const fastest = gflop / (t1.minMs / 1000);
+      rows.push({
+        name: `stem4d gemmF32 ${m}x${k} times ${k}x${n}, 1 core`, ...spread1(t1),
+        throughput: gflop / (t1.medianMs / 1000), unit: "GFLOP/s",
+        note: `fastest run ${fastest.toFixed(1)} GFLOP/s = ${((100 * fastest) / ceiling).toFixed(0)}% of the fastest ceiling ` +
+          `run (${ceiling.toFixed(1)} GFLOP/s)`,
+      });
+      // Two workers, each its own product (the way PCA passes split frames).
+      const own = (w: number): KernelCall => ({ fn: "gemmF32", args: [m, n, k, pa, k, pb, n, pc + w * m * n * 4, n, 0] });
+      const t2 = await timeRuns(runs, () => core.run([[own(0)], [own(1)]]));
+      rows.push({
+        name: `stem4d gemmF32 ${m}x${k} times ${k}x${n}, 2 cores`, ...spread1(t2),
+        throughput: (2 * gflop) / (t2.medianMs / 1000), unit: "GFLOP/s",
+      });
+      for (const p of [pa, pb, pc]) a.release(p);
+    }
+  } finally {
+    await core.close();
+  }
+  if (hasPython(["numpy"])) rows.push(...numpyRows(runs));
+  return compare(rows, SHAPES.flatMap(([m, n, k]): [string, string][] => [1, 2].map((c) => [
+    `stem4d gemmF32 ${m}x${k} times ${k}x${n}, ${c} core${c > 1 ? "s" : ""}`,
+    `numpy float32 matmul ${m}x${k} times ${k}x${n}, ${c} thread${c > 1 ? "s" : ""}`,
+  ])));
+}
+
+const spread1 = (t: { minMs: number; medianMs: number; maxMs: number; samples: number }) =>
+  ({ minMs: t.minMs, medianMs: t.medianMs, maxMs: t.maxMs, samples: t.samples });
+
+/** numpy float32 matmul on the same shapes, with 1 and 2 BLAS threads. */
+function numpyRows(runs: number): BenchRow[] {
+  const out = JSON.parse(lastLine(runReference(PY_BLAS_KERNEL + `
+import sys, json, time, numpy as np
+from threadpoolctl import threadpool_limits
+res = []
+for m, n, k in json.loads(sys.argv[1]):
+    a = np.random.default_rng(0).random((m, k), dtype=np.float32)
+    b = np.random.default_rng(1).random((k, n), dtype=np.float32)
+    for threads in (1, 2):
+        with threadpool_limits(threads):
+            a @ b
+            ts = []
+            for _ in range(int(sys.argv[2])):
+                t0 = time.perf_counter(); a @ b; ts.append(time.perf_counter() - t0)
+        res.append({"shape": [m, n, k], "threads": threads, "ms": [t * 1000 for t in ts]})
+print(json.dumps({"runs": res, "kernel": blas_kernel()}))`, [JSON.stringify(SHAPES), String(runs)])));
+  return out.runs.map((r: { shape: [number, number, number]; threads: number; ms: number[] }) => {
+    const [m, n, k] = r.shape, s = spread(r.ms);
+    return {
+      name: `numpy float32 matmul ${m}x${k} times ${k}x${n}, ${r.threads} thread${r.threads > 1 ? "s" : ""}`, ...s,
+      throughput: (2 * m * n * k) / 1e9 / (s.medianMs / 1000), unit: "GFLOP/s", note: out.kernel,
+    };
+  });
+}

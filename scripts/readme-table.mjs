@@ -1,0 +1,91 @@
+// Rewrites the README's Performance table from out/bench.json (written by `npm run bench`): the rows below, each
+// with the median of its runs, the range, the reference measured in the same run and the ratio, and for every
+// area the date, machine and load it ran under. Run: node scripts/readme-table.mjs [README.md] [out/bench.json]
+import { readFileSync, writeFileSync } from "node:fs";
+
+/** [area, pattern of the row's name, what the README calls it]. Rows not measured yet are listed as such. */
+const PICKS = [
+  ["analyze-vs-sklearn", /^stem4d kmeans .* clusterless/,
+    "k-means k=36 on 256 PCA scores x 10 replicates, data without clusters"],
+  ["analyze-vs-sklearn", /^stem4d kmeans .* two-phase/,
+    "k-means k=36 on 256 PCA scores x 10 replicates, two-phase simulation"],
+  ["analyze-vs-sklearn", /^stem4d analyze .* clusterless/,
+    "whole `stem4d analyze`, 192x192x96x96 f32, data without clusters"],
+  ["analyze-vs-sklearn", /^stem4d analyze .* two-phase/,
+    "whole `stem4d analyze`, 192x192x96x96 f32, two-phase simulation"],
+  ["analyze-big", /^stem4d analyze/, "`stem4d analyze` on a 384x384 scan of 192x192 u16 (10.9 GB), binned while read"],
+  ["gemm", /^WASM SIMD ceiling .* 1 core/, "WASM SIMD ceiling (f32x4 multiply + add, no FMA), one core"],
+  ["gemm", /^stem4d gemmF32 2048x9216 .* 1 core/, "GEMM of a PCA pass (2048x9216 times 9216x144), one core"],
+  ["gemm", /^numpy float32 matmul 2048x9216 .* 1 thread/, "numpy (OpenBLAS) on the same GEMM, one thread"],
+  ["foundation", /^virtual detector u16, full-frame mask, 1w/,
+    "virtual detector, u16 in memory, full-frame mask, 1 worker"],
+  ["foundation", /^virtual detector u16, full-frame mask, 2w/,
+    "virtual detector, u16 in memory, full-frame mask, 2 workers"],
+  ["foundation", /^virtual detector u16, disk .* 2w/,
+    "virtual detector, u16, disk r=30 (bytes of the rows it reads), 2 workers"],
+  ["foundation", /^stem4d virtual --bf/, "`stem4d virtual --bf` whole process, 1.36 GB .npy in page cache"],
+  ["foundation", /^node: read the file only, 32 MiB/, "bare `node` reading the same file (32 MiB blocks)"],
+  ["pca", /^stem4d PCA/, "PCA, 256 components"],
+  ["fft", /^fft2 256x256 stem4d core vs numpy/, "2D FFT 256x256 complex64, one thread"],
+  ["fft", /^full scan-axis FFT -> complex64/, "scan-axis FFT of the whole 4D dataset to a complex64 .npy"],
+  ["formats", /^bitshuffle\+LZ4 decode of synthetic/,
+    "bitshuffle+LZ4 decoding (synthetic DECTRIS-like chunks), one core"],
+  ["formats", /^DECTRIS ARINA real file/, "the real DECTRIS ARINA file through the whole reader"],
+  ["codec", /.*/, "codec (see out/bench.md)"],
+  ["scale", /.*/, "scale-out (see out/bench.md)"],
+];
+
+const readme = process.argv[2] ?? "README.md", benchFile = process.argv[3] ?? "out/bench.json";
+const areas = JSON.parse(readFileSync(benchFile, "utf8")).areas ?? {};
+
+const ms = (v) => {
+  if (v === undefined || v === null || !Number.isFinite(v)) return "";
+  return v >= 1000 ? `${(v / 1000).toPrecision(3)} s` : `${v.toPrecision(3)} ms`;
+};
+const cell = (s) => String(s).replace(/\|/g, "\\|");
+
+const lines = [
+  "| what | stem4d: median (min-max) | reference in the same run: median | ratio | measured |",
+  "|---|---|---|---|---|",
+];
+const seen = new Set();
+for (const [area, pattern, label] of PICKS) {
+  const a = areas[area]?.quick ? undefined : areas[area]; // --quick runs use small data: never in the README
+  const row = a?.rows.find((r) => pattern.test(r.name));
+  if (!row) {
+    lines.push(`| ${cell(label)} | not measured | | | |`);
+    continue;
+  }
+  if (area === "codec" || area === "scale") {
+    lines.push(`| ${cell(label)} | ${a.rows.length} rows | | | ${a.date.slice(0, 10)} |`);
+    continue;
+  }
+  seen.add(area);
+  const ref = row.reference ? a.rows.find((r) => r.name === row.reference) : undefined;
+  const tp = row.throughput !== undefined ? `, ${row.throughput.toPrecision(3)} ${row.unit ?? ""}` : "";
+  const range = row.minMs !== undefined ? ` (${ms(row.minMs)}-${ms(row.maxMs)})` : "";
+  const ratio = row.ratio === undefined ? "" : row.ratio >= 1 ? `${row.ratio.toFixed(2)}x faster`
+    : `${(1 / row.ratio).toFixed(2)}x slower`;
+  const refText = ref ? `${ref.name}: ${ms(ref.medianMs)}` : row.reference ?? "";
+  const when = `${a.date.slice(0, 10)}, load ${a.machine?.loadStart ?? "?"}`;
+  lines.push(`| ${cell(label)} | ${ms(row.medianMs)}${range}${tp} | ${cell(refText)} | ${ratio} | ${when} |`);
+}
+const machines = [...seen].map((s) => areas[s].machine).filter(Boolean);
+const m = machines[0];
+const footer = m
+  ? `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}. "load" is the one-minute load average ` +
+    "when the area started (2 cores: above ~2, other jobs shared them). Ratios compare runs made in the same run of " +
+    "the bench."
+  : "";
+
+const START = "<!-- bench-table:start (scripts/readme-table.mjs writes this table from out/bench.json) -->";
+const END = "<!-- bench-table:end -->";
+const text = readFileSync(readme, "utf8");
+const a = text.indexOf(START), b = text.indexOf(END);
+if (a < 0 || b < a) {
+  console.error(`readme-table: ${readme} has no ${START} ... ${END} section`);
+  process.exit(1);
+}
+const table = `${lines.join("\n")}\n\n${footer}\n`;
+writeFileSync(readme, `${text.slice(0, a + START.length)}\n${table}${text.slice(b)}`);
+console.log(`readme-table: wrote ${lines.length - 2} rows into ${readme}`);

@@ -1,0 +1,52 @@
+// Start-up work of the CLI, counted in modules loaded rather than timed: --version and --help load no command
+// module, and a command loads its own module and none of another command's packages.
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { CLI, cliBuilt } from "../helpers/cli.js";
+
+/** Every module URL a run of the CLI with these arguments loads (through a module-resolution hook). */
+function modulesLoaded(...args: string[]): { status: number; stdout: string; urls: string[] } {
+  const dir = mkdtempSync(join(tmpdir(), "stem4d-startup-"));
+  const hooks = join(dir, "hooks.mjs"), preload = join(dir, "preload.mjs");
+  writeFileSync(hooks, `export async function resolve(spec, ctx, next) {
+  const r = await next(spec, ctx);
+  if (!r.url.startsWith("node:")) process.stderr.write("LOADED " + r.url + "\\n");
+  return r;
+}\n`);
+  const register = `register(${JSON.stringify(pathToFileURL(hooks).href)});`;
+  writeFileSync(preload, `import { register } from "node:module";\n${register}\n`);
+  const r = spawnSync(process.execPath, ["--import", pathToFileURL(preload).href, CLI, ...args], { encoding: "utf8" });
+  const urls = [...r.stderr.matchAll(/^LOADED (.*)$/gm)].map((m) => m[1]!);
+  return { status: r.status ?? -1, stdout: r.stdout, urls: [...new Set(urls)] };
+}
+
+const commandModules = (urls: string[]) => urls.filter((u) => /\/cli\/commands\/(?!index\.js)[^/]+\.js$/.test(u));
+const packageOf = (u: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1] ?? [];
+const packages = (urls: string[]) => [...new Set(urls.flatMap(packageOf))];
+
+describe.skipIf(!cliBuilt)("CLI start-up", () => {
+  it("--version and --help load commander and the command table only", () => {
+    for (const flag of ["--version", "--help"]) {
+      const r = modulesLoaded(flag);
+      expect(r.status).toBe(0);
+      expect(commandModules(r.urls)).toEqual([]);
+      expect(packages(r.urls)).toEqual(["commander"]);
+      expect(r.urls.filter((u) => /\/(bindings|codec)\//.test(u))).toEqual([]);
+    }
+    expect(modulesLoaded("--help").stdout).toMatch(/analyze <file> +the paper's pipeline/);
+  });
+
+  it("a command loads its own module, and help NAME that command's, with its options", () => {
+    const info = modulesLoaded("info", "--help");
+    expect(commandModules(info.urls).map((u) => u.split("/").pop())).toEqual(expect.arrayContaining(["info.js"]));
+    expect(commandModules(info.urls).map((u) => u.split("/").pop())).not.toContain("analyze.js");
+    for (const heavy of ["bullmq", "zeromq", "ioredis"]) expect(packages(info.urls)).not.toContain(heavy);
+    const help = modulesLoaded("help", "kmeans");
+    expect(help.stdout).toMatch(/--replicates/);
+    expect(commandModules(help.urls).map((u) => u.split("/").pop())).toContain("kmeans.js");
+  });
+});
