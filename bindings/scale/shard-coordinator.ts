@@ -113,8 +113,8 @@ export class ShardSession {
     if (this.failure) throw this.failure;
     const batch = this.batches++;
     const name = this.queueName, run = this.run;
-    await this.race(heartbeat(this.redis, name, run));
-    const wire = await this.race(storeInputs(this.redis, name, run, batch, b.passes, b.ranges));
+    await this.command(heartbeat(this.redis, name, run));
+    const wire = await this.command(storeInputs(this.redis, name, run, batch, b.passes, b.ranges));
     const shards = b.ranges.map((range, shard): ShardJob => ({
       ...b.file, run, batch, shard, shards: b.ranges.length, range, input: b.input, ...(b.view ? { view: b.view } : {}), viewed: b.viewed, passes: wire[shard]!,
     }));
@@ -124,8 +124,8 @@ export class ShardSession {
       this.pending.set(jobId(run, batch, shard.shard), { shard, done, fail });
     }));
     results.forEach((r, i) => r.then(() => { framesDone += b.ranges[i]![1] - b.ranges[i]![0]; b.onProgress?.(framesDone, total); }, () => {}));
-    await this.race(this.redis.multi().sadd(runKey(name, run, "jobs"), ...shards.map((s) => jobId(run, batch, s.shard))).pexpire(runKey(name, run, "jobs"), RUN_TTL_MS).exec());
-    await this.race(this.queue.addBulk(shards.map((data) => ({
+    await this.command(this.redis.multi().sadd(runKey(name, run, "jobs"), ...shards.map((s) => jobId(run, batch, s.shard))).pexpire(runKey(name, run, "jobs"), RUN_TTL_MS).exec());
+    await this.command(this.queue.addBulk(shards.map((data) => ({
       name: describeShard(data), data,
       opts: { jobId: jobId(run, batch, data.shard), attempts: SHARD_ATTEMPTS, removeOnComplete: true, removeOnFail: { age: 86400 } },
     }))));
@@ -137,11 +137,11 @@ export class ShardSession {
       // Fold in shard order as each arrives: ((s0 + s1) + s2) + ..., the same grouping whatever the finishing order.
       for (const [i, r] of results.entries()) {
         const done = await this.race(limit ? bounded(r, limit, `timed out after ${limit / 1000} s`) : r);
-        const packed = await this.race(this.redis.getBuffer(done.out));
+        const packed = await this.command(this.redis.getBuffer(done.out));
         if (!packed) throw new Error(`the states of ${describeShard(shards[i]!)} are missing from Redis`);
         const states = unpackStates(reductions, b.viewed, packed, `${describeShard(shards[i]!)} from worker ${done.worker}`);
         merged = merged ? merged.map((m, k) => mergeStates(undefined as unknown as Core, b.viewed as unknown as Dataset, reductions[k]!, m, states[k]!)) : states;
-        await this.race(this.redis.multi().del(done.out).srem(runKey(name, run, "jobs"), jobId(run, batch, i)).exec());
+        await this.command(this.redis.multi().del(done.out).srem(runKey(name, run, "jobs"), jobId(run, batch, i)).exec());
       }
     } finally {
       for (const s of shards) this.pending.delete(jobId(run, batch, s.shard));
@@ -158,12 +158,31 @@ export class ShardSession {
   async close(keep = false): Promise<void> {
     clearInterval(this.ticker);
     for (const p of this.pending.values()) p.fail(new Error("session closed"));
-    if (!keep && !this.failure) await bounded(dropRun(this.redis, this.queueName, this.run), 3000, "").catch(() => {});
+    if (!keep && !this.failure) {
+      // A run that failed on one shard may still have others queued: withdraw them before the records go.
+      const cleanup = async () => {
+        await cancelRun(this.redis, this.queueName, this.run, (id) => this.queue.remove(id).then((n) => n === 1));
+        await dropRun(this.redis, this.queueName, this.run);
+      };
+      await bounded(cleanup(), 3000, "").catch(() => {});
+    }
     await disconnect([this.queue, this.events], this.redis);
   }
 
   private race<T>(p: Promise<T>): Promise<T> {
     return Promise.race([p, this.failed]);
+  }
+
+  /** A Redis command of the run: one that fails because Redis went away waits for the heartbeat to name the
+   * cause (lost, or restarted without the run), so the run ends with that line rather than a socket error. */
+  private async command<T>(p: Promise<T>): Promise<T> {
+    try {
+      return await this.race(p);
+    } catch (e) {
+      if (this.failure) throw this.failure;
+      await bounded(this.failed, (this.o.lostAfterMs ?? 5000) + 2500, "").catch(() => {});
+      throw this.failure ?? new Error(`Redis at ${this.target.display}: ${(e as Error).message}`);
+    }
   }
 
   private listen(lastError: { text: string }): void {

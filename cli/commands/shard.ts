@@ -64,7 +64,13 @@ export function coordinatorOptions(cmd: Command, redisHelp: string): Command {
   return cmd
     .option("--redis <url>", redisHelp)
     .option("--queue <name>", "queue name prefix (workers must use the same)", "stem4d")
-    .option("--worker-wait <s>", "fail when no worker serves the queue for this long (said within 1 s)", "60");
+    .option("--worker-wait <s>", "fail when no worker serves the queue for this long (said within 1 s)", "60")
+    .addHelpText("after", `
+With --redis: Redis is checked within 5 s (nothing listening, not Redis, a missing or wrong password, a database
+it lacks: one error line); Redis unreachable for 5 s during the run ends it. A worker killed while it holds a shard
+loses the shard to another worker within about 8 s (lock 4 s, renewed every 2 s; stalled jobs looked for every
+2 s), and the run says which shard was retried; a shard is tried at most 3 times. Ctrl-C withdraws the run's jobs;
+\`stem4d shard --list/--cancel\` shows and cancels runs whose coordinator is gone.`);
 }
 
 /** Checks --redis up front: a malformed URL is an option error (exit status 2). */

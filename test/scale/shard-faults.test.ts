@@ -88,25 +88,50 @@ describe.skipIf(!hasRedis || !cliBuilt)("shard engine faults", () => {
     await stopProcess(survivor.proc);
   }, 240_000);
 
-  it("Redis killed mid-run: the coordinator ends with one line naming the URL within 10 s; the worker stops on SIGTERM within 5 s", async () => {
-    const lost = await startRedis();
-    const worker = await startWorker(lost.url, { threads: 1 });
-    started.push(worker);
-    const run = cli(analyzeArgs(join(dir, "lost"), lost.url));
-    started.push(run);
+  /** An analysis on a Redis of its own, served by one worker, once that worker holds a shard. */
+  async function midRun(out: string) {
+    const server = await startRedis();
+    const worker = await startWorker(server.url, { threads: 1 });
+    const run = cli(analyzeArgs(join(dir, out), server.url));
+    started.push(worker, run);
     await worker.line(/started/, 60_000);
+    return { server, worker, run };
+  }
+
+  /** How the run ended: its status, its error lines and the milliseconds since `since`. */
+  async function ending(run: CliProcess, since: number) {
+    const { status } = await run.exit();
+    return { status, after: Date.now() - since, errors: run.stderr().split("\n").filter((l) => l.startsWith("stem4d analyze: error:")) };
+  }
+
+  it("Redis killed mid-run: the coordinator ends with one line naming the URL within 10 s; the worker stops on SIGTERM within 5 s", async () => {
+    const { server, worker, run } = await midRun("lost");
     const killedAt = Date.now();
-    await lost.stop("SIGKILL");
-    const exit = await run.exit();
-    expect(Date.now() - killedAt).toBeLessThan(10_000);
-    expect(exit.status).toBe(1);
-    const errors = run.stderr().split("\n").filter((l) => l.startsWith("stem4d analyze: error:"));
-    expect(errors).toEqual([expect.stringMatching(new RegExp(`^stem4d analyze: error: lost Redis at redis://127\\.0\\.0\\.1:${lost.port}: ECONNREFUSED for \\d+ s$`))]);
+    await server.stop("SIGKILL");
+    const end = await ending(run, killedAt);
+    expect(end.status).toBe(1);
+    expect(end.after).toBeLessThan(10_000);
+    expect(end.errors).toEqual([expect.stringMatching(new RegExp(`^stem4d analyze: error: lost Redis at redis://127\\.0\\.0\\.1:${server.port}: ECONNREFUSED for \\d+ s$`))]);
     const stopAt = Date.now();
     worker.proc.kill("SIGTERM");
-    const stopped = await worker.exit();
+    expect((await worker.exit()).status).toBe(0);
     expect(Date.now() - stopAt).toBeLessThan(5_000);
-    expect(stopped.status).toBe(0);
+  }, 120_000);
+
+  it("Redis restarted without persistence mid-run: the coordinator says the run was lost, within 10 s", async () => {
+    const { server, worker, run } = await midRun("restarted");
+    const restartedAt = Date.now();
+    await server.stop("SIGKILL");
+    const again = await startRedis("--port", String(server.port));
+    try {
+      const end = await ending(run, restartedAt);
+      expect(end.status).toBe(1);
+      expect(end.after).toBeLessThan(10_000);
+      expect(end.errors).toEqual([expect.stringMatching(new RegExp(`^stem4d analyze: error: Redis at redis://127\\.0\\.0\\.1:${server.port} lost run [0-9a-f]{8} and its jobs \\(restarted without persistence\\?\\)$`))]);
+    } finally {
+      await stopProcess(worker.proc);
+      await again.stop();
+    }
   }, 120_000);
 
   it("a worker that cannot read the file leaves its shards to another; when none can, the run fails after a bounded number of tries", async () => {

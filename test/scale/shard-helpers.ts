@@ -31,7 +31,8 @@ export interface RedisServer {
 }
 
 export async function startRedis(...args: string[]): Promise<RedisServer> {
-  const port = await freePort();
+  const at = args.indexOf("--port");
+  const port = at >= 0 ? Number(args.splice(at, 2)[1]) : await freePort();
   const proc = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...args], { stdio: "ignore" });
   const pass = args.includes("--requirepass") ? args[args.indexOf("--requirepass") + 1] : undefined;
   await until("redis-server", () => ping(port, pass));
