@@ -3,7 +3,8 @@
 // area the date, machine and load it ran under. Run: node scripts/readme-table.mjs [README.md] [out/bench.json]
 import { readFileSync, writeFileSync } from "node:fs";
 
-/** [area, pattern of the row's name, what the README calls it]. Rows not measured yet are listed as such. */
+/** [area, pattern of the row's name, what the README calls it, whether its note goes along]. Rows not measured
+ * yet are listed as such. */
 const PICKS = [
   ["analyze-vs-sklearn", /^stem4d kmeans .* clusterless/,
     "k-means k=36 on 256 PCA scores x 10 replicates, data without clusters"],
@@ -14,9 +15,9 @@ const PICKS = [
   ["analyze-vs-sklearn", /^stem4d analyze .* two-phase/,
     "whole `stem4d analyze`, 192x192x96x96 f32, two-phase simulation"],
   ["analyze-big", /^stem4d analyze/, "`stem4d analyze` on a 384x384 scan of 192x192 u16 (10.9 GB), binned while read"],
-  ["gemm", /^WASM SIMD ceiling .* 1 core/, "WASM SIMD ceiling (f32x4 multiply + add, no FMA), one core"],
-  ["gemm", /^stem4d gemmF32 2048x9216 .* 1 core/, "GEMM of a PCA pass (2048x9216 times 9216x144), one core"],
-  ["gemm", /^numpy float32 matmul 2048x9216 .* 1 thread/, "numpy (OpenBLAS) on the same GEMM, one thread"],
+  ["gemm", /^WASM SIMD ceiling .* 1 core/, "WASM SIMD ceiling (f32x4 multiply + add, no FMA), one core", true],
+  ["gemm", /^stem4d gemmF32 2048x9216 .* 1 core/, "GEMM of a PCA pass (2048x9216 times 9216x144), one core", true],
+  ["gemm", /^numpy float32 matmul 2048x9216 .* 1 thread/, "numpy (OpenBLAS) on the same GEMM, one thread", true],
   ["foundation", /^virtual detector u16, full-frame mask, 1w/,
     "virtual detector, u16 in memory, full-frame mask, 1 worker"],
   ["foundation", /^virtual detector u16, full-frame mask, 2w/,
@@ -49,7 +50,7 @@ const lines = [
   "|---|---|---|---|---|",
 ];
 const seen = new Set();
-for (const [area, pattern, label] of PICKS) {
+for (const [area, pattern, label, withNote] of PICKS) {
   const a = areas[area]?.quick ? undefined : areas[area]; // --quick runs use small data: never in the README
   const row = a?.rows.find((r) => pattern.test(r.name));
   if (!row) {
@@ -62,7 +63,8 @@ for (const [area, pattern, label] of PICKS) {
   }
   seen.add(area);
   const ref = row.reference ? a.rows.find((r) => r.name === row.reference) : undefined;
-  const tp = row.throughput !== undefined ? `, ${row.throughput.toPrecision(3)} ${row.unit ?? ""}` : "";
+  const tp = (row.throughput !== undefined ? `, ${row.throughput.toPrecision(3)} ${row.unit ?? ""}` : "") +
+    (withNote && row.note ? `; ${row.note}` : "");
   const range = row.minMs !== undefined ? ` (${ms(row.minMs)}-${ms(row.maxMs)})` : "";
   const ratio = row.ratio === undefined ? "" : row.ratio >= 1 ? `${row.ratio.toFixed(2)}x faster`
     : `${(1 / row.ratio).toFixed(2)}x slower`;
