@@ -20,6 +20,8 @@ export * from "./pca";
 export * from "./eig-band";
 export * from "./eig-panel";
 export * from "./events";
+export * from "./ptycho";
+export * from "./ptycho-simulate";
 
 // The first byte the kernels' own static data does not use: the JS arena starts above it.
 export function heapBase(): usize {

@@ -11,6 +11,8 @@ import { BitshuffleLz4Decoder } from "../bindings/formats/hdf5/bslz4.js";
 import { writeDataset } from "../bindings/writers/index.js";
 import { compare, measure, type BenchOptions, type BenchRow } from "./common.js";
 import { PY_BSLZ4 } from "./bslz4-reference.js";
+import { dmImage, dmRoot, writeDmFile } from "./dm-writer.js";
+import { serFile } from "./ser-writer.js";
 
 const ARINA = new URL("../../../shared/data/real/arina/test_00_master.h5", import.meta.url).pathname;
 
@@ -78,6 +80,17 @@ async function readers(o: BenchOptions, dir: string): Promise<BenchRow[]> {
   const ref = await openDataset(path("ref.npy"));
   await writeDataset(ref, path("data.emd"));
   await ref.source.close?.();
+  // DigitalMicrograph 4D (C order, int16, transposed), a TIA series (int32) and Zarr v3 from our writer.
+  writeDm4(path, data, side, det);
+  const ser = new Int32Array(data);
+  const scanDim = (description: string) => ({ size: side, delta: 1, units: "", description });
+  const serFrames = Array.from({ length: F }, (_, f) => new Uint8Array(ser.buffer, f * 4 * q, 4 * q));
+  const serDims = [scanDim("x"), scanDim("y")];
+  const serSpec = { dataType: 6, size: 4, sx: det, sy: det, dims: serDims, frames: serFrames };
+  writeFileSync(path("data_1.ser"), serFile(serSpec));
+  const zref = await openDataset(path("ref.npy"));
+  await writeDataset(zref, path("data.zarr"));
+  await zref.source.close?.();
   // DECTRIS-style bitshuffle+LZ4 chunks, written by h5py with the system's liblz4 (skipped without Python).
   const bslz4 = writeBslz4(path("data_bslz4.h5"), path("ref.npy"));
 
@@ -89,6 +102,11 @@ async function readers(o: BenchOptions, dir: string): Promise<BenchRow[]> {
     ["blockfile u8", path("data.blo"), {}],
     ["EMPAD f32 (128 x 130)", path(`scan_x${side}_y${side}.raw`), {}],
     ["EMD 1.0 HDF5 (h5wasm)", path("data.emd"), {}],
+    ["DM4 u16 (C order)", path("c.dm4"), {}],
+    ["DM4 int16 (read as f32)", path("i16.dm4"), {}],
+    ["DM4 u16 transposed (pixel by pixel)", path("t.dm4"), {}],
+    ["TIA .ser int32 (read as f32)", path("data_1.ser"), {}],
+    ["Zarr v3 (convert's, zstd)", path("data.zarr"), {}],
     ...(bslz4 ? [["DECTRIS bitshuffle+LZ4 HDF5", `${path("data_bslz4.h5")}:/entry/data/data`, { scanShape: [side, side] }] as [string, string, Record<string, unknown>]] : []),
   ];
   const core = await Core.create();
@@ -107,6 +125,18 @@ async function readers(o: BenchOptions, dir: string): Promise<BenchRow[]> {
   await core.close();
   rows.forEach((r) => { r.note = `${side} x ${side} scan of ${det} x ${det}, ${workers} workers`; });
   return rows;
+}
+
+/** The same counts as DM4 4D images: u16 and int16 in C order (Data Order Swapped), u16 detector pixel by pixel. */
+function writeDm4(path: (n: string) => string, data: Uint16Array, side: number, det: number): void {
+  const F = side * side, q = det * det;
+  const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  writeDmFile(path("c.dm4"), 4, dmRoot(dmImage("c", 10, 4, [det, det, side, side], bytes(data), { swapped: true })));
+  const signed = bytes(new Int16Array(data));
+  writeDmFile(path("i16.dm4"), 4, dmRoot(dmImage("i", 1, 2, [det, det, side, side], signed, { swapped: true })));
+  const t = new Uint16Array(F * q);
+  for (let f = 0; f < F; f++) for (let p = 0; p < q; p++) t[p * F + f] = data[f * q + p]!;
+  writeDmFile(path("t.dm4"), 4, dmRoot(dmImage("t", 10, 4, [side, side, det, det], bytes(t))));
 }
 
 // The shared Python reference (liblz4 through ctypes, numpy), plus what the scripts here use.

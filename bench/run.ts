@@ -16,6 +16,7 @@ const areas: Record<string, () => Promise<{ run(o: BenchOptions): Promise<BenchR
   "analyze-vs-sklearn": () => import("./analyze-vs-sklearn.js"),
   "analyze-big": () => import("./analyze-big.js"),
   scale: () => import("./scale.js"),
+  ptycho: () => import("./ptycho.js"),
 };
 /** Areas that only run when named with --only (they simulate or read tens of GB). */
 const onRequest = new Set(["analyze-big"]);

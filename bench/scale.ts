@@ -1,8 +1,9 @@
-// Scale-out: a live stream's throughput over ZeroMQ on TCP loopback against reading the same file locally, with the
+// Scale-out: the sharded analyze against the in-process one (scale-analyze.ts), and a live stream's throughput over ZeroMQ on TCP loopback against reading the same file locally, with the
 // same reduction (virtual bright-field + annular images) in the same run. The sender runs in a thread of its own
 // (scale-sender.ts), the receiver on the main thread with the core's workers reducing; ZeroMQ's I/O threads move
 // the bytes. The local read is from the page cache (the file was just written), so it is the ceiling.
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Core, NpyWriter, annulusMask, diskMask, openDataset, runReductions, virtualImages } from "../bindings/node.js";
@@ -10,6 +11,7 @@ import { Worker } from "node:worker_threads";
 import { Pull, Push } from "zeromq";
 import { StreamReceiver } from "../bindings/scale/stream-receive.js";
 import { compare, measure, type BenchOptions, type BenchRow } from "./common.js";
+import { analyzeRows } from "./scale-analyze.js";
 
 export async function run(opts: BenchOptions): Promise<BenchRow[]> {
   const scan = opts.quick ? [64, 64] : [128, 128], det = [96, 96];
@@ -74,11 +76,23 @@ export async function run(opts: BenchOptions): Promise<BenchRow[]> {
         },
       },
     ], { time: 0, iterations: opts.quick ? 3 : 5 });
-    return compare(rows, [[stream, local], [transport, local]]);
+    compare(rows, [[stream, local], [transport, local]]);
+    return [...rows, ...(await analyzeRows(core, dir, opts, await freePort()))];
   } finally {
     for (const close of closers) close();
     rx.close();
     await core.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
 }

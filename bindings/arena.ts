@@ -41,9 +41,10 @@ export class Arena {
       }
     }
     if (ptr < 0) {
+      // Grow first: a memory that cannot grow leaves the arena as it was.
+      this.ensure(this.top + size);
       ptr = this.top;
       this.top += size;
-      this.ensure(this.top);
     }
     this.live.set(ptr, size);
     this.liveBytes += size;

@@ -41,3 +41,8 @@ export * from "./analyses/analyze.js";
 export * from "./figures/dendrogram.js";
 export * from "./figures/report.js";
 export * from "./figures/report-analyze.js";
+export * from "./figures/map-figure.js";
+export * from "./figures/figure-layout.js";
+export * from "./figures/cluster-colors.js";
+export * from "./figures/calibration.js";
+export * from "./analyses/detector-checks.js";

@@ -231,6 +231,22 @@ export interface Kernels {
   evPack(src: number, n: number, b: number, out: number): void;
   /** assembly/events/evGroup */
   evGroup(position: number, pixel: number, times: number, E: number, first: number, count: number, Q: number, offsets: number, start: number, next: number, order: number, pixOut: number, timeOut: number): number;
+  /** assembly/ptycho/ssbAccumulateU8 */
+  ssbAccumulateU8(plan: number, fr: number, n: number, first: number, out: number, work: number): void;
+  /** assembly/ptycho/ssbAccumulateU16 */
+  ssbAccumulateU16(plan: number, fr: number, n: number, first: number, out: number, work: number): void;
+  /** assembly/ptycho/ssbAccumulateU32 */
+  ssbAccumulateU32(plan: number, fr: number, n: number, first: number, out: number, work: number): void;
+  /** assembly/ptycho/ssbAccumulateF32 */
+  ssbAccumulateF32(plan: number, fr: number, n: number, first: number, out: number, work: number): void;
+  /** assembly/ptycho/icomSpectrum */
+  icomSpectrum(z: number, out: number, ny: number, nx: number, sy: number, sx: number, scale: number, hp2: number): void;
+  /** assembly/ptycho-simulate/probeShift */
+  probeShift(aperture: number, ey: number, ex: number, n: number, out: number): void;
+  /** assembly/ptycho-simulate/multiplyWindow */
+  multiplyWindow(w: number, n: number, t: number, field: number, y0: number, x0: number): void;
+  /** assembly/ptycho-simulate/detectorIntensity */
+  detectorIntensity(w: number, n: number, dr: number, dc: number, scale: number, out: number): void;
 }
 
 export type KernelName = keyof Kernels;

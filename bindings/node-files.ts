@@ -1,12 +1,13 @@
 // Node's files: a ByteSource over a file descriptor, opening datasets by path, and streaming .npy output.
-import { open, type FileHandle } from "node:fs/promises";
-import { openSync, writeSync, closeSync, fstatSync, existsSync, rmSync } from "node:fs";
+import { open, readdir, type FileHandle } from "node:fs/promises";
+import { openSync, writeSync, closeSync, fstatSync, existsSync, rmSync, statSync } from "node:fs";
 import type { ByteSource, Dataset } from "./dataset.js";
 import { streamFrames } from "./pipeline.js";
 import { dirname, resolve as resolvePath } from "node:path";
 import { rawDataset, type RawLayout } from "./sources.js";
 import { openWithReaders, type OpenOptions } from "./formats/registry.js";
 import { nodeReaders, splitH5Path } from "./formats/node.js";
+import { openZarrDirectory } from "./formats/zarr/node.js";
 import { npyHeader } from "./npy.js";
 import type { Dtype } from "./dtype.js";
 
@@ -40,11 +41,14 @@ export async function openDataset(path: string, raw?: RawLayout, options: OpenOp
   // "file.h5:/group/dataset" names a dataset inside an HDF5 file.
   const h5 = existsSync(path) ? undefined : splitH5Path(path);
   if (h5) { path = h5.file; options = { ...options, dataset: h5.dataset }; }
+  // A directory is a Zarr store (v3 zarr.json, or v2 .zarray/.zgroup as in HyperSpy's .zspy).
+  if (!raw && existsSync(path) && statSync(path).isDirectory()) return openZarrDirectory(path, options);
   const bytes = await fileByteSource(path);
   try {
     if (raw) return rawDataset(bytes, raw);
     const sibling = (rel: string) => fileByteSource(resolvePath(dirname(path), rel));
-    return await openWithReaders(options.readers ?? nodeReaders, { bytes, options, sibling });
+    const siblingNames = () => readdir(dirname(path));
+    return await openWithReaders(options.readers ?? nodeReaders, { bytes, options, sibling, siblingNames });
   } catch (e) {
     await bytes.close?.();
     throw e;

@@ -14,22 +14,46 @@ export interface ImageOptions {
   colormap?: Colormap;
   /** Integer upscaling of each pixel, so small maps stay visible (default: up to ~256 pixels wide). */
   scale?: number;
+  /** With the "labels" map: the colour of each label (default: the tab10 cycle). */
+  labelColors?: readonly RGB[];
+}
+
+export type RGB = [number, number, number];
+
+/** How values map to 0..1: t = (transform(v) - lo) / (hi - lo), clamped; lo and hi are in transformed units. */
+export interface Stretch {
+  transform: (v: number) => number;
+  /** The inverse of transform (for colour-bar ticks in data units). */
+  inverse: (x: number) => number;
+  lo: number;
+  hi: number;
+}
+
+/** The stretch the options choose for these values (percentiles of the finite values, or the fixed range). */
+export function stretchOf(values: ArrayLike<number>, o: ImageOptions = {}): Stretch {
+  let min = Infinity;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i]!)) min = Math.min(min, values[i]!);
+  if (!Number.isFinite(min)) min = 0;
+  const transform = o.log ? (x: number) => Math.log1p(Math.max(x - min, 0)) : (x: number) => x;
+  const inverse = o.log ? (y: number) => Math.expm1(y) + min : (y: number) => y;
+  let lo: number, hi: number;
+  if (o.range) [lo, hi] = [transform(o.range[0]), transform(o.range[1])];
+  else {
+    const v = new Float32Array(values.length);
+    for (let i = 0; i < v.length; i++) v[i] = Number.isFinite(values[i]!) ? transform(values[i]!) : NaN;
+    [lo, hi] = percentiles(v, o.lowPercentile ?? 0.5, o.highPercentile ?? 99.5);
+  }
+  if (!(hi > lo)) [lo, hi] = [lo - 0.5, lo + 0.5]; // a flat map sits mid-scale
+  return { transform, inverse, lo, hi };
 }
 
 /** Maps values to 0..1 with the chosen stretch; NaN stays NaN. */
-export function stretch(values: ArrayLike<number>, o: ImageOptions = {}): Float32Array {
-  const n = values.length;
-  const v = new Float32Array(n);
-  let min = Infinity;
-  for (let i = 0; i < n; i++) if (Number.isFinite(values[i]!)) min = Math.min(min, values[i]!);
-  for (let i = 0; i < n; i++) {
+export function stretch(values: ArrayLike<number>, o: ImageOptions = {}, s: Stretch = stretchOf(values, o)): Float32Array {
+  const v = new Float32Array(values.length), span = s.hi - s.lo;
+  for (let i = 0; i < v.length; i++) {
     const x = values[i]!;
-    v[i] = !Number.isFinite(x) ? NaN : o.log ? Math.log1p(Math.max(x - min, 0)) : x;
+    v[i] = Number.isFinite(x) ? Math.min(1, Math.max(0, (s.transform(x) - s.lo) / span)) : NaN;
   }
-  let [lo, hi] = o.range ?? percentiles(v, o.lowPercentile ?? 0.5, o.highPercentile ?? 99.5);
-  if (o.range && o.log) [lo, hi] = [Math.log1p(Math.max(lo - min, 0)), Math.log1p(Math.max(hi - min, 0))];
-  const span = hi > lo ? hi - lo : 1;
-  for (let i = 0; i < n; i++) v[i] = Number.isNaN(v[i]!) ? NaN : Math.min(1, Math.max(0, (v[i]! - lo) / span));
   return v;
 }
 
@@ -72,12 +96,13 @@ export function renderMap(values: ArrayLike<number>, rows: number, cols: number,
   if (values.length !== rows * cols) throw new RangeError(`image of ${rows} x ${cols} needs ${rows * cols} values, got ${values.length}`);
   const map = o.colormap ?? "gray";
   const t = map === "labels" ? Float32Array.from(values as ArrayLike<number>) : stretch(values, o);
+  const color = map === "labels" && o.labelColors ? (k: number) => o.labelColors![k] ?? [255, 255, 255] as RGB : (x: number) => colorOf(x, map);
   const s = o.scale ?? Math.max(1, Math.floor(256 / Math.max(rows, cols)));
   const width = cols * s, height = rows * s;
   const rgba = new Uint8Array(width * height * 4);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
-      const [R, G, B] = colorOf(t[r * cols + c]!, map);
+      const [R, G, B] = color(t[r * cols + c]!);
       for (let dr = 0; dr < s; dr++) {
         let p = ((r * s + dr) * width + c * s) * 4;
         for (let dc = 0; dc < s; dc++, p += 4) {
@@ -95,8 +120,8 @@ export async function mapToPng(values: ArrayLike<number>, rows: number, cols: nu
   return encodePng(rgba, width, height);
 }
 
-/** Encodes 8-bit RGBA pixels as a PNG. */
-export async function encodePng(rgba: Uint8Array, width: number, height: number): Promise<Uint8Array> {
+/** Encodes 8-bit RGBA pixels as a PNG; `dpi` (optional) is written as its physical pixel density (pHYs). */
+export async function encodePng(rgba: Uint8Array, width: number, height: number, dpi?: number): Promise<Uint8Array> {
   const raw = new Uint8Array((width * 4 + 1) * height);
   for (let y = 0; y < height; y++) {
     raw[y * (width * 4 + 1)] = 0; // filter: none
@@ -108,7 +133,15 @@ export async function encodePng(rgba: Uint8Array, width: number, height: number)
   dv.setUint32(0, width);
   dv.setUint32(4, height);
   ihdr.set([8, 6, 0, 0, 0], 8); // 8 bits, RGBA, deflate, no filter method, no interlace
-  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", idat), chunk("IEND", new Uint8Array(0))];
+  const phys = new Uint8Array(9);
+  if (dpi) {
+    const perMetre = Math.round(dpi / 0.0254), pv = new DataView(phys.buffer);
+    pv.setUint32(0, perMetre); pv.setUint32(4, perMetre); phys[8] = 1; // unit: metre
+  }
+  const parts = [
+    new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), ...(dpi ? [chunk("pHYs", phys)] : []),
+    chunk("IDAT", idat), chunk("IEND", new Uint8Array(0)),
+  ];
   const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
   let o = 0;
   for (const p of parts) { out.set(p, o); o += p.length; }

@@ -1,12 +1,14 @@
 // What every command shares: opening inputs, the core, progress on stderr, results on stdout (--json), and one-line
 // errors with a non-zero exit. No analysis happens here.
 import type { Command } from "commander";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { Core, estimateCenter, isDtype, openDataset, saveNpy, mapToPng, type Dataset, type ImageOptions, type RawLayout } from "../bindings/node.js";
+import { Core, estimateCenter, isDtype, openDataset, saveNpy, type Dataset, type RawLayout } from "../bindings/node.js";
+import { pixelSize, type PixelSize } from "../bindings/figures/calibration.js";
+import { mapFigurePng, type MapFigure } from "../bindings/figures/map-figure.js";
+import { USAGE_EXIT, UsageError } from "./usage.js";
 
-/** Thrown for bad input: printed as one line, exit status 2. */
-export class UsageError extends Error {}
+export { UsageError };
 
 export interface CommonOptions {
   json?: boolean;
@@ -29,7 +31,8 @@ export function inputOptions(cmd: Command): Command {
     .option("--scan <rows,cols>", "scan shape, when the file does not say it")
     .option("--workers <n>", "worker threads (0 = run on the main thread; default: one per core)")
     .option("--json", "print a machine-readable summary on stdout")
-    .option("-q, --quiet", "no progress on stderr");
+    .option("-q, --quiet", "no progress on stderr")
+    .addHelpText("after", "\nOutput paths (-o, --png, ...) may name folders that do not exist yet: they are created, parents included.");
 }
 
 export function parseIntList(text: string, what: string, count?: number): number[] {
@@ -72,7 +75,18 @@ export async function openInput(path: string, o: CommonOptions, extra: Record<st
     if (!isDtype(dtype)) throw new UsageError(`--raw-dtype: '${dtype}' is not one of u8, u16, u32, f32`);
     raw = { shape: parseIntList(o.rawShape, "--raw-shape"), dtype, offset: Number(o.rawOffset ?? 0), littleEndian: !o.bigEndian };
   }
+  const local = path.replace(/:\/[^:]*$/, ""); // FILE.h5:/group/dataset names a file too
+  if (existsSync(local) && statSync(local).isDirectory()) throw new Error(`${local}: is a directory; expected a data file (e.g. .npy, .mib, .blo, .h5)`);
   return openDataset(path, raw, { ...extra, ...(o.scan ? { scanShape: parseIntList(o.scan, "--scan", 2) } : {}) });
+}
+
+/** Pixel sizes of a dataset's scan and detector from its calibration, for scale bars: times the bin factors given,
+ * or those of a binned view (binDataset keeps the calibration of the data it bins and records its factors). */
+export function datasetPixels(ds: Dataset, detectorBin?: number, scanBin?: number): { scan?: PixelSize; detector?: PixelSize } {
+  const binned = ds.metadata?.binned as { detector?: number; scan?: number } | undefined;
+  detectorBin ??= binned?.detector ?? 1;
+  scanBin ??= binned?.scan ?? 1;
+  return { scan: pixelSize(ds.calibration, ds.shape, "scan", scanBin), detector: pixelSize(ds.calibration, ds.shape, "detector", detectorBin) };
 }
 
 export async function withCore<T>(o: CommonOptions, fn: (core: Core) => Promise<T>): Promise<T> {
@@ -112,9 +126,33 @@ export async function writeNpy(path: string, data: ArrayBufferView, dtype: Param
   await saveNpy(path, data, dtype, shape);
 }
 
-export async function writePng(path: string, values: ArrayLike<number>, rows: number, cols: number, opts?: ImageOptions): Promise<void> {
+/** A map as a PNG figure: title, colour bar, scale bar, 2x density (bindings/figures/map-figure.ts). */
+export async function writePng(path: string, figure: MapFigure): Promise<void> {
   ensureDir(path);
-  writeFileSync(path, await mapToPng(values, rows, cols, opts));
+  writeFileSync(path, await mapFigurePng(figure));
+}
+
+/** One line on stderr that is not progress (printed even with --quiet): an adapted default or a warning. */
+export function notice(command: string, kind: "notice" | "warning", text: string): void {
+  process.stderr.write(`stem4d ${command}: ${kind}: ${text}\n`);
+}
+
+/** The process's peak resident memory over windows of time (stages): Linux resets the kernel's high-water mark
+ * (VmHWM) through /proc/self/clear_refs; elsewhere the peak is sampled every 20 ms. */
+export function peakMemoryWindows(): { reset(): void; peak(): number; stop(): void } {
+  const hwm = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))?.[1]) * 1024;
+  try {
+    writeFileSync("/proc/self/clear_refs", "5");
+    if (hwm() > 0) return { reset: () => writeFileSync("/proc/self/clear_refs", "5"), peak: hwm, stop: () => {} };
+  } catch { /* not Linux, or not allowed: sample instead */ }
+  let max = process.memoryUsage.rss();
+  const timer = setInterval(() => { max = Math.max(max, process.memoryUsage.rss()); }, 20);
+  timer.unref();
+  return {
+    reset: () => { max = process.memoryUsage.rss(); },
+    peak: () => (max = Math.max(max, process.memoryUsage.rss())),
+    stop: () => clearInterval(timer),
+  };
 }
 
 /** Prints the summary: JSON on stdout with --json, otherwise `key: value` lines. */
@@ -144,9 +182,10 @@ export function action<A extends unknown[]>(name: string, fn: (...args: A) => Pr
       await fn(...args);
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
-      process.stderr.write(`stem4d ${name}: error: ${msg.split("\n")[0]}\n`);
+      const usage = e instanceof UsageError;
+      process.stderr.write(`stem4d ${name}: error: ${msg.split("\n")[0]}${usage ? `; see 'stem4d ${name} --help'` : ""}\n`);
       if (process.env.STEM4D_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-      process.exitCode = e instanceof UsageError ? 2 : 1;
+      process.exitCode = usage ? USAGE_EXIT : 1;
     }
   };
 }

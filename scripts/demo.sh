@@ -2,6 +2,9 @@
 # The main job on a built-in default, from a fresh clone: install, build, simulate a dataset and analyse it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/debian.sh
+need_build_tools
+install_needed "the build needs them to compile zstd"
 [ -x node_modules/.bin/tsc ] || npm ci --no-audit --no-fund
 npm run build
 # 1. A simulated two-phase dataset (96 x 96 scan, 96 x 96 detector) with its virtual images, COM and mean pattern.

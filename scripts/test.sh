@@ -4,25 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+source scripts/debian.sh
+need_build_tools
 # Independent references (numpy, scipy, scikit-learn, h5py) and a browser for the browser tests, from Debian.
-need=()
 # The paths the browser tests look at (test/helpers/browser.ts), not whatever `chromium` is first on PATH.
 [ -x /usr/bin/chromium ] || [ -x /usr/bin/chromium-browser ] || need+=(chromium)
 # A real Redis for the scale-out tests (BullMQ shards); each test starts its own on a free loopback port.
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
-# clang and lld compile the zstd library into build/zstd.wasm (scripts/build-zstd-wasm.mjs).
-{ command -v clang && command -v wasm-ld; } >/dev/null 2>&1 || need+=(clang lld)
 /usr/bin/python3 -c "import numpy, scipy, sklearn, h5py" >/dev/null 2>&1 || need+=(python3-numpy python3-scipy python3-sklearn python3-h5py)
 for extra in ${STEM4D_APT_EXTRA:-}; do need+=("$extra"); done
-if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing ${need[*]} from Debian" >&2
-    apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-  else
-    echo "warning: missing ${need[*]} and not root: the tests that need them are skipped" >&2
-  fi
-fi
+install_needed "the build needs clang and lld; the tests that need the others are skipped"
 
 [ -x node_modules/.bin/vitest ] || npm ci --no-audit --no-fund
 npm run build

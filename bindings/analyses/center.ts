@@ -16,9 +16,12 @@ export function brightFieldDisk(pattern: ArrayLike<number>, rows: number, cols: 
   for (let i = 1; i < rows * cols; i++) if (pattern[i]! > pattern[peak]!) peak = i;
   const top = pattern[peak]!;
   if (!(top > 0)) throw new Error("cannot find the bright-field disk: the mean pattern has no positive pixel");
-  // Baseline: the median, so a bright background does not swallow the disk.
-  const sorted = Float64Array.from(pattern).sort();
-  const base = sorted[Math.floor(sorted.length / 2)]!;
+  // Baseline: the median, so a bright background does not swallow the disk; or the median of the detector's border
+  // when that is lower (a disk covering most of the detector holds the overall median).
+  const median = (v: Float64Array) => v.sort()[Math.floor(v.length / 2)]!;
+  const border: number[] = [];
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) if (i === 0 || j === 0 || i === rows - 1 || j === cols - 1) border.push(pattern[i * cols + j]!);
+  const base = Math.min(median(Float64Array.from(pattern)), median(Float64Array.from(border)));
   const level = base + 0.5 * (top - base);
   const seen = new Uint8Array(rows * cols);
   const stack = [peak];

@@ -4,11 +4,12 @@
 import type { Core } from "../core.js";
 import type { Dataset } from "../dataset.js";
 import { runReductions } from "../executor.js";
-import { mapToPng } from "../png.js";
+import { frequencyStep, type PixelSize } from "../figures/calibration.js";
+import type { MapFigure } from "../figures/map-figure.js";
 import { braggFilter, type BraggFilter, type BraggMap } from "./fourier-bragg.js";
 import { cbedAtFrequencies, type CbedAtFrequency, type SpatialFrequency } from "./fourier-cbed.js";
 import { fftShift, findPeaks, type FourierPeak, type PeakOptions } from "./fourier-peaks.js";
-import { scanFftGrid, scanPowerSpectrum, type ScanGrid, type ScanPower } from "./fourier-scan.js";
+import { scanFftGrid, scanPowerSpectrum, type ScanGrid, type ScanPower, type ScanWindow } from "./fourier-scan.js";
 
 export interface FourierAnalysisOptions {
   /** How many peaks to find (a +-k pair counts once; default 4). */
@@ -24,6 +25,9 @@ export interface FourierAnalysisOptions {
   memoryBytes?: number;
   /** A power spectrum already computed (e.g. by writeScanFftNpy), so its passes are not repeated. */
   spectrum?: ScanPower;
+  /** Apodisation of the scan before the power spectrum (default "hann"); the CBED patterns and Bragg maps always use
+   * the plain transform. */
+  window?: ScanWindow;
   onProgress?: (stage: "spectrum" | "patterns", done: number, total: number) => void;
 }
 
@@ -37,6 +41,8 @@ export interface FourierAnalysis {
   grid: ScanGrid;
   /** Power of the scan FFT summed over detector pixels, ny x nx, numpy order. */
   power: Float64Array;
+  /** The window applied before the power spectrum ("none" when a given spectrum was used). */
+  window: ScanWindow;
   passes: number;
   peaks: FourierPeak[];
   /** The --at frequencies, then the peaks (integer bins): cbed[i] belongs to frequencies[i]. */
@@ -45,7 +51,10 @@ export interface FourierAnalysis {
   filters: BraggMap[];
 }
 
-/** A disk around each frequency: 0.45 of the distance to the nearest other frequency, mate or DC, within 1..3 bins. */
+/** The one rule for the default Bragg-filter radius, as the report states it. */
+export const BRAGG_RADIUS_RULE = "radius = 0.45 x the distance to the nearest other analysed frequency, its mate -k or zero frequency, clamped to 1..3 FFT bins";
+
+/** A disk around each frequency, its radius by BRAGG_RADIUS_RULE. */
 export function autoFilters(freqs: readonly SpatialFrequency[]): BraggFilter[] {
   const others = (i: number) => [{ ky: 0, kx: 0 }, ...freqs.filter((_, j) => j !== i), ...freqs.map((f) => ({ ky: -f.ky, kx: -f.kx }))];
   return freqs.map((f, i) => {
@@ -56,7 +65,8 @@ export function autoFilters(freqs: readonly SpatialFrequency[]): BraggFilter[] {
 
 export async function fourierAnalysis(core: Core, ds: Dataset, o: FourierAnalysisOptions = {}): Promise<FourierAnalysis> {
   const grid = scanFftGrid(ds, "Fourier analysis");
-  const spectrum = o.spectrum ?? await scanPowerSpectrum(core, ds, { memoryBytes: o.memoryBytes, onProgress: o.onProgress && ((d, t) => o.onProgress!("spectrum", d, t)) });
+  const window = o.spectrum ? "none" : o.window ?? "hann";
+  const spectrum = o.spectrum ?? await scanPowerSpectrum(core, ds, { window, memoryBytes: o.memoryBytes, onProgress: o.onProgress && ((d, t) => o.onProgress!("spectrum", d, t)) });
   const peaks = findPeaks(spectrum.power, grid.ny, grid.nx, { ...o.peakOptions, count: o.peaks ?? 4 });
   const frequencies: AnalysedFrequency[] = [
     ...(o.at ?? []).map((f): AnalysedFrequency => ({ ky: f.ky, kx: f.kx, source: "at" })),
@@ -73,36 +83,56 @@ export async function fourierAnalysis(core: Core, ds: Dataset, o: FourierAnalysi
     if (frequencies.length) cbed = out.shift() as CbedAtFrequency[];
     if (filters.length) maps = out.shift() as BraggMap[];
   }
-  return { grid, power: spectrum.power, passes: spectrum.passes, peaks, frequencies, cbed, filters: maps };
+  return { grid, power: spectrum.power, window, passes: spectrum.passes, peaks, frequencies, cbed, filters: maps };
 }
 
 export interface FourierFigure {
-  png: Uint8Array;
+  /** The figure (draw it with mapFigurePng or mapFigureSvg). */
+  figure: MapFigure;
   caption: string;
+}
+
+export interface FourierFigureOptions extends FourierAnalysisOptions {
+  analysis?: FourierAnalysis;
+  /** Pixel sizes of the dataset, for scale bars (the spectrum's frequency step follows from the scan's). */
+  pixels?: { scan?: PixelSize; detector?: PixelSize };
+  /** Longer side of each figure's map, CSS pixels (default 320). */
+  size?: number;
 }
 
 const fmt = (f: SpatialFrequency) => `(${+f.ky.toFixed(2)}, ${+f.kx.toFixed(2)})`;
 
 /** The figures of a Fourier analysis, by name: the power spectrum, CBED amplitude and phase at each frequency, and
  * each Bragg-filtered map. Pass a finished analysis, or options to run one. */
-export async function fourierFigures(core: Core, ds: Dataset, o: FourierAnalysisOptions & { analysis?: FourierAnalysis } = {}): Promise<Record<string, FourierFigure>> {
+export async function fourierFigures(core: Core, ds: Dataset, o: FourierFigureOptions = {}): Promise<Record<string, FourierFigure>> {
   const a = o.analysis ?? (await fourierAnalysis(core, ds, o));
   const { ny, nx, rows, cols } = a.grid;
+  const scan = o.pixels?.scan, detector = o.pixels?.detector, size = o.size;
   const figs: Record<string, FourierFigure> = {};
   const peakText = a.peaks.map((p) => `(${p.ky}, ${p.kx}) period ${p.period.toFixed(2)} px at ${p.angleDeg.toFixed(1)} deg`).join("; ");
+  const windowText = a.window === "hann" ? "Hann-windowed scan" : "no window";
   figs.power = {
-    png: await mapToPng(fftShift(a.power, ny, nx), ny, nx, { log: true, colormap: "magma" }),
-    caption: `Power of the FFT over the scan axes summed over all detector pixels (log scale, zero frequency at the centre). Peaks: ${peakText || "none"}.`,
+    figure: {
+      values: fftShift(a.power, ny, nx), rows: ny, cols: nx, title: `Scan power spectrum (${windowText})`, units: "power summed over the detector (log scale)",
+      log: true, colormap: "magma", space: "frequency", pixel: frequencyStep(scan, nx), size,
+    },
+    caption: `Power of the FFT over the scan axes (${windowText}) summed over all detector pixels, log scale, zero frequency at the centre. Peaks: ${peakText || "none"}.`,
   };
   for (const [i, c] of a.cbed.entries()) {
     const f = a.frequencies[i]!;
     const what = f.source === "at" ? `chosen frequency ${fmt(f)}` : `peak ${f.peak} at ${fmt(f)}`;
-    figs[`cbed_amp_${i}`] = { png: await mapToPng(c.amplitude, rows, cols, { log: true, colormap: "viridis" }), caption: `CBED amplitude at the ${what} (log scale): the detector regions that carry this periodicity.` };
-    figs[`cbed_phase_${i}`] = { png: await mapToPng(c.phase, rows, cols, { colormap: "twilight", range: [-Math.PI, Math.PI] }), caption: `CBED phase at the ${what} (-pi to pi, cyclic colours).` };
+    figs[`cbed_amp_${i}`] = {
+      figure: { values: c.amplitude, rows, cols, title: `CBED amplitude, ${what}`, units: "|F| (log scale)", log: true, colormap: "viridis", space: "detector", pixel: detector, size },
+      caption: `CBED amplitude at the ${what} (log scale): the detector regions that carry this periodicity.`,
+    };
+    figs[`cbed_phase_${i}`] = {
+      figure: { values: c.phase, rows, cols, title: `CBED phase, ${what}`, units: "phase (rad)", kind: "phase", space: "detector", pixel: detector, size },
+      caption: `CBED phase at the ${what} (-pi to pi, cyclic colours).`,
+    };
   }
   for (const [i, m] of a.filters.entries()) {
     figs[`filtered_${i}`] = {
-      png: await mapToPng(m.maps[0]!, ny, nx, { colormap: "viridis" }),
+      figure: { values: m.maps[0]!, rows: ny, cols: nx, title: `Bragg-filtered map around ${fmt(m)}`, units: "local amplitude", colormap: "viridis", space: "scan", pixel: scan, size },
       caption: `Bragg-filtered map: local amplitude of the periodicity in a disk of radius ${+m.radius.toFixed(2)} bins around ${fmt(m)}, summed over the detector.`,
     };
   }

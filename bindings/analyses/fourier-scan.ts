@@ -39,6 +39,28 @@ export interface ScanFftOptions {
   slabBytes?: number;
   /** Progress over all passes, in frames read. */
   onProgress?: (done: number, total: number) => void;
+  /** Apodisation over the scan axes before the transform: "hann" (periodic Hann along rows and columns, so the
+   * scan's edges do not streak the spectrum through the axes) or "none" (default: the plain, invertible DFT). */
+  window?: ScanWindow;
+}
+
+export type ScanWindow = "hann" | "none";
+
+/** The periodic Hann window of length n (scipy.signal.get_window("hann", n)); all ones for n = 1. */
+export function hannWindow(n: number): Float64Array {
+  return Float64Array.from({ length: n }, (_, i) => (n === 1 ? 1 : 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n)));
+}
+
+/** Multiplies each scan position's packed lanes in a gathered slab by wy(y) wx(x). */
+function applyWindow(core: Core, s: ScanSlab, ny: number, nx: number): void {
+  const wy = hannWindow(ny), wx = hannWindow(nx);
+  const v = core.arena.f32(s.ptr, ny * nx * s.pairs * 2), lanes = 2 * s.pairs;
+  for (let y = 0; y < ny; y++) {
+    for (let x = 0; x < nx; x++) {
+      const w = wy[y]! * wx[x]!, at = (y * nx + x) * lanes;
+      for (let l = 0; l < lanes; l++) v[at + l] = v[at + l]! * w;
+    }
+  }
 }
 
 /** A slab of the transform in the core's memory (one region), handed to the consumer of each pass. */
@@ -103,6 +125,7 @@ export async function scanFftPasses(core: Core, ds: Dataset, o: ScanFftOptions, 
       await runReduction(core, ds, gatherSlabs(slabs), {
         onProgress: o.onProgress && ((d) => o.onProgress!(pass * P + d, passes * P)),
       });
+      if (o.window === "hann") for (const slab of slabs) applyWindow(core, slab, ny, nx);
       for (const { ptr, pairs } of slabs) {
         // Along x: every scan row is an axis of nx elements of `pairs` lanes; rows are split over the workers.
         await core.run(splitRange(ny, workers).map(([y0, y1], w): Task => {

@@ -17,10 +17,10 @@
 // eigenvalues for the work of 4 full-width passes, subspace iteration 7e-4 for 6.
 import type { Core } from "../core.js";
 import { type Dataset, frameCount, framePixels, navShape, sigShape } from "../dataset.js";
-import { runReduction, runReductions } from "../executor.js";
 import { Gaussian, symmetricEigen } from "../linalg.js";
 import { gramF64, multiply, orthonormalize, projectOut } from "../linalg-core.js";
-import { adjointPass, columnSums, sketchLaneRows, LANES, sketchPass, sparseSketchPass, type SparseSign } from "./pca-passes.js";
+import { type PassRunner, localPasses, passes as passSpecs } from "./pass-specs.js";
+import { type AdjointResult, sketchLaneRows, LANES, type SparseSign } from "./pca-passes.js";
 import { MAX_SPECTRUM_PIXELS, pcaSpectrum } from "./pca-spectrum.js";
 
 export interface PcaOptions {
@@ -40,6 +40,9 @@ export interface PcaOptions {
   seed?: number;
   /** Also compute every eigenvalue from the Gram matrix (Q <= 16384); see pcaSpectrum. */
   fullSpectrum?: boolean;
+  /** Runs the passes over the frames (default: on `core`, in this process); the shard engine runs them on other
+   * machines (bindings/scale/). The dense steps between passes always run on `core`. */
+  runPasses?: PassRunner;
   /** Frames done and total over all passes, and the pass running. */
   onProgress?: (done: number, total: number, stage: string) => void;
 }
@@ -119,13 +122,14 @@ export async function pca(core: Core, dataset: Dataset, options: PcaOptions): Pr
   const meanCenter = options.meanCenter ?? false;
 
   let pass = 0;
-    const progress = (stage: string) => (done: number) => options.onProgress?.(pass * P + done, passes * P, stage);
+  const runPasses = options.runPasses ?? localPasses(core, dataset);
+  const progress = (stage: string) => (done: number) => options.onProgress?.(pass * P + done, passes * P, stage);
   const tile = LANES * sketchLaneRows(Q);
 
   // Pass 1: Y0 = D Omega for a sparse sign Omega (as cheap as reading the data), with the column sums.
   let t = performance.now();
   const omega = sparseSign(Q, l, options.seed ?? 0);
-  const [sums, Y0] = await runReductions<[Float64Array, Float32Array]>(core, dataset, [columnSums(tile), sparseSketchPass(omega, l, tile)], { onProgress: progress("sketch") });
+  const [sums, Y0] = (await runPasses([passSpecs.columnSums(tile), passSpecs.sparseSketch(omega, l, tile)], progress("sketch"))) as [Float64Array, Float32Array];
   pass++;
   lap("passes", t);
   checkFinite(sums, dataset);
@@ -154,7 +158,7 @@ export async function pca(core: Core, dataset: Dataset, options: PcaOptions): Pr
     const ybar = columnMeans(Yin, P, l);
     const Yc = Yin.slice();
     addRowVector(Yc, P, l, negate(ybar));
-    const adj = await runReduction(core, dataset, adjointPass(Yc, l, m, !sumSquares), { onProgress: progress("adjoint") });
+    const [adj] = (await runPasses([passSpecs.adjoint(Yc, l, m, !sumSquares)], progress("adjoint"))) as [AdjointResult];
     pass++;
     sumSquares ??= adj.sumSquares;
     addOuter(adj.Z, Q, l, sMinusPc, ybar);
@@ -162,7 +166,7 @@ export async function pca(core: Core, dataset: Dataset, options: PcaOptions): Pr
   };
   // Y = A Z = D_m Z + 1 (e^T Z).
   const sketch = async (Zin: Float32Array) => {
-    const Yout = await runReduction(core, dataset, sketchPass(Zin, l, m), { onProgress: progress("sketch") });
+    const [Yout] = (await runPasses([passSpecs.sketch(Zin, l, m)], progress("sketch"))) as [Float32Array];
     pass++;
     addRowVector(Yout, P, l, transposeTimes(e, Zin, Q, l));
     return Yout;

@@ -1,7 +1,7 @@
 // The dendrogram of a linkage as a self-contained SVG string, laid out as scipy.cluster.hierarchy.dendrogram lays
 // it out (leaves in its order, each link at the midpoint of its children), with the cuts marked as dashed lines
-// and the branches below one cut coloured like that cut's cluster map (png.ts "labels" colours).
-import { colorOf } from "../png.js";
+// and every branch below a cut coloured like its cluster in that cut's map (the finest cut below which it lies).
+import { colorOf, type RGB } from "../png.js";
 import { cutHeight, cutTree, leafOrder, type Linkage } from "../analyses/hcluster.js";
 
 export interface DendrogramOptions {
@@ -16,6 +16,11 @@ export interface DendrogramOptions {
   leafLabels?: string[];
   /** Axis label (default: "<method> distance"). */
   yLabel?: string;
+  /** Colours of the clusters of each cut (from cluster-colors.ts): a branch takes the colour of its cluster in the
+   * finest cut it lies below. Default: the `colorBy` cut in the "labels" colours. */
+  levels?: { clusters: number; colors: readonly RGB[] }[];
+  /** A swatch under every leaf (e.g. the k-means clusters' map colours). */
+  leafColors?: readonly RGB[];
 }
 
 export function dendrogramSvg(link: Linkage, o: DendrogramOptions = {}): string {
@@ -31,8 +36,10 @@ export function dendrogramSvg(link: Linkage, o: DendrogramOptions = {}): string 
   const pos = new Float64Array(2 * k - 1); // x of every node
   order.forEach((leaf, i) => { pos[leaf] = m.left + ((i + 0.5) * pw) / k; });
   const colorCut = o.colorBy ?? (cuts.length ? Math.min(...cuts) : undefined);
-  const group = colorCut !== undefined ? cutTree(link, colorCut) : undefined;
-  // Group of every merge node below the colour cut (the first k - colorCut merges), via its first leaf.
+  const levels = (o.levels ?? (colorCut !== undefined ? [{ clusters: colorCut, colors: Array.from({ length: colorCut }, (_, c) => colorOf(c, "labels")) }] : []))
+    .filter((l) => l.clusters >= 1 && l.clusters <= k).sort((a, b) => b.clusters - a.clusters)
+    .map((l) => ({ ...l, group: cutTree(link, l.clusters) }));
+  // Group of every merge node below a cut (the first k - clusters merges), via its first leaf.
   const firstLeaf = new Int32Array(2 * k - 1);
   for (let i = 0; i < k; i++) firstLeaf[i] = i;
   const parts: string[] = [];
@@ -42,9 +49,11 @@ export function dendrogramSvg(link: Linkage, o: DendrogramOptions = {}): string 
     pos[node] = (pos[a]! + pos[b]!) / 2;
     firstLeaf[node] = firstLeaf[a]!;
     const ya = a < k ? y(0) : y(matrix[(a - k) * 4 + 2]!), yb = b < k ? y(0) : y(matrix[(b - k) * 4 + 2]!);
-    const below = group !== undefined && s < k - colorCut!;
-    const color = below ? rgb(colorOf(group![firstLeaf[node]!]!, "labels")) : "#555";
-    parts.push(`<path d="M${f(pos[a]!)} ${f(ya)}V${f(y(h))}H${f(pos[b]!)}V${f(yb)}" stroke="${color}"/>`);
+    const level = levels.find((l) => s < k - l.clusters);
+    const cluster = level ? level.group[firstLeaf[node]!]! : -1;
+    const color = level ? rgb(level.colors[cluster]!) : "#555";
+    const data = level ? ` data-level="${level.clusters}" data-cluster="${cluster}"` : "";
+    parts.push(`<path d="M${f(pos[a]!)} ${f(ya)}V${f(y(h))}H${f(pos[b]!)}V${f(yb)}" stroke="${color}"${data}/>`);
   }
   const svg: string[] = [];
   svg.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`);
@@ -63,10 +72,14 @@ export function dendrogramSvg(link: Linkage, o: DendrogramOptions = {}): string 
     svg.push(`<line x1="${m.left}" y1="${yc}" x2="${m.left + pw}" y2="${yc}" stroke="#c00" stroke-dasharray="6 4"/>`);
     svg.push(`<text x="${m.left + pw + 6}" y="${f(Number(yc) + 4)}" fill="#c00">${c} clusters</text>`);
   }
+  if (o.leafColors && k <= 200) {
+    const w = Math.max(2, Math.min(10, pw / k - 1));
+    for (const leaf of order) svg.push(`<rect data-leaf="${leaf}" x="${f(pos[leaf]! - w / 2)}" y="${f(y(0) + 1)}" width="${f(w)}" height="4" fill="${rgb(o.leafColors[leaf]!)}"/>`);
+  }
   if (k <= 80) {
     const labels = o.leafLabels ?? Array.from({ length: k }, (_, i) => String(i));
     for (const leaf of order) {
-      svg.push(`<text transform="translate(${f(pos[leaf]! + 4)} ${f(y(0) + 6)}) rotate(-90)" text-anchor="end" font-size="10">${escapeHtml(labels[leaf] ?? String(leaf))}</text>`);
+      svg.push(`<text transform="translate(${f(pos[leaf]! + 4)} ${f(y(0) + 8)}) rotate(-90)" text-anchor="end" font-size="10">${escapeHtml(labels[leaf] ?? String(leaf))}</text>`);
     }
   }
   svg.push("</svg>");

@@ -1,28 +1,51 @@
 // The sections of the `analyze` report: the paper's Figures 3 and 4 for any dataset. Virtual BF/ADF, both scree
 // plots, the first eigen-patterns and loading maps, the dendrogram with its cuts, and for k and every cut the
-// cluster map and the mean pattern of each cluster (coloured alike, so a map's colour finds its pattern).
-import { colorOf, mapToPng } from "../png.js";
-import type { AnalyzeResult, ClusterLevel } from "../analyses/analyze.js";
-import { dendrogramSvg } from "./dendrogram.js";
-import { renderReport, type ReportSection } from "./report.js";
+// cluster map and the mean pattern of each cluster. A cluster has one colour everywhere: its dendrogram branch, its
+// map and its mean pattern's caption (cluster-colors.ts). Every map has a colour bar and a scale bar.
+import type { AnalyzeResult, ClusterLevel, StageReport } from "../analyses/analyze.js";
+import type { RGB } from "../png.js";
+import type { PixelSize } from "./calibration.js";
+import { clusterColors, type ClusterColors } from "./cluster-colors.js";
+import { dendrogramSvg, type DendrogramOptions } from "./dendrogram.js";
+import { mapFigureSvg, type MapFigure } from "./map-figure.js";
+import { renderReport, type ReportFigure, type ReportSection } from "./report.js";
 import { screeSvg } from "./scree.js";
 
 export interface AnalyzeReportOptions {
   title?: string;
   /** Where the data came from (a file name), shown under the title. */
   source?: string;
-  /** Eigen-patterns and loading maps shown (default 16). */
+  /** Eigen-patterns and loading maps shown (default 12). */
   show?: number;
+  /** Pixel sizes of the analysed (binned) data, for scale bars; without them the bars are in pixels. */
+  pixels?: { scan?: PixelSize; detector?: PixelSize };
+  /** Cluster colours (default: clusterColors(r), without truth). */
+  colors?: ClusterColors;
+  /** Stages measured outside the analysis (Fourier, writing), listed after its own. */
+  extraStages?: StageReport[];
+  /** Peak memory since the last reset and the reset (as AnalyzeOptions has them), to measure the figures stage. */
+  peakMemory?: () => number;
+  resetPeakMemory?: () => void;
+  /** Called with the figures stage once it is measured. */
+  onStage?: (stage: StageReport) => void;
   /** More sections, appended in order (e.g. the Fourier analysis's figures). */
   extraSections?: ReportSection[];
 }
 
+/** The report's scan maps: at least this many CSS pixels on their longer side. */
+export const SCAN_MAP_SIZE = 320;
+const PATTERN_SIZE = 220;
+
 export async function analyzeReportSections(r: AnalyzeResult, o: AnalyzeReportOptions = {}): Promise<ReportSection[]> {
-  const nav = r.shape.slice(0, -2);
-  const [sr, sc] = nav.length >= 2 ? [nav[0]!, nav.slice(1).reduce((a, b) => a * b, 1)] : [1, nav[0]!];
+  const [sr, sc] = scanImageShape(r.shape);
   const [rows, cols] = r.shape.slice(-2) as [number, number];
   const Q = rows * cols, P = sr * sc;
   const p = r.pca, k = r.options.k;
+  const colors = o.colors ?? clusterColors(r);
+  const scanMap = (f: Omit<MapFigure, "rows" | "cols" | "space">): Promise<string> =>
+    mapFigureSvg({ rows: sr, cols: sc, space: "scan", pixel: o.pixels?.scan, size: SCAN_MAP_SIZE, ...f });
+  const pattern = (f: Omit<MapFigure, "rows" | "cols" | "space">): Promise<string> =>
+    mapFigureSvg({ rows, cols, space: "detector", pixel: o.pixels?.detector, size: PATTERN_SIZE, ...f });
   const sections: ReportSection[] = [];
 
   sections.push({
@@ -31,20 +54,23 @@ export async function analyzeReportSections(r: AnalyzeResult, o: AnalyzeReportOp
       rows: [
         ["input", `${r.input.shape.join(" x ")} ${r.input.dtype}`],
         ["analysed", `${r.shape.join(" x ")}${r.bin > 1 ? ` (detector binned ${r.bin} x ${r.bin})` : ""}${r.scanBin > 1 ? ` (scan binned ${r.scanBin} x ${r.scanBin})` : ""}`],
+        ["pixel sizes", `scan ${sizeText(o.pixels?.scan, "scan px")}, detector ${sizeText(o.pixels?.detector, "detector px")}`],
         ["PCA", `${r.options.components} components, ${r.options.meanCenter ? "mean-centred" : "raw data (component 1 is about the mean pattern)"}; first 4 explain ${pct(sum(p.explainedRatio, 4))}, all ${r.options.components} explain ${pct(sum(p.explainedRatio, p.explainedRatio.length))} of the variance`],
         ["k-means", `k = ${k} on ${r.options.dims} scores, ${r.options.distance}, best of ${r.options.replicates} (seed ${r.options.seed}): inertia ${r.kmeans.inertia.toPrecision(6)}`],
         ["dendrogram", `${r.options.method} linkage of the ${k} centroids weighted by cluster size; cuts at ${r.options.cuts.join(", ") || "none"}`],
-        ...r.stages.map((s) => [`stage ${s.stage}`, `${s.seconds.toFixed(2)} s${s.peakBytes ? `, peak memory ${(s.peakBytes / 2 ** 30).toFixed(2)} GiB` : ""}`]),
+        ...r.adapted.map((a) => ["default adapted", `${a.option} = ${a.value} (default ${a.default}): ${a.reason}`]),
+        ...r.warnings.map((w) => ["warning", w]),
       ],
     },
   });
 
+  const counts = r.input.dtype === "f32" ? "intensity" : "counts";
   sections.push({
     title: "Virtual detectors",
-    text: [`Centre (${r.virtual.center.cy.toFixed(2)}, ${r.virtual.center.cx.toFixed(2)}) found from the bright-field disk (radius ${r.virtual.bfRadius.toFixed(2)} px); annular dark field from ${r.virtual.adfRadii[0].toFixed(1)} to ${r.virtual.adfRadii[1].toFixed(1)} px.`],
+    text: [`Centre (${r.virtual.center.cy.toFixed(2)}, ${r.virtual.center.cx.toFixed(2)}) found from the bright-field disk (radius ${r.virtual.bfRadius.toFixed(2)} px); annular dark field from ${r.virtual.adfRadii[0].toFixed(1)} to ${r.virtual.adfRadii[1].toFixed(1)} px (binned detector pixels).`],
     figures: [
-      { png: await mapToPng(r.virtual.bf, sr, sc), caption: "virtual bright field", width: 256 },
-      { png: await mapToPng(r.virtual.adf, sr, sc), caption: "virtual annular dark field", width: 256 },
+      { svg: await scanMap({ values: r.virtual.bf, title: "Virtual bright field", units: `${counts} in the disk` }) },
+      { svg: await scanMap({ values: r.virtual.adf, title: "Virtual annular dark field", units: `${counts} in the annulus` }) },
     ],
   });
 
@@ -53,63 +79,106 @@ export async function analyzeReportSections(r: AnalyzeResult, o: AnalyzeReportOp
     title: "Scree plots",
     text: [`${p.eigenvalues.length > p.k ? `All ${p.eigenvalues.length} eigenvalues (the full spectrum, from the Gram matrix)` : `Eigenvalues of the ${p.k} leading components`}; the first ${r.options.dims} (marked) are clustered.`],
     figures: [
-      { svg: screeSvg(p.eigenvalues, { ...screeOpts, logX: false }), caption: "log-linear", width: 460 },
-      { svg: screeSvg(p.eigenvalues, { ...screeOpts, logX: true }), caption: "log-log", width: 460 },
+      { svg: screeSvg(p.eigenvalues, { ...screeOpts, logX: false, title: "Scree plot (log-linear)" }), width: 480 },
+      { svg: screeSvg(p.eigenvalues, { ...screeOpts, logX: true, title: "Scree plot (log-log)" }), width: 480 },
     ],
-    columns: 2,
   });
 
-  const show = Math.min(o.show ?? 16, p.k);
-  const eigen = [], loading = [];
+  const show = Math.min(o.show ?? 12, p.k);
+  const eigen: ReportFigure[] = [], loading: ReportFigure[] = [];
   for (let i = 0; i < show; i++) {
-    eigen.push({ png: await mapToPng(p.components.subarray(i * Q, (i + 1) * Q), rows, cols, { colormap: "viridis" }), caption: `${i + 1}: ${pct(p.explainedRatio[i]!)}`, width: 140 });
+    const title = `Component ${i + 1} (${pct(p.explainedRatio[i]!)} of the variance)`;
+    eigen.push({ svg: await pattern({ values: p.components.subarray(i * Q, (i + 1) * Q), title: `Eigen-pattern ${i + 1}`, kind: "signed", units: "weight (unit vector)" }), caption: title });
     const map = new Float32Array(P);
     for (let j = 0; j < P; j++) map[j] = p.scores[j * p.k + i]!;
-    loading.push({ png: await mapToPng(map, sr, sc, { colormap: "viridis" }), caption: `${i + 1}`, width: 140 });
+    loading.push({ svg: await scanMap({ values: map, title: `Loading map ${i + 1}`, kind: "signed", units: `score (${counts})` }), caption: title });
   }
-  sections.push({ title: `Eigen-patterns (first ${show})`, text: ["Components V(u, v) over the detector, with the share of variance each explains."], figures: eigen, columns: 8 });
-  sections.push({ title: `Loading maps (first ${show})`, text: ["Scores U(x, y) of the same components over the scan."], figures: loading, columns: 8 });
+  sections.push({ title: `Eigen-patterns (first ${show})`, text: ["Components V(u, v) over the detector; signed, so the colour map is diverging and white is zero."], figures: eigen });
+  sections.push({ title: `Loading maps (first ${show})`, text: ["Scores U(x, y) of the same components over the scan (white is zero)."], figures: loading });
 
   sections.push({
     title: "Dendrogram",
-    text: [`${r.options.method} linkage of the ${k} k-means centroids (leaf labels: cluster and its probe positions). Dashed lines: the cuts; branches below the coarsest cut share its clusters' colours.`],
-    figures: [{ svg: dendrogramSvg(r.linkage, { cuts: r.options.cuts, leafLabels: Array.from(r.kmeans.counts, (n, i) => `${i} (${n})`), width: 1000, height: 440 }), width: 1000 }],
-    columns: 1,
+    text: [`${r.options.method} linkage of the ${k} k-means centroids (leaf labels: cluster and its probe positions; the swatch under a leaf is its colour in the k-means map). Dashed lines: the cuts. A branch has the colour of its cluster in the finest cut it lies below, as in that cut's map.`],
+    figures: [{ svg: dendrogramSvg(r.linkage, dendrogramOptions(r, colors)) }],
   });
 
-  for (const level of r.levels) sections.push(await levelSection(level, sr, sc, rows, cols));
+  for (const [i, level] of r.levels.entries()) sections.push(await levelSection(level, colors.levels[i]!, scanMap, pattern));
   return [...sections, ...(o.extraSections ?? [])];
 }
 
-async function levelSection(level: ClusterLevel, sr: number, sc: number, rows: number, cols: number): Promise<ReportSection> {
-  const Q = rows * cols;
+/** The dendrogram as the report and dendrogram.svg draw it: the cuts, branches in their clusters' colours, a swatch
+ * of each k-means cluster's colour under its leaf. */
+export function dendrogramOptions(r: AnalyzeResult, colors: ClusterColors): DendrogramOptions {
+  const kIndex = r.levels.findIndex((l) => l.kind === "k");
+  return {
+    cuts: r.options.cuts, width: 1000, height: 440, title: "Dendrogram of the k-means centroids",
+    levels: r.levels.flatMap((l, i) => (l.kind === "cut" ? [{ clusters: l.clusters, colors: colors.levels[i]! }] : [])),
+    leafColors: kIndex >= 0 ? colors.levels[kIndex] : undefined,
+    leafLabels: Array.from(r.kmeans.counts, (n, i) => `${i} (${n})`),
+  };
+}
+
+/** The stage table: wall time and the process's peak resident memory during each stage. */
+export function stagesSection(stages: readonly StageReport[]): ReportSection {
+  return {
+    title: "Stages",
+    text: ["Wall time of each stage and the peak resident memory of the whole process during it (reading and binning the frames happen inside the PCA passes)."],
+    table: {
+      head: ["stage", "wall time (s)", "peak RSS (MiB)"],
+      rows: stages.map((s) => [s.stage, s.seconds.toFixed(2), s.peakBytes !== undefined ? (s.peakBytes / 2 ** 20).toFixed(0) : "not measured"]),
+    },
+  };
+}
+
+type Draw = (f: Omit<MapFigure, "rows" | "cols" | "space">) => Promise<string>;
+
+async function levelSection(level: ClusterLevel, colors: readonly RGB[], scanMap: Draw, pattern: Draw): Promise<ReportSection> {
+  const Q = level.means.length / level.clusters;
   const title = level.kind === "k" ? `k-means: ${level.clusters} clusters` : `Dendrogram cut: ${level.clusters} clusters`;
-  const patterns = [];
+  const names = Array.from(level.counts, (n, c) => `${c} (${n})`);
+  const patterns: ReportFigure[] = [];
   for (let c = 0; c < level.clusters; c++) {
-    const [R, G, B] = colorOf(c, "labels");
+    const [R, G, B] = colors[c]!;
     patterns.push({
-      png: await mapToPng(level.means.subarray(c * Q, (c + 1) * Q), rows, cols, { log: true, colormap: "magma" }),
-      caption: `${c}: ${level.counts[c]} positions`,
+      svg: await pattern({ values: level.means.subarray(c * Q, (c + 1) * Q), title: `Cluster ${c}: mean pattern`, log: true, colormap: "magma", units: "mean counts (log scale)" }),
+      caption: `cluster ${c}: ${level.counts[c]} positions`,
       swatch: `rgb(${R},${G},${B})`,
-      width: 120,
     });
   }
+  const id = level.kind === "k" ? `k${level.clusters}` : `cut${level.clusters}`;
   return {
     title,
+    id,
     sections: [
-      { title: "Cluster map", figures: [{ png: await mapToPng(level.labels, sr, sc, { colormap: "labels" }), width: 320 }] },
-      { title: "Mean pattern of each cluster (log scale)", figures: patterns, columns: 8 },
+      { title: "Cluster map", id: `${id}-map`, figures: [{ svg: await scanMap({ values: level.labels, title, kind: "labels", labels: { colors, names } }), caption: "legend: cluster (probe positions)" }] },
+      { title: "Mean pattern of each cluster (log scale)", id: `${id}-patterns`, figures: patterns },
     ],
   };
 }
 
-/** The whole report page. */
+/** The scan as an image: [rows, cols] for a 2D scan, one row for a line scan, leading axes folded into rows. */
+export function scanImageShape(shape: readonly number[]): [number, number] {
+  const nav = shape.slice(0, -2);
+  return nav.length >= 2 ? [nav.slice(0, -1).reduce((a, b) => a * b, 1), nav[nav.length - 1]!] : [1, nav[0]!];
+}
+
+/** The whole report page; drawing its figures is a stage of its own, listed in its stage table. */
 export async function analyzeReport(r: AnalyzeResult, o: AnalyzeReportOptions = {}): Promise<string> {
+  o.resetPeakMemory?.();
+  const t = performance.now();
+  const sections = await analyzeReportSections(r, o);
+  const figures: StageReport = { stage: "figures", seconds: (performance.now() - t) / 1000, coreBytes: 0, ...(o.peakMemory ? { peakBytes: o.peakMemory() } : {}) };
+  o.onStage?.(figures);
+  sections.splice(1, 0, stagesSection([...r.stages, ...(o.extraStages ?? []), figures]));
   return renderReport({
     title: o.title ?? "stem4d analyze",
     subtitle: o.source ? `${o.source}: ${r.input.shape.join(" x ")} ${r.input.dtype}` : undefined,
-    sections: await analyzeReportSections(r, o),
+    sections,
   });
+}
+
+function sizeText(s: PixelSize | undefined, fallback: string): string {
+  return s ? `${+s.step.toPrecision(4)} ${s.unit} per pixel` : `not calibrated (${fallback})`;
 }
 
 function sum(a: Float64Array, n: number): number {

@@ -1,14 +1,20 @@
 // The Fourier section of the analysis report (the paper's Figure 2): the power spectrum of the FFT over the scan
-// axes, and the CBED amplitude, phase and Bragg-filtered map at its strongest peaks.
+// axes (Hann-windowed by default), its peaks as a table, and the CBED amplitude, phase and Bragg-filtered map at each.
 import type { Core } from "../core.js";
 import type { Dataset } from "../dataset.js";
-import { fourierFigures, type FourierAnalysisOptions } from "../analyses/fourier-analysis.js";
-import type { ReportSection } from "./report.js";
+import { BRAGG_RADIUS_RULE, fourierAnalysis, fourierFigures, type FourierFigureOptions } from "../analyses/fourier-analysis.js";
+import { frequencyStep } from "./calibration.js";
+import { mapFigureSvg } from "./map-figure.js";
+import type { ReportFigure, ReportSection } from "./report.js";
 
-export async function fourierReportSection(core: Core, ds: Dataset, o: FourierAnalysisOptions = {}): Promise<ReportSection> {
-  const figs = await fourierFigures(core, ds, { peaks: 4, ...o });
-  const power = figs.power;
-  const perPeak = Object.keys(figs).filter((k) => k !== "power");
+export async function fourierReportSection(core: Core, ds: Dataset, o: FourierFigureOptions = {}): Promise<ReportSection> {
+  const analysis = o.analysis ?? (await fourierAnalysis(core, ds, { peaks: 4, ...o }));
+  const figs = await fourierFigures(core, ds, { ...o, analysis });
+  const svg = async (name: string): Promise<ReportFigure> => ({ svg: await mapFigureSvg(figs[name]!.figure), caption: figs[name]!.caption });
+  const scan = o.pixels?.scan, { nx, ny } = analysis.grid;
+  const freq = frequencyStep(scan, nx);
+  const perPeak: ReportFigure[] = [];
+  for (const name of Object.keys(figs).filter((k) => k !== "power")) perPeak.push(await svg(name));
   return {
     title: "Fourier analysis over the scan axes",
     id: "fourier",
@@ -16,8 +22,24 @@ export async function fourierReportSection(core: Core, ds: Dataset, o: FourierAn
       "S(x, y, u, v) transformed over the scan axes: averaged over the detector it is the image's spectrum (lattice " +
       "peaks); at each peak it holds a whole CBED pattern, whose amplitude shows which detector regions carry that " +
       "periodicity and whose phase reveals shifts between domains. The Bragg-filtered maps show where each periodicity lives.",
+      `Power spectrum: ${analysis.window === "hann" ? "the scan is multiplied by a Hann window along each axis first, so its edges do not streak the spectrum" : "no apodisation window"}. Bragg filters: ${BRAGG_RADIUS_RULE}.`,
     ],
-    figures: power ? [{ png: power.png, caption: power.caption }] : [],
-    sections: perPeak.length ? [{ title: "CBED amplitude, phase and Bragg maps at the peaks", id: "fourier-peaks", figures: perPeak.map((k) => ({ png: figs[k]!.png, caption: figs[k]!.caption })), columns: 3 }] : [],
+    figures: [await svg("power")],
+    sections: [
+      {
+        title: "Peaks of the power spectrum",
+        id: "fourier-peak-table",
+        table: {
+          head: ["peak", "bin (row, col)", "sub-bin position", `period (${scan ? scan.unit : "scan px"})`, `frequency (${freq ? freq.unit : "1/scan px"})`, "angle (deg)", "family", "power", "Bragg radius (bins)"],
+          rows: analysis.peaks.map((p, i) => {
+            const filter = analysis.filters.find((f) => f.ky === p.ky && f.kx === p.kx);
+            return [i, `(${p.ky}, ${p.kx})`, `(${p.y.toFixed(2)}, ${p.x.toFixed(2)})`, (p.period * (scan?.step ?? 1)).toPrecision(4),
+              (p.frequency / (scan?.step ?? 1)).toPrecision(4), p.angleDeg.toFixed(1), p.family, p.power.toPrecision(4), filter ? filter.radius.toFixed(2) : "-"];
+          }),
+        },
+        text: analysis.peaks.length ? [] : [`No peaks in the ${ny} x ${nx} spectrum.`],
+      },
+      ...(perPeak.length ? [{ title: "CBED amplitude, phase and Bragg maps at the peaks", id: "fourier-peaks", figures: perPeak }] : []),
+    ],
   };
 }

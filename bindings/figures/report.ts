@@ -1,10 +1,10 @@
-// A self-contained HTML report: one file, every image inlined as a data: URI, no scripts, no external styles, so it
-// opens anywhere and can be mailed or archived as it is. A report is a title and a list of sections; analyses add
+// A self-contained HTML report: one file, SVG figures inline and PNG images as data: URIs, no scripts, no external
+// styles, so it opens anywhere and can be mailed or archived as it is. A report is a title and a list of sections; analyses add
 // their own sections (the Fourier analysis adds its figures the same way the clustering does).
 import { escapeHtml } from "./dendrogram.js";
 
 export interface ReportFigure {
-  /** A PNG (bytes) or SVG (markup) image. */
+  /** A PNG (bytes, shown at half its pixel size: figures are drawn at 2x density) or SVG (markup, inlined). */
   png?: Uint8Array;
   svg?: string;
   caption?: string;
@@ -23,7 +23,7 @@ export interface ReportSection {
   /** Key/value rows or a table with a header (values escaped). */
   table?: { head?: string[]; rows: (string | number)[][] };
   figures?: ReportFigure[];
-  /** Figures per row in the grid (default: as many as fit). */
+  /** Figures per row (default: as many as fit at their own sizes). */
   columns?: number;
   /** Sub-sections, rendered inside this one. */
   sections?: ReportSection[];
@@ -45,8 +45,8 @@ body{font-family:system-ui,sans-serif;margin:24px auto;max-width:1280px;padding:
 h1{font-size:22px;margin-bottom:4px}h2{font-size:18px;border-bottom:1px solid #ddd;padding-bottom:4px;margin-top:32px}
 h3{font-size:15px;margin-top:20px}.sub{color:#666;margin-top:0}nav{font-size:13px;margin:8px 0 16px}
 table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
-.grid{display:grid;gap:10px;align-items:start}figure{margin:0}figure img{image-rendering:pixelated;max-width:100%;display:block}
-figcaption{font-size:12px;color:#444;margin-top:2px}.sw{display:inline-block;width:10px;height:10px;margin-right:4px;border:1px solid #999;vertical-align:middle}
+.grid{display:flex;flex-wrap:wrap;gap:14px;align-items:flex-start}figure{margin:0}figure img,figure svg{image-rendering:pixelated;max-width:100%;height:auto;display:block}
+figcaption{font-size:13px;color:#444;margin-top:2px}.sw{display:inline-block;width:10px;height:10px;margin-right:4px;border:1px solid #999;vertical-align:middle}
 </style></head><body>
 <h1>${escapeHtml(doc.title)}</h1>${doc.subtitle ? `<p class="sub">${escapeHtml(doc.subtitle)}</p>` : ""}
 <nav>${toc}</nav>
@@ -68,8 +68,8 @@ function section(s: ReportSection, level: number): string {
     out.push(`<table>${head}${rows}</table>`);
   }
   if (s.figures?.length) {
-    const cols = s.columns ? `repeat(${s.columns}, minmax(0, 1fr))` : "repeat(auto-fill, minmax(150px, max-content))";
-    out.push(`<div class="grid" style="grid-template-columns:${cols}">${s.figures.map(figure).join("")}</div>`);
+    const style = s.columns ? ` style="display:grid;grid-template-columns:repeat(${s.columns}, max-content)"` : "";
+    out.push(`<div class="grid"${style}>${s.figures.map(figure).join("")}</div>`);
   }
   for (const sub of s.sections ?? []) out.push(section(sub, Math.min(6, level + 1)));
   out.push("</section>");
@@ -77,11 +77,19 @@ function section(s: ReportSection, level: number): string {
 }
 
 function figure(f: ReportFigure): string {
-  const src = f.png ? dataUri("image/png", f.png) : f.svg !== undefined ? dataUri("image/svg+xml", new TextEncoder().encode(f.svg)) : "";
-  const width = f.width ? ` width="${f.width}"` : "";
   const swatch = f.swatch ? `<span class="sw" style="background:${escapeHtml(f.swatch)}"></span>` : "";
   const caption = f.caption || swatch ? `<figcaption>${swatch}${escapeHtml(f.caption ?? "")}</figcaption>` : "";
+  const style = f.width ? ` style="width:${f.width}px"` : "";
+  if (f.svg !== undefined) return `<figure${style}>${f.svg}${caption}</figure>`;
+  const src = f.png ? dataUri("image/png", f.png) : "";
+  const shown = f.width ?? (f.png ? pngWidth(f.png) / 2 : 0);
+  const width = shown > 0 ? ` width="${shown}"` : "";
   return `<figure><img src="${src}"${width} alt="${escapeHtml(f.caption ?? "")}">${caption}</figure>`;
+}
+
+/** The width in pixels a PNG's header gives. */
+function pngWidth(png: Uint8Array): number {
+  return png.length >= 24 ? new DataView(png.buffer, png.byteOffset, png.length).getUint32(16) : 0;
 }
 
 /** A data: URI of some bytes (base64), without Node's Buffer so it runs in browsers too. */

@@ -3,23 +3,28 @@
 import { openWithReaders, type FormatReader, type OpenContext } from "./registry.js";
 import type { Dataset } from "../dataset.js";
 import { npyFormat } from "./npy.js";
-import { mibFormat } from "./mib/index.js";
+import { mibFormat, mibHdrFormat } from "./mib/index.js";
 import { blockfileFormat } from "./blockfile/index.js";
 import { empadXmlFormat, empadRawFormat } from "./empad/index.js";
 import { containerFormat } from "./container.js";
 import { mrcFormat } from "./mrc/index.js";
 import { tvipsFormat } from "./tvips/index.js";
+import { dmFormat } from "./dm/index.js";
+import { tiaFormat } from "./tia/index.js";
 
 /** The readers tried, in this order, when a file is opened without naming a list (magic bytes first). */
 export const readers: readonly FormatReader[] = Object.freeze([
   npyFormat,
   mibFormat,
+  mibHdrFormat,
   blockfileFormat,
   empadXmlFormat,
   empadRawFormat,
   containerFormat,
   mrcFormat,
   tvipsFormat,
+  dmFormat,
+  tiaFormat,
 ]);
 
 /** The readers this entry point knows. */
@@ -34,9 +39,11 @@ export function openWithRegistry(ctx: OpenContext): Promise<Dataset> {
 
 export * from "./registry.js";
 export { npyFormat } from "./npy.js";
-export { mibFormat, type MibOptions } from "./mib/index.js";
+export { mibFormat, mibHdrFormat, type MibOptions } from "./mib/index.js";
 export { blockfileFormat, readBlockfileNavigator, type BlockfileHeader } from "./blockfile/index.js";
 export { empadXmlFormat, empadRawFormat, parseEmpadXml } from "./empad/index.js";
 export { containerFormat } from "./container.js";
 export { mrcFormat, type MrcOptions } from "./mrc/index.js";
 export { tvipsFormat, type TvipsOptions } from "./tvips/index.js";
+export { dmFormat, type DmOptions } from "./dm/index.js";
+export { tiaFormat, type TiaOptions } from "./tia/index.js";

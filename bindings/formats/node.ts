@@ -14,3 +14,5 @@ export function formats(): readonly FormatReader[] {
 
 export { hdf5Format, splitH5Path } from "./hdf5/reader.js";
 export type { ArinaOptions } from "./hdf5/arina.js";
+export { openZarrDirectory } from "./zarr/node.js";
+export { openZarr, type ZarrOptions } from "./zarr/index.js";

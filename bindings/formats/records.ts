@@ -54,6 +54,35 @@ function giveScratch(bytes: ByteSource, s: Uint8Array): void {
   if (!cur || cur.length < s.length) spare.set(bytes, s);
 }
 
+/** One file of a series whose records continue from file to file (MIB acquisitions, TVIPS recordings). */
+export interface RecordFile {
+  bytes: ByteSource;
+  layout: RecordLayout;
+}
+
+/**
+ * Visits records [first, first + count) of a series of files as one run of records: `visit(record, k, file, local)`
+ * gets each record with k counting from 0, the file it is in and its index there.
+ */
+export async function visitRecordSeries(
+  files: readonly RecordFile[],
+  first: number,
+  count: number,
+  visit: (record: Uint8Array, k: number, file: RecordFile, local: number) => void,
+): Promise<void> {
+  let base = 0, k = 0;
+  for (const f of files) {
+    const from = Math.max(first + k, base), to = Math.min(first + count, base + f.layout.records);
+    if (from < to) {
+      await visitRecords(f.bytes, f.layout, from - base, to - from, (rec, j) => visit(rec, k + j, f, from - base + j));
+      k += to - from;
+    }
+    base += f.layout.records;
+  }
+  if (k < count) throw new RangeError(`${files[0]?.bytes.name}: records [${first}, ${first + count}) are outside ` +
+      `the series' ${base} frame records`);
+}
+
 /**
  * Splits output frames [start, start + count) into runs that are contiguous in the file, given a frame -> record map;
  * a negative record (a frame the file does not have) makes runs of its own, with record -1.

@@ -17,6 +17,8 @@ export interface OpenContext {
   bytes: ByteSource;
   /** Opens a file next to the main one (by relative name), for formats that span several files. */
   sibling(relativeName: string): Promise<ByteSource>;
+  /** Names of the files in the main file's folder, where the platform can list them (for numbered series). */
+  siblingNames?(): Promise<string[]>;
   options: OpenOptions;
 }
 

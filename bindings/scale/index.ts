@@ -3,7 +3,11 @@
 export { sendDataset, type SendOptions, type SendSummary } from "./stream-send.js";
 export { StreamReceiver, type Layout, type ReceiveOptions, type ReceiveResult } from "./stream-receive.js";
 export { liveDataset, LiveFrames } from "./live-dataset.js";
-export { runSharded, startShardWorker, shardRanges, probeRedis, type ShardOptions, type ShardRun, type ShardWorkerOptions } from "./shards.js";
+export {
+  runSharded, startShardWorker, shardRanges, manageRuns, ShardSession, parseRedisUrl, probeRedis, redactUrl,
+  type ShardOptions, type ShardRun, type ShardWorkerOptions, type SessionOptions,
+} from "./shards.js";
+export { shardedRunner } from "./sharded-analyze.js";
 export { buildReductions, type AnalysisSpec } from "./analyses.js";
 export { encodeState, decodeState, type EncodedState, type StateLayout } from "./state-codec.js";
 export { PROTOCOL_VERSION, type FramesHeader, type EndHeader } from "./protocol.js";

@@ -3,14 +3,19 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { binDataset, decodeNpyArray, type Core, type Dataset } from "../../bindings/node.js";
 import { agreementSection, levelAgreement } from "../../bindings/figures/report-agreement.js";
-import { analyze, analyzedPositions, type AnalyzeResult } from "../../bindings/analyses/analyze.js";
+import { analyze, analyzedPositions, analyzePlan, AnalyzeOptionError, type AnalyzeOptions, type AnalyzeResult, type StageReport } from "../../bindings/analyses/analyze.js";
 import { LINKAGE_METHODS, type LinkageMethod } from "../../bindings/analyses/hcluster.js";
+import { clusterColors, type ClusterColors } from "../../bindings/figures/cluster-colors.js";
 import { dendrogramSvg } from "../../bindings/figures/dendrogram.js";
-import { analyzeReport } from "../../bindings/figures/report-analyze.js";
+import { analyzeReport, dendrogramOptions } from "../../bindings/figures/report-analyze.js";
 import type { ReportSection } from "../../bindings/figures/report.js";
 import { fourierReportSection } from "../../bindings/figures/report-fourier.js";
-import { UsageError, action, ensureDir, inputOptions, openInput, parseIntList, parsePositiveInt, progress, report, withCore, writeNpy, type CommonOptions } from "../common.js";
+import {
+  UsageError, action, datasetPixels, ensureDir, inputOptions, notice, openInput, parseIntList, parsePositiveInt, peakMemoryWindows, progress, report, withCore, writeNpy,
+  type CommonOptions,
+} from "../common.js";
 import { declare } from "./index.js";
+import { checkRedisUrl, coordinatorOptions, fileRefOptions, noteWriter, withdrawOnInterrupt } from "./shard.js";
 
 interface Options extends CommonOptions {
   output: string;
@@ -27,36 +32,33 @@ interface Options extends CommonOptions {
   replicates?: string;
   distance: string;
   method: string;
+  redis?: string;
+  queue: string;
+  workerWait: string;
+  shards: string;
 }
 
-/** What a report section provider gets: `dataset` is the one analysed (binned as the analysis binned it), so its
- * figures match the other sections. */
-export interface ReportContext {
-  core: Core;
-  dataset: Dataset;
-  result: AnalyzeResult;
-  onProgress: (stage: string, done: number, total: number) => void;
-}
-/** Extra report sections computed after the analysis (e.g. Fourier figures): add a provider here. */
-export const reportSectionProviders: ((ctx: ReportContext) => Promise<ReportSection[]>)[] = [];
-reportSectionProviders.push(async ({ core, dataset, onProgress }) => [await fourierReportSection(core, dataset, { onProgress: (stage, d, t) => onProgress(`fourier ${stage}`, d, t) })]);
+const kebab = (option: string) => option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 export function register(program: Command): void {
-  inputOptions(declare(program, "analyze"))
-    .requiredOption("-o, --output <dir>", "output folder")
+  const cmd = inputOptions(declare(program, "analyze"))
+    .requiredOption("-o, --output <dir>", "output folder (created with its parents if missing)")
     .option("--bin <n>", "detector bin factor (default: down to at most 96 x 96)")
     .option("--scan-bin <n>", "sum n x n probe positions into one first (default 1)")
-    .option("--components <n>", "PCA components (default 256)")
-    .option("--dims <n>", "scores k-means uses (default 256)")
-    .option("--k <n>", "k-means clusters (default 36)")
-    .option("--cuts <list>", "dendrogram cuts, in numbers of clusters", "16,4")
+    .option("--components <n>", "PCA components (default 256, at most the probe positions and detector pixels)")
+    .option("--dims <n>", "scores k-means uses (default 256, at most the components)")
+    .option("--k <n>", "k-means clusters (default 36, at most half the probe positions)")
+    .option("--cuts <list>", "dendrogram cuts, in numbers of clusters (default 16,4: those below k, or 2)")
     .option("--mean-center", "subtract the mean pattern before PCA (default: raw data, as in the paper)")
     .option("--full-spectrum", "every eigenvalue too (Gram matrix, binned detector <= 16384 pixels): the full scree")
-    .option("--truth <file>", "true labels of the probe positions (.npy, or .json with a 'phase' array as simulate writes): ARI of every level")
+    .option("--truth <file>", "true labels of the probe positions (.npy, or .json with a 'phase' array as simulate writes): ARI of every level, colours matched to them")
     .option("--seed <n>", "random seed (PCA sketch, k-means++)", "0")
     .option("--replicates <n>", "k-means replicates (the best inertia is kept)", "10")
     .option("--distance <d>", "k-means distance: sqeuclidean (mean centroids) or cityblock (median centroids)", "sqeuclidean")
     .option("--method <m>", `linkage of the centroids: ${LINKAGE_METHODS.join(", ")}`, "ward")
+    .addHelpText("after", "\nDefaults that do not fit the data (a small scan) are lowered, each with a notice line on stderr; an explicit value that cannot work is an error.");
+  coordinatorOptions(cmd, "run the passes over the frames on `stem4d worker` processes via this Redis (k-means and the linkage stay here)")
+    .option("--shards <n>", "frame ranges per pass with --redis", "4")
     .action(action("analyze", async (file: string, o: Options) => {
       const t0 = performance.now();
       if (o.distance !== "sqeuclidean" && o.distance !== "cityblock") throw new UsageError(`--distance: expected sqeuclidean or cityblock, got '${o.distance}'`);
@@ -65,53 +67,117 @@ export function register(program: Command): void {
       if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed: expected a non-negative integer, got '${o.seed}'`);
       const int = (v: string | undefined, what: string) => (v === undefined ? undefined : parsePositiveInt(v, what));
       const ds = await openInput(file, o);
+      const memory = peakMemoryWindows();
+      let sharded: Awaited<ReturnType<typeof shardedAnalysis>> | undefined;
       try {
         const truth = o.truth === undefined ? undefined : readTruth(o.truth, analyzedPositions(ds, int(o.scanBin, "--scan-bin") ?? 1));
-        let agreement: Record<string, number> | undefined;
         const bars = new Map<string, (d: number, t: number) => void>();
         const onProgress = (stage: string, done: number, total: number) => {
           if (!bars.has(stage)) bars.set(stage, progress(stage, o));
           bars.get(stage)!(done, total);
         };
-        const result = await withCore(o, async (core) => {
-          let r: AnalyzeResult;
-          try {
-            r = await analyze(core, ds, {
-              bin: int(o.bin, "--bin"), scanBin: int(o.scanBin, "--scan-bin"), components: int(o.components, "--components"), dims: int(o.dims, "--dims"), k: int(o.k, "--k"),
-              cuts: parseIntList(o.cuts ?? "16,4", "--cuts"), meanCenter: !!o.meanCenter, fullSpectrum: !!o.fullSpectrum, seed, replicates: int(o.replicates, "--replicates"),
-              distance: o.distance as "sqeuclidean" | "cityblock", method: o.method as LinkageMethod,
-              onProgress,
-              onStage: (s) => { if (!o.quiet) process.stderr.write(`${s.stage}: ${s.seconds.toFixed(2)} s, peak RSS ${((s.peakBytes ?? 0) / 2 ** 20).toFixed(0)} MiB\n`); },
-              peakMemory: () => process.resourceUsage().maxRSS * 1024,
-            });
-          } catch (e) {
-            // Impossible option combinations are the user's to fix: exit status 2.
-            if (e instanceof RangeError) throw new UsageError(e.message);
-            throw e;
-          }
-          agreement = truth && levelAgreement(r, truth);
-          const extra: ReportSection[] = truth && agreement ? [await agreementSection(r, agreement, truth, o.truth!)] : [];
-          const analysed = r.bin > 1 || r.scanBin > 1 ? binDataset(core, ds, { detector: r.bin, scan: r.scanBin }) : ds;
-          try {
-            for (const provide of reportSectionProviders) extra.push(...(await provide({ core, dataset: analysed, result: r, onProgress })));
-          } finally {
-            if (analysed !== ds) await analysed.source.close?.();
-          }
-          const files = await writeOutputs(o.output, r);
-          const html = await analyzeReport(r, { source: file, extraSections: extra });
+        const log = (s: StageReport) => {
+          if (!o.quiet) process.stderr.write(`${s.stage}: ${s.seconds.toFixed(2)} s, peak RSS ${((s.peakBytes ?? 0) / 2 ** 20).toFixed(0)} MiB\n`);
+        };
+        if (o.redis !== undefined) sharded = await shardedAnalysis(file, ds, o);
+        const { r, files, stages, agreement } = await withCore(o, async (core) => {
+          const options: AnalyzeOptions = {
+            runner: sharded?.runner(core),
+            bin: int(o.bin, "--bin"), scanBin: int(o.scanBin, "--scan-bin"), components: int(o.components, "--components"),
+            dims: int(o.dims, "--dims"), k: int(o.k, "--k"), cuts: o.cuts === undefined ? undefined : parseIntList(o.cuts, "--cuts"),
+            meanCenter: !!o.meanCenter, fullSpectrum: !!o.fullSpectrum, seed, replicates: int(o.replicates, "--replicates"),
+            distance: o.distance as "sqeuclidean" | "cityblock", method: o.method as LinkageMethod,
+            onProgress, onStage: log, peakMemory: memory.peak, resetPeakMemory: memory.reset,
+          };
+          announcePlan(ds, options);
+          const r = await analyze(core, ds, options);
+          for (const w of r.warnings) notice("analyze", "warning", w);
+          const clock = stageClock(core, memory, log);
+          const pixels = datasetPixels(ds, r.bin, r.scanBin);
+          const colors = clusterColors(r, truth);
+          const agreement = truth && levelAgreement(r, truth);
+          const extra: ReportSection[] = [];
+          if (truth && agreement) extra.push(await agreementSection(r, agreement, truth, o.truth!, { colors, pixel: pixels.scan }));
+          extra.push(await fourierSection(core, ds, r, pixels, onProgress));
+          clock.end("Fourier analysis");
+          const files = await writeOutputs(o.output, r, colors);
+          clock.end("writing the arrays");
+          const html = await analyzeReport(r, {
+            source: file, extraSections: extra, pixels, colors, extraStages: [...clock.stages],
+            peakMemory: memory.peak, resetPeakMemory: memory.reset, onStage: clock.add,
+          });
           writeFileSync(join(o.output, "report.html"), html);
           files.push("report.html");
-          return { r, files };
+          return { r, files, stages: clock.stages, agreement };
         });
-        const { r, files } = result;
-        const summary = summaryOf(file, r, (performance.now() - t0) / 1000);
+        const summary = summaryOf(file, r, stages, (performance.now() - t0) / 1000);
+        if (sharded) summary.shards = sharded.summary();
         if (agreement) summary.truth = { file: o.truth, adjustedRandIndex: agreement };
         writeFileSync(join(o.output, "summary.json"), JSON.stringify({ ...summary, files: ["summary.json", ...files] }, null, 2) + "\n");
         report(o, { output: o.output, ...summary, files: ["summary.json", ...files] });
       } finally {
+        memory.stop();
+        await sharded?.close();
         await ds.source.close?.();
       }
     }));
+}
+
+/** The passes of `analyze --redis` on shard workers: a session opened (and withdrawn on Ctrl-C) for the run. */
+async function shardedAnalysis(file: string, ds: Dataset, o: Options) {
+  await checkRedisUrl(o.redis!);
+  const shards = parsePositiveInt(o.shards, "--shards"), workerWaitMs = parsePositiveInt(o.workerWait, "--worker-wait") * 1000;
+  const { ShardSession } = await import("../../bindings/scale/shard-coordinator.js");
+  const { shardedRunner } = await import("../../bindings/scale/sharded-analyze.js");
+  const session = await ShardSession.open({ redis: o.redis!, queue: o.queue, file, workerWaitMs, onNote: noteWriter("analyze", o) });
+  const detach = withdrawOnInterrupt("analyze", () => session);
+  if (!o.quiet) process.stderr.write(`analyze: run ${session.run}: passes in ${shards} shards on ${session.target.display} (queue ${o.queue})\n`);
+  const ref = { file, ...fileRefOptions(o) }, layout = { shape: [...ds.shape], dtype: ds.dtype };
+  return {
+    runner: (core: Core) => shardedRunner(session, core, ref, layout, shards),
+    summary: () => ({ redis: session.target.display, queue: o.queue, run: session.run, shards, retried: session.retried }),
+    close: async () => { detach(); await session.close(); },
+  };
+}
+
+/** Prints one notice per default lowered to fit the data; an explicit option that cannot work is a usage error. */
+function announcePlan(ds: Dataset, options: AnalyzeOptions): void {
+  let adapted;
+  try {
+    adapted = analyzePlan(ds, options).adapted;
+  } catch (e) {
+    if (e instanceof AnalyzeOptionError) throw new UsageError(`--${kebab(e.option)}: ${e.reason}`);
+    throw e;
+  }
+  for (const a of adapted) notice("analyze", "notice", `--${kebab(a.option)} ${a.value} instead of the default ${a.default}: ${a.reason}`);
+}
+
+/** Times the stages after the analysis as the analysis times its own: wall time and the peak RSS of each window. */
+function stageClock(core: Core, memory: ReturnType<typeof peakMemoryWindows>, log: (s: StageReport) => void) {
+  const stages: StageReport[] = [];
+  let t = performance.now();
+  const add = (s: StageReport) => {
+    s.coreBytes = core.memory.buffer.byteLength;
+    stages.push(s);
+    log(s);
+  };
+  const end = (stage: string) => {
+    add({ stage, seconds: (performance.now() - t) / 1000, peakBytes: memory.peak(), coreBytes: 0 });
+    memory.reset();
+    t = performance.now();
+  };
+  return { stages, add, end };
+}
+
+/** The Fourier section, from the dataset as analysed (binned alike), so its figures match the other sections. */
+async function fourierSection(core: Core, ds: Dataset, r: AnalyzeResult, pixels: ReturnType<typeof datasetPixels>,
+  onProgress: (stage: string, done: number, total: number) => void): Promise<ReportSection> {
+  const analysed = r.bin > 1 || r.scanBin > 1 ? binDataset(core, ds, { detector: r.bin, scan: r.scanBin }) : ds;
+  try {
+    return await fourierReportSection(core, analysed, { pixels, onProgress: (stage, d, n) => onProgress(`fourier ${stage}`, d, n) });
+  } finally {
+    if (analysed !== ds) await analysed.source.close?.();
+  }
 }
 
 /** True labels from .npy (any integer map) or .json ({ phase: [...] }, as `simulate` and `demo` write them). */
@@ -135,7 +201,7 @@ function readTruth(path: string, positions: number): Int32Array {
 }
 
 /** Every array of the analysis as .npy, named as the issue says; returns the file names. */
-async function writeOutputs(dir: string, r: AnalyzeResult): Promise<string[]> {
+async function writeOutputs(dir: string, r: AnalyzeResult, colors: ClusterColors): Promise<string[]> {
   ensureDir(join(dir, "x"));
   const nav = r.shape.slice(0, -2), [rows, cols] = r.shape.slice(-2) as [number, number];
   const P = nav.reduce((a, b) => a * b, 1), Q = rows * cols, k = r.options.k;
@@ -157,13 +223,14 @@ async function writeOutputs(dir: string, r: AnalyzeResult): Promise<string[]> {
     await save(`labels_${tag}.npy`, level.labels, "i32", nav);
     await save(`mean_patterns_${tag}.npy`, level.means, "f32", [level.clusters, rows, cols]);
   }
-  writeFileSync(join(dir, "dendrogram.svg"), dendrogramSvg(r.linkage, { cuts: r.options.cuts, leafLabels: Array.from(r.kmeans.counts, (n, i) => `${i} (${n})`), width: 1000, height: 440 }));
+  writeFileSync(join(dir, "dendrogram.svg"), dendrogramSvg(r.linkage, dendrogramOptions(r, colors)));
   files.push("dendrogram.svg");
   return files;
 }
 
-function summaryOf(file: string, r: AnalyzeResult, seconds: number): Record<string, unknown> {
-  const peak = Math.max(0, ...r.stages.map((s) => s.peakBytes ?? 0));
+function summaryOf(file: string, r: AnalyzeResult, after: StageReport[], seconds: number): Record<string, unknown> {
+  const stages = [...r.stages, ...after];
+  const peak = Math.max(0, ...stages.map((s) => s.peakBytes ?? 0));
   return {
     input: { file, shape: r.input.shape, dtype: r.input.dtype },
     analysed: { shape: r.shape, bin: r.bin, scanBin: r.scanBin },
@@ -179,7 +246,9 @@ function summaryOf(file: string, r: AnalyzeResult, seconds: number): Record<stri
     linkage: { method: r.linkage.method, heights: Array.from({ length: Math.max(0, r.linkage.k - 1) }, (_, s) => r.linkage.matrix[s * 4 + 2]) },
     cuts: Object.fromEntries(r.levels.filter((l) => l.kind === "cut").map((l) => [l.clusters, Array.from(l.counts)])),
     virtual: { center: r.virtual.center, bfRadius: r.virtual.bfRadius, adfRadii: r.virtual.adfRadii },
-    stages: r.stages.map((s) => ({ stage: s.stage, seconds: +s.seconds.toFixed(3), peakMemoryBytes: s.peakBytes ?? null, coreMemoryBytes: s.coreBytes })),
+    adapted: r.adapted,
+    warnings: r.warnings,
+    stages: stages.map((s) => ({ stage: s.stage, seconds: +s.seconds.toFixed(3), peakMemoryBytes: s.peakBytes ?? null, coreMemoryBytes: s.coreBytes })),
     wallSeconds: +seconds.toFixed(3),
     peakMemoryBytes: peak,
   };

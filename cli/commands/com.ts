@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { centerOfMass, runReduction, sigShape } from "../../bindings/node.js";
-import { action, inputOptions, openInput, progress, report, resolveCenter, withCore, writeNpy, writePng, type CommonOptions } from "../common.js";
+import { action, datasetPixels, inputOptions, openInput, progress, report, resolveCenter, withCore, writeNpy, writePng, type CommonOptions } from "../common.js";
 import { declare } from "./index.js";
 
 interface Options extends CommonOptions {
@@ -24,7 +24,7 @@ export function register(program: Command): void {
         const out = o.output.replace(/\.npy$/, "");
         for (const [axis, img] of [["y", r.comY], ["x", r.comX]] as const) {
           await writeNpy(`${out}_${axis}.npy`, img, "f32", nav);
-          if (o.png) await writePng(`${out}_${axis}.png`, img, nav[0]!, w, { colormap: "coolwarm" });
+          if (o.png) await writePng(`${out}_${axis}.png`, { values: img, rows: nav[0]!, cols: w, title: `Centre of mass, ${axis === "y" ? "row" : "column"} shift`, units: "detector px from the centre", kind: "signed", space: "scan", pixel: datasetPixels(ds).scan });
         }
         const finite = (a: Float32Array) => a.filter((v) => Number.isFinite(v));
         const rms = (a: Float32Array) => Math.sqrt(finite(a).reduce((s, v) => s + v * v, 0) / Math.max(1, finite(a).length));

@@ -11,16 +11,25 @@ export interface FormatOptions {
   flatfield?: boolean;
   pixelMask?: boolean;
   dataset?: string;
+  image?: string;
+  dmOrder?: string;
+  ser?: string;
+  singleFile?: boolean;
 }
 
-/** Reader options of particular formats: MIB flyback columns, DECTRIS corrections, an HDF5 dataset path. */
+/** Reader options of particular formats: MIB flyback columns and series, DECTRIS corrections, an HDF5 or Zarr
+ * dataset path, the DM image and 4D layout, the TIA series file. */
 export function formatOptions(cmd: Command): Command {
   return cmd
     .option("--flyback <n>", "MIB: flyback frames at each scan row to drop (with --scan rows,cols)")
     .option("--flyback-at <where>", "MIB: where the flyback frames are in a row: start or end", "start")
     .option("--flatfield", "DECTRIS: multiply frames by the master file's flatfield (frames become f32)")
     .option("--pixel-mask", "DECTRIS: zero the pixels the master file's pixel_mask flags")
-    .option("--dataset <path>", "HDF5: the dataset to read (same as FILE.h5:/path)");
+    .option("--single-file", "MIB: read only the .mib given, not the other numbered files of its acquisition")
+    .option("--dataset <path>", "HDF5 or Zarr: the dataset or array to read (HDF5: same as FILE.h5:/path)")
+    .option("--image <n>", "DM: index in ImageList of the image to read (default: the largest that is not a thumbnail)")
+    .option("--dm-order <order>", "DM: a 4D image's layout, c (frames contiguous) or transposed (default: by the tags)")
+    .option("--ser <k>", "TIA: which <name>_<k>.ser an .emi opens (default 1)");
 }
 
 export function formatOpenOptions(o: FormatOptions): Record<string, unknown> {
@@ -33,6 +42,19 @@ export function formatOpenOptions(o: FormatOptions): Record<string, unknown> {
   if (o.flatfield) out.flatfield = true;
   if (o.pixelMask) out.pixelMask = true;
   if (o.dataset) out.dataset = o.dataset;
+  if (o.singleFile) out.series = false;
+  if (o.image !== undefined) {
+    const n = Number(o.image);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--image: expected a non-negative integer, got ` +
+        `'${o.image}'`);
+    out.image = n;
+  }
+  if (o.dmOrder !== undefined) {
+    if (o.dmOrder !== "c" && o.dmOrder !== "transposed") throw new UsageError(`--dm-order: expected c or ` +
+        `transposed, got '${o.dmOrder}'`);
+    out.dmOrder = o.dmOrder;
+  }
+  if (o.ser !== undefined) out.ser = parsePositiveInt(o.ser, "--ser");
   return out;
 }
 

@@ -14,7 +14,7 @@ interface Options extends CommonOptions {
 
 export function register(program: Command): void {
   declare(program, "decompress")
-    .option("-o, --output <back.npy>", "the decoded frames")
+    .option("-o, --output <back.npy>", "the decoded frames (missing folders are created)")
     .option("--records <events.bin>", "events containers: the plain 16-byte event records")
     .option("--raw-csr <events.toml>", "events containers: LiberTEM raw_csr (TOML + three raw files beside it)")
     .option("--zstd <backend>", "zstd backend: auto (default, the same as stem4d), stem4d or zstd-codec (Node only)")

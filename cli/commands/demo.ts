@@ -4,6 +4,7 @@ import { join } from "node:path";
 import {
   annulusMask, centerOfMass, diskMask, estimateCenter, openDataset, patternStats, runReductions, simulateTwoPhase, virtualImages, writeDatasetNpy,
 } from "../../bindings/node.js";
+import type { MapFigure } from "../../bindings/figures/map-figure.js";
 import { action, ensureDir, parseIntList, progress, report, withCore, writeNpy, writePng, type CommonOptions } from "../common.js";
 import { declare } from "./index.js";
 
@@ -15,7 +16,7 @@ interface Options extends CommonOptions {
 
 export function register(program: Command): void {
   declare(program, "demo")
-    .option("-o, --output <dir>", "output folder", "out/demo")
+    .option("-o, --output <dir>", "output folder (created with its parents if missing)", "out/demo")
     .option("--scan <rows,cols>", "scan shape", "64,64")
     .option("--detector <rows,cols>", "detector shape", "96,96")
     .option("--workers <n>", "worker threads")
@@ -43,17 +44,18 @@ export function register(program: Command): void {
       await ds.source.close?.();
       const [sr, sc] = scan;
       const files: string[] = [];
-      const save = async (name: string, img: Float32Array, shape: [number, number], opts = {}) => {
-        await writeNpy(join(o.output, `${name}.npy`), img, "f32", shape);
-        await writePng(join(o.output, `${name}.png`), img, shape[0], shape[1], opts);
+      const save = async (name: string, values: Float32Array, figure: Omit<MapFigure, "values" | "rows" | "cols" | "space">, space: "scan" | "detector" = "scan") => {
+        const [r, c] = space === "scan" ? scan : detector;
+        await writeNpy(join(o.output, `${name}.npy`), values, "f32", [r, c]);
+        await writePng(join(o.output, `${name}.png`), { values, rows: r, cols: c, space, ...figure });
         files.push(`${name}.npy`, `${name}.png`);
       };
-      await save("virtual_bf", images.images[0]!, scan);
-      await save("virtual_adf", images.images[1]!, scan);
-      await save("com_y", com.comY, scan, { colormap: "coolwarm" });
-      await save("com_x", com.comX, scan, { colormap: "coolwarm" });
-      await save("mean_pattern", stats.mean, detector, { log: true, colormap: "magma" });
-      await writePng(join(o.output, "truth_phase.png"), sim.truth.phase, sr, sc, { colormap: "labels" });
+      await save("virtual_bf", images.images[0]!, { title: "Virtual bright field", units: "counts in the disk" });
+      await save("virtual_adf", images.images[1]!, { title: "Virtual annular dark field", units: "counts in the annulus" });
+      await save("com_y", com.comY, { title: "Centre of mass, row shift", units: "detector px from the centre", kind: "signed" });
+      await save("com_x", com.comX, { title: "Centre of mass, column shift", units: "detector px from the centre", kind: "signed" });
+      await save("mean_pattern", stats.mean, { title: "Mean pattern", units: "mean counts (log scale)", log: true, colormap: "magma" }, "detector");
+      await writePng(join(o.output, "truth_phase.png"), { values: sim.truth.phase, rows: sr, cols: sc, title: "True phase of each probe position", kind: "labels", labels: { names: ["phase 0", "phase 1"] }, space: "scan" });
       files.push("truth_phase.png");
       report(o, { output: o.output, dataset: dataPath, shape: ds.shape, center: { cy: disk.cy, cx: disk.cx }, bfRadius: disk.radius, analysisSeconds: +seconds.toFixed(3), files });
     }));

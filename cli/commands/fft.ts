@@ -3,7 +3,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fourierAnalysis, fourierFigures, scanFftGrid, type BraggFilter, type SpatialFrequency } from "../../bindings/node.js";
 import { writeScanFftNpy } from "../../bindings/analyses/fourier-node.js";
-import { UsageError, action, inputOptions, openInput, parseIntList, parseNumberList, parsePositiveInt, progress, report, withCore, writeNpy, type CommonOptions } from "../common.js";
+import { BRAGG_RADIUS_RULE } from "../../bindings/analyses/fourier-analysis.js";
+import { mapFigurePng } from "../../bindings/figures/map-figure.js";
+import { UsageError, action, datasetPixels, inputOptions, openInput, parseIntList, parseNumberList, parsePositiveInt, progress, report, withCore, writeNpy, type CommonOptions } from "../common.js";
 import { declare } from "./index.js";
 
 interface Options extends CommonOptions {
@@ -13,6 +15,7 @@ interface Options extends CommonOptions {
   filter: string[];
   full?: boolean;
   memory?: string;
+  window: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -22,17 +25,21 @@ export function register(program: Command): void {
     .requiredOption("-o, --output <dir>", "output directory")
     .option("--peaks <n>", "number of spectrum peaks to analyse (a +-k pair counts once)", "4")
     .option("--at <ry,rx...>", "spatial frequencies (signed FFT bins, row,col) whose CBED amplitude and phase to write; repeatable", collect, [])
-    .option("--filter <ry,rx,radius...>", "Bragg filter: a disk of frequencies (signed bins) to keep; repeatable. Default: one around each --at frequency and peak", collect, [])
+    .option("--filter <ry,rx,radius...>", `Bragg filter: a disk of frequencies (signed bins) to keep; repeatable. Default: one around each --at frequency and peak, ${BRAGG_RADIUS_RULE}`, collect, [])
+    .option("--window <w>", "apodisation of the scan before the power spectrum: hann or none (CBED patterns, Bragg maps and --full are never windowed)", "hann")
     .option("--full", "also write the full 4D transform F(ky,kx,u,v) as fft4d.npy (complex64, streamed)")
     .option("--memory <MiB>", "memory for the detector pixels transformed at once: enough for all of them (P x Q x 4 bytes) means one pass over the data", "2048"))
     .addHelpText("after", `
-Writes to DIR: power.npy (float64, numpy FFT order: DC at [0, 0]) and power.png (log scale, DC at the centre),
+Writes to DIR (created with its parents if missing): power.npy (float64, numpy FFT order: DC at [0, 0]; Hann-windowed
+unless --window none) and power.png (log scale, DC at the centre),
 peaks.json, cbed_amp_<i>.npy/png and cbed_phase_<i>.npy/png for every frequency (i counts the --at frequencies
 first, then the peaks), filtered_<i>.npy/png for every Bragg filter (the --filter disks, or one per frequency).`)
     .action(action("fft", async (file: string, o: Options) => {
       const peaks = Number(o.peaks);
       if (!Number.isInteger(peaks) || peaks < 0) throw new UsageError(`--peaks: expected a non-negative integer, got '${o.peaks}'`);
       const memoryBytes = parsePositiveInt(o.memory, "--memory") * 2 ** 20;
+      if (o.window !== "hann" && o.window !== "none") throw new UsageError(`--window: expected hann or none, got '${o.window}' (default: hann)`);
+      const window = o.window;
       const ds = await openInput(file, o);
       try {
         let grid;
@@ -59,11 +66,12 @@ first, then the peaks), filtered_<i>.npy/png for every Bragg filter (the --filte
           const spectrum = o.full ? await writeScanFftNpy(core, ds, join(o.output, "fft4d.npy"), { memoryBytes, onProgress: progress("fft 4D transform", o) }) : undefined;
           if (o.full) files.push("fft4d.npy");
           const spec = progress("fft spectrum", o), pat = progress("fft patterns", o);
+          // The 4D transform is never windowed: its spectrum serves only when no window is asked for.
           const analysis = await fourierAnalysis(core, ds, {
-            peaks, at, filters: filters.length ? filters : undefined, memoryBytes, spectrum,
+            peaks, at, filters: filters.length ? filters : undefined, memoryBytes, window, spectrum: window === "none" ? spectrum : undefined,
             onProgress: (stage, d, t) => (stage === "spectrum" ? spec : pat)(d, t),
           });
-          return { analysis, figures: await fourierFigures(core, ds, { analysis }) };
+          return { analysis, figures: await fourierFigures(core, ds, { analysis, pixels: datasetPixels(ds) }) };
         });
         const { rows, cols } = analysis.grid;
         const out = (name: string) => { files.push(name); return join(o.output, name); };
@@ -73,12 +81,14 @@ first, then the peaks), filtered_<i>.npy/png for every Bragg filter (the --filte
           await writeNpy(out(`cbed_phase_${i}.npy`), c.phase, "f32", [rows, cols]);
         }
         for (const [i, m] of analysis.filters.entries()) await writeNpy(out(`filtered_${i}.npy`), m.maps[0]!, "f32", [ny, nx]);
-        for (const [name, fig] of Object.entries(figures)) writeFileSync(out(`${name}.png`), fig.png);
+        for (const [name, fig] of Object.entries(figures)) writeFileSync(out(`${name}.png`), await mapFigurePng(fig.figure));
         const peaksJson = {
           file, grid: [ny, nx], detector: [rows, cols],
           order: "signed FFT bins (row, col); power.npy is in numpy order (DC at [0, 0]); power.png is fftshifted",
           frequencies: analysis.frequencies.map((f, i) => ({ index: i, ...f, outputs: [`cbed_amp_${i}`, `cbed_phase_${i}`] })),
           peaks: analysis.peaks.map((p, i) => ({ index: i, ...p })),
+          window: analysis.window,
+          braggRadiusRule: filters.length ? "given by --filter" : BRAGG_RADIUS_RULE,
           filters: analysis.filters.map((m, i) => ({ index: i, ky: m.ky, kx: m.kx, radius: m.radius, bins: m.bins.length, output: `filtered_${i}` })),
         };
         writeFileSync(out("peaks.json"), JSON.stringify(peaksJson, null, 2) + "\n");

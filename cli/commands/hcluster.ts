@@ -52,7 +52,7 @@ export function register(program: Command): void {
       ensureDir(join(o.output, "x"));
       const files = ["linkage.npy", "dendrogram.svg"];
       await writeNpy(join(o.output, "linkage.npy"), link.matrix, "f64", [k - 1, 4]);
-      writeFileSync(join(o.output, "dendrogram.svg"), dendrogramSvg(link, { cuts, leafLabels: weights ? Array.from(weights, (n, i) => `${i} (${n})`) : undefined }));
+      writeFileSync(join(o.output, "dendrogram.svg"), dendrogramSvg(link, { cuts, title: `${link.method} dendrogram of ${link.k} centroids`, leafLabels: weights ? Array.from(weights, (n, i) => `${i} (${n})`) : undefined }));
       const groups = cuts.map((c) => cutTree(link, c));
       if (labels) {
         for (const [i, c] of cuts.entries()) {

@@ -22,7 +22,8 @@ export const commands: Record<string, CommandEntry> = {
   },
   simulate: {
     usage: "simulate", load: () => import("./simulate.js"),
-    summary: "write a simulated two-phase dataset (.npy, streamed) and its ground truth (.truth.json + phase map)",
+    summary: "write a simulated dataset and its ground truth: two-phase (.npy, streamed; .truth.json) or the " +
+      "physical probe model (any output format; .s4d keeps the calibration; .phase.npy and .probe.json beside it)",
   },
   virtual: {
     usage: "virtual <file>", load: () => import("./virtual.js"),
@@ -31,6 +32,16 @@ export const commands: Record<string, CommandEntry> = {
   com: {
     usage: "com <file>", load: () => import("./com.js"),
     summary: "centre of mass of every pattern, relative to the pattern centre (detector pixels)",
+  },
+  dpc: {
+    usage: "dpc <file>", load: () => import("./dpc.js"),
+    summary: "differential phase contrast: centre of mass in mrad, scan rotation by minimum curl, divergence, " +
+      "iCoM phase",
+  },
+  ptycho: {
+    usage: "ptycho <file>", load: () => import("./ptycho.js"),
+    summary: "single-side-band ptychography: the complex object from the double-overlap regions of the scan FFT, " +
+      "in one pass",
   },
   mean: {
     usage: "mean <file>", load: () => import("./mean.js"),
@@ -98,14 +109,14 @@ export const commands: Record<string, CommandEntry> = {
       "them as they arrive",
   },
   shard: {
-    usage: "shard <file>", load: () => import("./shard.js"),
+    usage: "shard [file]", load: () => import("./shard.js"),
     summary: "split a file every worker machine can read into frame ranges, reduce them on `stem4d worker` processes " +
-      "via BullMQ/Redis, merge in order",
+      "via BullMQ/Redis, merge in order; --list/--cancel manage runs",
   },
   worker: {
     usage: "worker", load: () => import("./worker.js"),
-    summary: "serve `stem4d shard` runs: reduce frame ranges of files this machine can read, merge shard states; " +
-      "runs until SIGINT/SIGTERM",
+    summary: "serve `stem4d shard` and `stem4d analyze --redis` runs: run passes over frame ranges of files this " +
+      "machine can read; stops on SIGINT/SIGTERM within 5 s, handing its jobs back",
   },
 };
 

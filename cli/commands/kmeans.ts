@@ -49,7 +49,7 @@ export function scanShapeFor(path: string, positions: number, scan: string | und
 
 export function register(program: Command): void {
   declare(program, "kmeans")
-    .requiredOption("-o, --output <dir>", "output folder")
+    .requiredOption("-o, --output <dir>", "output folder (created with its parents if missing)")
     .option("--k <n>", "clusters", "36")
     .option("--dims <n>", "use the first n columns (default: all, at most 256)")
     .option("--seed <n>", "random seed", "0")

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { brightFieldDisk, patternStats, runReduction } from "../../bindings/node.js";
-import { action, inputOptions, openInput, progress, report, withCore, writeNpy, writePng, type CommonOptions } from "../common.js";
+import { action, datasetPixels, inputOptions, openInput, progress, report, withCore, writeNpy, writePng, type CommonOptions } from "../common.js";
 import { declare } from "./index.js";
 
 interface Options extends CommonOptions {
@@ -20,7 +20,7 @@ export function register(program: Command): void {
         const s = await withCore(o, (core) => runReduction(core, ds, patternStats(), { onProgress: progress("mean", o) }));
         await writeNpy(o.output, s.mean, "f32", [s.rows, s.cols]);
         if (o.max) await writeNpy(o.max, s.max, "f32", [s.rows, s.cols]);
-        if (o.png) await writePng(o.png, s.mean, s.rows, s.cols, { log: true, colormap: "magma" });
+        if (o.png) await writePng(o.png, { values: s.mean, rows: s.rows, cols: s.cols, title: `Mean pattern over ${s.frames} probe positions`, units: `mean ${ds.dtype === "f32" ? "intensity" : "counts"} (log scale)`, log: true, colormap: "magma", space: "detector", pixel: datasetPixels(ds).detector });
         let disk: unknown = null;
         try { disk = brightFieldDisk(s.mean, s.rows, s.cols); } catch { /* a pattern with no disk is still a result */ }
         report(o, { output: o.output, shape: [s.rows, s.cols], frames: s.frames, brightFieldDisk: disk });

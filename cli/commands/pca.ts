@@ -2,9 +2,11 @@ import type { Command } from "commander";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { binDataset, frameCount, framePixels, pca, type Core, type Dataset, type PcaResult } from "../../bindings/node.js";
-import { eigenPatternGrid, loadingMapGrid } from "../../bindings/analyses/pca-figures.js";
+import { scanGrid } from "../../bindings/analyses/pca-figures.js";
+import { figureSheet, layoutPng } from "../../bindings/figures/figure-layout.js";
+import { mapFigureLayout } from "../../bindings/figures/map-figure.js";
 import { screeSvg } from "../../bindings/figures/scree.js";
-import { UsageError, action, ensureDir, inputOptions, openInput, parsePositiveInt, progress, report, withCore, writeNpy, type CommonOptions } from "../common.js";
+import { UsageError, action, datasetPixels, ensureDir, inputOptions, openInput, parsePositiveInt, progress, report, withCore, writeNpy, type CommonOptions } from "../common.js";
 import { declare } from "./index.js";
 
 export interface PcaCliOptions extends CommonOptions {
@@ -68,7 +70,7 @@ export function register(program: Command): void {
   pcaOptions(inputOptions(declare(program, "pca")))
     .requiredOption("-o, --output <dir>", "output folder")
     .option("--full-spectrum", "also compute every eigenvalue (Gram matrix; detector of at most 16384 pixels)")
-    .option("--show <n>", "eigen-patterns and loading maps in the PNG grids", "16")
+    .option("--show <n>", "eigen-patterns and loading maps in the PNG sheets", "16")
     .addHelpText("after", `
 Writes into the output folder: eigenvalues.npy (float64; all min(P, Q) with --full-spectrum), explained_ratio.npy,
 scores.npy (P x k float32), components.npy (k x Q float32), mean.npy (with --mean-center), scree_loglinear.svg,
@@ -87,8 +89,18 @@ scree_loglog.svg, eigenpatterns.png, loadings.png and summary.json.`)
         if (r.mean) await writeNpy(join(dir, "mean.npy"), r.mean, "f32", r.sigShape);
         writeFileSync(join(dir, "scree_loglinear.svg"), screeSvg(r.eigenvalues, { chosen: k, logX: false, title: "Scree plot (log-linear)" }));
         writeFileSync(join(dir, "scree_loglog.svg"), screeSvg(r.eigenvalues, { chosen: k, logX: true, title: "Scree plot (log-log)" }));
-        writeFileSync(join(dir, "eigenpatterns.png"), await eigenPatternGrid(r, { count: show }));
-        writeFileSync(join(dir, "loadings.png"), await loadingMapGrid(r, { count: show }));
+        const n = Math.min(show, k), [sr, sc] = scanGrid(r.navShape), [rows, cols] = r.sigShape, pixels = datasetPixels(ds);
+        const share = (i: number) => `${(100 * r.explainedRatio[i]!).toPrecision(3)}%`;
+        const eigen = Array.from({ length: n }, (_, i) => mapFigureLayout({
+          values: r.components.subarray(i * Q, (i + 1) * Q), rows, cols, title: `Eigen-pattern ${i + 1} (${share(i)})`, kind: "signed",
+          units: "weight (unit vector)", space: "detector", pixel: pixels.detector, size: 200,
+        }));
+        const loadings = Array.from({ length: n }, (_, i) => mapFigureLayout({
+          values: Float32Array.from({ length: P }, (_, p) => r.scores[p * k + i]!), rows: sr, cols: sc, title: `Loading map ${i + 1} (${share(i)})`,
+          kind: "signed", units: "score", space: "scan", pixel: pixels.scan, size: 200,
+        }));
+        writeFileSync(join(dir, "eigenpatterns.png"), await layoutPng(figureSheet(eigen, "Eigen-patterns", 4)));
+        writeFileSync(join(dir, "loadings.png"), await layoutPng(figureSheet(loadings, "Loading maps", 4)));
         const s = {
           input: file, shape: ds.shape, dtype: ds.dtype, components: k, meanCenter: r.meanCentered,
           method: r.method, block: r.block, blocks: r.blocks, subspace: r.subspace, passes: r.passes,

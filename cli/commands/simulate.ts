@@ -2,13 +2,15 @@ import type { Command } from "commander";
 import { writeFileSync } from "node:fs";
 import { isDtype, simulateTwoPhase, simulatedBytes, writeDatasetNpy } from "../../bindings/node.js";
 import { UsageError, action, ensureDir, parseIntList, progress, report, type CommonOptions } from "../common.js";
+import { probeModelOptions, simulateProbeModel, type ProbeModelOptions } from "./simulate-probe.js";
 import { declare } from "./index.js";
 
-interface Options extends CommonOptions {
+interface Options extends CommonOptions, ProbeModelOptions {
+  model: string;
   output: string;
   scan: string;
   detector: string;
-  dose: string;
+  dose?: string;
   dtype: string;
   seed: string;
   darkOffset?: string;
@@ -21,11 +23,12 @@ interface Options extends CommonOptions {
 }
 
 export function register(program: Command): void {
-  declare(program, "simulate")
-    .requiredOption("-o, --output <file.npy>", "output .npy file")
+  probeModelOptions(declare(program, "simulate")
+    .requiredOption("-o, --output <file>", "output file (.npy for two-phase; .npy, .s4d, .h5, .zarr for probe; missing folders are created)")
+    .option("--model <name>", "two-phase (a fast pattern model) or probe (|FFT(probe x exp(i sigma V))|^2)", "two-phase")
     .option("--scan <rows,cols>", "scan shape", "64,64")
     .option("--detector <rows,cols>", "detector shape", "96,96")
-    .option("--dose <electrons>", "mean electrons per pattern", "20000")
+    .option("--dose <electrons>", "mean electrons per pattern (default 20000; probe model 100000)")
     .option("--dtype <dtype>", "u8, u16, u32 or f32", "u16")
     .option("--seed <n>", "random seed", "1")
     .option("--gain <g>", "detector gain (value per electron)")
@@ -36,7 +39,7 @@ export function register(program: Command): void {
     .option("--column-contrast <f>", "extra fraction of the dose in the halo on a column (default 0.2)")
     .option("--bragg-beating <f>", "modulation of the Bragg disks across the unit cell (default 0.2)")
     .option("--json", "print a machine-readable summary on stdout")
-    .option("-q, --quiet", "no progress on stderr")
+    .option("-q, --quiet", "no progress on stderr"))
     .action(action("simulate", async (o: Options) => {
       if (!isDtype(o.dtype)) throw new UsageError(`--dtype: '${o.dtype}' is not one of u8, u16, u32, f32`);
       const num = (v: string | undefined, what: string) => {
@@ -45,6 +48,12 @@ export function register(program: Command): void {
         if (!Number.isFinite(n)) throw new UsageError(`${what}: '${v}' is not a number`);
         return n;
       };
+      if (o.model === "probe") {
+        const common = { scan: parseIntList(o.scan, "--scan", 2) as [number, number], detector: parseIntList(o.detector, "--detector", 2) as [number, number],
+          dose: num(o.dose, "--dose"), dtype: o.dtype, seed: num(o.seed, "--seed") };
+        return simulateProbeModel(o, common, num);
+      }
+      if (o.model !== "two-phase") throw new UsageError(`--model: '${o.model}' is not one of two-phase, probe`);
       const opts = {
         scan: parseIntList(o.scan, "--scan", 2) as [number, number],
         detector: parseIntList(o.detector, "--detector", 2) as [number, number],

@@ -84,7 +84,7 @@ describe("analyze: the pieces fit together", () => {
       for (let q = 0; q < Q; q++) if ((Math.floor(q / 24) - cy) ** 2 + ((q % 24) - cx) ** 2 <= rad * rad) s += frames[i * Q + q]!;
       expect(r.virtual.bf[i]).toBeCloseTo(s, 0);
     }
-    expect(r.stages.map((s) => s.stage)).toEqual(["pca", "kmeans", "hcluster", "patterns"]);
+    expect(r.stages.map((s) => s.stage)).toEqual(["PCA (reads and bins the frames)", "k-means", "linkage and cuts", "virtual images and mean patterns"]);
     expect(r.linkage.matrix.length).toBe(8 * 4);
   });
 
@@ -109,13 +109,21 @@ describe("analyze: the pieces fit together", () => {
     for (let i = 1; i < 360; i++) expect(full.pca.eigenvalues[i]!).toBeLessThanOrEqual(full.pca.eigenvalues[i - 1]!);
     expect(full.pca.scores.length).toBe(360 * 12);
     expect(Array.from(full.kmeans.labels)).toEqual(Array.from(a.kmeans.labels));
-    expect(() => analyzePlan(memoryDataset(new Float32Array(4 * 4 * 130 * 130), [4, 4, 130, 130]), { bin: 1, fullSpectrum: true })).toThrow(/full spectrum: the binned detector has 16900 pixels; at most 16384/);
+    expect(() => analyzePlan(memoryDataset(new Float32Array(4 * 4 * 130 * 130), [4, 4, 130, 130]), { bin: 1, fullSpectrum: true })).toThrow(/fullSpectrum: the binned detector has 16900 pixels; at most 16384/);
   });
 
   it("resolves defaults against the data and rejects impossible options", () => {
     expect(analyzePlan(ds, {})).toMatchObject({ bin: 1, components: 256, dims: 256, k: 36, cuts: [16, 4], method: "ward", distance: "sqeuclidean" });
     const small = memoryDataset(new Float32Array(3 * 4 * 8 * 8), [3, 4, 8, 8]);
-    expect(analyzePlan(small, {})).toMatchObject({ components: 12, dims: 12, k: 12, cuts: [4] });
+    // 12 positions: every data-dependent default is lowered, and each says so once.
+    const plan = analyzePlan(small, {});
+    expect(plan).toMatchObject({ components: 12, dims: 12, k: 6, cuts: [4] });
+    expect(plan.adapted.map((a) => [a.option, a.value, a.default])).toEqual([["components", "12", "256"], ["dims", "12", "256"], ["k", "6", "36"], ["cuts", "4", "16,4"]]);
+    expect(analyzePlan(ds, {}).adapted).toEqual([]);
+    // Explicit values that cannot work name the option and the default for this data.
+    expect(() => analyzePlan(small, { k: 13 })).toThrow(/^k: 13 clusters exceed the 12 probe positions \(default: 6 here\)$/);
+    expect(() => analyzePlan(small, { k: 3, cuts: [16] })).toThrow(/cuts: each must be an integer in \[1, 3\] \(k\), got 16 \(default: 2 here\)/);
+    expect(() => analyzePlan(small, { components: 13 })).toThrow(/components: expected an integer in \[1, 12\].*\(default: 12 here\)/);
     const big = memoryDataset(new Uint8Array(2 * 1 * 200 * 190), [2, 1, 200, 190]);
     expect(analyzePlan(big, {}).bin).toBe(3);
     expect(() => analyzePlan(ds, { k: 361 })).toThrow(/k: 361 clusters exceed the 360 probe positions/);

@@ -49,7 +49,7 @@ describe.skipIf(!cliBuilt)("stem4d analyze / kmeans / hcluster", () => {
     expect(s.options).toMatchObject({ components: 20, dims: 20, k: 10, cuts: [5, 2], meanCenter: false, seed: 1 });
     expect(s.pca.explainedRatio).toHaveLength(20);
     expect(s.kmeans.inertia).toBeGreaterThan(0);
-    expect(s.stages.map((x: { stage: string }) => x.stage)).toEqual(["pca", "kmeans", "hcluster", "patterns"]);
+    expect(s.stages.map((x: { stage: string }) => x.stage)).toEqual([...["PCA (reads and bins the frames)", "k-means", "linkage and cuts", "virtual images and mean patterns"], "Fourier analysis", "writing the arrays", "figures"]);
     for (const st of s.stages) { expect(st.seconds).toBeGreaterThanOrEqual(0); expect(st.peakMemoryBytes).toBeGreaterThan(1e6); }
     for (const f of s.files) expect(existsSync(join(out, f))).toBe(true);
   });
@@ -59,16 +59,19 @@ describe.skipIf(!cliBuilt)("stem4d analyze / kmeans / hcluster", () => {
     expect(html).not.toMatch(/(src|href)="(https?:|\/\/|file:)/);
     expect(html).not.toMatch(/<script/);
     for (const t of ["Virtual detectors", "Scree plots", "Eigen-patterns", "Loading maps", "Dendrogram", "k-means: 10 clusters", "Dendrogram cut: 5 clusters", "Dendrogram cut: 2 clusters"]) expect(html).toContain(t);
-    // BF + ADF, 16 eigen-patterns and loading maps at most (here 16 of 20), a map and the patterns per level; then
-    // the true labels (--truth); the Fourier section: the power spectrum, and CBED amplitude, phase and Bragg map at
-    // each peak.
-    const png = html.match(/src="data:image\/png;base64,/g)!.length;
+    // Every figure is inline SVG. Maps: BF + ADF, 12 eigen-patterns and loading maps at most (here 12 of 20), a map and
+    // the patterns per level; then the true labels (--truth); the Fourier section: the power spectrum, and CBED
+    // amplitude, phase and Bragg map at each peak. Each map has a colour bar and a scale bar.
+    const maps = html.match(/<g class="map"/g)!.length;
     const fourier = html.slice(html.indexOf('<section id="fourier">'));
     expect(fourier).toContain("Fourier analysis over the scan axes");
-    const fourierPngs = fourier.match(/src="data:image\/png;base64,/g)!.length;
-    expect((fourierPngs - 1) % 3).toBe(0);
-    expect(png).toBe(2 + 16 + 16 + (1 + 10) + (1 + 5) + (1 + 2) + 1 + fourierPngs);
-    expect(html.match(/src="data:image\/svg\+xml;base64,/g)!.length).toBe(3); // two scree plots and the dendrogram
+    const fourierMaps = fourier.match(/<g class="map"/g)!.length;
+    expect((fourierMaps - 1) % 3).toBe(0);
+    expect(maps).toBe(2 + 12 + 12 + (1 + 10) + (1 + 5) + (1 + 2) + 1 + fourierMaps);
+    expect(html.match(/<g class="colorbar"/g)!.length).toBe(maps);
+    expect(html.match(/<g class="scalebar"/g)!.length).toBe(maps);
+    expect(html.match(/<svg /g)!.length).toBe(maps + 3); // and two scree plots and the dendrogram
+    expect(fourier).toContain("<th>period (scan px)</th>"); // the peak table is a table
   });
 
   it("kmeans and hcluster as single steps reproduce analyze's labels, linkage and mean patterns", () => {

@@ -32,7 +32,7 @@ describe("dendrogram SVG", () => {
 });
 
 describe("HTML report", () => {
-  it("inlines images as data URIs, escapes text, and renders extra sections", () => {
+  it("inlines SVG figures and PNGs as data URIs (shown at half their pixel size), escapes text, renders extra sections", () => {
     const png = new Uint8Array([137, 80, 78, 71, 1, 2, 3, 250]);
     const html = renderReport({
       title: "T & co",
@@ -45,7 +45,7 @@ describe("HTML report", () => {
     expect(html).toContain("&lt;b&gt;not bold&lt;/b&gt;");
     expect(html).toContain(`src="${dataUri("image/png", png)}"`);
     expect(dataUri("image/png", png)).toBe(`data:image/png;base64,${Buffer.from(png).toString("base64")}`);
-    expect(html).toContain("data:image/svg+xml;base64,");
+    expect(html).toContain("<figure><svg xmlns='http://www.w3.org/2000/svg'/><figcaption>an svg</figcaption></figure>");
     expect(html).toContain('<section id="fourier-extra"><h2>Fourier (extra)</h2>');
     expect(html).toContain("<h3>Sub</h3>");
     expect(html).toContain('<a href="#first">First</a>');

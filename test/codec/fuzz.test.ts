@@ -13,6 +13,7 @@ import {
 import { Core } from "../../bindings/core.js";
 import { CHUNK_HEADER_BYTES, HEADER_BYTES, MAX_CHUNK_BYTES, encodeChunkHeader, parseChunkHeader } from "../../codec/container-format.js";
 import { putU32 } from "../../codec/bytes.js";
+import { mutate } from "../helpers/mutate.js";
 
 /** A ByteSource that remembers its largest read and the bytes read in all, to show no field makes the decoder
  * read (or allocate) beyond the file, or read it over and over. */
@@ -105,17 +106,6 @@ function chunkOffsets(file: Uint8Array): number[] {
     at += CHUNK_HEADER_BYTES + h.length;
   }
   return out;
-}
-
-function mutate(b: Uint8Array, rng: Rng): void {
-  const edits = 1 + Math.floor(rng.next() * 4);
-  for (let k = 0; k < edits; k++) {
-    const at = Math.floor(rng.next() * b.length);
-    const how = rng.next();
-    if (how < 0.4) b[at]! ^= 1 << Math.floor(rng.next() * 8);
-    else if (how < 0.8) b[at] = Math.floor(rng.next() * 256);
-    else b[at] = rng.next() < 0.5 ? 0 : 255;
-  }
 }
 
 for (const [label, make] of [["lossless", losslessFile], ["events", eventsFile], ["pca", pcaFile]] as const) {

@@ -42,6 +42,7 @@ export function openBytes(name: string, bytes: Uint8Array, options: OpenOptions 
       if (!s) throw new Error(`${rel}: no such file`);
       return bufferByteSource(s, rel);
     },
+    siblingNames: async () => [name, ...Object.keys(siblings)],
   });
 }
 

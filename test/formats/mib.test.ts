@@ -165,6 +165,15 @@ describe("synthetic Merlin files", () => {
     expect(firstDifference(await readAll(ds), flat(fs))).toBe(-1);
   });
 
+  it("raw 24-bit quad: two raw 12-bit quad frames (high bits first), each reassembled like a 12-bit quad", async () => {
+    const W = 32, fs = frames(2, 4 * W * W, 2 ** 24);
+    const file = concat(fs.flatMap((f, i) => [header(i + 1, 768, 4, 8 * W, W, "R64", "2x2", 24),
+      rawWords(quadToRaw(f.map((v) => v >>> 12), W, W), 16), rawWords(quadToRaw(f.map((v) => v & 0xfff), W, W), 16)]));
+    const ds = await openBytes("rq24.mib", file, { scanShape: [2, 1] });
+    expect([ds.shape, ds.dtype, (ds.metadata as any).pixels]).toEqual([[2, 1, 2 * W, 2 * W], "u32", "raw 24-bit quad"]);
+    expect(firstDifference(await readAll(ds), flat(fs))).toBe(-1);
+  });
+
   it("drops flyback columns at the start (default) or end of each scan row", async () => {
     const fs = frames(8, 16 * 16, 256); // 2 rows of 3 + 1 flyback
     const file = concat(fs.flatMap((f, i) => [header(i + 1, 384, 1, 16, 16, "U08", "1x1", 6), Uint8Array.from(f)]));
@@ -223,4 +232,52 @@ describe("bad Merlin files", () => {
     await expect(openBytes("d.mib", concat([rawNoDepth, new Uint8Array(4096)]))).rejects.toThrow(/d\.mib: raw \(R64\) .mib frames need the counter depth/);
   });
 
+});
+
+describe("Merlin acquisitions over several numbered files", () => {
+  const hdr = (frames: number, perTrigger: number) => new TextEncoder().encode(
+    `HDR,\t\nFrames in Acquisition (Number):\t${frames}\nFrames per Trigger (Number):\t${perTrigger}\nCounter Depth ` +
+        `(number):\t12\nEnd\t`);
+  const fs = frames(10, 8 * 8, 4096, 11);
+  const file = (from: number, to: number, w = 8) => concat(fs.slice(from, to).flatMap((f, k) =>
+    [header(from + k + 1, 384, 1, w, w, "U16", "1x1", 12), be(f.slice(0, w * w), 2)]));
+  const series = { "acq1.mib": file(0, 4), "acq2.mib": file(4, 8), "acq3.mib": file(8, 10), "acq.hdr": hdr(10, 5) };
+
+  it("any numbered file opens the whole acquisition in frame order, the scan from the .hdr", async () => {
+    const { "acq2.mib": main, ...siblings } = series;
+    const ds = await openBytes("acq2.mib", main, {}, siblings);
+    expect([ds.shape, ds.dtype]).toEqual([[2, 5, 8, 8], "u16"]);
+    expect(firstDifference(await readAll(ds), flat(fs))).toBe(-1);
+    expect((ds.metadata as any).files).toEqual(["acq1.mib", "acq2.mib", "acq3.mib"]);
+    expect((ds.metadata as any).framesPerFile).toEqual([4, 4, 2]);
+    const part = new Uint8Array(4 * 128);
+    await ds.source.readFrames(3, 4, part); // across the first two files
+    expect(Array.from(new Uint16Array(part.buffer))).toEqual(flat(fs.slice(3, 7)));
+  });
+
+  it("the .hdr opens its frame files; series: false reads one file; no .hdr, no series", async () => {
+    const { "acq.hdr": h, ...mibs } = series;
+    const ds = await openBytes("acq.hdr", h, {}, mibs);
+    expect(ds.shape).toEqual([2, 5, 8, 8]);
+    expect(firstDifference(await readAll(ds), flat(fs))).toBe(-1);
+    const { "acq1.mib": one, ...rest } = series;
+    expect((await openBytes("acq1.mib", one, { series: false }, rest)).shape).toEqual([2, 2, 8, 8]);
+    const { "acq.hdr": _, "acq1.mib": first, ...others } = series;
+    expect((await openBytes("acq1.mib", first, {}, others)).shape).toEqual([2, 2, 8, 8]);
+  });
+
+  it("a missing or foreign file is refused, naming it and the frames that do not chain", async () => {
+    const { "acq2.mib": _, "acq1.mib": first, ...gap } = series;
+    await expect(openBytes("acq1.mib", first, {}, gap))
+      .rejects.toThrow(/acq3\.mib: its first frame is number 9, but acq1\.mib ends with frame 4; a file .* missing/);
+    const { "acq1.mib": one, ...rest } = series;
+    await expect(openBytes("acq1.mib", one, {}, { ...rest, "acq2.mib": file(4, 8, 4) }))
+      .rejects.toThrow(/acq2\.mib: frames of U16 4 x 4.* differ from acq1\.mib's \(U16 8 x 8/);
+  });
+
+  it("the real file's .hdr opens it (the folder listed by Node)", async () => {
+    const ds = await openDataset(real("merlin/001_4x2_6bit.hdr"));
+    expect([ds.shape, (ds.metadata as any).format]).toEqual([[8, 256, 256], "mib"]);
+    await ds.source.close?.();
+  });
 });

@@ -55,6 +55,55 @@ describe("Direct Electron MRC movies", () => {
     await ds.source.close?.();
   });
 
+  describe("ROI scans (Scan - ROI Enable)", () => {
+    // A 32 x 16 scan field whose 29 x 12 ROI at (2, 1) was scanned: 348 frames of 2 x 2.
+    const roiInfo = (enable: string) => ["Scan - Enable = Enable", "Scan - Size X = 16", "Scan - Size Y = 32",
+      `Scan - ROI Enable = ${enable}`, "Scan - ROI Size X = 12", "Scan - ROI Size Y = 29", "Scan - ROI Offset X = 2",
+      "Scan - ROI Offset Y = 1"].join("\n");
+    const frames = 29 * 12;
+
+    it("a raster ROI scan is ROI Size Y x X, frame for frame", async () => {
+      writeFileSync(join(dir, "R_1_movie.mrc"), mrc(2, 2, frames, 6, movie(frames, 4)));
+      writeFileSync(join(dir, "R_1_info.txt"), roiInfo("Enable") + "\nScan - Type = Raster\n");
+      const ds = await openDataset(join(dir, "R_1_movie.mrc"));
+      expect(ds.shape).toEqual([29, 12, 2, 2]);
+      expect(firstDifference(await readAll(ds), movie(frames, 4))).toBe(-1);
+      expect((ds.metadata as any).roi).toEqual({ x: 2, y: 1, width: 12, height: 29 });
+      await ds.source.close?.();
+      writeFileSync(join(dir, "R_1_info.txt"), roiInfo("Disable") + "\n");
+      const off = await openDataset(join(dir, "R_1_movie.mrc"));
+      expect(off.shape).toEqual([348, 2, 2]); // 32 x 16 needs 512 frames: no ROI, no scan that fits
+      await off.source.close?.();
+    });
+
+    it("a random ROI scan puts coordinates on the ROI grid, relative or absolute; outside is an error", async () => {
+      // a seeded shuffle of the ROI's positions
+      const order = Array.from({ length: frames }, (_, i) => i);
+      let seed = 7;
+      for (let i = frames - 1; i > 0; i--) {
+        seed = (seed * 1103515245 + 12345) >>> 0;
+        const j = seed % (i + 1);
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      writeFileSync(join(dir, "Q_1_movie.mrc"), mrc(2, 2, frames, 6, movie(frames, 4)));
+      writeFileSync(join(dir, "Q_1_info.txt"), roiInfo("On") + "\nScan - Type = Random\n");
+      for (const [dx, dy] of [[0, 0], [2, 1]]) {
+        const lines = order.map((p) => `${(p % 12) + dx},${Math.floor(p / 12) + dy}`);
+        writeFileSync(join(dir, "Q_1_scan_coordinates.csv"), lines.join("\n"));
+        const ds = await openDataset(join(dir, "Q_1_movie.mrc"));
+        expect(ds.shape).toEqual([29, 12, 2, 2]);
+        const v = await readAll(ds);
+        // position p holds movie frame k where order[k] = p
+        for (let k = 0; k < frames; k++) expect(v[order[k]! * 4]).toBe(k * 100);
+        expect((ds.metadata as any).emptyPositions).toBe(0);
+        await ds.source.close?.();
+      }
+      writeFileSync(join(dir, "Q_1_scan_coordinates.csv"), "0,0\n15,3\n");
+      await expect(openDataset(join(dir, "Q_1_movie.mrc")))
+        .rejects.toThrow(/Q_1_scan_coordinates\.csv: position 2 \(15, 3\) lies outside the 12 x 29 scan ROI/);
+    });
+  });
+
   it("converts signed 16-bit and float16 movies to f32; refuses truncated files", async () => {
     const s = Int16Array.from({ length: 2 * 6 }, (_, i) => i - 6);
     writeFileSync(join(dir, "signed.mrc"), mrc(3, 2, 2, 1, s));

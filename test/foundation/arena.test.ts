@@ -35,6 +35,9 @@ describe("arena", () => {
     expect(() => a.alloc(2 ** 30 + 1)).toThrow(/exceeds the 1 GiB limit/);
     expect(() => a.alloc(3 * 65536)).toThrow(/cannot grow the core's memory/);
     expect(() => a.alloc(-1)).toThrow(/cannot allocate -1 bytes/);
+    // A failed growth leaves the arena as it was: what still fits is handed out from the start.
+    expect(a.alloc(65536)).toBe(0);
+    expect(a.alloc(65536)).toBe(65536);
   });
 });
 

@@ -168,7 +168,7 @@ describe("the whole analysis and its figures", () => {
     expect(autoFilters([{ ky: 20, kx: 0 }]).map((f) => f.radius)).toEqual([3]);
   });
 
-  it("fourierFigures names one PNG per output, indexed --at first, then peaks", async () => {
+  it("fourierFigures names one figure per output, indexed --at first, then peaks; phases cyclic", async () => {
     const { fourierAnalysis, fourierFigures } = await import("../../bindings/analyses/fourier-analysis.js");
     const ds = memoryDataset(data(12 * 10 * 3 * 3, 5, 100), [12, 10, 3, 3]);
     const a = await fourierAnalysis(core, ds, { peaks: 2, at: [{ ky: 1, kx: 1 }] });
@@ -177,10 +177,14 @@ describe("the whole analysis and its figures", () => {
     expect(a.filters).toHaveLength(3);
     const figs = await fourierFigures(core, ds, { analysis: a });
     expect(Object.keys(figs).sort()).toEqual(["cbed_amp_0", "cbed_amp_1", "cbed_amp_2", "cbed_phase_0", "cbed_phase_1", "cbed_phase_2", "filtered_0", "filtered_1", "filtered_2", "power"]);
+    const { mapFigurePng } = await import("../../bindings/figures/map-figure.js");
     for (const f of Object.values(figs)) {
-      expect(Array.from(f.png.subarray(0, 4))).toEqual([0x89, 0x50, 0x4e, 0x47]);
+      expect(Array.from((await mapFigurePng(f.figure)).subarray(0, 4))).toEqual([0x89, 0x50, 0x4e, 0x47]);
       expect(f.caption.length).toBeGreaterThan(20);
+      expect(f.figure.title.length).toBeGreaterThan(10);
     }
+    expect(figs.cbed_phase_0!.figure.kind).toBe("phase");
+    expect(figs.power!.figure.title).toContain("Hann");
     expect(figs.power!.caption).toMatch(/Peaks: \(/);
   });
 });

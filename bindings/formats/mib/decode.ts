@@ -35,23 +35,7 @@ export function mibGeometry(h: MibHeader, name: string): MibGeometry {
   if (n % 64 !== 0) throw new Error(`${name}: raw .mib frame of ${h.width} x ${h.height} pixels is not a whole number of 64-bit words`);
   const quad = h.chips > 1;
   if (quad && !(h.layout === "2x2" && h.chips === 4)) throw new Error(`${name}: raw .mib data with ${h.chips} chips in layout ${h.layout} is not supported; expected a single chip or a 2x2 quad`);
-  if (depth === 24) {
-    if (quad) throw new Error(`${name}: raw 24-bit .mib data from a quad is not supported (single chip only)`);
-    // Two 12-bit frames of n/2 pixels each; the output is the square chip.
-    const side = h.width === 2 * h.height ? h.height : h.height === 2 * h.width ? h.width : 0;
-    if (!side) throw new Error(`${name}: raw 24-bit .mib frame of ${h.width} x ${h.height} is not two square 12-bit frames`);
-    const half = side * side;
-    return {
-      dtype: "u32", rows: side, cols: side, payloadBytes: n * 2, description: "raw 24-bit",
-      decode(p, o) {
-        const hi = new Uint16Array(half), lo = new Uint16Array(half);
-        unpackRaw12(p.subarray(0, half * 2), hi);
-        unpackRaw12(p.subarray(half * 2, half * 4), lo);
-        const out = u32view(o, half);
-        for (let i = 0; i < half; i++) out[i] = (hi[i]! << 12) | lo[i]!;
-      },
-    };
-  }
+  if (depth === 24) return quad ? raw24Quad(h, n, name) : raw24Single(h, n, name);
   const dtype: Dtype = depth === 12 ? "u16" : "u8";
   const payloadBytes = depth === 1 ? n / 8 : depth === 6 ? n : n * 2;
   const unpack = (p: Uint8Array, pixels: Uint8Array | Uint16Array) =>
@@ -74,6 +58,48 @@ export function mibGeometry(h: MibHeader, name: string): MibGeometry {
       assembleQuad(raw, out, W, H);
     },
   };
+}
+
+/** Single-chip 24-bit raw: two 12-bit frames of n/2 pixels each (the first the high bits); the output is the square
+ * chip. */
+function raw24Single(h: MibHeader, n: number, name: string): MibGeometry {
+  const side = h.width === 2 * h.height ? h.height : h.height === 2 * h.width ? h.width : 0;
+  if (!side) throw new Error(`${name}: raw 24-bit .mib frame of ${h.width} x ${h.height} is not two square 12-bit ` +
+      `frames`);
+  const half = side * side;
+  return {
+    dtype: "u32", rows: side, cols: side, payloadBytes: n * 2, description: "raw 24-bit",
+    decode(p, o) {
+      const hi = new Uint16Array(half), lo = new Uint16Array(half);
+      unpackRaw12(p.subarray(0, half * 2), hi);
+      unpackRaw12(p.subarray(half * 2, half * 4), lo);
+      combine24(hi, lo, u32view(o, half));
+    },
+  };
+}
+
+/** Quad 24-bit raw: two raw 12-bit quad frames one after the other (the first the high bits), each the four chips'
+ * rows side by side as in 12-bit quads; the header gives 8W x W (both frames side by side) or 4W x 2W. */
+function raw24Quad(h: MibHeader, n: number, name: string): MibGeometry {
+  const W = h.width === 8 * h.height ? h.height : 2 * h.width === 4 * h.height ? h.width / 4 : 0;
+  if (!Number.isInteger(W) || W < 1) throw new Error(`${name}: raw 24-bit quad .mib frame of ${h.width} x ` +
+      `${h.height} is not two frames of four square chips`);
+  const half = 4 * W * W;
+  return {
+    dtype: "u32", rows: 2 * W, cols: 2 * W, payloadBytes: n * 2, description: "raw 24-bit quad",
+    decode(p, o) {
+      const raw = new Uint16Array(half), hi = new Uint16Array(half), lo = new Uint16Array(half);
+      unpackRaw12(p.subarray(0, half * 2), raw);
+      assembleQuad(raw, hi, W, W);
+      unpackRaw12(p.subarray(half * 2, half * 4), raw);
+      assembleQuad(raw, lo, W, W);
+      combine24(hi, lo, u32view(o, half));
+    },
+  };
+}
+
+function combine24(hi: Uint16Array, lo: Uint16Array, out: Uint32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = (hi[i]! << 12) | lo[i]!;
 }
 
 /** Lays the raw rows [4 | 3 | 2 | 1] out as the 2x2 image (1 2 / 3 4), the bottom chips rotated by 180 degrees. */

@@ -2,7 +2,8 @@
 // extended header size), then nz frames of ny x nx. DE writes "<name>_movie.mrc" with "<name>_info.txt"
 // ("key = value": Scan - Size X/Y, Scan - Type...) and, for custom or random scans, "<name>_scan_coordinates.csv"
 // (one "x,y" line per movie frame). Frames are placed on the scan grid by those coordinates: a position visited
-// several times gets a repeat axis, a position never visited reads as zeros.
+// several times gets a repeat axis, a position never visited reads as zeros. With "Scan - ROI Enable" on, only the ROI
+// was scanned: the scan is ROI Size Y x X, and coordinates are relative to the ROI (absolute ones are shifted into it).
 import type { Dataset, FrameSource } from "../../dataset.js";
 import type { Dtype } from "../../dtype.js";
 import type { FormatReader, OpenContext } from "../registry.js";
@@ -108,27 +109,28 @@ async function openMrc(ctx: OpenContext): Promise<Dataset> {
   let scan: number[];
   let frameOf: (i: number) => number;
   let placed: Record<string, unknown> = {};
+  const roi = de ? scanRoi(de) : undefined;
   if (coordText !== undefined && !o.scanShape) {
     const pos = parseCoordinates(coordText, coordName!);
     if (pos.length > records) throw new Error(`${coordName}: ${pos.length} scan positions, but the movie holds ${records} frames`);
-    let W = Math.max(...pos.map((p) => p[0])) + 1, H = Math.max(...pos.map((p) => p[1])) + 1;
-    const sx = Number(de?.["Scan - Size X"]), sy = Number(de?.["Scan - Size Y"]);
-    if (Number.isInteger(sx) && sx >= W) W = sx;
-    if (Number.isInteger(sy) && sy >= H) H = sy;
+    const { W, H } = scanGrid(pos, de, coordName!);
     const visits = new Map<number, number[]>();
     pos.forEach(([x, y], k) => { const key = y * W + x; const v = visits.get(key); if (v) v.push(k); else visits.set(key, [k]); });
-    const R = Math.max(...[...visits.values()].map((v) => v.length));
+    let R = 1;
+    for (const v of visits.values()) R = Math.max(R, v.length);
     scan = R > 1 ? [H, W, R] : [H, W];
     const table = new Int32Array(H * W * R).fill(-1);
     for (const [key, ks] of visits) ks.forEach((k, r) => { table[key * R + r] = k; });
     frameOf = (i) => table[i]!;
     placed = { coordinates: coordName, positions: pos.length, repeats: R, emptyPositions: H * W - visits.size };
   } else {
-    const sx = Number(de?.["Scan - Size X"]), sy = Number(de?.["Scan - Size Y"]);
+    // An ROI scan visits only the ROI: its size is the scan's.
+    const sx = roi ? roi.width : Number(de?.["Scan - Size X"]), sy = roi ? roi.height : Number(de?.["Scan - Size Y"]);
     scan = o.scanShape ? [...o.scanShape] : Number.isInteger(sx) && Number.isInteger(sy) && sx * sy > 0 && sx * sy <= records ? [sy, sx] : guessScan(records);
     checkScan(name, scan, records);
     frameOf = (i) => i;
   }
+  if (roi) placed = { ...placed, roi };
   const frames = scan.reduce((a, b) => a * b, 1);
   const q = h.nx * h.ny, fbOut = q * (m.dtype === "u8" ? 1 : m.dtype === "u16" ? 2 : 4);
   const source: FrameSource = {
@@ -168,6 +170,40 @@ async function openMrc(ctx: OpenContext): Promise<Dataset> {
     },
     metadata: { format: isDe ? "de-mrc" : "mrc", mode: h.mode, stored: m.what, framesInFile: records, extendedHeaderBytes: h.next, ...placed, ...(de ? { info: de } : {}) },
   };
+}
+
+/** The scan ROI when the info file enables it ("Scan - ROI Enable = Enable" or "On"), with its size and offset. */
+export interface ScanRoi { x: number; y: number; width: number; height: number }
+
+export function scanRoi(de: Record<string, string>): ScanRoi | undefined {
+  if (!/^(enable|enabled|on|true|1)$/i.test(de["Scan - ROI Enable"] ?? "")) return undefined;
+  const n = (k: string) => Number(de[`Scan - ROI ${k}`]);
+  const roi = { x: n("Offset X") || 0, y: n("Offset Y") || 0, width: n("Size X"), height: n("Size Y") };
+  const sized = Number.isInteger(roi.width) && Number.isInteger(roi.height) && roi.width > 0 && roi.height > 0;
+  return sized ? roi : undefined;
+}
+
+/** The grid custom-scan coordinates sit on: the ROI when there is one (coordinates relative to it, or absolute and
+ * shifted into it), else the scan size from the info file, grown to hold every coordinate. */
+function scanGrid(pos: [number, number][], de: Record<string, string> | undefined, file: string):
+  { W: number; H: number } {
+  let maxX = 0, maxY = 0;
+  for (const [x, y] of pos) { maxX = Math.max(maxX, x); maxY = Math.max(maxY, y); }
+  const roi = de ? scanRoi(de) : undefined;
+  if (roi) {
+    if (maxX >= roi.width || maxY >= roi.height) {
+      const inside = pos.every(([x, y]) => x >= roi.x && x < roi.x + roi.width && y >= roi.y && y < roi.y + roi.height);
+      if (!inside) {
+        const k = pos.findIndex(([x, y]) => x >= roi.width || y >= roi.height);
+        throw new Error(`${file}: position ${k + 1} (${pos[k]!.join(", ")}) lies outside the ${roi.width} x ` +
+            `${roi.height} scan ROI (at ${roi.x}, ${roi.y}) the info file enables`);
+      }
+      for (const p of pos) { p[0] -= roi.x; p[1] -= roi.y; }
+    }
+    return { W: roi.width, H: roi.height };
+  }
+  const sx = Number(de?.["Scan - Size X"]), sy = Number(de?.["Scan - Size Y"]);
+  return { W: Number.isInteger(sx) && sx > maxX ? sx : maxX + 1, H: Number.isInteger(sy) && sy > maxY ? sy : maxY + 1 };
 }
 
 /** IEEE 754 half precision to a number. */

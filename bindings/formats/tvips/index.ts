@@ -5,7 +5,7 @@
 // The files do not say the scan shape: it comes from the user (with the first frame of the scan), else a guess.
 import type { ByteSource, Dataset, FrameSource } from "../../dataset.js";
 import type { FormatReader, OpenContext } from "../registry.js";
-import { checkScan, guessScan, readHead, visitRecords, type RecordLayout } from "../records.js";
+import { checkScan, contiguousRuns, guessScan, readHead, visitRecordSeries, type RecordLayout } from "../records.js";
 
 export interface TvipsOptions {
   scanShape?: number[];
@@ -70,9 +70,7 @@ async function openTvips(ctx: OpenContext): Promise<Dataset> {
 
 function tvipsDataset(ctx: OpenContext, h: TvipsHeader, files: { bytes: ByteSource; layout: RecordLayout }[], frameHead: number, fb: number): Dataset {
   const name = ctx.bytes.name, o = ctx.options as TvipsOptions, px = h.bitsPerPixel / 8;
-  const firsts: number[] = [];
-  let total = 0;
-  for (const f of files) { firsts.push(total); total += f.layout.records; }
+  const total = files.reduce((a, f) => a + f.layout.records, 0);
   if (total < 1) throw new Error(`${name}: TVIPS file holds no whole ${h.dimx} x ${h.dimy} frame record (${frameHead + fb} bytes each after the ${h.size}-byte header)`);
   const startAt = o.scanStart ?? 0;
   if (!Number.isInteger(startAt) || startAt < 0 || startAt >= total) throw new Error(`${name}: scan start frame ${startAt} is outside the recording's ${total} frames`);
@@ -90,17 +88,9 @@ function tvipsDataset(ctx: OpenContext, h: TvipsHeader, files: { bytes: ByteSour
     name,
     async readFrames(start, count, dest) {
       if (start < 0 || start + count > frames) throw new RangeError(`${name}: frames [${start}, ${start + count}) are outside the dataset's ${frames} frames`);
-      for (let i = start; i < start + count;) {
-        const r = recordOf(i);
-        let fi = files.length - 1;
-        while (firsts[fi]! > r) fi--;
-        const f = files[fi]!, local = r - firsts[fi]!;
-        // the longest run of consecutive records within this file
-        let n = 1;
-        while (i + n < start + count && recordOf(i + n) === r + n && local + n < f.layout.records) n++;
-        const at = i - start;
-        await visitRecords(f.bytes, f.layout, local, n, (rec, k) => dest.set(rec.subarray(frameHead), (at + k) * fb));
-        i += n;
+      for (const [frame, record, n] of contiguousRuns(start, count, recordOf)) {
+        const at = (frame - start) * fb;
+        await visitRecordSeries(files, record, n, (rec, k) => dest.set(rec.subarray(frameHead), at + k * fb));
       }
     },
     async close() { for (const f of files) await f.bytes.close?.(); },

@@ -1,0 +1,115 @@
+// The geometry of single-side-band ptychography: which detector pixels form the bright-field disk, and for every
+// scan spatial frequency Q its trotter, the double-overlap pixels k with |k| < alpha, |k - Q| < alpha and
+// |k + Q| >= alpha (angles as spatial frequencies: k = theta / lambda). Q is taken into the detector's frame with the
+// scan rotation and flip. Also: the checks that the parameters fit the data.
+import { scanToDetector, wavelengthA, type ProbeParameters } from "../electron-optics.js";
+import type { Center } from "./masks.js";
+
+export interface SsbParameters extends ProbeParameters {
+  /** The bright-field disk's centre on the detector (pixels). */
+  center: Center;
+  /** Wiener-style regularisation: the denominator of every frequency gets this fraction of the whole bright-field
+   * intensity added, which damps frequencies seen by few trotter pixels (default 0: plain SSB). */
+  wiener?: number;
+}
+
+export interface SsbTables {
+  ny: number;
+  nx: number;
+  rows: number;
+  cols: number;
+  lambda: number;
+  /** Detector pixel index of every bright-field pixel. */
+  bf: Int32Array;
+  /** Its spatial frequency (ky, kx) in 1/A. */
+  bfK: Float64Array;
+  /** For each scan frequency with a trotter, sorted by qx: FFT bins qy, qx and the trotter's pixel count. */
+  freqs: Int32Array;
+  /** Q of each entry in the detector frame (1/A), (qy, qx) pairs. */
+  qDetector: Float64Array;
+  /** Position in `bf` of every trotter pixel, entry after entry (Q = 0 lists the whole disk). */
+  trotter: Int32Array;
+}
+
+/** Signed FFT frequency of bin m of n samples spaced d apart (numpy.fft.fftfreq). */
+export function fftFrequency(m: number, n: number, d: number): number {
+  return (m < Math.ceil(n / 2) ? m : m - n) / (n * d);
+}
+
+export function ssbTables(shape: readonly number[], p: SsbParameters): SsbTables {
+  const [ny, nx, rows, cols] = shape as [number, number, number, number];
+  const lambda = wavelengthA(p.kv), dk = (p.mradPerPixel * 1e-3) / lambda, ka = (p.alphaMrad * 1e-3) / lambda;
+  const bfList: number[] = [], kList: number[] = [];
+  // The disk's pixels in each detector row are contiguous: row i holds list entries rowStart[i] .. + rowLength[i],
+  // from column rowColumn[i].
+  const rowStart = new Int32Array(rows), rowLength = new Int32Array(rows), rowColumn = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    rowStart[i] = bfList.length;
+    for (let j = 0; j < cols; j++) {
+      const ky = (i - p.center.cy) * dk, kx = (j - p.center.cx) * dk;
+      if (ky * ky + kx * kx < ka * ka) {
+        if (rowLength[i] === 0) rowColumn[i] = j;
+        rowLength[i]!++;
+        bfList.push(i * cols + j); kList.push(ky, kx);
+      }
+    }
+  }
+  const bf = Int32Array.from(bfList), bfK = Float64Array.from(kList), nbf = bf.length;
+  const freqs: number[] = [], qDet: number[] = [];
+  let trot = new Int32Array(1 << 16), used = 0;
+  const ka2 = ka * ka;
+  for (let ix = 0; ix < nx; ix++) {
+    for (let iy = 0; iy < ny; iy++) {
+      const [qy, qx] = scanToDetector(fftFrequency(iy, ny, p.stepA[0]), fftFrequency(ix, nx, p.stepA[1]), p);
+      const zero = iy === 0 && ix === 0;
+      if (!zero && qy * qy + qx * qx >= 4 * ka2) continue;
+      if (used + nbf > trot.length) { const grown = new Int32Array(2 * trot.length + nbf); grown.set(trot); trot = grown; }
+      const before = used;
+      for (let i = 0; i < rows; i++) {
+        if (rowLength[i] === 0) continue;
+        const ky = (i - p.center.cy) * dk, dy = ky - qy, r2 = ka2 - dy * dy;
+        if (!zero && r2 <= 0) continue;
+        // Candidate columns: the chord of the disk around k = Q in this row, one pixel wider each side; the exact
+        // test decides (so the result is that of testing every pixel).
+        const c0 = rowColumn[i]!, c1 = c0 + rowLength[i]! - 1, w = Math.sqrt(Math.max(0, r2));
+        const lo = zero ? c0 : Math.max(c0, Math.ceil(p.center.cx + (qx - w) / dk) - 1);
+        const hi = zero ? c1 : Math.min(c1, Math.floor(p.center.cx + (qx + w) / dk) + 1);
+        for (let j = lo; j <= hi; j++) {
+          const at = rowStart[i]! + j - c0, kx = bfK[2 * at + 1]!, ky2 = bfK[2 * at]!;
+          const my = ky2 - qy, mx = kx - qx, py = ky2 + qy, px = kx + qx;
+          if (zero || (my * my + mx * mx < ka2 && py * py + px * px >= ka2)) trot[used++] = at;
+        }
+      }
+      if (used > before) { freqs.push(iy, ix, used - before); qDet.push(qy, qx); }
+    }
+  }
+  return { ny, nx, rows, cols, lambda, bf, bfK, freqs: Int32Array.from(freqs), qDetector: Float64Array.from(qDet), trotter: trot.slice(0, used) };
+}
+
+/** Errors for parameters that cannot fit the data, warnings (with the numbers) for ones that degrade it. */
+export function checkSsbParameters(shape: readonly number[], p: SsbParameters, what: string): string[] {
+  const [, , rows, cols] = shape as [number, number, number, number];
+  const radius = p.alphaMrad / p.mradPerPixel;
+  const room = Math.min(p.center.cy, p.center.cx, rows - 1 - p.center.cy, cols - 1 - p.center.cx);
+  if (radius > room + 0.5) {
+    throw new RangeError(`${what}: alpha ${p.alphaMrad} mrad is ${radius.toFixed(1)} detector pixels at ${p.mradPerPixel} mrad/pixel, `
+      + `but the disk centre (${p.center.cy.toFixed(1)}, ${p.center.cx.toFixed(1)}) is only ${room.toFixed(1)} pixels from the `
+      + `detector's edge (${rows} x ${cols}): the bright-field disk does not fit`);
+  }
+  const warnings: string[] = [];
+  if (radius < 3) warnings.push(`${what}: the bright-field disk is only ${radius.toFixed(1)} pixels in radius; trotters are coarse`);
+  const lambda = wavelengthA(p.kv), limit = lambda / (4 * p.alphaMrad * 1e-3);
+  const step = Math.max(...p.stepA);
+  if (step > limit) {
+    warnings.push(`${what}: scan step ${step} A exceeds lambda / (4 alpha) = ${limit.toFixed(4)} A: the scan's Nyquist frequency `
+      + `${(1 / (2 * step)).toFixed(3)} 1/A is below the 2 alpha / lambda = ${((2 * p.alphaMrad * 1e-3) / lambda).toFixed(3)} 1/A `
+      + `that SSB transfers, so those frequencies alias`);
+  }
+  return warnings;
+}
+
+/** The parameters seen through a detector binned by `factor` (bin i covers pixels factor i .. factor i + factor - 1). */
+export function binnedSsbParameters(p: SsbParameters, factor: number): SsbParameters {
+  const to = (c: number) => (c - (factor - 1) / 2) / factor;
+  return { ...p, mradPerPixel: p.mradPerPixel * factor, center: { cy: to(p.center.cy), cx: to(p.center.cx) } };
+}
