@@ -85,10 +85,10 @@ interface PyPipeline { runs: PyPipelineRun[]; kernel: string; peak: number }
 async function datasets(o: BenchOptions): Promise<[string, BenchData, boolean][]> {
   const scan: [number, number] = o.quick ? [64, 64] : [192, 192], det: [number, number] = o.quick ? [48, 48] : [96, 96];
   // BENCH_DATASETS=clusterless or =two-phase runs one of them (two processes can then share a busy machine's time).
-  const only = process.env.BENCH_DATASETS;
+  const wanted = (name: string) => process.env.BENCH_DATASETS === undefined || process.env.BENCH_DATASETS === name;
   return [
-    ...(only === undefined || only === "clusterless" ? [["clusterless", await clusterlessDataset(scan, det), false] as const] : []),
-    ...(only === undefined || only === "two-phase" ? [["two-phase simulated", await benchDataset(scan, det), true] as const] : []),
+    ...(wanted("clusterless") ? [["clusterless", await clusterlessDataset(scan, det), false] as const] : []),
+    ...(wanted("two-phase") ? [["two-phase simulated", await benchDataset(scan, det), true] as const] : []),
   ].map(([label, data, truth]): [string, BenchData, boolean] => [label, data, truth]);
 }
 
