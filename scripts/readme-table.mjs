@@ -77,10 +77,15 @@ for (const [names, pattern, label, withNote] of PICKS) {
 }
 const machines = [...seen].map((s) => areas[s].machine).filter(Boolean);
 const m = machines[0];
+const wrap = (text) => text.split(" ").reduce((ls, w) => {
+  if (ls.length && (ls.at(-1) + " " + w).length <= 116) ls[ls.length - 1] += " " + w;
+  else ls.push(w);
+  return ls;
+}, []).join("\n");
 const footer = m
-  ? `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}. "load" is the one-minute load average ` +
+  ? wrap(`Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}. "load" is the one-minute load average ` +
     "when the area started (2 cores: above ~2, other jobs shared them). Ratios compare runs made in the same run of " +
-    "the bench."
+    "the bench.")
   : "";
 
 const START = "<!-- bench-table:start (scripts/readme-table.mjs writes this table from out/bench.json) -->";
