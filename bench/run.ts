@@ -18,6 +18,7 @@ const areas: Record<string, () => Promise<{ run(o: BenchOptions): Promise<BenchR
   "analyze-big": () => import("./analyze-big.js"),
   scale: () => import("./scale.js"),
   ptycho: () => import("./ptycho.js"),
+  stream: () => import("./stream.js"),
 };
 /** Areas that only run when named with --only (they simulate or read tens of GB, or repeat another area). */
 const onRequest = new Set(["analyze-big", "kmeans-vs-sklearn"]);

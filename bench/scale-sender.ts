@@ -2,13 +2,13 @@
 // benchmark does not measure one JS thread doing both ends.
 import { parentPort } from "node:worker_threads";
 import { openDataset } from "../bindings/node.js";
-import { sendDataset } from "../bindings/scale/stream-send.js";
+import { sendDataset } from "../bindings/scale/stream-zmq.js";
 
 parentPort!.on("message", async (m: { file: string; to: string; highWaterMark: number }) => {
   try {
     const ds = await openDataset(m.file);
     try {
-      await sendDataset(ds, { to: m.to, highWaterMark: m.highWaterMark });
+      await sendDataset(undefined, ds, { to: m.to, highWaterMark: m.highWaterMark, encode: { mode: "raw" }, center: false });
     } finally {
       await ds.source.close?.();
     }

@@ -57,7 +57,7 @@ export async function run(opts: BenchOptions): Promise<BenchRow[]> {
       {
         name: stream, bytes,
         fn: async () => {
-          const got = rx.receive(core, { analyses: reductions, idleTimeoutMs: 10_000 });
+          const got = rx.receive(core, { analyses: reductions, idleTimeoutMs: 10_000, container: join(dir, `stream-${Date.now()}.s4d`) });
           const sent = new Promise<void>((resolve, reject) => {
             sender.once("message", (m: { ok: boolean; error?: string }) => (m.ok ? resolve() : reject(new Error(m.error))));
           });

@@ -23,8 +23,15 @@ export interface BlockFeed {
 }
 
 /** A feed of `blocks` into the core; `own` records the regions it allocates for release. */
-export function blockFeed(core: Core, dataset: Dataset, blocks: FrameRange[], blockFrames: number, own: (ptr: number) => number): BlockFeed {
-  const fb = frameBytes(dataset), source = dataset.source;
+export function blockFeed(
+  core: Core,
+  dataset: Dataset,
+  blocks: FrameRange[],
+  blockFrames: number,
+  own: (ptr: number) => number,
+): BlockFeed {
+  const fb = frameBytes(dataset),
+    source = dataset.source;
   const resident = source.resident?.core === core ? source.resident.ptr : undefined;
   if (resident !== undefined) {
     return {
@@ -34,7 +41,8 @@ export function blockFeed(core: Core, dataset: Dataset, blocks: FrameRange[], bl
       },
     };
   }
-  if (blockFrames * fb > 1 << 30) throw new RangeError(`a block of ${blockFrames} frames exceeds 1 GiB; use smaller tiles`);
+  if (blockFrames * fb > 1 << 30)
+    throw new RangeError(`a block of ${blockFrames} frames exceeds 1 GiB; use smaller tiles`);
   const buffers = [own(core.arena.alloc(blockFrames * fb)), own(core.arena.alloc(blockFrames * fb))];
   if (core.readsFiles && source.locate !== undefined) {
     const locate = source.locate.bind(source);
@@ -46,7 +54,8 @@ export function blockFeed(core: Core, dataset: Dataset, blocks: FrameRange[], bl
           const readCalls = (t0: number, t1: number): Task => {
             const ext = locate(t0, t1 - t0);
             if (!ext) throw new Error(`${source.name}: frames ${t0}-${t1} are not in one local file`);
-            const at = ptr + (t0 - range[0]) * fb, bytes = (t1 - t0) * fb;
+            const at = ptr + (t0 - range[0]) * fb,
+              bytes = (t1 - t0) * fb;
             const calls: Task = [{ fn: READ_FILE, args: [at, bytes, ext.offset], path: ext.path }];
             if (ext.swapWidth > 1) calls.push({ fn: "byteswap", args: [at, bytes / ext.swapWidth, ext.swapWidth] });
             return calls;
@@ -60,7 +69,8 @@ export function blockFeed(core: Core, dataset: Dataset, blocks: FrameRange[], bl
     workersRead: false,
     blocks() {
       return readAhead(blocks.length, async (b) => {
-        const range = blocks[b]!, ptr = buffers[b % 2]!;
+        const range = blocks[b]!,
+          ptr = buffers[b % 2]!;
         // The view is made right before the read; nothing allocates in this core while it is pending.
         await source.readFrames(range[0], range[1] - range[0], core.arena.bytes(ptr, (range[1] - range[0]) * fb));
         return { range, ptr };

@@ -11,8 +11,17 @@ import type { ZstdBackendName } from "../codec/zstd.js";
 type Progress = (done: number, total: number) => void;
 
 /** Compresses a whole dataset into a lossless frame-mode container. */
-export async function compressLossless(ds: Dataset, sink: ByteSink, options: LosslessOptions = {}, onProgress?: Progress) {
-  const enc = await LosslessEncoder.create(sink, { shape: ds.shape, dtype: ds.dtype, calibration: ds.calibration, source: ds.metadata }, options);
+export async function compressLossless(
+  ds: Dataset,
+  sink: ByteSink,
+  options: LosslessOptions = {},
+  onProgress?: Progress,
+) {
+  const enc = await LosslessEncoder.create(
+    sink,
+    { shape: ds.shape, dtype: ds.dtype, calibration: ds.calibration, source: ds.metadata },
+    options,
+  );
   await streamFrames(ds, { write: (frames) => enc.push(frames) }, { blockFrames: enc.framesPerChunk, onProgress });
   return enc.finish();
 }
@@ -21,15 +30,29 @@ export async function compressLossless(ds: Dataset, sink: ByteSink, options: Los
  * Continues a lossless container with the frames of `ds` it does not hold yet (from plan.next on): `ds` must be the
  * dataset the container was made from (same shape and dtype). `sink` receives the new bytes only.
  */
-export async function appendLossless(ds: Dataset, sink: ByteSink, plan: AppendPlan, options: { zstd?: ZstdBackendName } = {}, onProgress?: Progress) {
+export async function appendLossless(
+  ds: Dataset,
+  sink: ByteSink,
+  plan: AppendPlan,
+  options: { zstd?: ZstdBackendName } = {},
+  onProgress?: Progress,
+) {
   const m = plan.metadata;
   if (m.shape.join("x") !== ds.shape.join("x") || m.dtype !== ds.dtype) {
-    throw new RangeError(`append: the container holds ${m.shape.join(" x ")} ${m.dtype}, the input is ${ds.shape.join(" x ")} ${ds.dtype}`);
+    throw new RangeError(
+      `append: the container holds ${m.shape.join(" x ")} ${m.dtype}, the input is ${ds.shape.join(" x ")} ${ds.dtype}`,
+    );
   }
   const enc = await LosslessEncoder.resume(sink, plan, options);
   const P = frameCount(ds);
-  await streamFrames(ds, { write: (frames) => enc.push(frames) }, {
-    range: [plan.next, P], blockFrames: enc.framesPerChunk, onProgress: onProgress && ((done) => onProgress(plan.next + done, P)),
-  });
+  await streamFrames(
+    ds,
+    { write: (frames) => enc.push(frames) },
+    {
+      range: [plan.next, P],
+      blockFrames: enc.framesPerChunk,
+      onProgress: onProgress && ((done) => onProgress(plan.next + done, P)),
+    },
+  );
   return enc.finish();
 }

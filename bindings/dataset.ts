@@ -58,6 +58,12 @@ export function navShape(d: Pick<Dataset, "shape">): number[] {
 export function sigShape(d: Pick<Dataset, "shape">): [number, number] {
   return [d.shape[d.shape.length - 2]!, d.shape[d.shape.length - 1]!];
 }
+/** The scan as a 2D image: [rows, cols] for 2D scans, one row for 1D, leading axes folded into rows otherwise. */
+export function scanGrid(nav: readonly number[]): [number, number] {
+  if (nav.length === 1) return [1, nav[0]!];
+  const cols = nav[nav.length - 1]!;
+  return [nav.slice(0, -1).reduce((a, b) => a * b, 1), cols];
+}
 export function frameCount(d: Pick<Dataset, "shape">): number {
   return navShape(d).reduce((a, b) => a * b, 1);
 }

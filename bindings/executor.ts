@@ -10,8 +10,17 @@ import { type FrameRange, frameRange, planBlocks } from "./pipeline.js";
 import type { Buffers, Reduction, Tile, TileView } from "./reduction.js";
 import { bufferTypeSize } from "./reduction.js";
 import {
-  type PartialState, type PlannedReduction, contextFor, defaultTileFrames, fillRegion, isPartial, lcm, planReductions,
-  plannedBuffers, regionView, tileRegions,
+  type PartialState,
+  type PlannedReduction,
+  contextFor,
+  defaultTileFrames,
+  fillRegion,
+  isPartial,
+  lcm,
+  planReductions,
+  plannedBuffers,
+  regionView,
+  tileRegions,
 } from "./reduction-plan.js";
 
 export { type PartialState, defaultTileFrames, tileUnit } from "./reduction-plan.js";
@@ -42,16 +51,29 @@ export async function runReductions<T extends unknown[]>(
 }
 
 /** Runs one reduction over the dataset. */
-export async function runReduction<R>(core: Core, dataset: Dataset, reduction: Reduction<R>, options?: RunOptions): Promise<R> {
+export async function runReduction<R>(
+  core: Core,
+  dataset: Dataset,
+  reduction: Reduction<R>,
+  options?: RunOptions,
+): Promise<R> {
   const [r] = await runReductions<[R]>(core, dataset, [reduction], options);
   return r;
 }
 
 /** Runs reductions over `options.range` (default all frames) and returns their partial states. */
-export async function runPartials(core: Core, dataset: Dataset, reductions: Reduction<unknown>[], options: RunOptions = {}): Promise<PartialState[]> {
+export async function runPartials(
+  core: Core,
+  dataset: Dataset,
+  reductions: Reduction<unknown>[],
+  options: RunOptions = {},
+): Promise<PartialState[]> {
   const range = frameRange(dataset, options.range);
   const owned: number[] = [];
-  const own = (ptr: number) => { owned.push(ptr); return ptr; };
+  const own = (ptr: number) => {
+    owned.push(ptr);
+    return ptr;
+  };
   try {
     const planned = planReductions(core, dataset, reductions, own, options.initial, options.tileFrames);
     const blockFrames = blockSize(dataset, planned, range, options.blockBytes);
@@ -78,7 +100,7 @@ function blockSize(dataset: Dataset, planned: PlannedReduction[], range: FrameRa
 /** The tiles of a block on a grid of `tile` frames: [t0, t1) pairs. */
 function tilesOf(tile: number, [s, e]: FrameRange): FrameRange[] {
   const out: FrameRange[] = [];
-  for (let t0 = s; t0 < e; ) {
+  for (let t0 = s; t0 < e;) {
     const t1 = Math.min(e, (Math.floor(t0 / tile) + 1) * tile);
     out.push([t0, t1]);
     t0 = t1;
@@ -94,20 +116,43 @@ interface ScheduledTile {
 
 /** Runs every reduction over one block: side-by-side tiles (fused with the workers' reads when all reductions
  * share a tile), then the folds of their partials in tile order, then ordered tiles one by one, then the emits. */
-async function runBlock(core: Core, dataset: Dataset, planned: PlannedReduction[], slots: Record<string, number>[][], block: CoreBlock): Promise<void> {
-  const fb = frameBytes(dataset), [rows, cols] = sigShape(dataset);
-  const scheduled = planned.map((p, pi) => tilesOf(p.tile, block.range).map(([t0, t1], k): ScheduledTile => {
-    const tile: Tile = { start: t0, count: t1 - t0, ptr: block.ptr + (t0 - block.range[0]) * fb, dtype: dataset.dtype, rows, cols };
-    const pointers = tilePointers(core, p, slots[pi]![k]!, t0);
-    return { tile, pointers, tasks: p.reduction.process(tile, pointers, p.ctx) };
-  }));
+async function runBlock(
+  core: Core,
+  dataset: Dataset,
+  planned: PlannedReduction[],
+  slots: Record<string, number>[][],
+  block: CoreBlock,
+): Promise<void> {
+  const fb = frameBytes(dataset),
+    [rows, cols] = sigShape(dataset);
+  const scheduled = planned.map((p, pi) =>
+    tilesOf(p.tile, block.range).map(([t0, t1], k): ScheduledTile => {
+      const tile: Tile = {
+        start: t0,
+        count: t1 - t0,
+        ptr: block.ptr + (t0 - block.range[0]) * fb,
+        dtype: dataset.dtype,
+        rows,
+        cols,
+      };
+      const pointers = tilePointers(core, p, slots[pi]![k]!, t0);
+      return { tile, pointers, tasks: p.reduction.process(tile, pointers, p.ctx) };
+    }),
+  );
   const sideBySide = new Map<number, Task[]>(); // by the tile's first frame, so reads can be fused with its kernels
   planned.forEach((p, pi) => {
-    if (!p.ordered) for (const s of scheduled[pi]!) sideBySide.set(s.tile.start, [...(sideBySide.get(s.tile.start) ?? []), ...s.tasks]);
+    if (!p.ordered)
+      for (const s of scheduled[pi]!)
+        sideBySide.set(s.tile.start, [...(sideBySide.get(s.tile.start) ?? []), ...s.tasks]);
   });
   const sameTile = planned.every((p) => p.tile === planned[0]!.tile);
   if (block.readCalls && sameTile) {
-    await core.run(tilesOf(planned[0]!.tile, block.range).map(([t0, t1]) => [...block.readCalls!(t0, t1), ...(sideBySide.get(t0) ?? []).flat()]));
+    await core.run(
+      tilesOf(planned[0]!.tile, block.range).map(([t0, t1]) => [
+        ...block.readCalls!(t0, t1),
+        ...(sideBySide.get(t0) ?? []).flat(),
+      ]),
+    );
   } else {
     if (block.readCalls) {
       await core.run(tilesOf(defaultTileFrames(dataset), block.range).map(([t0, t1]) => block.readCalls!(t0, t1)));
@@ -127,7 +172,12 @@ async function runBlock(core: Core, dataset: Dataset, planned: PlannedReduction[
 
 /** Where a tile writes each buffer: its frames' slice of nav results, its slot's partials (reset to the fill) and
  * scratch, the results themselves for ordered buffers. */
-function tilePointers(core: Core, p: PlannedReduction, slot: Record<string, number>, t0: number): Record<string, number> {
+function tilePointers(
+  core: Core,
+  p: PlannedReduction,
+  slot: Record<string, number>,
+  t0: number,
+): Record<string, number> {
   const pointers: Record<string, number> = {};
   for (const { name, spec, values } of p.buffers) {
     if (spec.kind === "nav") pointers[name] = p.results[name]! + t0 * spec.per * bufferTypeSize[spec.type];
@@ -144,7 +194,12 @@ function foldPartials(core: Core, p: PlannedReduction, pointers: Record<string, 
   for (const { name, spec, values } of p.buffers) {
     if (!isPartial(spec)) continue;
     const op = spec.merge === "sum" ? "Sum" : spec.merge === "max" ? "Max" : "Min";
-    core.call(`merge${op}${spec.type.toUpperCase() as Uppercase<typeof spec.type>}`, p.results[name]!, pointers[name]!, values);
+    core.call(
+      `merge${op}${spec.type.toUpperCase() as Uppercase<typeof spec.type>}`,
+      p.results[name]!,
+      pointers[name]!,
+      values,
+    );
   }
 }
 
@@ -171,11 +226,18 @@ function copyResults(core: Core, p: PlannedReduction): Buffers {
 
 /** Merges two partial states of the same reduction over disjoint frame ranges (in any grouping: associative):
  * nav buffers concatenate, every other buffer combines by its merge operation. */
-export function mergeStates(core: Core, dataset: Dataset, reduction: Reduction<unknown>, a: PartialState, b: PartialState): PartialState {
+export function mergeStates(
+  core: Core,
+  dataset: Dataset,
+  reduction: Reduction<unknown>,
+  a: PartialState,
+  b: PartialState,
+): PartialState {
   const buffers: Buffers = {};
   for (const { name, spec } of plannedBuffers(reduction, contextFor(core, dataset))) {
     if (spec.kind === "scratch") continue;
-    const x = a.buffers[name], y = b.buffers[name];
+    const x = a.buffers[name],
+      y = b.buffers[name];
     if (!x || !y) throw new Error(`${reduction.name}: a partial state lacks buffer ${name}`);
     const out = x.slice();
     if (spec.kind === "nav") {

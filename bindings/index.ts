@@ -31,7 +31,6 @@ export * from "./analyses/pca-compress.js";
 export * from "./linalg-eig.js";
 export * from "./analyses/pca-spectrum.js";
 export * from "./analyses/pca-denoise.js";
-export * from "./analyses/pca-figures.js";
 export * from "./figures/scree.js";
 export * from "./analyses/kmeans.js";
 export * from "./analyses/hcluster.js";

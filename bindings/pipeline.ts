@@ -58,15 +58,17 @@ export function sampleIndices(total: number, n: number): number[] {
 
 /** A view of `ds` holding only the frames at `indices` (a 1-D scan of them): what sampling analyses read. */
 export function frameSubset(ds: Dataset, indices: readonly number[], what = "sample"): Dataset {
-  const fb = frameBytes(ds), total = frameCount(ds);
+  const fb = frameBytes(ds),
+    total = frameCount(ds);
   for (const i of indices) {
-    if (!Number.isInteger(i) || i < 0 || i >= total) throw new RangeError(`${what}: frame ${i} is outside the dataset's ${total} frames`);
+    if (!Number.isInteger(i) || i < 0 || i >= total)
+      throw new RangeError(`${what}: frame ${i} is outside the dataset's ${total} frames`);
   }
   const source: FrameSource = {
     name: `${ds.source.name} (${what} of ${indices.length} frames)`,
     async readFrames(start, count, dest) {
       // Runs of consecutive indices are read as one.
-      for (let i = start; i < start + count; ) {
+      for (let i = start; i < start + count;) {
         let j = i + 1;
         while (j < start + count && indices[j] === indices[j - 1]! + 1) j++;
         await ds.source.readFrames(indices[i]!, j - i, dest.subarray((i - start) * fb, (j - start) * fb));
@@ -102,7 +104,8 @@ export interface StreamOptions {
 
 /** Feeds frames of `ds` to `sink` in order, block by block, reading the next block while the sink handles one. */
 export async function streamFrames(ds: Dataset, sink: FrameSink, o: StreamOptions = {}): Promise<void> {
-  const fb = frameBytes(ds), range = frameRange(ds, o.range);
+  const fb = frameBytes(ds),
+    range = frameRange(ds, o.range);
   const per = o.blockFrames ?? Math.max(1, Math.floor((o.blockBytes ?? 16 << 20) / fb));
   const blocks = planBlocks([0, range[1] - range[0]], per).map(([s, e]): FrameRange => [s + range[0], e + range[0]]);
   const largest = Math.min(per, range[1] - range[0]);

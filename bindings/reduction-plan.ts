@@ -48,16 +48,27 @@ export const isResult = (s: FullSpec) => s.kind !== "scratch";
 /** Whether each tile writes the buffer into a partial of its own. */
 export const isPartial = (s: FullSpec) => (s.kind === "sig" || s.kind === "single") && s.write === "partial";
 
-export function contextFor(core: Core, dataset: Pick<Dataset, "shape" | "dtype">, input?: ReductionContext["input"]): ReductionContext {
+export function contextFor(
+  core: Core,
+  dataset: Pick<Dataset, "shape" | "dtype">,
+  input?: ReductionContext["input"],
+): ReductionContext {
   return {
-    core, shape: dataset.shape, dtype: dataset.dtype,
-    input: input ?? (() => { throw new Error("inputs can only be placed while a reduction runs"); }),
+    core,
+    shape: dataset.shape,
+    dtype: dataset.dtype,
+    input:
+      input ??
+      (() => {
+        throw new Error("inputs can only be placed while a reduction runs");
+      }),
   };
 }
 
 /** The buffers a reduction declares for a dataset, with defaults and sizes. */
 export function plannedBuffers(reduction: Reduction<unknown>, ctx: ReductionContext): PlannedBuffer[] {
-  const P = frameCount(ctx), Q = framePixels(ctx);
+  const P = frameCount(ctx),
+    Q = framePixels(ctx);
   return Object.entries(reduction.buffers(ctx)).map(([name, s]) => {
     const spec = withDefaults(s);
     const count = spec.kind === "nav" ? P : spec.kind === "sig" ? Q : 1;
@@ -66,7 +77,12 @@ export function plannedBuffers(reduction: Reduction<unknown>, ctx: ReductionCont
 }
 
 /** The frames per tile of a reduction (its own, the run's, or the default). */
-export function tileOf(reduction: Reduction<unknown>, ctx: ReductionContext, dataset: Dataset, tileFrames?: number): number {
+export function tileOf(
+  reduction: Reduction<unknown>,
+  ctx: ReductionContext,
+  dataset: Dataset,
+  tileFrames?: number,
+): number {
   const tile = reduction.tileFrames?.(ctx) ?? tileFrames ?? defaultTileFrames(dataset);
   if (!Number.isInteger(tile) || tile < 1) throw new RangeError(`${reduction.name}: tile of ${tile} frames`);
   return tile;
@@ -82,8 +98,12 @@ export function tileUnit(core: Core, dataset: Dataset, reductions: Reduction<unk
  * Result regions start from `initial` states when given (a run continuing an earlier one), else from the fill.
  */
 export function planReductions(
-  core: Core, dataset: Dataset, reductions: Reduction<unknown>[], own: (ptr: number) => number,
-  initial?: PartialState[], tileFrames?: number,
+  core: Core,
+  dataset: Dataset,
+  reductions: Reduction<unknown>[],
+  own: (ptr: number) => number,
+  initial?: PartialState[],
+  tileFrames?: number,
 ): PlannedReduction[] {
   return reductions.map((reduction, i) => {
     const ctx = contextFor(core, dataset, (data) => own(core.arena.put(data)));
@@ -95,7 +115,8 @@ export function planReductions(
       const from = seed?.[name];
       if (!from) fillRegion(core, results[name]!, spec, values);
       else if (from.length === values) regionView(core, results[name]!, spec, values).set(from);
-      else throw new RangeError(`${reduction.name}: initial buffer ${name} has ${from.length} values; expected ${values}`);
+      else
+        throw new RangeError(`${reduction.name}: initial buffer ${name} has ${from.length} values; expected ${values}`);
     }
     reduction.prepare?.(ctx);
     const ordered = buffers.some((b) => b.spec.write === "ordered");
@@ -105,14 +126,20 @@ export function planReductions(
 
 /** Per-tile regions (partials and scratch) for `slots` tiles in flight: slot k serves the k-th tile of a block.
  * Ordered reductions run one tile at a time, so they share one scratch region over all their tiles. */
-export function tileRegions(core: Core, p: PlannedReduction, slots: number, own: (ptr: number) => number): Record<string, number>[] {
+export function tileRegions(
+  core: Core,
+  p: PlannedReduction,
+  slots: number,
+  own: (ptr: number) => number,
+): Record<string, number>[] {
   const shared: Record<string, number> = {};
   return Array.from({ length: slots }, () => {
     const set: Record<string, number> = {};
     for (const { name, spec, values } of p.buffers) {
       const bytes = values * bufferTypeSize[spec.type];
       if (isPartial(spec)) set[name] = own(core.arena.alloc(bytes));
-      else if (spec.kind === "scratch") set[name] = p.ordered ? (shared[name] ??= own(core.arena.alloc(bytes))) : own(core.arena.alloc(bytes));
+      else if (spec.kind === "scratch")
+        set[name] = p.ordered ? (shared[name] ??= own(core.arena.alloc(bytes))) : own(core.arena.alloc(bytes));
     }
     return set;
   });
@@ -121,10 +148,14 @@ export function tileRegions(core: Core, p: PlannedReduction, slots: number, own:
 export function regionView(core: Core, ptr: number, spec: Pick<FullSpec, "type">, values: number) {
   const a = core.arena;
   switch (spec.type) {
-    case "f32": return a.f32(ptr, values);
-    case "f64": return a.f64(ptr, values);
-    case "i32": return a.i32(ptr, values);
-    case "u32": return a.u32(ptr, values);
+    case "f32":
+      return a.f32(ptr, values);
+    case "f64":
+      return a.f64(ptr, values);
+    case "i32":
+      return a.i32(ptr, values);
+    case "u32":
+      return a.u32(ptr, values);
   }
 }
 

@@ -6,6 +6,7 @@ import { Filter, type ChunkHeader } from "./container-format.js";
 import { Region } from "./engine.js";
 import { fail } from "./errors.js";
 import type { ZstdBackend } from "./zstd.js";
+import { storedFrameSize, storedZstdFrame } from "./zstd-stored.js";
 
 export const FLAG_DELTA = 1;
 
@@ -53,6 +54,14 @@ export class FrameChunkCodec {
     const bound = this.zstd.compressBound(bytes);
     if (this.out.length < bound) this.out = new Uint8Array(bound);
     return this.out.subarray(0, this.zstd.compressInto(this.core.arena.bytes(src.ptr, bytes), level, this.out));
+  }
+
+  /** The `count` frames placed in input(count), unfiltered, as a zstd frame of Raw blocks (a view valid until the
+   * next call on this codec). */
+  store(count: number): Uint8Array {
+    const bytes = count * this.frameBytes, size = storedFrameSize(bytes);
+    if (this.out.length < size) this.out = new Uint8Array(size);
+    return storedZstdFrame(this.core.arena.bytes(this.a.ptr, bytes), this.out);
   }
 
   /** Decodes a FRAMES chunk whose header has been verified; returns a view of the core's memory, valid until the

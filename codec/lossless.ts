@@ -24,6 +24,8 @@ export interface LosslessOptions {
   /** Target decoded bytes per chunk when framesPerChunk is not given (default 1 MiB). */
   chunkBytes?: number;
   zstd?: ZstdBackendName;
+  /** Store the frames uncompressed (zstd Raw blocks, no filter): a raw stream's chunks, checksummed like any. */
+  store?: boolean;
 }
 
 export const LOSSLESS_DEFAULTS = { filter: "bitshuffle" as FilterName, delta: false, level: 1, chunkBytes: 1 << 20 };
@@ -47,12 +49,14 @@ export class LosslessEncoder {
     private readonly delta: boolean,
     private readonly level: number,
     readonly totalFrames: number,
+    private readonly store = false,
   ) {}
 
   static async create(sink: ByteSink, layout: StreamLayout, options: LosslessOptions = {}): Promise<LosslessEncoder> {
     // Options given as undefined keep their defaults.
     const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as LosslessOptions;
     const o = { ...LOSSLESS_DEFAULTS, ...given };
+    if (o.store) Object.assign(o, { filter: "none", delta: false });
     const filter = FILTER_IDS[o.filter];
     if (filter === undefined) throw new RangeError(`unknown filter ${JSON.stringify(o.filter)} (expected none, byteshuffle or bitshuffle)`);
     const zstd = await zstdBackend(o.zstd);
@@ -66,9 +70,9 @@ export class LosslessEncoder {
       mode: "lossless", shape: [...layout.shape], dtype: layout.dtype,
       ...(layout.calibration ? { calibration: layout.calibration } : {}),
       ...(layout.source ? { source: layout.source } : {}),
-      params: { filter: o.filter, delta: o.delta, framesPerChunk: fpc, level: o.level, zstd: zstd.name },
+      params: { filter: o.filter, delta: o.delta, framesPerChunk: fpc, ...(o.store ? { stored: true } : { level: o.level, zstd: zstd.name }) },
     });
-    return new LosslessEncoder(writer, codec, fpc, filter, o.delta, o.level, frameCount(layout));
+    return new LosslessEncoder(writer, codec, fpc, filter, o.delta, o.level, frameCount(layout), !!o.store);
   }
 
   /**
@@ -83,7 +87,7 @@ export class LosslessEncoder {
     if (filter === undefined || !Number.isInteger(fpc) || fpc < 1) throw new RangeError(`resume: the container's params (filter ${String(p.filter)}, framesPerChunk ${String(p.framesPerChunk)}) are not usable`);
     const zstd = await zstdBackend(options.zstd);
     const codec = new FrameChunkCodec(await codecCore(), zstd, m.dtype, framePixels(m));
-    const enc = new LosslessEncoder(ContainerWriter.resume(sink, m, plan.keepBytes, plan.chunks), codec, fpc, filter, !!p.delta, level, frameCount(m));
+    const enc = new LosslessEncoder(ContainerWriter.resume(sink, m, plan.keepBytes, plan.chunks), codec, fpc, filter, !!p.delta, level, frameCount(m), p.stored === true);
     enc.next = plan.next;
     return enc;
   }
@@ -124,7 +128,7 @@ export class LosslessEncoder {
   private async flush(): Promise<void> {
     if (this.pending === 0) return;
     const n = this.pending, fb = this.codec.frameBytes;
-    const payload = this.codec.encode(n, this.filter, this.delta, this.level);
+    const payload = this.store ? this.codec.store(n) : this.codec.encode(n, this.filter, this.delta, this.level);
     await this.writer.writeChunk({ kind: ChunkKind.Frames, filter: this.filter, flags: this.delta ? FLAG_DELTA : 0, rawLength: n * fb, first: this.next, count: n }, payload);
     this.next += n;
     this.pending = 0;

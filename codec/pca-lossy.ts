@@ -60,7 +60,14 @@ export interface PcaBasis {
 const Q16 = 32767;
 
 /** Reconstructs `count` frames from quantized scores (and exact residual values): shared by encoder and decoder. */
-export function reconstruct(b: PcaBasis, count: number, scales: Float32Array, scores: Int16Array, residual: { offsets: Uint32Array; index: Uint32Array; value: Float32Array } | undefined, out: Float32Array): void {
+export function reconstruct(
+  b: PcaBasis,
+  count: number,
+  scales: Float32Array,
+  scores: Int16Array,
+  residual: { offsets: Uint32Array; index: Uint32Array; value: Float32Array } | undefined,
+  out: Float32Array,
+): void {
   const { k, q, mean, components } = b;
   const row = new Float64Array(q);
   for (let i = 0; i < count; i++) {
@@ -73,7 +80,9 @@ export function reconstruct(b: PcaBasis, count: number, scales: Float32Array, sc
     }
     const o = i * q;
     for (let p = 0; p < q; p++) out[o + p] = row[p]!;
-    if (residual) for (let e = residual.offsets[i]!; e < residual.offsets[i + 1]!; e++) out[o + residual.index[e]!] = residual.value[e]!;
+    if (residual)
+      for (let e = residual.offsets[i]!; e < residual.offsets[i + 1]!; e++)
+        out[o + residual.index[e]!] = residual.value[e]!;
   }
 }
 
@@ -82,13 +91,17 @@ function compressColumns(zstd: ZstdBackend, level: number, cols: Uint8Array[]): 
   let raw = 0;
   for (const c of cols) {
     raw += c.length;
-    const z = zstd.compress(c, level), len = new Uint8Array(4);
+    const z = zstd.compress(c, level),
+      len = new Uint8Array(4);
     putU32(len, 0, z.length);
     parts.push(len, z);
   }
   const payload = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
   let at = 0;
-  for (const p of parts) { payload.set(p, at); at += p.length; }
+  for (const p of parts) {
+    payload.set(p, at);
+    at += p.length;
+  }
   return { payload, raw };
 }
 
@@ -111,7 +124,11 @@ export function encodeBasis(b: PcaBasis, zstd: ZstdBackend, level: number) {
 
 export function decodeBasis(h: ChunkHeader, payload: Uint8Array, q: number, zstd: ZstdBackend, what: string): PcaBasis {
   const k = h.count;
-  if (k < 1 || (k + 1) * q * 4 !== h.rawLength) fail("format", `${what}: a basis of ${k} components of ${q} pixels is ${(k + 1) * q * 4} bytes, the header says ${h.rawLength}`);
+  if (k < 1 || (k + 1) * q * 4 !== h.rawLength)
+    fail(
+      "format",
+      `${what}: a basis of ${k} components of ${q} pixels is ${(k + 1) * q * 4} bytes, the header says ${h.rawLength}`,
+    );
   const [col] = readColumns(zstd, payload, [(k + 1) * q * 4], what);
   const u32 = new Uint32Array((k + 1) * q);
   unplanes(col!, u32.length, 4, u32);
@@ -120,8 +137,18 @@ export function decodeBasis(h: ChunkHeader, payload: Uint8Array, q: number, zstd
 }
 
 /** Scores chunk: k f32 scales, then count x k int16 scores (byte planes). */
-export function decodeScores(h: ChunkHeader, payload: Uint8Array, k: number, zstd: ZstdBackend, what: string): { scales: Float32Array; scores: Int16Array } {
-  if (h.rawLength !== 4 * k + 2 * h.count * k) fail("format", `${what}: ${h.count} frames of ${k} scores are ${4 * k + 2 * h.count * k} bytes, the header says ${h.rawLength}`);
+export function decodeScores(
+  h: ChunkHeader,
+  payload: Uint8Array,
+  k: number,
+  zstd: ZstdBackend,
+  what: string,
+): { scales: Float32Array; scores: Int16Array } {
+  if (h.rawLength !== 4 * k + 2 * h.count * k)
+    fail(
+      "format",
+      `${what}: ${h.count} frames of ${k} scores are ${4 * k + 2 * h.count * k} bytes, the header says ${h.rawLength}`,
+    );
   const [s, q] = readColumns(zstd, payload, [4 * k, 2 * h.count * k], what);
   const scales = new Float32Array(k);
   unplanes(s!, k, 4, new Uint32Array(scales.buffer));
@@ -134,10 +161,18 @@ export function decodeScores(h: ChunkHeader, payload: Uint8Array, k: number, zst
 export function decodeResidual(h: ChunkHeader, payload: Uint8Array, q: number, zstd: ZstdBackend, what: string) {
   const r = new ByteReader(payload, what);
   const n = r.u32("entries");
-  if (h.rawLength !== 4 * h.count + 8 * n) fail("format", `${what}: ${n} residual entries of ${h.count} frames are ${4 * h.count + 8 * n} bytes, the header says ${h.rawLength}`);
+  if (h.rawLength !== 4 * h.count + 8 * n)
+    fail(
+      "format",
+      `${what}: ${n} residual entries of ${h.count} frames are ${4 * h.count + 8 * n} bytes, the header says ${h.rawLength}`,
+    );
   const [c, ix, v] = readColumns(zstd, payload.subarray(4), [4 * h.count, 4 * n, 4 * n], what);
-  const counts = new Uint32Array(h.count), index = new Uint32Array(n), bits = new Uint32Array(n);
-  unplanes(c!, h.count, 4, counts); unplanes(ix!, n, 4, index); unplanes(v!, n, 4, bits);
+  const counts = new Uint32Array(h.count),
+    index = new Uint32Array(n),
+    bits = new Uint32Array(n);
+  unplanes(c!, h.count, 4, counts);
+  unplanes(ix!, n, 4, index);
+  unplanes(v!, n, 4, bits);
   const offsets = new Uint32Array(h.count + 1);
   for (let i = 0; i < h.count; i++) offsets[i + 1] = offsets[i]! + counts[i]!;
   if (offsets[h.count] !== n) fail("format", `${what}: residual counts sum to ${offsets[h.count]}, not ${n}`);
@@ -149,26 +184,36 @@ type Residual = { offsets: Uint32Array; index: Uint32Array; value: Float32Array 
 
 /** Scores scaled to int16, one scale per component for the chunk: the largest magnitude maps to 32767. */
 function quantize(raw: Float32Array, n: number, k: number): { scales: Float32Array; scores: Int16Array } {
-  const scales = new Float32Array(k), scores = new Int16Array(n * k);
+  const scales = new Float32Array(k),
+    scores = new Int16Array(n * k);
   for (let j = 0; j < k; j++) {
     let m = 0;
     for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(raw[i * k + j]!));
     scales[j] = m > 0 ? m / Q16 : 1;
-    for (let i = 0; i < n; i++) scores[i * k + j] = Math.max(-Q16, Math.min(Q16, Math.round(raw[i * k + j]! / scales[j]!)));
+    for (let i = 0; i < n; i++)
+      scores[i * k + j] = Math.max(-Q16, Math.min(Q16, Math.round(raw[i * k + j]! / scales[j]!)));
   }
   return { scales, scores };
 }
 
 /** The `keep` largest-error pixels of every frame (ties to the lower index), with their exact values. */
 function largestErrors(x: TypedArrayOf, recon: Float32Array, n: number, q: number, keep: number): Residual {
-  const offsets = new Uint32Array(n + 1), index = new Uint32Array(n * keep), value = new Float32Array(n * keep);
+  const offsets = new Uint32Array(n + 1),
+    index = new Uint32Array(n * keep),
+    value = new Float32Array(n * keep);
   const order = new Uint32Array(q);
   for (let i = 0; i < n; i++) {
     const f = i * q;
     for (let p = 0; p < q; p++) order[p] = p;
     const err = (p: number) => Math.abs(x[f + p]! - recon[f + p]!);
-    const top = Array.from(order).sort((a, c) => err(c) - err(a) || a - c).slice(0, keep).sort((a, c) => a - c);
-    top.forEach((p, t) => { index[offsets[i]! + t] = p; value[offsets[i]! + t] = x[f + p]!; });
+    const top = Array.from(order)
+      .sort((a, c) => err(c) - err(a) || a - c)
+      .slice(0, keep)
+      .sort((a, c) => a - c);
+    top.forEach((p, t) => {
+      index[offsets[i]! + t] = p;
+      value[offsets[i]! + t] = x[f + p]!;
+    });
     offsets[i + 1] = offsets[i]! + top.length;
   }
   return { offsets, index: index.subarray(0, offsets[n]), value: value.subarray(0, offsets[n]) };
@@ -186,45 +231,75 @@ export class PcaLossyEncoder {
   private hi = -Infinity;
   private framesIn = 0;
 
-  private constructor(private readonly writer: ContainerWriter, private readonly zstd: ZstdBackend, private readonly basis: PcaBasis,
-    private readonly params: PcaLossyParams) {}
+  private constructor(
+    private readonly writer: ContainerWriter,
+    private readonly zstd: ZstdBackend,
+    private readonly basis: PcaBasis,
+    private readonly params: PcaLossyParams,
+  ) {}
 
-  static async create(sink: ByteSink, layout: { shape: readonly number[]; calibration?: Calibration; source?: Record<string, unknown> },
-    basis: PcaBasis, params: PcaLossyParams): Promise<PcaLossyEncoder> {
+  static async create(
+    sink: ByteSink,
+    layout: { shape: readonly number[]; calibration?: Calibration; source?: Record<string, unknown> },
+    basis: PcaBasis,
+    params: PcaLossyParams,
+  ): Promise<PcaLossyEncoder> {
     const zstd = await zstdBackend(params.zstd);
     const writer = await ContainerWriter.create(sink, {
-      mode: "pca", shape: [...layout.shape], dtype: "f32",
+      mode: "pca",
+      shape: [...layout.shape],
+      dtype: "f32",
       ...(layout.calibration ? { calibration: layout.calibration } : {}),
       ...(layout.source ? { source: layout.source } : {}),
       params: {
-        components: basis.k, fitFrames: params.fitFrames, residual: params.residual, quantization: "int16 per component per chunk",
-        level: params.level, zstd: zstd.name, ...(params.maxError !== undefined ? { maxError: params.maxError } : {}),
+        components: basis.k,
+        fitFrames: params.fitFrames,
+        residual: params.residual,
+        quantization: "int16 per component per chunk",
+        level: params.level,
+        zstd: zstd.name,
+        ...(params.maxError !== undefined ? { maxError: params.maxError } : {}),
       },
     });
     const b = encodeBasis(basis, zstd, params.level);
-    await writer.writeChunk({ kind: ChunkKind.PcaBasis, filter: 1, flags: 0, rawLength: b.raw, first: 0, count: basis.k }, b.payload);
+    await writer.writeChunk(
+      { kind: ChunkKind.PcaBasis, filter: 1, flags: 0, rawLength: b.raw, first: 0, count: basis.k },
+      b.payload,
+    );
     return new PcaLossyEncoder(writer, zstd, basis, params);
   }
 
   /** Frames [first, first + n) (n x q values) and their scores against the basis (n x k, before quantization). */
   async writeChunk(first: number, x: TypedArrayOf, raw: Float32Array): Promise<void> {
-    const { k, q } = this.basis, n = x.length / q, level = this.params.level;
-    if (first !== this.framesIn) throw new RangeError(`PCA-lossy: a chunk starts at frame ${first}, expected ${this.framesIn}`);
-    if (raw.length !== n * k) throw new RangeError(`PCA-lossy: ${raw.length} scores for ${n} frames of ${k} components`);
+    const { k, q } = this.basis,
+      n = x.length / q,
+      level = this.params.level;
+    if (first !== this.framesIn)
+      throw new RangeError(`PCA-lossy: a chunk starts at frame ${first}, expected ${this.framesIn}`);
+    if (raw.length !== n * k)
+      throw new RangeError(`PCA-lossy: ${raw.length} scores for ${n} frames of ${k} components`);
     const { scales, scores } = quantize(raw, n, k);
     const recon = new Float32Array(n * q);
     reconstruct(this.basis, n, scales, scores, undefined, recon);
     const residual = this.params.residual > 0 ? largestErrors(x, recon, n, q, this.params.residual) : undefined;
     if (residual) reconstruct(this.basis, n, scales, scores, residual, recon);
     for (let t = 0; t < n * q; t++) {
-      const d = x[t]!, e = d - recon[t]!;
-      this.sse += e * e; this.ss += d * d;
+      const d = x[t]!,
+        e = d - recon[t]!;
+      this.sse += e * e;
+      this.ss += d * d;
       if (Math.abs(e) > this.maxAbs) this.maxAbs = Math.abs(e);
       if (d < this.lo) this.lo = d;
       if (d > this.hi) this.hi = d;
     }
-    const sc = compressColumns(this.zstd, level, [planes(new Uint32Array(scales.buffer), k, 4), planes(new Uint16Array(scores.buffer), n * k, 2)]);
-    await this.writer.writeChunk({ kind: ChunkKind.PcaScores, filter: 1, flags: 0, rawLength: sc.raw, first, count: n }, sc.payload);
+    const sc = compressColumns(this.zstd, level, [
+      planes(new Uint32Array(scales.buffer), k, 4),
+      planes(new Uint16Array(scores.buffer), n * k, 2),
+    ]);
+    await this.writer.writeChunk(
+      { kind: ChunkKind.PcaScores, filter: 1, flags: 0, rawLength: sc.raw, first, count: n },
+      sc.payload,
+    );
     if (residual) await this.writeResidual(first, n, residual);
     this.framesIn += n;
   }
@@ -233,23 +308,38 @@ export class PcaLossyEncoder {
     const counts = new Uint32Array(n);
     for (let i = 0; i < n; i++) counts[i] = residual.offsets[i + 1]! - residual.offsets[i]!;
     const values = new Uint32Array(residual.value.buffer, residual.value.byteOffset, residual.value.length);
-    const rc = compressColumns(this.zstd, this.params.level, [planes(counts, n, 4), planes(residual.index, residual.index.length, 4), planes(values, values.length, 4)]);
+    const rc = compressColumns(this.zstd, this.params.level, [
+      planes(counts, n, 4),
+      planes(residual.index, residual.index.length, 4),
+      planes(values, values.length, 4),
+    ]);
     const payload = new Uint8Array(4 + rc.payload.length);
     putU32(payload, 0, residual.index.length);
     payload.set(rc.payload, 4);
-    await this.writer.writeChunk({ kind: ChunkKind.PcaResidual, filter: 1, flags: 0, rawLength: rc.raw, first, count: n }, payload);
+    await this.writer.writeChunk(
+      { kind: ChunkKind.PcaResidual, filter: 1, flags: 0, rawLength: rc.raw, first, count: n },
+      payload,
+    );
   }
 
   /** Writes the summary chunk with the errors measured over every frame, the index and the trailer. */
   async finish(): Promise<PcaLossyError & { bytes: number; chunks: number }> {
-    const N = this.framesIn * this.basis.q, mse = this.sse / N;
+    const N = this.framesIn * this.basis.q,
+      mse = this.sse / N;
     const error: PcaLossyError = {
-      components: this.basis.k, relativeFrobeniusError: this.ss > 0 ? Math.sqrt(this.sse / this.ss) : 0,
-      psnr: mse > 0 ? 10 * Math.log10((this.hi - this.lo) ** 2 / mse) : Infinity, maxAbsError: this.maxAbs,
-      dataMin: this.lo, dataMax: this.hi, residualPerFrame: this.params.residual,
+      components: this.basis.k,
+      relativeFrobeniusError: this.ss > 0 ? Math.sqrt(this.sse / this.ss) : 0,
+      psnr: mse > 0 ? 10 * Math.log10((this.hi - this.lo) ** 2 / mse) : Infinity,
+      maxAbsError: this.maxAbs,
+      dataMin: this.lo,
+      dataMax: this.hi,
+      residualPerFrame: this.params.residual,
     };
     const summary = new TextEncoder().encode(JSON.stringify({ error }));
-    await this.writer.writeChunk({ kind: ChunkKind.Summary, filter: 0, flags: 0, rawLength: summary.length, first: 0, count: 0 }, summary);
+    await this.writer.writeChunk(
+      { kind: ChunkKind.Summary, filter: 0, flags: 0, rawLength: summary.length, first: 0, count: 0 },
+      summary,
+    );
     return { ...error, ...(await this.writer.finish()) };
   }
 }

@@ -178,7 +178,10 @@ export function analyzePlan(ds: Dataset, o: AnalyzeOptions): AnalyzePlan {
 export function degenerateWarnings(km: Pick<KMeansResult, "k" | "counts" | "inertia">, positions: number): string[] {
   const singles = Array.from(km.counts).filter((n) => n <= 1).length;
   const out: string[] = [];
-  if (singles > 0) out.push(`degenerate clustering: ${singles} of the ${km.k} k-means clusters hold a single probe position (${positions} positions in all); their mean patterns are single frames`);
+  if (singles > 0) {
+    const hold = singles === 1 ? "holds" : "hold", their = singles === 1 ? "its mean pattern is a single frame" : "their mean patterns are single frames";
+    out.push(`degenerate clustering: ${singles} of the ${km.k} k-means clusters ${hold} a single probe position (${positions} positions in all); ${their}`);
+  }
   if (km.inertia === 0 && positions > 1) out.push("degenerate clustering: inertia 0 (every position sits on its centroid), so the clusters say nothing about their spread");
   return out;
 }

@@ -1,6 +1,8 @@
-// Electron counting (frames -> events), stempy's method: dark subtraction and gain, thresholds from a Gaussian fitted
-// to the histogram of sampled frames (background at mean + 4 sigma, X-rays at mean + 10 sigma by default), then one
-// electron per pixel strictly greater than its existing 8 neighbours. The per-pixel work is assembly/counting.ts.
+// Electron counting (frames -> events), stempy's method (calculateThresholds, electronCount): dark subtraction and
+// gain; the X-ray threshold at the plain mean + 10 standard deviations of every sampled corrected value (electrons
+// included, so it lies far above the electrons' deposits), the background threshold at the mean + 4 sigma of a
+// Gaussian fitted to the noise peak of their histogram; then one electron per pixel between the two thresholds and
+// strictly greater than its existing 8 neighbours. The per-pixel work is assembly/counting.ts.
 // Both steps are reductions on the frame pipeline: the sample's corrected values are a per-frame buffer of a
 // sampled view; counting is an ordered sink whose tiles are counted side by side on the pool and handed on as
 // grouped events in frame order.
@@ -11,6 +13,8 @@ import { runReduction } from "../executor.js";
 import { sampledFrames } from "../pipeline.js";
 import type { Reduction } from "../reduction.js";
 import type { SparseEvents } from "../../codec/events.js";
+import { EventEncoder, type EventOptions } from "../../codec/event-encoder.js";
+import type { ByteSink } from "../../codec/sink.js";
 import { fitGaussian, type GaussianFit } from "../../codec/gaussian-fit.js";
 
 export interface CountingOptions {
@@ -20,7 +24,7 @@ export interface CountingOptions {
   gain?: Float32Array;
   /** Background threshold at mean + this many sigma (default 4). */
   backgroundSigma?: number;
-  /** X-ray threshold at mean + this many sigma (default 10). */
+  /** X-ray threshold at the sample's plain mean + this many standard deviations (default 10). */
   xraySigma?: number;
   /** A fixed background threshold (ADU after dark and gain) instead of the fitted one. */
   threshold?: number;
@@ -37,6 +41,8 @@ export interface Thresholds {
   xray: number;
   /** The fitted background Gaussian (absent when both thresholds were given). */
   fit?: GaussianFit;
+  /** Plain mean and standard deviation of every sampled corrected value (the X-ray threshold's basis). */
+  sample?: { mean: number; std: number; values: number };
   sampledFrames: number;
   backgroundSigma: number;
   xraySigma: number;
@@ -97,11 +103,34 @@ export async function countingThresholds(core: Core, ds: Dataset, o: CountingOpt
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`sampleFrames must be a positive integer, got ${o.sampleFrames}`);
   const values = await runReduction(core, sampledFrames(ds, n), correctedValues(o));
   const fit = fitGaussian(values);
+  const sample = meanAndStd(values);
   return {
     background: o.threshold ?? fit.mean + bgSigma * fit.sigma,
-    // A degenerate fit (no noise at all) leaves nothing to call an X-ray.
-    xray: o.xrayThreshold ?? (fit.sigma > 0 ? fit.mean + xSigma * fit.sigma : Infinity),
-    fit, sampledFrames: n, backgroundSigma: bgSigma, xraySigma: xSigma,
+    // Constant data (no spread at all) leaves nothing to call an X-ray.
+    xray: o.xrayThreshold ?? (sample.std > 0 ? sample.mean + xSigma * sample.std : Infinity),
+    fit, sample, sampledFrames: n, backgroundSigma: bgSigma, xraySigma: xSigma,
+  };
+}
+
+/** Mean and (population) standard deviation in float64, two passes. */
+function meanAndStd(values: Float32Array): { mean: number; std: number; values: number } {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i]!;
+  const mean = sum / values.length;
+  let ss = 0;
+  for (let i = 0; i < values.length; i++) ss += (values[i]! - mean) ** 2;
+  return { mean, std: Math.sqrt(ss / values.length), values: values.length };
+}
+
+/** The thresholds as --json and container metadata state them: where each came from. */
+export function describeThresholds(t: Thresholds): Record<string, unknown> {
+  const r = (v: number | undefined) => (v === undefined ? null : Number.isFinite(v) ? +v.toFixed(4) : null);
+  return {
+    background: r(t.background), xray: r(t.xray), sampledFrames: t.sampledFrames,
+    backgroundRule: t.fit ? `fit mean + ${t.backgroundSigma} fit sigma` : "given",
+    xrayRule: t.sample ? `sample mean + ${t.xraySigma} sample std` : "given",
+    fitMean: r(t.fit?.mean), fitSigma: r(t.fit?.sigma), sampleMean: r(t.sample?.mean), sampleStd: r(t.sample?.std),
+    backgroundSigma: t.backgroundSigma, xraySigma: t.xraySigma,
   };
 }
 
@@ -162,4 +191,22 @@ export async function countElectrons(
   const th = thresholds ?? (await countingThresholds(core, ds, o));
   const electrons = await runReduction(core, ds, countingSink(o, th, scanShape, sink), { blockBytes: o.blockBytes, onProgress });
   return { thresholds: th, frames: frameCount(ds), electrons };
+}
+
+/**
+ * Counts a dataset into an events container written to `sink` (what `stem4d count` writes); the thresholds and
+ * their rules go into the container's params. `onEvents` also sees every block of events (exports, tests).
+ */
+export async function countToEvents(
+  core: Core, ds: Dataset, sink: ByteSink, o: CountingOptions & { onProgress?: (done: number, total: number) => void },
+  options: EventOptions = {}, onEvents?: (ev: SparseEvents) => void,
+): Promise<CountingResult & { bytes: number; chunks: number }> {
+  const scanShape = countingScanShape(ds);
+  const thresholds = await countingThresholds(core, ds, o);
+  const enc = await EventEncoder.create(sink, { scanShape, detShape: sigShape(ds), calibration: ds.calibration, source: ds.metadata }, {
+    ...options, params: { ...options.params, counting: describeThresholds(thresholds) },
+  });
+  const r = await countElectrons(core, ds, o, async (ev) => { await enc.push(ev); onEvents?.(ev); }, o.onProgress, thresholds);
+  const done = await enc.finish();
+  return { ...r, bytes: done.bytes, chunks: done.chunks };
 }

@@ -52,7 +52,8 @@ export interface FourierAnalysis {
 }
 
 /** The one rule for the default Bragg-filter radius, as the report states it. */
-export const BRAGG_RADIUS_RULE = "radius = 0.45 x the distance to the nearest other analysed frequency, its mate -k or zero frequency, clamped to 1..3 FFT bins";
+export const BRAGG_RADIUS_RULE = "radius = 0.45 x the distance to the nearest other analysed frequency, its mate -k or " +
+  "zero frequency, clamped to 1..3 FFT bins";
 
 /** A disk around each frequency, its radius by BRAGG_RADIUS_RULE. */
 export function autoFilters(freqs: readonly SpatialFrequency[]): BraggFilter[] {
@@ -113,27 +114,38 @@ export async function fourierFigures(core: Core, ds: Dataset, o: FourierFigureOp
   const windowText = a.window === "hann" ? "Hann-windowed scan" : "no window";
   figs.power = {
     figure: {
-      values: fftShift(a.power, ny, nx), rows: ny, cols: nx, title: `Scan power spectrum (${windowText})`, units: "power summed over the detector (log scale)",
+      values: fftShift(a.power, ny, nx), rows: ny, cols: nx, title: `Scan power spectrum (${windowText})`,
+      units: "power summed over the detector (log scale)",
       log: true, colormap: "magma", space: "frequency", pixel: frequencyStep(scan, nx), size,
     },
-    caption: `Power of the FFT over the scan axes (${windowText}) summed over all detector pixels, log scale, zero frequency at the centre. Peaks: ${peakText || "none"}.`,
+    caption: `Power of the FFT over the scan axes (${windowText}) summed over all detector pixels, log scale, zero ` +
+      `frequency at the centre. Peaks: ${peakText || "none"}.`,
   };
   for (const [i, c] of a.cbed.entries()) {
     const f = a.frequencies[i]!;
     const what = f.source === "at" ? `chosen frequency ${fmt(f)}` : `peak ${f.peak} at ${fmt(f)}`;
     figs[`cbed_amp_${i}`] = {
-      figure: { values: c.amplitude, rows, cols, title: `CBED amplitude, ${what}`, units: "|F| (log scale)", log: true, colormap: "viridis", space: "detector", pixel: detector, size },
+      figure: {
+        values: c.amplitude, rows, cols, title: `CBED amplitude, ${what}`, units: "|F| (log scale)", log: true, colormap: "viridis",
+        space: "detector", pixel: detector, size,
+      },
       caption: `CBED amplitude at the ${what} (log scale): the detector regions that carry this periodicity.`,
     };
     figs[`cbed_phase_${i}`] = {
-      figure: { values: c.phase, rows, cols, title: `CBED phase, ${what}`, units: "phase (rad)", kind: "phase", space: "detector", pixel: detector, size },
+      figure: {
+        values: c.phase, rows, cols, title: `CBED phase, ${what}`, units: "phase (rad)", kind: "phase", space: "detector", pixel: detector, size,
+      },
       caption: `CBED phase at the ${what} (-pi to pi, cyclic colours).`,
     };
   }
   for (const [i, m] of a.filters.entries()) {
     figs[`filtered_${i}`] = {
-      figure: { values: m.maps[0]!, rows: ny, cols: nx, title: `Bragg-filtered map around ${fmt(m)}`, units: "local amplitude", colormap: "viridis", space: "scan", pixel: scan, size },
-      caption: `Bragg-filtered map: local amplitude of the periodicity in a disk of radius ${+m.radius.toFixed(2)} bins around ${fmt(m)}, summed over the detector.`,
+      figure: {
+        values: m.maps[0]!, rows: ny, cols: nx, title: `Bragg-filtered map around ${fmt(m)}`, units: "local amplitude", colormap: "viridis",
+        space: "scan", pixel: scan, size,
+      },
+      caption: `Bragg-filtered map: local amplitude of the periodicity in a disk of radius ${+m.radius.toFixed(2)} bins around ` +
+        `${fmt(m)}, summed over the detector.`,
     };
   }
   return figs;

@@ -14,21 +14,45 @@ import type { ByteSink } from "../../codec/sink.js";
 import { type PcaBasis, PcaLossyEncoder, type PcaLossyError, type PcaLossyOptions } from "../../codec/pca-lossy.js";
 
 /** Compresses a dataset with PCA: basis, scores chunks, residual chunks, and a summary chunk with the errors. */
-export async function compressPca(core: Core, ds: Dataset, sink: ByteSink, o: PcaLossyOptions): Promise<PcaLossyError & { bytes: number; chunks: number }> {
-  const P = frameCount(ds), q = framePixels(ds);
-  if ((o.components === undefined) === (o.maxError === undefined)) throw new RangeError("PCA-lossy: give either components or maxError");
-  if (o.maxError !== undefined && !(o.maxError > 0 && o.maxError < 1)) throw new RangeError(`maxError must be in (0, 1), got ${o.maxError}`);
+export async function compressPca(
+  core: Core,
+  ds: Dataset,
+  sink: ByteSink,
+  o: PcaLossyOptions,
+): Promise<PcaLossyError & { bytes: number; chunks: number }> {
+  const P = frameCount(ds),
+    q = framePixels(ds);
+  if ((o.components === undefined) === (o.maxError === undefined))
+    throw new RangeError("PCA-lossy: give either components or maxError");
+  if (o.maxError !== undefined && !(o.maxError > 0 && o.maxError < 1))
+    throw new RangeError(`maxError must be in (0, 1), got ${o.maxError}`);
   const fitN = Math.min(P, o.fitFrames ?? 4096);
   const fitDs = sampledFrames(ds, fitN);
   const limit = Math.min(fitN, q);
   const kFit = o.components ?? Math.min(64, limit);
-  const fit = await pca(core, fitDs, { components: Math.min(kFit, limit), meanCenter: true, seed: o.seed ?? 0, onProgress: (d, t) => o.onProgress?.(d, t, "fit") });
+  const fit = await pca(core, fitDs, {
+    components: Math.min(kFit, limit),
+    meanCenter: true,
+    seed: o.seed ?? 0,
+    onProgress: (d, t) => o.onProgress?.(d, t, "fit"),
+  });
   const k = o.maxError === undefined ? fit.k : componentsFor(fit, fitN, o.maxError);
   const basis: PcaBasis = { k, q, mean: fit.mean!, components: fit.components.subarray(0, k * q) };
-  const encoder = await PcaLossyEncoder.create(sink, { shape: ds.shape, calibration: ds.calibration, source: ds.metadata }, basis, {
-    fitFrames: fitN, residual: Math.max(0, Math.min(q, o.residual ?? 0)), level: o.level ?? 3, zstd: o.zstd, maxError: o.maxError,
+  const encoder = await PcaLossyEncoder.create(
+    sink,
+    { shape: ds.shape, calibration: ds.calibration, source: ds.metadata },
+    basis,
+    {
+      fitFrames: fitN,
+      residual: Math.max(0, Math.min(q, o.residual ?? 0)),
+      level: o.level ?? 3,
+      zstd: o.zstd,
+      maxError: o.maxError,
+    },
+  );
+  await runReduction(core, ds, encodingPass(basis, o.framesPerChunk ?? 256, encoder), {
+    onProgress: (d, t) => o.onProgress?.(d, t, "encode"),
   });
-  await runReduction(core, ds, encodingPass(basis, o.framesPerChunk ?? 256, encoder), { onProgress: (d, t) => o.onProgress?.(d, t, "encode") });
   return encoder.finish();
 }
 
@@ -56,8 +80,12 @@ function encodingPass(basis: PcaBasis, framesPerChunk: number, encoder: PcaLossy
   return {
     ...scores,
     name: "PCA-lossy encoding",
-    emit: (tile, view) => encoder.writeChunk(tile.start, typedArray(tile.dtype, view.frames().buffer, view.frames().byteOffset, tile.count * q),
-      view.buffer("Y") as Float32Array),
+    emit: (tile, view) =>
+      encoder.writeChunk(
+        tile.start,
+        typedArray(tile.dtype, view.frames().buffer, view.frames().byteOffset, tile.count * q),
+        view.buffer("Y") as Float32Array,
+      ),
     finish: () => undefined,
   };
 }

@@ -21,15 +21,21 @@ const LANE_BYTES = 1 << 20;
 
 const roundUp4 = (n: number) => Math.ceil(n / 4) * 4;
 
-
 /** Rows of a tile each lane converts in the sketch pass: a multiple of 4 in [4, 64]. */
 export function sketchLaneRows(q: number): number {
   return Math.min(64, Math.max(4, Math.floor(LANE_BYTES / (q * 4) / 4) * 4));
 }
 
 /** Y = (D - 1 centre^T) Z, Z row-major Q x l. Tiles of `tileFrames` (default: one lane's rows per lane). */
-export function sketchPass(Z: Float32Array, l: number, centre: Float32Array, tileFrames?: number): Reduction<Float32Array> {
-  let zPtr = 0, cPtr = 0, laneRows = 0;
+export function sketchPass(
+  Z: Float32Array,
+  l: number,
+  centre: Float32Array,
+  tileFrames?: number,
+): Reduction<Float32Array> {
+  let zPtr = 0,
+    cPtr = 0,
+    laneRows = 0;
   return {
     name: "PCA sketch Y = D Z",
     buffers: (ctx) => {
@@ -51,11 +57,15 @@ export function sketchPass(Z: Float32Array, l: number, centre: Float32Array, til
       cPtr = ctx.input(centre);
     },
     process(tile, ptr) {
-      const q = tile.rows * tile.cols, k = kernelSuffix(tile.dtype), fb = q * dtypeSize(tile.dtype);
-      const per = roundUp4(Math.ceil(tile.count / LANES)), ld = paddedStride(q);
+      const q = tile.rows * tile.cols,
+        k = kernelSuffix(tile.dtype),
+        fb = q * dtypeSize(tile.dtype);
+      const per = roundUp4(Math.ceil(tile.count / LANES)),
+        ld = paddedStride(q);
       const tasks: Task[] = [];
       for (let lane = 0; lane < LANES; lane++) {
-        const r0 = lane * per, r1 = Math.min(tile.count, r0 + per);
+        const r0 = lane * per,
+          r1 = Math.min(tile.count, r0 + per);
         if (r0 >= r1) break;
         const scr = ptr.converted! + lane * laneRows * ld * 4;
         const task: Task = [];
@@ -88,8 +98,16 @@ export interface AdjointResult {
 }
 
 /** Z = (D - 1 centre^T)^T Y, Y row-major P x l; optionally the centred sums of squares per pixel. */
-export function adjointPass(Y: Float32Array, l: number, centre: Float32Array, sumSquares = false): Reduction<AdjointResult> {
-  let yPtr = 0, cPtr = 0, panel = 0, tileFrames = 0;
+export function adjointPass(
+  Y: Float32Array,
+  l: number,
+  centre: Float32Array,
+  sumSquares = false,
+): Reduction<AdjointResult> {
+  let yPtr = 0,
+    cPtr = 0,
+    panel = 0,
+    tileFrames = 0;
   return {
     name: "PCA adjoint Z = D^T Y",
     buffers: (ctx) => {
@@ -102,7 +120,8 @@ export function adjointPass(Y: Float32Array, l: number, centre: Float32Array, su
     },
     tileFrames: (ctx) => adjointTileFrames(pixels(ctx.shape)),
     prepare(ctx) {
-      const q = pixels(ctx.shape), P = frames(ctx.shape);
+      const q = pixels(ctx.shape),
+        P = frames(ctx.shape);
       if (Y.length !== P * l) throw new RangeError(`adjoint: Y has ${Y.length} values, expected ${P} x ${l}`);
       if (centre.length !== q) throw new RangeError(`adjoint: the centre has ${centre.length} values for ${q} pixels`);
       panel = roundUp4(Math.ceil(q / LANES));
@@ -111,15 +130,20 @@ export function adjointPass(Y: Float32Array, l: number, centre: Float32Array, su
       cPtr = ctx.input(centre);
     },
     process(tile, ptr) {
-      const q = tile.rows * tile.cols, k = kernelSuffix(tile.dtype);
+      const q = tile.rows * tile.cols,
+        k = kernelSuffix(tile.dtype);
       const tasks: Task[] = [];
       for (let lane = 0; lane < LANES; lane++) {
-        const c0 = lane * panel, c1 = Math.min(q, c0 + panel);
+        const c0 = lane * panel,
+          c1 = Math.min(q, c0 + panel);
         if (c0 >= c1) break;
         const scr = ptr.converted! + lane * panel * tileFrames * 4;
         tasks.push([
           { fn: `pcaCols${k}`, args: [tile.ptr, tile.count, q, c0, c1, cPtr, scr, sumSquares ? ptr.ss! : 0] },
-          { fn: "gemmF32", args: [c1 - c0, l, tile.count, scr, tile.count, yPtr + tile.start * l * 4, l, ptr.Z! + c0 * l * 4, l, 1] },
+          {
+            fn: "gemmF32",
+            args: [c1 - c0, l, tile.count, scr, tile.count, yPtr + tile.start * l * 4, l, ptr.Z! + c0 * l * 4, l, 1],
+          },
         ]);
       }
       return tasks;
@@ -136,7 +160,14 @@ export function columnSums(tileFrames?: number): Reduction<Float64Array> {
     tileFrames: tileFrames ? () => tileFrames : undefined,
     buffers: () => ({ sum: { kind: "sig", type: "f64" } }),
     process(tile, ptr) {
-      return [[{ fn: `accumulateF64${kernelSuffix(tile.dtype)}`, args: [tile.ptr, tile.count, tile.rows * tile.cols, ptr.sum!] }]];
+      return [
+        [
+          {
+            fn: `accumulateF64${kernelSuffix(tile.dtype)}`,
+            args: [tile.ptr, tile.count, tile.rows * tile.cols, ptr.sum!],
+          },
+        ],
+      ];
     },
     finish: (buf) => buf.sum as Float64Array,
   };
@@ -168,7 +199,8 @@ export function gramPanels(q: number): { c0: number; c1: number; lane: number }[
  * blocks of the panel grid are computed (the rest is left at zero). Sums over tiles in float64 (`f64`) or float32
  * (when Q x Q float64 would exceed the core's 1 GiB region limit). */
 export function gramPass(centre: Float32Array, type: "f64" | "f32"): Reduction<Float64Array | Float32Array> {
-  let cPtr = 0, laneBytes = 0;
+  let cPtr = 0,
+    laneBytes = 0;
   let panels: { c0: number; c1: number; lane: number }[] = [];
   // Per lane: the tile's frames converted up to the lane's last column, and one panel converted transposed.
   const bytesPerLane = (q: number, panels: { c0: number; c1: number }[]) =>
@@ -191,20 +223,26 @@ export function gramPass(centre: Float32Array, type: "f64" | "f32"): Reduction<F
       cPtr = ctx.input(centre);
     },
     process(tile, ptr) {
-      const q = tile.rows * tile.cols, k = kernelSuffix(tile.dtype), n = tile.count;
+      const q = tile.rows * tile.cols,
+        k = kernelSuffix(tile.dtype),
+        n = tile.count;
       const tasks: Task[] = [];
       for (let lane = 0; lane < LANES; lane++) {
         const mine = panels.filter((p) => p.lane === lane);
         if (mine.length === 0) continue;
-        const width = Math.max(...mine.map((p) => p.c1)), ld = paddedStride(width);
-        const bScr = ptr.converted! + lane * laneBytes, aScr = bScr + GRAM_TILE * paddedStride(q) * 4;
+        const width = Math.max(...mine.map((p) => p.c1)),
+          ld = paddedStride(width);
+        const bScr = ptr.converted! + lane * laneBytes,
+          aScr = bScr + GRAM_TILE * paddedStride(q) * 4;
         const task: Task = [{ fn: `pcaRows${k}`, args: [tile.ptr, n, q, 0, width, cPtr, bScr, ld] }];
         for (const p of mine) {
           task.push({ fn: `pcaCols${k}`, args: [tile.ptr, n, q, p.c0, p.c1, cPtr, aScr, 0] });
           // G[c0:c1, 0:c1] += panel^T (c1 - c0 rows) times the frames' columns 0:c1.
-          task.push(type === "f64"
-            ? { fn: "gemmF32AccF64", args: [p.c1 - p.c0, p.c1, n, aScr, n, bScr, ld, ptr.G! + p.c0 * q * 8, q] }
-            : { fn: "gemmF32", args: [p.c1 - p.c0, p.c1, n, aScr, n, bScr, ld, ptr.G! + p.c0 * q * 4, q, 1] });
+          task.push(
+            type === "f64"
+              ? { fn: "gemmF32AccF64", args: [p.c1 - p.c0, p.c1, n, aScr, n, bScr, ld, ptr.G! + p.c0 * q * 8, q] }
+              : { fn: "gemmF32", args: [p.c1 - p.c0, p.c1, n, aScr, n, bScr, ld, ptr.G! + p.c0 * q * 4, q, 1] },
+          );
         }
         tasks.push(task);
       }
@@ -224,19 +262,28 @@ export interface SparseSign {
 
 /** Y = D Omega for a sparse Omega (no centre: the caller corrects with the column sums). */
 export function sparseSketchPass(omega: SparseSign, l: number, tileFrames: number): Reduction<Float32Array> {
-  let idxPtr = 0, valPtr = 0;
+  let idxPtr = 0,
+    valPtr = 0;
   return {
     name: "PCA sparse sketch Y = D Omega",
     buffers: () => ({ Y: { kind: "nav", type: "f32", per: l } }),
     tileFrames: () => tileFrames,
     prepare(ctx) {
       const q = pixels(ctx.shape);
-      if (omega.idx.length !== q * omega.s) throw new RangeError(`sparse sketch: ${omega.idx.length} indices for ${q} pixels x ${omega.s}`);
+      if (omega.idx.length !== q * omega.s)
+        throw new RangeError(`sparse sketch: ${omega.idx.length} indices for ${q} pixels x ${omega.s}`);
       idxPtr = ctx.input(omega.idx);
       valPtr = ctx.input(omega.val);
     },
     process(tile, ptr) {
-      return [[{ fn: `pcaSparseSketch${kernelSuffix(tile.dtype)}`, args: [tile.ptr, tile.count, tile.rows * tile.cols, idxPtr, valPtr, omega.s, l, ptr.Y!] }]];
+      return [
+        [
+          {
+            fn: `pcaSparseSketch${kernelSuffix(tile.dtype)}`,
+            args: [tile.ptr, tile.count, tile.rows * tile.cols, idxPtr, valPtr, omega.s, l, ptr.Y!],
+          },
+        ],
+      ];
     },
     finish: (buf) => buf.Y as Float32Array,
   };

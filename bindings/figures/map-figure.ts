@@ -47,7 +47,7 @@ export function mapFigureLayout(f: MapFigure): FigureLayout {
   const scale = Math.max(1, Math.ceil((DENSITY * (f.size ?? 320)) / Math.max(f.rows, f.cols)));
   const image = renderMap(f.values, f.rows, f.cols, { ...opts, scale });
   const mapW = image.width / DENSITY, mapH = image.height / DENSITY;
-  const top = PAD + TEXT_HEIGHT + 4 + (f.units && kind !== "labels" ? TEXT_HEIGHT : 0);
+  const top = PAD + TEXT_HEIGHT + 4 + (f.units && kind !== "labels" ? TEXT_HEIGHT + 6 : 0);
   const x0 = PAD;
   const groups: MarkGroup[] = [];
   groups.push({ role: "title", marks: [{ type: "text", x: PAD, y: PAD + TEXT_ASCENT, text: f.title, bold: true }] });
@@ -94,7 +94,7 @@ function colorbar(f: MapFigure, kind: MapKind, map: Colormap, s: Stretch, x: num
     { type: "image", x, y, w: BAR_W, h, image: { rgba, width: 1, height: steps } },
     { type: "rect", x, y, w: BAR_W, h, stroke: GREY },
   ];
-  if (f.units) marks.push({ type: "text", x, y: y - 5, text: f.units });
+  if (f.units) marks.push({ type: "text", x, y: y - 11, text: f.units });
   let right = x + BAR_W + (f.units ? textWidth(f.units) : 0);
   for (const t of ticksOf(kind, s, f.log ?? false)) {
     const ty = y + h * (1 - (s.transform(t.value) - s.lo) / (s.hi - s.lo));

@@ -34,76 +34,107 @@ export interface AnalyzeReportOptions {
 
 /** The report's scan maps: at least this many CSS pixels on their longer side. */
 export const SCAN_MAP_SIZE = 320;
-const PATTERN_SIZE = 220;
+const PATTERN_SIZE = 200;
+
+type Draw = (f: Omit<MapFigure, "rows" | "cols" | "space">) => Promise<string>;
 
 export async function analyzeReportSections(r: AnalyzeResult, o: AnalyzeReportOptions = {}): Promise<ReportSection[]> {
   const [sr, sc] = scanImageShape(r.shape);
   const [rows, cols] = r.shape.slice(-2) as [number, number];
-  const Q = rows * cols, P = sr * sc;
-  const p = r.pca, k = r.options.k;
   const colors = o.colors ?? clusterColors(r);
-  const scanMap = (f: Omit<MapFigure, "rows" | "cols" | "space">): Promise<string> =>
-    mapFigureSvg({ rows: sr, cols: sc, space: "scan", pixel: o.pixels?.scan, size: SCAN_MAP_SIZE, ...f });
-  const pattern = (f: Omit<MapFigure, "rows" | "cols" | "space">): Promise<string> =>
-    mapFigureSvg({ rows, cols, space: "detector", pixel: o.pixels?.detector, size: PATTERN_SIZE, ...f });
-  const sections: ReportSection[] = [];
+  const scan = { rows: sr, cols: sc, space: "scan", pixel: o.pixels?.scan, size: SCAN_MAP_SIZE } as const;
+  const detector = { rows, cols, space: "detector", pixel: o.pixels?.detector, size: PATTERN_SIZE } as const;
+  const scanMap: Draw = (f) => mapFigureSvg({ ...scan, ...f });
+  const pattern: Draw = (f) => mapFigureSvg({ ...detector, ...f });
+  const counts = r.input.dtype === "f32" ? "intensity" : "counts";
+  const sections: ReportSection[] = [
+    summarySection(r, o),
+    {
+      title: "Virtual detectors",
+      text: [`Centre (${r.virtual.center.cy.toFixed(2)}, ${r.virtual.center.cx.toFixed(2)}) found from the bright-field ` +
+        `disk (radius ${r.virtual.bfRadius.toFixed(2)} px); annular dark field from ${r.virtual.adfRadii[0].toFixed(1)} to ` +
+        `${r.virtual.adfRadii[1].toFixed(1)} px (binned detector pixels).`],
+      figures: [
+        { svg: await scanMap({ values: r.virtual.bf, title: "Virtual bright field", units: `${counts} in the disk` }) },
+        { svg: await scanMap({ values: r.virtual.adf, title: "Virtual annular dark field", units: `${counts} in the annulus` }) },
+      ],
+    },
+    screeSection(r),
+    ...(await componentSections(r, Math.min(o.show ?? 12, r.pca.k), scanMap, pattern, counts)),
+    {
+      title: "Dendrogram",
+      text: [`${r.options.method} linkage of the ${r.options.k} k-means centroids (leaf labels: cluster and its probe ` +
+        "positions; the swatch under a leaf is its colour in the k-means map). Dashed lines: the cuts. A branch has the " +
+        "colour of its cluster in the finest cut it lies below, as in that cut's map."],
+      figures: [{ svg: dendrogramSvg(r.linkage, dendrogramOptions(r, colors)) }],
+    },
+  ];
+  for (const [i, level] of r.levels.entries()) sections.push(await levelSection(level, colors.levels[i]!, scanMap, pattern));
+  return [...sections, ...(o.extraSections ?? [])];
+}
 
-  sections.push({
+function summarySection(r: AnalyzeResult, o: AnalyzeReportOptions): ReportSection {
+  const { options: opt, pca: p } = r;
+  const binned = (r.bin > 1 ? ` (detector binned ${r.bin} x ${r.bin})` : "") +
+    (r.scanBin > 1 ? ` (scan binned ${r.scanBin} x ${r.scanBin})` : "");
+  const data = opt.meanCenter ? "mean-centred" : "raw data (component 1 is about the mean pattern)";
+  const explained = `first 4 explain ${pct(sum(p.explainedRatio, 4))}, all ${opt.components} explain ` +
+    `${pct(sum(p.explainedRatio, p.explainedRatio.length))} of the variance`;
+  return {
     title: "Summary",
     table: {
       rows: [
         ["input", `${r.input.shape.join(" x ")} ${r.input.dtype}`],
-        ["analysed", `${r.shape.join(" x ")}${r.bin > 1 ? ` (detector binned ${r.bin} x ${r.bin})` : ""}${r.scanBin > 1 ? ` (scan binned ${r.scanBin} x ${r.scanBin})` : ""}`],
+        ["analysed", `${r.shape.join(" x ")}${binned}`],
         ["pixel sizes", `scan ${sizeText(o.pixels?.scan, "scan px")}, detector ${sizeText(o.pixels?.detector, "detector px")}`],
-        ["PCA", `${r.options.components} components, ${r.options.meanCenter ? "mean-centred" : "raw data (component 1 is about the mean pattern)"}; first 4 explain ${pct(sum(p.explainedRatio, 4))}, all ${r.options.components} explain ${pct(sum(p.explainedRatio, p.explainedRatio.length))} of the variance`],
-        ["k-means", `k = ${k} on ${r.options.dims} scores, ${r.options.distance}, best of ${r.options.replicates} (seed ${r.options.seed}): inertia ${r.kmeans.inertia.toPrecision(6)}`],
-        ["dendrogram", `${r.options.method} linkage of the ${k} centroids weighted by cluster size; cuts at ${r.options.cuts.join(", ") || "none"}`],
+        ["PCA", `${opt.components} components, ${data}; ${explained}`],
+        ["k-means", `k = ${opt.k} on ${opt.dims} scores, ${opt.distance}, best of ${opt.replicates} (seed ${opt.seed}): ` +
+          `inertia ${r.kmeans.inertia.toPrecision(6)}`],
+        ["dendrogram", `${opt.method} linkage of the ${opt.k} centroids weighted by cluster size; ` +
+          `cuts at ${opt.cuts.join(", ") || "none"}`],
         ...r.adapted.map((a) => ["default adapted", `${a.option} = ${a.value} (default ${a.default}): ${a.reason}`]),
         ...r.warnings.map((w) => ["warning", w]),
       ],
     },
-  });
+  };
+}
 
-  const counts = r.input.dtype === "f32" ? "intensity" : "counts";
-  sections.push({
-    title: "Virtual detectors",
-    text: [`Centre (${r.virtual.center.cy.toFixed(2)}, ${r.virtual.center.cx.toFixed(2)}) found from the bright-field disk (radius ${r.virtual.bfRadius.toFixed(2)} px); annular dark field from ${r.virtual.adfRadii[0].toFixed(1)} to ${r.virtual.adfRadii[1].toFixed(1)} px (binned detector pixels).`],
-    figures: [
-      { svg: await scanMap({ values: r.virtual.bf, title: "Virtual bright field", units: `${counts} in the disk` }) },
-      { svg: await scanMap({ values: r.virtual.adf, title: "Virtual annular dark field", units: `${counts} in the annulus` }) },
-    ],
-  });
-
-  const screeOpts = { chosen: r.options.dims };
-  sections.push({
+function screeSection(r: AnalyzeResult): ReportSection {
+  const p = r.pca, chosen = r.options.dims;
+  const which = p.eigenvalues.length > p.k
+    ? `All ${p.eigenvalues.length} eigenvalues (the full spectrum, from the Gram matrix)`
+    : `Eigenvalues of the ${p.k} leading components`;
+  return {
     title: "Scree plots",
-    text: [`${p.eigenvalues.length > p.k ? `All ${p.eigenvalues.length} eigenvalues (the full spectrum, from the Gram matrix)` : `Eigenvalues of the ${p.k} leading components`}; the first ${r.options.dims} (marked) are clustered.`],
+    text: [`${which}; the first ${chosen} (marked) are clustered.`],
     figures: [
-      { svg: screeSvg(p.eigenvalues, { ...screeOpts, logX: false, title: "Scree plot (log-linear)" }), width: 480 },
-      { svg: screeSvg(p.eigenvalues, { ...screeOpts, logX: true, title: "Scree plot (log-log)" }), width: 480 },
+      { svg: screeSvg(p.eigenvalues, { chosen, logX: false, title: "Scree plot (log-linear)" }), width: 480 },
+      { svg: screeSvg(p.eigenvalues, { chosen, logX: true, title: "Scree plot (log-log)" }), width: 480 },
     ],
-  });
+  };
+}
 
-  const show = Math.min(o.show ?? 12, p.k);
+/** The first eigen-patterns and loading maps: signed, so drawn with a diverging map whose white is zero. */
+async function componentSections(
+  r: AnalyzeResult, show: number, scanMap: Draw, pattern: Draw, counts: string,
+): Promise<ReportSection[]> {
+  const p = r.pca, Q = p.components.length / p.k, P = p.scores.length / p.k;
   const eigen: ReportFigure[] = [], loading: ReportFigure[] = [];
   for (let i = 0; i < show; i++) {
-    const title = `Component ${i + 1} (${pct(p.explainedRatio[i]!)} of the variance)`;
-    eigen.push({ svg: await pattern({ values: p.components.subarray(i * Q, (i + 1) * Q), title: `Eigen-pattern ${i + 1}`, kind: "signed", units: "weight (unit vector)" }), caption: title });
-    const map = new Float32Array(P);
-    for (let j = 0; j < P; j++) map[j] = p.scores[j * p.k + i]!;
-    loading.push({ svg: await scanMap({ values: map, title: `Loading map ${i + 1}`, kind: "signed", units: `score (${counts})` }), caption: title });
+    const caption = `Component ${i + 1} (${pct(p.explainedRatio[i]!)} of the variance)`;
+    const component = p.components.subarray(i * Q, (i + 1) * Q);
+    const eigenTitle = `Eigen-pattern ${i + 1}`, loadingTitle = `Loading map ${i + 1}`;
+    eigen.push({ svg: await pattern({ values: component, title: eigenTitle, kind: "signed", units: "weight (unit vector)" }), caption });
+    const scores = Float32Array.from({ length: P }, (_, j) => p.scores[j * p.k + i]!);
+    loading.push({ svg: await scanMap({ values: scores, title: loadingTitle, kind: "signed", units: `score (${counts})` }), caption });
   }
-  sections.push({ title: `Eigen-patterns (first ${show})`, text: ["Components V(u, v) over the detector; signed, so the colour map is diverging and white is zero."], figures: eigen });
-  sections.push({ title: `Loading maps (first ${show})`, text: ["Scores U(x, y) of the same components over the scan (white is zero)."], figures: loading });
-
-  sections.push({
-    title: "Dendrogram",
-    text: [`${r.options.method} linkage of the ${k} k-means centroids (leaf labels: cluster and its probe positions; the swatch under a leaf is its colour in the k-means map). Dashed lines: the cuts. A branch has the colour of its cluster in the finest cut it lies below, as in that cut's map.`],
-    figures: [{ svg: dendrogramSvg(r.linkage, dendrogramOptions(r, colors)) }],
-  });
-
-  for (const [i, level] of r.levels.entries()) sections.push(await levelSection(level, colors.levels[i]!, scanMap, pattern));
-  return [...sections, ...(o.extraSections ?? [])];
+  return [
+    {
+      title: `Eigen-patterns (first ${show})`, figures: eigen,
+      text: ["Components V(u, v) over the detector; signed, so the colour map is diverging and white is zero."],
+    },
+    { title: `Loading maps (first ${show})`, text: ["Scores U(x, y) of the same components over the scan (white is zero)."], figures: loading },
+  ];
 }
 
 /** The dendrogram as the report and dendrogram.svg draw it: the cuts, branches in their clusters' colours, a swatch
@@ -122,15 +153,16 @@ export function dendrogramOptions(r: AnalyzeResult, colors: ClusterColors): Dend
 export function stagesSection(stages: readonly StageReport[]): ReportSection {
   return {
     title: "Stages",
-    text: ["Wall time of each stage and the peak resident memory of the whole process during it (reading and binning the frames happen inside the PCA passes)."],
+    text: ["Wall time of each stage and the peak resident memory of the whole process during it (reading and binning " +
+      "the frames happen inside the PCA passes)."],
     table: {
       head: ["stage", "wall time (s)", "peak RSS (MiB)"],
-      rows: stages.map((s) => [s.stage, s.seconds.toFixed(2), s.peakBytes !== undefined ? (s.peakBytes / 2 ** 20).toFixed(0) : "not measured"]),
+      rows: stages.map((s) => [
+        s.stage, s.seconds.toFixed(2), s.peakBytes !== undefined ? (s.peakBytes / 2 ** 20).toFixed(0) : "not measured",
+      ]),
     },
   };
 }
-
-type Draw = (f: Omit<MapFigure, "rows" | "cols" | "space">) => Promise<string>;
 
 async function levelSection(level: ClusterLevel, colors: readonly RGB[], scanMap: Draw, pattern: Draw): Promise<ReportSection> {
   const Q = level.means.length / level.clusters;
@@ -140,7 +172,10 @@ async function levelSection(level: ClusterLevel, colors: readonly RGB[], scanMap
   for (let c = 0; c < level.clusters; c++) {
     const [R, G, B] = colors[c]!;
     patterns.push({
-      svg: await pattern({ values: level.means.subarray(c * Q, (c + 1) * Q), title: `Cluster ${c}: mean pattern`, log: true, colormap: "magma", units: "mean counts (log scale)" }),
+      svg: await pattern({
+        values: level.means.subarray(c * Q, (c + 1) * Q), title: `Cluster ${c}: mean pattern`, log: true, colormap: "magma",
+        units: "mean counts (log scale)",
+      }),
       caption: `cluster ${c}: ${level.counts[c]} positions`,
       swatch: `rgb(${R},${G},${B})`,
     });
@@ -150,7 +185,13 @@ async function levelSection(level: ClusterLevel, colors: readonly RGB[], scanMap
     title,
     id,
     sections: [
-      { title: "Cluster map", id: `${id}-map`, figures: [{ svg: await scanMap({ values: level.labels, title, kind: "labels", labels: { colors, names } }), caption: "legend: cluster (probe positions)" }] },
+      {
+        title: "Cluster map", id: `${id}-map`,
+        figures: [{
+          svg: await scanMap({ values: level.labels, title, kind: "labels", labels: { colors, names } }),
+          caption: "legend: cluster (probe positions)",
+        }],
+      },
       { title: "Mean pattern of each cluster (log scale)", id: `${id}-patterns`, figures: patterns },
     ],
   };
@@ -167,7 +208,8 @@ export async function analyzeReport(r: AnalyzeResult, o: AnalyzeReportOptions = 
   o.resetPeakMemory?.();
   const t = performance.now();
   const sections = await analyzeReportSections(r, o);
-  const figures: StageReport = { stage: "figures", seconds: (performance.now() - t) / 1000, coreBytes: 0, ...(o.peakMemory ? { peakBytes: o.peakMemory() } : {}) };
+  const figures: StageReport = { stage: "figures", seconds: (performance.now() - t) / 1000, coreBytes: 0 };
+  if (o.peakMemory) figures.peakBytes = o.peakMemory();
   o.onStage?.(figures);
   sections.splice(1, 0, stagesSection([...r.stages, ...(o.extraStages ?? []), figures]));
   return renderReport({

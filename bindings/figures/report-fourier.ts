@@ -7,10 +7,15 @@ import { frequencyStep } from "./calibration.js";
 import { mapFigureSvg } from "./map-figure.js";
 import type { ReportFigure, ReportSection } from "./report.js";
 
+const HANN_TEXT = "the scan is multiplied by a Hann window along each axis first, so its edges do not streak the spectrum";
+
 export async function fourierReportSection(core: Core, ds: Dataset, o: FourierFigureOptions = {}): Promise<ReportSection> {
   const analysis = o.analysis ?? (await fourierAnalysis(core, ds, { peaks: 4, ...o }));
   const figs = await fourierFigures(core, ds, { ...o, analysis });
-  const svg = async (name: string): Promise<ReportFigure> => ({ svg: await mapFigureSvg(figs[name]!.figure), caption: figs[name]!.caption });
+  const svg = async (name: string): Promise<ReportFigure> => {
+    const { figure, caption } = figs[name]!;
+    return { svg: await mapFigureSvg(figure), caption };
+  };
   const scan = o.pixels?.scan, { nx, ny } = analysis.grid;
   const freq = frequencyStep(scan, nx);
   const perPeak: ReportFigure[] = [];
@@ -22,7 +27,7 @@ export async function fourierReportSection(core: Core, ds: Dataset, o: FourierFi
       "S(x, y, u, v) transformed over the scan axes: averaged over the detector it is the image's spectrum (lattice " +
       "peaks); at each peak it holds a whole CBED pattern, whose amplitude shows which detector regions carry that " +
       "periodicity and whose phase reveals shifts between domains. The Bragg-filtered maps show where each periodicity lives.",
-      `Power spectrum: ${analysis.window === "hann" ? "the scan is multiplied by a Hann window along each axis first, so its edges do not streak the spectrum" : "no apodisation window"}. Bragg filters: ${BRAGG_RADIUS_RULE}.`,
+      `Power spectrum: ${analysis.window === "hann" ? HANN_TEXT : "no apodisation window"}. Bragg filters: ${BRAGG_RADIUS_RULE}.`,
     ],
     figures: [await svg("power")],
     sections: [
@@ -30,11 +35,18 @@ export async function fourierReportSection(core: Core, ds: Dataset, o: FourierFi
         title: "Peaks of the power spectrum",
         id: "fourier-peak-table",
         table: {
-          head: ["peak", "bin (row, col)", "sub-bin position", `period (${scan ? scan.unit : "scan px"})`, `frequency (${freq ? freq.unit : "1/scan px"})`, "angle (deg)", "family", "power", "Bragg radius (bins)"],
+          head: [
+            "peak", "bin (row, col)", "sub-bin position", `period (${scan ? scan.unit : "scan px"})`,
+            `frequency (${freq ? freq.unit : "1/scan px"})`, "angle (deg)", "family", "power", "Bragg radius (bins)",
+          ],
           rows: analysis.peaks.map((p, i) => {
             const filter = analysis.filters.find((f) => f.ky === p.ky && f.kx === p.kx);
-            return [i, `(${p.ky}, ${p.kx})`, `(${p.y.toFixed(2)}, ${p.x.toFixed(2)})`, (p.period * (scan?.step ?? 1)).toPrecision(4),
-              (p.frequency / (scan?.step ?? 1)).toPrecision(4), p.angleDeg.toFixed(1), p.family, p.power.toPrecision(4), filter ? filter.radius.toFixed(2) : "-"];
+            const step = scan?.step ?? 1;
+            return [
+              i, `(${p.ky}, ${p.kx})`, `(${p.y.toFixed(2)}, ${p.x.toFixed(2)})`, (p.period * step).toPrecision(4),
+              (p.frequency / step).toPrecision(4), p.angleDeg.toFixed(1), p.family, p.power.toPrecision(4),
+              filter ? filter.radius.toFixed(2) : "-",
+            ];
           }),
         },
         text: analysis.peaks.length ? [] : [`No peaks in the ${ny} x ${nx} spectrum.`],

@@ -1,7 +1,10 @@
 // Node-only: the scale-out API as the package entry "stem4d/scale" (ZeroMQ live streams, BullMQ shards on Redis).
 // Never imported by the browser build; the CLI's stream, shard and worker commands are thin layers over it.
-export { sendDataset, type SendOptions, type SendSummary } from "./stream-send.js";
+export { sendSeries, type SendOptions, type SendSummary, type SeriesInfo } from "./stream-send.js";
+export { encodeDataset, seriesCenter, pacedDataset, type EncodeOptions } from "./stream-encode.js";
+export { sendDataset, zmqSender, zmqReceiver, type SendDatasetOptions } from "./stream-zmq.js";
 export { StreamReceiver, type Layout, type ReceiveOptions, type ReceiveResult } from "./stream-receive.js";
+export { LiveReducer } from "./stream-reduce.js";
 export { liveDataset, LiveFrames } from "./live-dataset.js";
 export {
   runSharded, startShardWorker, shardRanges, manageRuns, ShardSession, parseRedisUrl, probeRedis, redactUrl,
@@ -10,4 +13,4 @@ export {
 export { shardedRunner } from "./sharded-analyze.js";
 export { buildReductions, type AnalysisSpec } from "./analyses.js";
 export { encodeState, decodeState, type EncodedState, type StateLayout } from "./state-codec.js";
-export { PROTOCOL_VERSION, type FramesHeader, type EndHeader } from "./protocol.js";
+export { PROTOCOL_VERSION, ENCODE_MODES, type EncodeMode, type StreamCenter, type SeriesMessage } from "./protocol.js";

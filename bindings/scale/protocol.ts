@@ -1,77 +1,156 @@
-// Node-only (scale-out; never imported by bindings/index.ts or the browser bundle).
-// The wire format of a live series over ZeroMQ PUSH/PULL. Every message has two frames: a small JSON header and a
-// payload. JSON because the header is a few dozen bytes next to megabytes of frames, and any language (pyzmq, a
-// detector's C++ server) can write it; the payload is the frames as they lie in memory (C order, little-endian).
-//   {"stem4d":1,"type":"frames","series":"...","seq":7,"first":896,"count":128,"dtype":"u16","shape":[64,64,96,96]}
-//   {"stem4d":1,"type":"end","series":"...","seq":32,"frames":4096}   (payload empty; seq = number of frame blocks)
-import { type Dtype, dtypeSize } from "../dtype.js";
-import { validateLayout } from "../dataset.js";
+// The wire format of a live series (no Node API: browsers and Deno speak it too). A stream carries a stem4d
+// container (codec/SPEC.md) cut into messages: a series message with the container's header and metadata, then
+// every chunk as it lies in the container (36-byte header with its CRC-32C, payload with its CRC-32C), in order,
+// then an end message. Each message is a small JSON header and an optional binary part. The receiver answers on the
+// same connection (ZeroMQ DEALER/ROUTER, or a WebSocket): `resume` says which chunk to send next (at the start,
+// after a restart, a lost or damaged chunk), `ack` which chunks are safely in its container, `done` that the
+// container is complete. JSON because the header is a few dozen bytes beside kilobytes of chunk, and any language
+// can write it.
+//   sender:   {"stem4d":2,"type":"hello","series":"s1","epoch":null,"sent":0,"ended":false}
+//   receiver: {"stem4d":2,"type":"resume","id":"r3f-1","next":0,"header":true}
+//   sender:   {"stem4d":2,"type":"series","series":"s1","epoch":"r3f-1","mode":"events",...}   + container header
+//   sender:   {"stem4d":2,"type":"chunk","series":"s1","epoch":"r3f-1","seq":0,"kind":2,"frames":[0,128]} + chunk
+//   receiver: {"stem4d":2,"type":"ack","series":"s1","next":1}
+//   sender:   {"stem4d":2,"type":"end","series":"s1","epoch":"r3f-1","chunks":33,"frames":4096}
+//   receiver: {"stem4d":2,"type":"done","series":"s1","chunks":33,"bytes":123456}
+import type { Dtype } from "../dtype.js";
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
-export interface FramesHeader {
-  stem4d: number;
-  type: "frames";
-  /** Names one acquisition; a receiver takes one series and rejects blocks of any other. */
-  series: string;
-  /** 0, 1, 2... per frame block: a gap is a lost block, a repeat a duplicate. */
-  seq: number;
-  /** Flat index of the block's first frame, and how many frames it holds. */
-  first: number;
-  count: number;
-  dtype: Dtype;
-  /** The whole series' shape [...nav, detRow, detCol]. */
-  shape: number[];
+export type EncodeMode = "raw" | "lossless" | "events" | "pca";
+export const ENCODE_MODES: readonly EncodeMode[] = ["raw", "lossless", "events", "pca"];
+
+/** Where the pattern centre the receiver uses came from. */
+export interface StreamCenter {
+  cy: number;
+  cx: number;
+  /** e.g. "sender: bright-field disk of the mean of 512 sampled source frames". */
+  from: string;
 }
 
-export interface EndHeader {
+interface SenderMessage {
   stem4d: number;
-  type: "end";
   series: string;
-  /** The number of frame blocks sent before this message. */
+  /** The id of the receiver's resume request this message answers (null before the first). */
+  epoch: string | null;
+}
+
+export interface HelloMessage extends SenderMessage {
+  type: "hello";
+  /** Chunks sent so far (in this epoch's order), and whether the encoder has finished. */
+  sent: number;
+  ended: boolean;
+}
+
+export interface SeriesMessage extends SenderMessage {
+  type: "series";
+  mode: EncodeMode;
+  /** The source's layout (the container's metadata has the decoded layout). */
+  shape: number[];
+  dtype: Dtype;
+  frames: number;
+  center?: StreamCenter;
+  /** The counting thresholds and their rules (events mode). */
+  counting?: Record<string, unknown>;
+}
+
+export interface ChunkMessage extends SenderMessage {
+  type: "chunk";
   seq: number;
-  /** Frames sent in all. */
+  kind: number;
+  /** Frames [first, end) the chunk holds, or null (a PCA basis, a summary). */
+  frames: [number, number] | null;
+}
+
+export interface EndMessage extends SenderMessage {
+  type: "end";
+  chunks: number;
   frames: number;
 }
 
-export type Header = FramesHeader | EndHeader;
-
-export function encodeHeader(h: Header): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(h));
+/** The sender gives up (e.g. the receiver asks for chunks it no longer holds): the receiver stops with this. */
+export interface AbortMessage extends SenderMessage {
+  type: "abort";
+  message: string;
 }
 
-/** Parses and checks a message; `where` names the socket in errors. Throws unless it is a well-formed stem4d message
- * whose payload size matches its header. */
-export function decodeMessage(parts: Uint8Array[], where: string): { header: Header; payload: Uint8Array } {
-  if (parts.length !== 2) throw new Error(`${where}: a message of ${parts.length} frames; expected 2 (header, payload)`);
-  let h: Record<string, unknown>;
+export interface ResumeMessage {
+  stem4d: number;
+  type: "resume";
+  /** Names this request: the sender tags what it sends in answer with it as `epoch`. */
+  id: string;
+  /** The first chunk the receiver lacks, and whether it needs the series message (it has no container yet). */
+  next: number;
+  header: boolean;
+}
+
+export interface AckMessage {
+  stem4d: number;
+  type: "ack";
+  series: string;
+  /** Chunks [0, next) are in the receiver's container. */
+  next: number;
+}
+
+export interface DoneMessage {
+  stem4d: number;
+  type: "done";
+  series: string;
+  chunks: number;
+  bytes: number;
+}
+
+export interface RefuseMessage {
+  stem4d: number;
+  type: "refuse";
+  message: string;
+}
+
+export type ToReceiver = HelloMessage | SeriesMessage | ChunkMessage | EndMessage | AbortMessage;
+export type ToSender = ResumeMessage | AckMessage | DoneMessage | RefuseMessage;
+
+/** Distributes Omit over a union. */
+type Body<T> = T extends unknown ? Omit<T, "stem4d"> : never;
+
+export function encodeMessage(m: Body<ToReceiver | ToSender>, binary?: Uint8Array): Uint8Array[] {
+  const json = new TextEncoder().encode(JSON.stringify({ stem4d: PROTOCOL_VERSION, ...m }));
+  return binary ? [json, binary] : [json];
+}
+
+const SENDER_TYPES = ["hello", "series", "chunk", "end", "abort"];
+const RECEIVER_TYPES = ["resume", "ack", "done", "refuse"];
+
+/** Parses a message's JSON part and checks the fields its type needs; `where` names the peer in errors. */
+export function decodeMessage<T extends ToReceiver | ToSender>(parts: Uint8Array[], where: string, from: "sender" | "receiver"): { message: T; binary?: Uint8Array } {
+  if (parts.length < 1 || parts.length > 2) throw new Error(`${where}: a message of ${parts.length} parts; expected 1 or 2 (JSON, binary)`);
+  let m: Record<string, unknown>;
   try {
-    h = JSON.parse(new TextDecoder().decode(parts[0]!));
+    m = JSON.parse(new TextDecoder().decode(parts[0]!));
   } catch {
     throw new Error(`${where}: the message header is not JSON (${parts[0]!.length} bytes)`);
   }
-  const what = `${where}: message seq ${String(h.seq)}`;
-  if (h.stem4d !== PROTOCOL_VERSION) throw new Error(`${what}: protocol version ${String(h.stem4d)}; expected ${PROTOCOL_VERSION}`);
-  if (typeof h.series !== "string") throw new Error(`${what}: field series is missing`);
-  if (!isCount(h.seq)) throw new Error(`${what}: field seq must be a non-negative integer`);
-  const payload = parts[1]!;
-  if (h.type === "end") {
-    if (!isCount(h.frames)) throw new Error(`${what}: field frames must be a non-negative integer`);
-    return { header: h as unknown as EndHeader, payload };
+  if (typeof m !== "object" || m === null) throw new Error(`${where}: the message header is not a JSON object`);
+  if (m.stem4d !== PROTOCOL_VERSION) throw new Error(`${where}: protocol version ${String(m.stem4d)}; expected ${PROTOCOL_VERSION} (both sides must run the same stem4d)`);
+  const types = from === "sender" ? SENDER_TYPES : RECEIVER_TYPES;
+  if (!types.includes(m.type as string)) throw new Error(`${where}: message type ${JSON.stringify(m.type)}; a ${from} sends ${types.join(", ")}`);
+  const need = (field: string, ok: boolean) => { if (!ok) throw new Error(`${where}: ${String(m.type)} message: field ${field} is missing or invalid`); };
+  if (from === "sender") need("series", typeof m.series === "string");
+  if (m.type === "chunk") {
+    need("seq", isCount(m.seq));
+    need("binary part (the chunk)", parts.length === 2);
   }
-  if (h.type !== "frames") throw new Error(`${what}: type ${JSON.stringify(h.type)}; expected "frames" or "end"`);
-  const shape = h.shape as number[];
-  if (!Array.isArray(shape)) throw new Error(`${what}: field shape is missing`);
-  validateLayout(shape, String(h.dtype), `${what}: header`);
-  if (!isCount(h.first) || !isCount(h.count) || (h.count as number) < 1) throw new Error(`${what}: fields first and count must be integers, count >= 1`);
-  const frames = shape.slice(0, -2).reduce((a, b) => a * b, 1);
-  const first = h.first as number, count = h.count as number;
-  if (first + count > frames) throw new Error(`${what}: frames ${first}-${first + count - 1} are outside the series' ${frames} frames`);
-  const expected = count * shape[shape.length - 2]! * shape[shape.length - 1]! * dtypeSize(h.dtype as Dtype);
-  if (payload.length !== expected) throw new Error(`${what}: payload of ${payload.length} bytes; ${count} frames of [${shape.slice(-2).join(", ")}] ${String(h.dtype)} need ${expected}`);
-  return { header: h as unknown as FramesHeader, payload };
+  if (m.type === "series") need("binary part (the container header)", parts.length === 2);
+  if (m.type === "end") need("chunks", isCount(m.chunks));
+  if (m.type === "resume") need("next", isCount(m.next) && typeof m.id === "string");
+  if (m.type === "ack") need("next", isCount(m.next));
+  return { message: m as unknown as T, ...(parts.length === 2 ? { binary: parts[1]! } : {}) };
 }
 
 function isCount(v: unknown): v is number {
   return typeof v === "number" && Number.isInteger(v) && v >= 0;
+}
+
+/** "frames 0-127" or "no frames" for a message's frame range. */
+export function framesText(frames: [number, number] | null | undefined): string {
+  return frames ? `frames ${frames[0]}-${frames[1] - 1}` : "no frames";
 }

@@ -1,21 +1,23 @@
-// Node-only (scale-out; uses the zeromq native addon). The analysis side of a live stream: a ZeroMQ PULL socket
-// whose blocks are reduced AS THEY ARRIVE by the ordinary executor, on a live dataset view (live-dataset.ts).
-//
-// Determinism: ranges are reduced in frame order, each starting on a tile boundary, and each pass continues from the
-// previous partial states (runPartials' `initial`), so every tile's partial is folded in exactly the order of one
-// pass over a file: the results are bit-identical to runReductions on the same frames, however the sender cut its
-// blocks. Frames of an unfinished tile wait for the next block.
-// Backpressure: we only take the next message once the previous one is handled; ZeroMQ queues at most
-// `highWaterMark` messages here and at the sender, after which the sender's `send` waits. Memory held: those queues,
-// the kernel's socket buffers, and the frames not yet reduced (< one batch + one tile + one block).
-import { Pull } from "zeromq";
+// Node-only (writes a file). The analysis side of a live stream: takes the container's chunks in order, checks each
+// one's CRC-32Cs and sequence number, appends it to a container on disk (stream-container.ts: valid at every moment),
+// acknowledges it, and decodes and reduces its frames as they arrive (stream-reduce.ts). A chunk that is missing or
+// damaged is asked for again (resume), with one line naming the series, the chunk and its frames; a receiver that
+// restarts continues its container and asks the sender for the rest. The sender keeps every chunk until it is
+// acknowledged, so nothing is lost; a gap the sender can no longer fill is an error naming its frames.
 import type { Core } from "../core.js";
 import type { Dtype } from "../dtype.js";
-import { type Dataset, frameBytes, frameCount } from "../dataset.js";
-import { type PartialState, finishState, runPartials, tileUnit } from "../executor.js";
 import type { Reduction } from "../reduction.js";
-import { blockDataset, liveDataset } from "./live-dataset.js";
-import { type FramesHeader, decodeMessage } from "./protocol.js";
+import { ChunkFrameDecoder } from "../../codec/chunk-frames.js";
+import { checkChunk, parseContainerHeader } from "../../codec/chunk-stream.js";
+import { CHUNK_HEADER_BYTES, type ContainerMetadata, parseChunkHeader } from "../../codec/container-format.js";
+import {
+  type ChunkMessage, type EncodeMode, type SeriesMessage, type StreamCenter, type ToReceiver, decodeMessage, encodeMessage,
+  framesText,
+} from "./protocol.js";
+import { StreamContainer } from "./stream-container.js";
+import { LiveReducer } from "./stream-reduce.js";
+import type { ReceiverTransport } from "./stream-transport.js";
+import { zmqReceiver } from "./stream-zmq.js";
 
 export interface Layout {
   shape: number[];
@@ -23,129 +25,236 @@ export interface Layout {
 }
 
 export interface ReceiveOptions {
-  /** Builds the analyses once the first block tells the layout (detector masks need the detector's size);
-   * `firstBlock` holds that block's frames (e.g. to find the pattern centre). */
-  analyses: (layout: Layout, firstBlock: Dataset) => Reduction<unknown>[] | Promise<Reduction<unknown>[]>;
-  /** How long to wait for any message before failing; default 60 s (the first block) and 30 s (later ones). */
+  /** The container the series is appended to; an existing one of the same series is continued. */
+  container: string;
+  /** Builds the analyses once the series is known: the decoded layout and the pattern centre the sender sent (the
+   * caller may use its own). None: the frames are not decoded, only stored. */
+  analyses?: (layout: Layout, series: SeriesMessage) => Reduction<unknown>[] | Promise<Reduction<unknown>[]>;
+  /** Give up when no message comes for this long: before the first (default 60 s), later (default 30 s). */
   firstTimeoutMs?: number;
   idleTimeoutMs?: number;
-  /** Bytes of frames gathered before a reduction pass; default 16 MiB. Larger batches amortize the per-pass cost
-   * (nav buffers are copied once per pass), smaller ones hold less. */
+  /** Say so when the sender has been silent this long (default 5 s). */
+  silenceMs?: number;
   batchBytes?: number;
   tileFrames?: number;
-  /** Called after each block is taken off the socket, before it is reduced (progress display, tests of a slow
-   * consumer). */
-  onBlock?: (header: FramesHeader, heldBytes: number) => void | Promise<void>;
+  /** Checked between messages: stop now (the container keeps every chunk that arrived). */
+  stopped?: () => boolean;
   onProgress?: (framesReduced: number, framesTotal: number) => void;
+  onNotice?: (line: string) => void;
 }
 
 export interface ReceiveResult<T extends unknown[] = unknown[]> {
   series: string;
+  mode: EncodeMode;
+  /** The decoded layout (the container's). */
   shape: number[];
   dtype: Dtype;
-  blocks: number;
+  chunks: number;
   frames: number;
-  bytes: number;
-  /** From the first message to the results. */
+  containerBytes: number;
+  /** Bytes of every message received (duplicates included). */
+  wireBytes: number;
+  /** Chunks the container already held when this receiver started (a restart), and how often it asked to resume. */
+  resumedAt: number;
+  resumes: number;
+  /** Chunks that arrived damaged (and were sent again). */
+  damagedChunks: number;
+  center?: StreamCenter;
+  counting?: Record<string, unknown>;
   seconds: number;
-  /** The most bytes of frames this process held at once outside ZeroMQ's queues. */
   maxHeldBytes: number;
   results: T;
 }
 
 export class StreamReceiver {
-  private constructor(private readonly pull: Pull, readonly endpoint: string) {}
+  private constructor(private readonly transport: ReceiverTransport) {}
 
-  /** Binds a PULL socket, e.g. tcp://*:5555, or tcp://127.0.0.1:* for any free port (see `endpoint`). */
-  static async bind(address: string, options: { highWaterMark?: number } = {}): Promise<StreamReceiver> {
-    const pull = new Pull({ receiveHighWaterMark: options.highWaterMark ?? 4, linger: 0 });
-    try {
-      await pull.bind(address);
-    } catch (e) {
-      pull.close();
-      throw new Error(`cannot listen on ${address}: ${(e as Error).message}`);
-    }
-    return new StreamReceiver(pull, pull.lastEndpoint ?? address);
+  get endpoint(): string {
+    return this.transport.endpoint;
   }
 
-  /** Receives one series and returns the analyses' results in order. */
+  /** Listens with a ZeroMQ ROUTER socket, e.g. tcp://*:5555, or tcp://127.0.0.1:* for any free port. */
+  static async bind(address: string, options: { highWaterMark?: number } = {}): Promise<StreamReceiver> {
+    return new StreamReceiver(await zmqReceiver(address, options));
+  }
+
+  static over(transport: ReceiverTransport): StreamReceiver {
+    return new StreamReceiver(transport);
+  }
+
+  /** Receives one series into `o.container` and returns the analyses' results in order. */
   async receive<T extends unknown[] = unknown[]>(core: Core, o: ReceiveOptions): Promise<ReceiveResult<T>> {
-    const where = this.endpoint;
-    let t0 = 0; // from the first message: waiting for the sender to start is not receiving
-    let series: string | undefined;
-    let layout: Layout | undefined;
-    let live: ReturnType<typeof liveDataset> | undefined;
-    let reductions: Reduction<unknown>[] = [];
-    let states: PartialState[] | undefined;
-    let unit = 1, total = 0, fb = 0;
-    let seq = 0, reduced = 0, bytes = 0, maxHeld = 0;
-
-    const reduceTo = async (frontier: number) => {
-      states = await runPartials(core, live!.dataset, reductions, { range: [reduced, frontier], initial: states, tileFrames: o.tileFrames });
-      reduced = frontier;
-      live!.frames.release(reduced);
-      o.onProgress?.(reduced, total);
-    };
-
-    for (;;) {
-      this.pull.receiveTimeout = seq === 0 ? (o.firstTimeoutMs ?? 60_000) : (o.idleTimeoutMs ?? 30_000);
-      let parts: Uint8Array[];
-      try {
-        parts = await this.pull.receive();
-      } catch (e) {
-        if ((e as { code?: string }).code !== "EAGAIN") throw e;
-        const got = live ? `after block ${seq - 1} (frames 0-${live.frames.framesArrived - 1} of ${total})` : "before the first block";
-        throw new Error(`${where}: no message for ${this.pull.receiveTimeout / 1000} s ${got}`);
-      }
-      if (seq === 0) t0 = performance.now();
-      const { header, payload } = decodeMessage(parts, where);
-      series ??= header.series;
-      if (header.series !== series) throw new Error(`${where}: a block of series "${header.series}" arrived while receiving series "${series}"`);
-      const arrived = live?.frames.framesArrived ?? 0;
-      if (header.seq < seq) throw new Error(`${where}: duplicate block seq ${header.seq} of series "${series}" (seq 0-${seq - 1} already received)`);
-      if (header.seq > seq) {
-        const next = header.type === "end" ? `the end of the series (${header.frames} frames)` : `block seq ${header.seq} starting at frame ${header.first}`;
-        const lost = header.seq - 1 === seq ? `seq ${seq}` : `seq ${seq}-${header.seq - 1}`;
-        const framesEnd = header.type === "end" ? header.frames : header.first;
-        throw new Error(`${where}: series "${series}": block ${lost} never arrived (frames ${arrived}-${framesEnd - 1} missing); next came ${next}`);
-      }
-      seq++;
-
-      if (header.type === "end") {
-        if (!live) throw new Error(`${where}: series "${series}" ended without a single frame block`);
-        if (header.frames !== total || arrived !== total) {
-          throw new Error(`${where}: series "${series}" ended after frames 0-${arrived - 1} of ${total} (the end message says ${header.frames})`);
-        }
-        if (reduced < total) await reduceTo(total);
-        break;
-      }
-
-      if (!live) {
-        layout = { shape: header.shape, dtype: header.dtype };
-        live = liveDataset(layout.shape, layout.dtype, `${where} series "${series}"`);
-        total = frameCount(live.dataset);
-        fb = frameBytes(live.dataset);
-        reductions = await o.analyses(layout, blockDataset(header, payload, live.frames.name));
-        unit = tileUnit(core, live.dataset, reductions, o.tileFrames);
-      } else if (header.dtype !== layout!.dtype || header.shape.join() !== layout!.shape.join()) {
-        throw new Error(`${where}: block seq ${header.seq} is [${header.shape.join(", ")}] ${header.dtype}; the series began as [${layout!.shape.join(", ")}] ${layout!.dtype}`);
-      }
-      if (header.first !== arrived) throw new Error(`${where}: block seq ${header.seq} starts at frame ${header.first}; frames 0-${arrived - 1} came before it, so frame ${arrived} was expected`);
-      live.frames.push(header.first, payload);
-      bytes += payload.length;
-      maxHeld = Math.max(maxHeld, live.frames.heldBytes);
-      await o.onBlock?.(header, live.frames.heldBytes);
-
-      const now = live.frames.framesArrived;
-      const frontier = now === total ? total : Math.floor(now / unit) * unit;
-      if (frontier > reduced && (frontier === total || (frontier - reduced) * fb >= (o.batchBytes ?? 16 << 20))) await reduceTo(frontier);
+    const file = await StreamContainer.open(o.container);
+    try {
+      if (file.note) o.onNotice?.(`${o.container}: ${file.note}`);
+      return await new SeriesReceiver(core, this.transport, file, o).run() as ReceiveResult<T>;
+    } finally {
+      file.close();
     }
-
-    const results = reductions.map((r, i) => finishState(core, live!.dataset, r, states![i]!)) as T;
-    return { series: series!, shape: layout!.shape, dtype: layout!.dtype, blocks: seq - 1, frames: total, bytes, seconds: (performance.now() - t0) / 1000, maxHeldBytes: maxHeld, results };
   }
 
   close(): void {
-    this.pull.close();
+    this.transport.close();
   }
+}
+
+class SeriesReceiver {
+  private peer?: string;
+  private request?: string;
+  private requests = 0;
+  private askedAt = 0;
+  private series?: SeriesMessage;
+  private decoder?: ChunkFrameDecoder;
+  private reducer?: LiveReducer;
+  private next: number;
+  private readonly resumedAt: number;
+  private readonly session = Math.random().toString(36).slice(2, 8);
+  private stats = { wireBytes: 0, resumes: 0, damagedChunks: 0 };
+
+  constructor(private readonly core: Core, private readonly transport: ReceiverTransport, private readonly file: StreamContainer, private readonly o: ReceiveOptions) {
+    this.next = file.chunks.length;
+    this.resumedAt = this.next;
+  }
+
+  private get where(): string {
+    return `${this.transport.endpoint}: series "${this.series?.series ?? "?"}"`;
+  }
+
+  async run(): Promise<ReceiveResult> {
+    let t0 = 0, lastHeard = performance.now(), silenceNoted = false, heardAny = false;
+    for (;;) {
+      if (this.o.stopped?.()) throw new Error(`${this.where}: stopped after chunk ${this.next - 1}; ${this.file.path} holds chunks 0-${this.next - 1}`);
+      const got = await this.transport.receive(1000);
+      const now = performance.now();
+      if (!got) {
+        const quiet = now - lastHeard, limit = heardAny ? (this.o.idleTimeoutMs ?? 30_000) : (this.o.firstTimeoutMs ?? 60_000);
+        if (quiet > limit) throw new Error(`${this.transport.endpoint}: no message for ${(quiet / 1000).toFixed(0)} s ${heardAny ? `after chunk ${this.next - 1} of series "${this.series?.series}"` : "from any sender"}; ${this.file.path} holds chunks 0-${this.next - 1}`);
+        if (heardAny && quiet > (this.o.silenceMs ?? 5000) && !silenceNoted) {
+          silenceNoted = true;
+          this.o.onNotice?.(`${this.where}: no message from the sender for ${((this.o.silenceMs ?? 5000) / 1000).toFixed(0)} s (${this.next} chunks held); waiting up to ${(limit / 1000).toFixed(0)} s`);
+        }
+        continue;
+      }
+      if (!heardAny) t0 = now;
+      heardAny = true;
+      lastHeard = now;
+      silenceNoted = false;
+      this.stats.wireBytes += got.parts.reduce((a, p) => a + p.length, 0);
+      const { message, binary } = decodeMessage<ToReceiver>(got.parts, this.transport.endpoint, "sender");
+      if (message.type === "abort") throw new Error(`${this.transport.endpoint}: the sender of series "${message.series}" stopped: ${message.message}; ${this.file.path} holds chunks 0-${this.next - 1}`);
+      if (got.from !== this.peer) {
+        // A new connection (the sender's first, or after a restart of either side): tell it where to resume.
+        this.peer = got.from;
+        await this.ask();
+        continue;
+      }
+      if (message.epoch !== this.request) {
+        // Sent before the sender heard our last request: stale. Ask again if the request may have been lost.
+        if (now - this.askedAt > 2000) await this.ask(false);
+        continue;
+      }
+      if (message.type === "series") await this.begin(message, binary!);
+      else if (message.type === "chunk") await this.chunk(message, binary!);
+      else if (message.type === "hello") {
+        // The sender is idle: chunks it sent, or its end message, never came.
+        if (message.sent > this.next) await this.lost(message.sent, null);
+        else if (message.ended && message.sent === this.next) await this.ask();
+      } else if (message.type === "end") {
+        if (!this.series) { await this.ask(); continue; }
+        if (message.chunks > this.next) { await this.lost(message.chunks, null); continue; }
+        return this.finish((performance.now() - t0) / 1000);
+      }
+    }
+  }
+
+  /** Sends a resume request: a new one (new id) unless `renew` is false. */
+  private async ask(renew = true): Promise<void> {
+    if (renew || !this.request) {
+      this.request = `${this.session}-${++this.requests}`;
+      if (this.requests > 1) this.stats.resumes++;
+    }
+    this.askedAt = performance.now();
+    await this.transport.send(this.peer!, encodeMessage({ type: "resume", id: this.request, next: this.next, header: !this.series }));
+  }
+
+  private async lost(upTo: number, frames: [number, number] | null): Promise<void> {
+    this.o.onNotice?.(`${this.where}: chunks ${this.next}-${upTo - 1}${frames ? ` (${framesText(frames)})` : ""} did not arrive; asked the sender to send them again`);
+    await this.ask();
+  }
+
+  /** The series message: the container's header (new file, or the same series as the file holds) and analyses. */
+  private async begin(m: SeriesMessage, header: Uint8Array): Promise<void> {
+    if (this.series) return; // sent again after a later resume
+    const metadata = parseMetadataOf(header, this.transport.endpoint);
+    if (this.file.header) {
+      if (!sameBytes(this.file.header, header)) {
+        const msg = `${this.file.path} holds another series (its header differs from series "${m.series}"); move it away or receive into another file`;
+        await this.transport.send(this.peer!, encodeMessage({ type: "refuse", message: msg }));
+        throw new Error(`${this.transport.endpoint}: ${msg}`);
+      }
+    } else {
+      this.file.start(header, metadata);
+    }
+    this.series = m;
+    const layout = { shape: [...metadata.shape], dtype: metadata.dtype };
+    const reductions = this.o.analyses ? await this.o.analyses(layout, m) : [];
+    if (reductions.length) {
+      this.decoder = await ChunkFrameDecoder.create(metadata);
+      this.reducer = new LiveReducer(this.core, layout.shape, layout.dtype, reductions, `series "${m.series}"`, this.o);
+      // A restarted receiver: the chunks already in the file are decoded and reduced again first.
+      await this.file.replay(this.resumedAt, async (bytes, seq) => this.decodeChunk(bytes, seq));
+    }
+    // The file may hold chunks beyond what the header-less request promised: resume from there.
+    if (this.next > 0) await this.ask();
+  }
+
+  private async chunk(m: ChunkMessage, bytes: Uint8Array): Promise<void> {
+    if (!this.series) return this.ask();
+    if (m.seq < this.next) return; // a chunk sent again that we already hold
+    if (m.seq > this.next) return this.lost(m.seq, null);
+    const checked = checkChunk(bytes);
+    const wrongPlace = typeof checked !== "string" && (checked.kind !== m.kind || (m.frames !== null && checked.first !== m.frames[0]));
+    if (typeof checked === "string" || wrongPlace) {
+      this.stats.damagedChunks++;
+      const why = typeof checked === "string" ? checked : "its header does not match the message";
+      this.o.onNotice?.(`${this.where}: chunk ${m.seq} (${framesText(m.frames)}) arrived damaged: ${why}; nothing of it was written, asked the sender to send it again`);
+      return this.ask();
+    }
+    this.file.append(checked, bytes);
+    this.next++;
+    await this.transport.send(this.peer!, encodeMessage({ type: "ack", series: this.series.series, next: this.next }));
+    await this.decodeChunk(bytes, m.seq);
+  }
+
+  private async decodeChunk(bytes: Uint8Array, seq: number): Promise<void> {
+    if (!this.decoder) return;
+    const h = parseChunkHeader(bytes.subarray(0, CHUNK_HEADER_BYTES))!;
+    const frames = this.decoder.decode(h, bytes.subarray(CHUNK_HEADER_BYTES), `${this.where}: chunk ${seq}`);
+    if (frames) await this.reducer!.push(frames.first, frames.bytes);
+  }
+
+  private async finish(seconds: number): Promise<ReceiveResult> {
+    const results = this.reducer ? await this.reducer.finish() : [];
+    const bytes = await this.file.finish();
+    this.decoder?.dispose();
+    const s = this.series!, m = this.file.metadata!;
+    await this.transport.send(this.peer!, encodeMessage({ type: "done", series: s.series, chunks: this.next, bytes }));
+    return {
+      series: s.series, mode: s.mode, shape: [...m.shape], dtype: m.dtype, chunks: this.next, frames: s.frames, containerBytes: bytes,
+      ...this.stats, resumedAt: this.resumedAt, ...(s.center ? { center: s.center } : {}), ...(s.counting ? { counting: s.counting } : {}),
+      seconds, maxHeldBytes: this.reducer?.maxHeldBytes ?? 0, results,
+    };
+  }
+}
+
+function parseMetadataOf(header: Uint8Array, where: string): ContainerMetadata {
+  try {
+    return parseContainerHeader(header, "the series message's container header");
+  } catch (e) {
+    throw new Error(`${where}: ${(e as Error).message}`);
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
 }

@@ -1,6 +1,6 @@
 import { ZSTD_BACKENDS, type ZstdBackendName } from "../../codec/zstd.js";
 import type { Command } from "commander";
-import { FILTER_IDS, type FilterName, appendLossless, compressLossless, compressPca, frameBytes, frameCount } from "../../bindings/node.js";
+import { FILTER_IDS, type FilterName, appendLossless, compressLossless, compressPca, describeThresholds, frameBytes, frameCount } from "../../bindings/node.js";
 import { appendFileSink, fileSink } from "../../codec/node-sink.js";
 import { planAppend } from "../../codec/container-append.js";
 import { fileByteSource } from "../../bindings/node-files.js";
@@ -81,7 +81,7 @@ export function register(program: Command): void {
         } else {
           const { result, file: out } = await withCore(o, (core) => countToContainer(core, ds, o.output, o, false));
           const seconds = (performance.now() - t0) / 1000;
-          report(o, { output: o.output, mode: "events", frames: result.frames, electrons: result.electrons, bytesIn: inBytes, bytesOut: out.bytes, ratio: +(inBytes / out.bytes).toFixed(3), bytesPerElectron: result.electrons ? +(out.bytes / result.electrons).toFixed(3) : null, thresholds: { background: result.thresholds.background, xray: result.thresholds.xray }, seconds: +seconds.toFixed(3) });
+          report(o, { output: o.output, mode: "events", frames: result.frames, electrons: result.electrons, bytesIn: inBytes, bytesOut: out.bytes, ratio: +(inBytes / out.bytes).toFixed(3), bytesPerElectron: result.electrons ? +(out.bytes / result.electrons).toFixed(3) : null, thresholds: describeThresholds(result.thresholds), seconds: +seconds.toFixed(3) });
         }
       } finally {
         await ds.source.close?.();

@@ -2,8 +2,8 @@ import type { ZstdBackendName } from "../../codec/zstd.js";
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
 import {
-  EventEncoder, type CountingOptions, countElectrons, countingScanShape, countingThresholds, decodeNpyArray, framePixels,
-  sigShape, concatEvents, type SparseEvents, type Dataset, type Core,
+  type CountingOptions, countToEvents, countingScanShape, decodeNpyArray, describeThresholds, framePixels,
+  concatEvents, type SparseEvents, type Dataset, type Core,
 } from "../../bindings/node.js";
 import { fileSink } from "../../codec/node-sink.js";
 import { UsageError, action, ensureDir, inputOptions, openInput, progress, report, withCore, type CommonOptions } from "../common.js";
@@ -27,8 +27,8 @@ export function countingCliOptions(cmd: Command): Command {
   return cmd
     .option("--dark <dark.npy>", "dark reference: one frame, or a stack of dark frames (averaged)")
     .option("--gain <gain.npy>", "gain map, multiplied after the dark subtraction")
-    .option("--sigma <n>", "background threshold at mean + n sigma of the fitted noise", "4")
-    .option("--xray-sigma <n>", "X-ray threshold at mean + n sigma", "10")
+    .option("--sigma <n>", "background threshold at the fitted noise Gaussian's mean + n sigma", "4")
+    .option("--xray-sigma <n>", "X-ray threshold at the plain mean + n standard deviations of the sampled values", "10")
     .option("--threshold <adu>", "fixed background threshold instead of the fitted one")
     .option("--xray-threshold <adu>", "fixed X-ray threshold instead of the fitted one")
     .option("--sample-frames <n>", "frames sampled for the threshold fit", "40");
@@ -65,20 +65,14 @@ export function countingFromCli(ds: Dataset, o: CountCliOptions): CountingOption
 
 /** Counts a dataset into an events container; also collects the events when asked (for --records / --raw-csr). */
 export async function countToContainer(core: Core, ds: Dataset, output: string, o: CountCliOptions, collect: boolean) {
-  let scanShape: [number, number];
-  try { scanShape = countingScanShape(ds); } catch (e) { throw new UsageError((e as Error).message); }
+  try { countingScanShape(ds); } catch (e) { throw new UsageError((e as Error).message); }
   const counting = countingFromCli(ds, o);
-  const thresholds = await countingThresholds(core, ds, counting);
   ensureDir(output);
-  const zstd = o.zstd as ZstdBackendName | undefined;
-  const enc = await EventEncoder.create(fileSink(output), { scanShape, detShape: sigShape(ds), calibration: ds.calibration, source: ds.metadata }, {
-    level: num(o.level, "--level"), zstd,
-    params: { counting: { background: thresholds.background, xray: thresholds.xray, mean: thresholds.fit?.mean, sigma: thresholds.fit?.sigma, backgroundSigma: thresholds.backgroundSigma, xraySigma: thresholds.xraySigma, dark: o.dark ?? null, gain: o.gain ?? null } },
-  });
   const kept: SparseEvents[] = [];
-  const r = await countElectrons(core, ds, counting, async (ev) => { await enc.push(ev); if (collect) kept.push(ev); }, progress("count", o), thresholds);
-  const done = await enc.finish();
-  return { result: r, file: done, events: collect ? concatEvents(kept) : undefined };
+  const r = await countToEvents(core, ds, fileSink(output), { ...counting, onProgress: progress("count", o) },
+    { level: num(o.level, "--level"), zstd: o.zstd as ZstdBackendName | undefined, params: { dark: o.dark ?? null, gain: o.gain ?? null } },
+    collect ? (ev) => { kept.push(ev); } : undefined);
+  return { result: r, file: r, events: collect ? concatEvents(kept) : undefined };
 }
 
 interface Options extends CountCliOptions {
@@ -105,7 +99,7 @@ export function register(program: Command): void {
         report(o, {
           output: o.output, frames: result.frames, electrons: result.electrons,
           electronsPerFrame: +(result.electrons / Math.max(1, result.frames)).toFixed(2),
-          thresholds: { background: +t.background.toFixed(3), xray: Number.isFinite(t.xray) ? +t.xray.toFixed(3) : null, mean: t.fit ? +t.fit.mean.toFixed(3) : null, sigma: t.fit ? +t.fit.sigma.toFixed(3) : null, sampledFrames: t.sampledFrames },
+          thresholds: describeThresholds(t),
           bytes: out.bytes, bytesPerElectron: result.electrons ? +(out.bytes / result.electrons).toFixed(3) : null,
           records: o.records ?? null, rawCsr: o.rawCsr ?? null, seconds: +seconds.toFixed(3),
         });

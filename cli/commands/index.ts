@@ -105,8 +105,9 @@ export const commands: Record<string, CommandEntry> = {
   },
   stream: {
     usage: "stream", load: () => import("./stream.js"),
-    summary: "live streams over ZeroMQ PUSH/PULL: a detector side that sends frames, an analysis side that reduces " +
-      "them as they arrive",
+    summary: "live streams of compressed frames over ZeroMQ: the edge encodes (raw, lossless, events, pca) and sends " +
+      "checksummed container chunks; the receiver stores, decodes and reduces them as they arrive, and nothing is " +
+      "lost when either side restarts",
   },
   shard: {
     usage: "shard [file]", load: () => import("./shard.js"),

@@ -1,8 +1,7 @@
 import type { Command } from "commander";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { binDataset, frameCount, framePixels, pca, type Core, type Dataset, type PcaResult } from "../../bindings/node.js";
-import { scanGrid } from "../../bindings/analyses/pca-figures.js";
+import { binDataset, frameCount, framePixels, pca, scanGrid, type Core, type Dataset, type PcaResult } from "../../bindings/node.js";
 import { figureSheet, layoutPng } from "../../bindings/figures/figure-layout.js";
 import { mapFigureLayout } from "../../bindings/figures/map-figure.js";
 import { screeSvg } from "../../bindings/figures/scree.js";

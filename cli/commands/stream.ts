@@ -1,94 +1,178 @@
 import type { Command } from "commander";
-import { estimateCenter, sigShape, type Dataset } from "../../bindings/node.js";
-import { type AnalysisSpec, buildReductions, writeResults } from "../../bindings/scale/analyses.js";
-import { sendDataset } from "../../bindings/scale/stream-send.js";
+import { join } from "node:path";
+import { FILTER_IDS, type FilterName } from "../../bindings/node.js";
+import { type AnalysisSpec, buildReductions, hasAnalyses, writeResults } from "../../bindings/scale/analyses.js";
+import { ENCODE_MODES, type EncodeMode } from "../../bindings/scale/protocol.js";
+import type { EncodeOptions } from "../../bindings/scale/stream-encode.js";
 import { StreamReceiver } from "../../bindings/scale/stream-receive.js";
-import { UsageError, action, inputOptions, openInput, parseNumberList, parsePositiveInt, progress, report, withCore, type CommonOptions } from "../common.js";
+import { sendDataset } from "../../bindings/scale/stream-zmq.js";
+import {
+  UsageError, action, ensureDir, inputOptions, openInput, parseNumberList, parsePositiveInt, progress, report, withCore,
+  type CommonOptions,
+} from "../common.js";
+import { type CountCliOptions, countingCliOptions, countingFromCli } from "./count.js";
 import { analysisOptions, specFromOptions, type AnalysisFlags } from "./shard.js";
 import { declare } from "./index.js";
 
-interface SendFlags extends CommonOptions {
+interface SendFlags extends CountCliOptions {
   to: string;
+  encode: string;
+  filter: string;
+  delta?: boolean;
+  framesPerChunk?: string;
+  components?: string;
+  maxError?: string;
+  residual?: string;
+  fitFrames?: string;
   rate?: string;
-  blockFrames?: string;
-  hwm?: string;
+  linkMbps?: string;
+  ringMb: string;
+  center?: string;
+  hwm: string;
   series?: string;
-  timeout?: string;
+  timeout: string;
+  silence: string;
 }
 
 interface ReceiveFlags extends CommonOptions, AnalysisFlags {
   bind: string;
   output: string;
+  container?: string;
   png: boolean;
-  hwm?: string;
-  timeout?: string;
+  hwm: string;
+  timeout: string;
+  silence: string;
+}
+
+/** A number option, or undefined; `check` says what is allowed. */
+function numberOption(text: string | undefined, flag: string, check: (n: number) => boolean, expected: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (text.trim() === "" || !check(n)) throw new UsageError(`${flag}: expected ${expected}, got '${text}'`);
+  return n;
+}
+
+const positiveInt = (n: number) => Number.isInteger(n) && n >= 1;
+
+/** The encoder options of `--encode MODE` from the flags (the same flags `compress` and `count` take). */
+function encodeFromFlags(ds: Parameters<typeof countingFromCli>[0], o: SendFlags): EncodeOptions {
+  if (!ENCODE_MODES.includes(o.encode as EncodeMode)) throw new UsageError(`--encode: '${o.encode}' is not raw, lossless, events or pca`);
+  const mode = o.encode as EncodeMode;
+  const level = numberOption(o.level, "--level", (n) => Number.isInteger(n) && n >= -7 && n <= 22, "an integer in [-7, 22]");
+  const framesPerChunk = numberOption(o.framesPerChunk, "--frames-per-chunk", positiveInt, "a positive integer");
+  if (!(o.filter in FILTER_IDS)) throw new UsageError(`--filter: '${o.filter}' is not none, byteshuffle or bitshuffle`);
+  if (mode === "pca" && (o.components === undefined) === (o.maxError === undefined)) throw new UsageError("--encode pca needs exactly one of --components K or --max-error E");
+  return {
+    mode,
+    lossless: { filter: o.filter as FilterName, delta: !!o.delta, level, framesPerChunk },
+    counting: mode === "events" ? countingFromCli(ds, o) : undefined,
+    events: { level, params: { dark: o.dark ?? null, gain: o.gain ?? null } },
+    pca: mode === "pca" ? {
+      components: numberOption(o.components, "--components", positiveInt, "a positive integer"),
+      maxError: numberOption(o.maxError, "--max-error", (n) => n > 0 && n < 1, "a number in (0, 1)"),
+      residual: numberOption(o.residual, "--residual", (n) => Number.isInteger(n) && n >= 0, "a non-negative integer"),
+      fitFrames: numberOption(o.fitFrames, "--fit-frames", positiveInt, "a positive integer"),
+      framesPerChunk, level,
+    } : undefined,
+  };
 }
 
 export function register(program: Command): void {
   const stream = declare(program, "stream");
 
-  inputOptions(stream.command("send <file>").description("push a dataset's frames to a receiver, in blocks with sequence numbers, then an end-of-series message"))
+  countingCliOptions(inputOptions(stream.command("send <file>").description("encode a dataset and stream its container chunks to a receiver; exits 0 once the receiver's container is complete")))
     .requiredOption("--to <endpoint>", "the receiver, e.g. tcp://10.0.0.5:5555")
-    .option("--rate <fps>", "frames per second at most (default: as fast as the receiver takes them)")
-    .option("--block-frames <n>", "frames per message (default: about 4 MiB of frames)")
-    .option("--hwm <n>", "messages queued before sending waits (ZeroMQ high-water mark)", "4")
+    .option("--encode <mode>", "raw, lossless, events (electron counting, as `count` does) or pca", "raw")
+    .option("--filter <name>", "lossless: none, byteshuffle or bitshuffle", "bitshuffle")
+    .option("--delta", "lossless: delta within each frame before the filter")
+    .option("--level <n>", "zstd level (default 1; pca 3)")
+    .option("--frames-per-chunk <n>", "raw, lossless, pca: frames per chunk (default about 1 MiB of frames; pca 256)")
+    .option("--components <k>", "pca: number of components")
+    .option("--max-error <e>", "pca: target relative Frobenius error")
+    .option("--residual <n>", "pca: exact values of each frame's n largest errors", "0")
+    .option("--fit-frames <n>", "pca: fit on this many evenly spread frames (default all, up to 4096)")
+    .option("--center <cy,cx>", "pattern centre sent to the receiver (default: found from the bright-field disk, as `virtual` does)")
+    .option("--rate <fps>", "frames per second the source delivers at most (a detector's pace)")
+    .option("--link-mbps <n>", "limit the sender's own wire rate to n megabits per second")
+    .option("--ring-mb <n>", "MiB of sent chunks kept until the receiver acknowledges them (the sender's memory bound)", "8")
+    .option("--hwm <n>", "messages queued in the socket before sending waits (ZeroMQ high-water mark)", "4")
     .option("--series <id>", "series id (default: a random one)")
-    .option("--timeout <s>", "seconds one block may wait for the receiver", "60")
+    .option("--silence <s>", "report a receiver silent this long", "5")
+    .option("--timeout <s>", "give up when the receiver has been silent this long", "60")
     .action(action("stream send", async (file: string, o: SendFlags) => {
-      const rate = o.rate === undefined ? undefined : parseNumberList(o.rate, "--rate", 1)[0]!;
-      if (rate !== undefined && !(rate > 0)) throw new UsageError(`--rate: expected a positive number of frames per second, got '${o.rate}'`);
+      const rate = numberOption(o.rate, "--rate", (n) => n > 0, "a positive number of frames per second");
+      const linkMbps = numberOption(o.linkMbps, "--link-mbps", (n) => n > 0, "a positive number of megabits per second");
+      const ringBytes = numberOption(o.ringMb, "--ring-mb", (n) => n > 0, "a positive number of MiB")! * 2 ** 20;
+      const center = o.center === undefined ? undefined : (([cy, cx]) => ({ cy: cy!, cx: cx! }))(parseNumberList(o.center, "--center", 2));
       const ds = await openInput(file, o);
       try {
-        const s = await sendDataset(ds, {
-          to: o.to, rate, series: o.series,
-          blockFrames: o.blockFrames === undefined ? undefined : parsePositiveInt(o.blockFrames, "--block-frames"),
+        const encode = { ...encodeFromFlags(ds, o), onProgress: undefined };
+        const s = await withCore(o, (core) => sendDataset(core, ds, {
+          to: o.to, encode, center, rate, linkMbps, ringBytes, series: o.series,
           highWaterMark: parsePositiveInt(o.hwm, "--hwm"),
-          timeoutMs: parsePositiveInt(o.timeout, "--timeout") * 1000,
-          onProgress: progress("send", o),
+          silenceMs: parsePositiveInt(o.silence, "--silence") * 1000, timeoutMs: parsePositiveInt(o.timeout, "--timeout") * 1000,
+          onProgress: progress("send", o), onNotice: (line) => { if (!o.quiet) process.stderr.write(`stream send: ${line}\n`); },
+        }));
+        const { metadata, ...summary } = s;
+        const counting = (metadata.params as Record<string, unknown> | undefined)?.counting;
+        report(o, {
+          ...summary, to: o.to, seconds: +s.seconds.toFixed(3), framesPerSecond: +(s.frames / s.seconds).toFixed(1),
+          wireMBPerSecond: +(s.wireBytes / s.seconds / 1e6).toFixed(2), ...(counting ? { thresholds: counting } : {}),
         });
-        report(o, { ...s, to: o.to, gbPerSecond: +(s.bytes / s.seconds / 1e9).toFixed(3), seconds: +s.seconds.toFixed(3) });
       } finally {
         await ds.source.close?.();
       }
     }));
 
-  analysisOptions(stream.command("receive").description("listen for one series and reduce its blocks as they arrive; writes the results like the virtual and com commands"))
+  analysisOptions(stream.command("receive").description("receive one series into a container (valid at every moment; a restarted receiver continues it) and reduce its frames as they arrive"))
     .requiredOption("--bind <endpoint>", "where to listen, e.g. tcp://*:5555")
-    .requiredOption("-o, --output <dir>", "folder for the results (.npy, and .png unless --no-png)")
+    .requiredOption("-o, --output <dir>", "folder for the container (stream.s4d) and the results (.npy, and .png unless --no-png)")
+    .option("--container <file.s4d>", "the container (default OUT/stream.s4d); an unfinished one of the same series is continued")
     .option("--no-png", "write only .npy files")
-    .option("--hwm <n>", "messages queued here before the sender waits (ZeroMQ high-water mark)", "4")
-    .option("--timeout <s>", "seconds to wait for the first block (later blocks: half of it, at least 10)", "600")
+    .option("--hwm <n>", "messages queued here before the sender waits (ZeroMQ high-water mark)", "16")
+    .option("--silence <s>", "report a sender silent this long", "5")
+    .option("--timeout <s>", "give up when no message came for this long (before the first: 10 times as long)", "60")
     .option("--workers <n>", "worker threads (0 = run on the main thread; default: one per core)")
     .option("--json", "print a machine-readable summary on stdout")
     .option("-q, --quiet", "no progress on stderr")
     .action(action("stream receive", async (o: ReceiveFlags) => {
-      const partial = specFromOptions(o);
-      const timeout = parsePositiveInt(o.timeout, "--timeout");
+      // No analysis chosen: the receiver only stores the container.
+      const asked: AnalysisSpec = o.bf !== undefined || o.adf !== undefined || o.com || o.stats ? specFromOptions(o) : {};
+      const timeout = parsePositiveInt(o.timeout, "--timeout"), silence = parsePositiveInt(o.silence, "--silence");
+      ensureDir(join(o.output, "x"));
+      const container = o.container ?? join(o.output, "stream.s4d");
       const rx = await StreamReceiver.bind(o.bind, { highWaterMark: parsePositiveInt(o.hwm, "--hwm") });
-      if (!o.quiet) process.stderr.write(`stream receive: listening on ${rx.endpoint}\n`);
-      let spec: AnalysisSpec = partial;
+      const say = (line: string) => { if (!o.quiet) process.stderr.write(`stream receive: ${line}\n`); };
+      say(`listening on ${rx.endpoint}`);
+      let stop = false;
+      const onSignal = () => { stop = true; };
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      let spec: AnalysisSpec = asked, centerFrom = asked.center ? "receiver: --center" : undefined;
       try {
         const r = await withCore(o, (core) => rx.receive(core, {
-          firstTimeoutMs: timeout * 1000,
-          idleTimeoutMs: Math.max(10, timeout / 2) * 1000,
-          analyses: async (layout, first: Dataset) => {
-            const needCenter = partial.bf !== undefined || partial.adf !== undefined || partial.com;
-            if (needCenter && !partial.center) {
-              const c = await estimateCenter(first);
-              spec = { ...partial, center: { cy: +c.cy.toFixed(3), cx: +c.cx.toFixed(3) } };
+          container, firstTimeoutMs: timeout * 10_000, idleTimeoutMs: timeout * 1000, silenceMs: silence * 1000, stopped: () => stop,
+          analyses: (layout, series) => {
+            if (!hasAnalyses(asked)) return [];
+            if (!asked.center && series.center) {
+              spec = { ...asked, center: { cy: series.center.cy, cx: series.center.cx } };
+              centerFrom = series.center.from;
             }
-            const [rows, cols] = sigShape(layout);
-            if (!o.quiet) process.stderr.write(`stream receive: series [${layout.shape.join(", ")}] ${layout.dtype}, detector ${rows} x ${cols}\n`);
+            if ((asked.bf !== undefined || asked.adf !== undefined || asked.com) && !spec.center) throw new UsageError(`series "${series.series}" carries no pattern centre; give --center`);
+            say(`series "${series.series}" (${series.mode}): [${layout.shape.join(", ")}] ${layout.dtype}${spec.center ? `, centre ${spec.center.cy},${spec.center.cx} (${centerFrom})` : ""}`);
             return buildReductions(spec, layout);
           },
-          onProgress: progress("receive", o),
+          onProgress: progress("receive", o), onNotice: say,
         }));
-        const files = await writeResults(o.output, spec, r.shape, r.results, o.png);
+        const files = hasAnalyses(asked) ? await writeResults(o.output, spec, r.shape, r.results, o.png) : [];
+        const { results: _results, ...summary } = r;
         report(o, {
-          outputs: files, series: r.series, shape: r.shape, dtype: r.dtype, blocks: r.blocks, frames: r.frames,
-          center: spec.center ?? null, seconds: +r.seconds.toFixed(3), gbPerSecond: +(r.bytes / r.seconds / 1e9).toFixed(3), maxHeldMB: +(r.maxHeldBytes / 2 ** 20).toFixed(1),
+          container, outputs: files, ...summary, center: spec.center ?? null, centerFrom: centerFrom ?? null, seconds: +r.seconds.toFixed(3),
+          framesPerSecond: +(r.frames / r.seconds).toFixed(1), maxHeldMB: +(r.maxHeldBytes / 2 ** 20).toFixed(1),
         });
       } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
         rx.close();
       }
     }));

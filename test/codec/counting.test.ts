@@ -82,7 +82,7 @@ describe("threshold fit", () => {
     expect(Math.abs(fit.sigma / Math.sqrt(2.5 ** 2 + 1 / 12) - 1)).toBeLessThan(0.02);
   });
 
-  it("puts the thresholds at mean + 4 and + 10 sigma of the dark-subtracted noise", async () => {
+  it("puts the background threshold at the fit's mean + 4 sigma, the X-ray one at the plain mean + 10 std", async () => {
     const sim = simulateElectronFrames({ scan: [4, 4], detector: [64, 64], seed: 3 });
     const th = await countingThresholds(core, sim.dataset, { dark: sim.dark, sampleFrames: 16 });
     // Noise sigma 5 plus rounding to integers; the dark map is the true one, so the mean is ~0.
@@ -90,7 +90,8 @@ describe("threshold fit", () => {
     expect(Math.abs(th.fit!.sigma / sigma - 1)).toBeLessThan(0.03);
     expect(Math.abs(th.fit!.mean)).toBeLessThan(0.2);
     expect(th.background).toBeCloseTo(th.fit!.mean + 4 * th.fit!.sigma, 6);
-    expect(th.xray).toBeCloseTo(th.fit!.mean + 10 * th.fit!.sigma, 6);
+    expect(th.xray).toBeCloseTo(th.sample!.mean + 10 * th.sample!.std, 6);
+    expect(th.sample!.std).toBeGreaterThan(th.fit!.sigma); // the electrons widen the plain spread
   });
 });
 

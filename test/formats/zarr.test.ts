@@ -7,6 +7,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { memoryDataset, openDataset, writeDataset } from "../../bindings/node.js";
 import { hasPython, runPython } from "../helpers/python.js";
 import { readAll, tempDir } from "./helpers.js";
+import { mutate } from "../helpers/mutate.js";
+import { Rng } from "../../bindings/simulate.js";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 
 const { dir, cleanup } = tempDir();
 afterAll(cleanup);
@@ -31,7 +34,7 @@ describe("Zarr v3 as convert writes it", () => {
 
 describe.skipIf(!hasPython(["numpy"]))("Zarr written by Python from the specifications", () => {
   const ref = JSON.parse(runPython(`
-import numpy as np, json, os, sys, gzip, zlib, itertools
+import numpy as np, json, os, sys, gzip, zlib, itertools, struct
 root = sys.argv[1]
 a = (np.arange(3 * 4 * 5 * 6, dtype=np.int64).reshape(3, 4, 5, 6) * 97 % 2000 - 1000).astype(np.int16)
 a[2, 2:, :, :] = 0  # the chunk we leave out reads as the fill value
@@ -68,6 +71,27 @@ json.dump({"zarr_format": 2, "shape": list(b.shape), "chunks": [1, 2, 5, 6], "dt
   "fill_value": 0, "filters": None, "order": "C", "dimension_separator": "."}, open(os.path.join(d, ".zarray"), "w"))
 for idx, block in chunks(b, [1, 2, 5, 6]):
     open(os.path.join(d, ".".join(map(str, idx))), "wb").write(zlib.compress(block.tobytes(), 1))
+# blosc frames, stored uncompressed ("memcpyed", flag 0x02): the 16-byte header, then the bytes. HyperSpy's default
+# compressor in v2, blosc in v3: decoded by zarrita's numcodecs
+def blosc(raw, typesize):
+    return struct.pack("<BBBBIII", 2, 1, 0x02, typesize, len(raw), len(raw), len(raw) + 16) + raw
+for version in (2, 3):
+    root2 = os.path.join(root, f"blosc{version}.zarr"); os.makedirs(root2)
+    if version == 2:
+        json.dump({"zarr_format": 2, "shape": list(b.shape), "chunks": [1, 4, 5, 6], "dtype": "<u2",
+          "compressor": {"id": "blosc", "cname": "zstd", "clevel": 1, "shuffle": 1, "blocksize": 0},
+          "fill_value": 0, "filters": None, "order": "C"}, open(os.path.join(root2, ".zarray"), "w"))
+    else:
+        json.dump({"zarr_format": 3, "node_type": "array", "shape": list(b.shape), "data_type": "uint16",
+          "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [1, 4, 5, 6]}},
+          "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}}, "fill_value": 0,
+          "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "blosc", "configuration":
+            {"cname": "lz4", "clevel": 5, "shuffle": "noshuffle", "typesize": 2, "blocksize": 0}}]},
+          open(os.path.join(root2, "zarr.json"), "w"))
+    for idx, block in chunks(b, [1, 4, 5, 6]):
+        key = ".".join(map(str, idx)) if version == 2 else os.path.join("c", *map(str, idx))
+        os.makedirs(os.path.dirname(os.path.join(root2, key)), exist_ok=True)
+        open(os.path.join(root2, key), "wb").write(blosc(block.astype("<u2").tobytes(), 2))
 print(json.dumps({"a": a.ravel().tolist(), "b": b.ravel().tolist()}))
 `, [dir])) as { a: number[]; b: number[] };
 
@@ -90,6 +114,14 @@ print(json.dumps({"a": a.ravel().tolist(), "b": b.ravel().tolist()}))
     expect(ds.calibration?.axes?.[3]).toEqual({ name: "kx", step: 0.01, unit: "1/nm" });
   });
 
+  it("blosc chunks (v2 as HyperSpy writes by default, v3) decode through zarrita's numcodecs", async () => {
+    for (const v of [2, 3]) {
+      const ds = await openDataset(join(dir, `blosc${v}.zarr`));
+      expect([ds.shape, ds.dtype, (ds.metadata as any).format]).toEqual([[3, 4, 5, 6], "u16", `zarr v${v}`]);
+      expect(Array.from(await readAll(ds))).toEqual(ref.b);
+    }
+  });
+
   it("a group without a known signal asks for --dataset; a wrong path says so", async () => {
     await expect(openDataset(join(dir, "hs.zspy", "Experiments", "__unnamed__")))
       .rejects.toThrow(/__unnamed__: the Zarr root is a group; say which array to read/);
@@ -97,3 +129,33 @@ print(json.dumps({"a": a.ravel().tolist(), "b": b.ravel().tolist()}))
       .rejects.toThrow(/hs\.zspy: no Zarr array at "nope"/);
   });
 });
+
+describe("damaged Zarr stores", () => {
+  it("mutated metadata or chunks: the frames or one error naming the store, never another failure", async () => {
+    const data = Uint16Array.from({ length: 2 * 3 * 4 * 5 }, (_, i) => i * 11);
+    const good = join(dir, "good.zarr");
+    await writeDataset(memoryDataset(data, [2, 3, 4, 5]), good);
+    const rng = new Rng(31, 1);
+    let opened = 0, refused = 0;
+    for (let i = 0; i < 300; i++) {
+      const bad = join(dir, `bad${i}.zarr`);
+      cpSync(good, bad, { recursive: true });
+      const file = join(bad, i % 2 ? "zarr.json" : join("c", "1", "2", "0", "0"));
+      const bytes = new Uint8Array(readFileSync(file));
+      mutate(bytes, rng);
+      writeFileSync(file, bytes);
+      try {
+        const ds = await openDataset(bad);
+        await readAll(ds);
+        opened++;
+      } catch (e) {
+        expect(e).toBeInstanceOf(Error);
+        expect((e as Error).message.startsWith(bad), (e as Error).message).toBe(true);
+        refused++;
+      }
+    }
+    expect(opened + refused).toBe(300);
+    expect(refused).toBeGreaterThan(0);
+  }, 120_000);
+});
+

@@ -75,7 +75,6 @@ describe.skipIf(!hasRedis || !cliBuilt)("shards over BullMQ/Redis", () => {
     const here = join(dir, "analyze-here"), there = join(dir, "analyze-sharded");
     const local = stem4d("analyze", file, "-o", here, "-q");
     expect(local.status, local.stderr).toBe(0);
-    const t0 = Date.now();
     const sharded = cli(["analyze", file, "-o", there, "--redis", url, "--shards", "3", "--json"]);
     const exit = await sharded.exit();
     expect(exit.status, sharded.stderr()).toBe(0);
@@ -93,8 +92,7 @@ describe.skipIf(!hasRedis || !cliBuilt)("shards over BullMQ/Redis", () => {
     expect(readFileSync(join(there, "mean_patterns_k36.npy")).equals(readFileSync(join(here, "mean_patterns_k36.npy")))).toBe(true);
     // Both workers ran passes.
     for (const w of workers) expect(w.stderr()).toMatch(/shard \d of 3 .*: done/);
-    expect(Date.now() - t0).toBeLessThan(120_000);
-  });
+  }, 300_000);
 
   it("says within 10 s that no worker serves the queue, and gives up after --worker-wait", async () => {
     const run = cli(["shard", file, "--redis", url, "--queue", "nobody", "--shards", "2", "--stats", "-o", join(dir, "x"), "--worker-wait", "3"]);

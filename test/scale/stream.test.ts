@@ -1,124 +1,181 @@
-// Live streams over real ZeroMQ sockets on 127.0.0.1: a sender and a receiver in this process, results compared bit
-// for bit with one pass over the same frames in memory.
+// Compressed live streams over real ZeroMQ sockets on 127.0.0.1, sender and receiver in this process: for every
+// encoding the received container decodes to exactly what the file encoders write, the receiver's images equal one
+// pass over those frames, and lost, damaged or repeated chunks are recovered from the sender's ring.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import "../../bindings/node.js";
-import { Core, annulusMask, centerOfMass, diskMask, memoryDataset, patternStats, runReductions, simulateTwoPhase, virtualImages, type Reduction } from "../../bindings/node.js";
-import { sendDataset } from "../../bindings/scale/stream-send.js";
-import { StreamReceiver } from "../../bindings/scale/stream-receive.js";
-import { PROTOCOL_VERSION, encodeHeader, type Header } from "../../bindings/scale/protocol.js";
-import { Push } from "zeromq";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  Core, MemorySink, centerOfMass, compressLossless, compressPca, countToEvents, diskMask, frameBytes, frameCount, memoryDataset,
+  openContainerDataset, patternStats, runReductions, simulateElectronFrames, simulateTwoPhase, streamFrames, virtualImages,
+  type Dataset, type Reduction,
+} from "../../bindings/node.js";
+import { fileByteSource } from "../../bindings/node-files.js";
+import { buildReductions } from "../../bindings/scale/analyses.js";
+import type { EncodeOptions } from "../../bindings/scale/stream-encode.js";
+import { StreamReceiver, type ReceiveOptions } from "../../bindings/scale/stream-receive.js";
+import { type SendDatasetOptions, sendDataset } from "../../bindings/scale/stream-zmq.js";
 
+const dir = mkdtempSync(join(tmpdir(), "stem4d-stream-"));
 const bits = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-
 let core: Core;
+let n = 0;
 beforeAll(async () => { core = await Core.create({ workers: 0 }); });
 afterAll(async () => { await core.close(); });
 
-function analyses(rows: number, cols: number): Reduction<unknown>[] {
-  const c = { cy: (rows - 1) / 2, cx: (cols - 1) / 2 };
-  return [virtualImages([diskMask(rows, cols, c, 4), annulusMask(rows, cols, c, 6, 14)]), centerOfMass(rows, cols, c), patternStats()];
+async function allFrames(ds: Dataset): Promise<Buffer> {
+  const out = Buffer.alloc(frameCount(ds) * frameBytes(ds));
+  await streamFrames(ds, { write: (b, first) => { out.set(b, first * frameBytes(ds)); } });
+  return out;
 }
 
-async function stream(ds: ReturnType<typeof memoryDataset>, send: Omit<Parameters<typeof sendDataset>[1], "to">, receive: { tileFrames?: number; batchBytes?: number; highWaterMark?: number; onBlock?: () => Promise<void> } = {}) {
-  const rx = await StreamReceiver.bind("tcp://127.0.0.1:*", { highWaterMark: receive.highWaterMark });
+/** Streams `ds` through a receiver bound here; returns both sides' summaries and what the receiver said. */
+async function stream(ds: Dataset, send: Omit<SendDatasetOptions, "to">, receive: Partial<ReceiveOptions> = {}) {
+  const rx = await StreamReceiver.bind("tcp://127.0.0.1:*");
+  const container = receive.container ?? join(dir, `rx-${n++}.s4d`);
+  const notices: string[] = [];
   try {
     const [rows, cols] = ds.shape.slice(-2) as [number, number];
-    const got = rx.receive(core, { analyses: () => analyses(rows, cols), tileFrames: receive.tileFrames, batchBytes: receive.batchBytes, onBlock: receive.onBlock, firstTimeoutMs: 10_000, idleTimeoutMs: 5_000 });
-    const sent = sendDataset(ds, { to: rx.endpoint, timeoutMs: 10_000, ...send });
+    const got = rx.receive(core, {
+      container, firstTimeoutMs: 20_000, idleTimeoutMs: 10_000, onNotice: (l) => notices.push(l),
+      analyses: (layout, series) => buildReductions({ bf: 4, com: true, stats: true, center: series.center ?? { cy: rows / 2, cx: cols / 2 } }, layout),
+      ...receive,
+    });
+    const sent = sendDataset(core, ds, { to: rx.endpoint, timeoutMs: 20_000, ...send });
     const [r, s] = await Promise.allSettled([got, sent]);
-    if (s.status === "rejected") throw s.reason;
     if (r.status === "rejected") throw r.reason;
-    return { received: r.value, sent: s.value };
+    if (s.status === "rejected") throw s.reason;
+    return { received: r.value, sent: s.value, container, notices };
   } finally {
     rx.close();
   }
 }
 
-describe("ZeroMQ live stream", () => {
-  it("gives results bit-identical to one pass, for blocks that straddle tiles (float data, so sum order shows)", async () => {
-    // Random float32 frames spanning 2^-30..2^20: their float64 sums are inexact, so a different association of
-    // the per-pixel sums (merging whole block sums instead of folding tile after tile) changes low bits.
-    const shape = [9, 13, 24, 20];
-    const data = new Float32Array(shape.reduce((a, b) => a * b));
-    let s = 12345;
-    for (let i = 0; i < data.length; i++) { s = (s * 1103515245 + 12345) >>> 0; data[i] = (1 + s / 2 ** 32) * 2 ** ((s >>> 5) % 50 - 30); }
+/** What the file encoders write for the same input, in memory. */
+async function fileEncoding(ds: Dataset, e: EncodeOptions): Promise<Uint8Array> {
+  const sink = new MemorySink();
+  if (e.mode === "raw") await compressLossless(ds, sink, { store: true });
+  else if (e.mode === "lossless") await compressLossless(ds, sink, e.lossless ?? {});
+  else if (e.mode === "events") await countToEvents(core, ds, sink, e.counting ?? {}, e.events ?? {});
+  else await compressPca(core, ds, sink, e.pca!);
+  return sink.bytes();
+}
+
+async function decodeBytes(bytes: Uint8Array): Promise<{ ds: Dataset; frames: Buffer }> {
+  const ds = await openContainerDataset({ name: "memory", size: bytes.length, read: async (o, d) => { d.set(bytes.subarray(o, o + d.length)); } });
+  return { ds, frames: await allFrames(ds) };
+}
+
+describe("compressed live stream", () => {
+  const twoPhase = simulateTwoPhase({ scan: [12, 10], detector: [32, 32], seed: 5, dose: 2000 }).dataset;
+  const electrons = simulateElectronFrames({ scan: [8, 10], detector: [48, 48], seed: 2, dose: 0.01 });
+  const cases: [string, Dataset, EncodeOptions][] = [
+    ["raw", twoPhase, { mode: "raw", lossless: { framesPerChunk: 7 } }],
+    ["lossless", twoPhase, { mode: "lossless", lossless: { framesPerChunk: 16 } }],
+    ["events", electrons.dataset, { mode: "events", counting: { dark: electrons.dark } }],
+    ["pca", twoPhase, { mode: "pca", pca: { components: 6, residual: 2, framesPerChunk: 32 } }],
+  ];
+  for (const [name, ds, encode] of cases) {
+    it(`${name}: the received container decodes to what the file encoder writes, and the images to one pass over it`, async () => {
+      const { received, sent, container } = await stream(ds, { encode: name === "raw" ? { ...encode, lossless: {} } : encode });
+      expect(sent).toMatchObject({ mode: name, resent: 0, resumes: 0, frames: frameCount(ds) });
+      expect(received).toMatchObject({ mode: name, chunks: sent.chunks, resumedAt: 0, damagedChunks: 0 });
+      const file = await decodeBytes(await fileEncoding(ds, encode.mode === "raw" ? { mode: "raw" } : encode));
+      const got = await decodeBytes(readFileSync(container));
+      expect(got.ds.shape).toEqual(file.ds.shape);
+      expect(got.frames.equals(file.frames)).toBe(true);
+      if (name === "raw" || name === "lossless") expect(got.frames.equals(await allFrames(ds))).toBe(true);
+      // The receiver's images: bit-identical to one pass over the decoded frames, with the centre the sender sent.
+      const want = await runReductions(core, got.ds, buildReductions({ bf: 4, com: true, stats: true, center: received.center! }, { shape: got.ds.shape, dtype: got.ds.dtype }) as Reduction<unknown>[]);
+      const [v, com, st] = received.results as [{ images: Float32Array[] }, { comY: Float32Array; comX: Float32Array }, { sum: Float64Array }];
+      const [wv, wcom, wst] = want as typeof received.results & [{ images: Float32Array[] }, { comY: Float32Array; comX: Float32Array }, { sum: Float64Array }];
+      expect(bits(v.images[0]!).equals(bits(wv.images[0]!))).toBe(true);
+      expect(bits(com.comX).equals(bits(wcom.comX))).toBe(true);
+      expect(bits(st.sum).equals(bits(wst.sum))).toBe(true);
+      if (name === "events") expect(received.counting).toMatchObject({ xrayRule: "sample mean + 10 sample std", backgroundRule: "fit mean + 4 fit sigma" });
+      await got.ds.source.close?.();
+      await file.ds.source.close?.();
+    });
+  }
+
+  it("sends the centre that `virtual` would find, so the receiver's bright field equals the file's", async () => {
+    const { received } = await stream(twoPhase, { encode: { mode: "lossless" } });
+    const [rows, cols] = [32, 32];
+    const [want] = await runReductions(core, twoPhase, [virtualImages([diskMask(rows, cols, received.center!, 4)])]);
+    expect(received.center!.from).toMatch(/bright-field disk/);
+    expect(bits((received.results[0] as { images: Float32Array[] }).images[0]!).equals(bits(want.images[0]!))).toBe(true);
+  });
+
+  it("names a chunk damaged on the wire by series, chunk and frames, and gets it again", async () => {
+    const { received, sent, container, notices } = await stream(twoPhase, { encode: { mode: "lossless", lossless: { framesPerChunk: 10 } }, series: "run7", corrupt: [3] });
+    expect(notices.filter((l) => /damaged/.test(l))).toEqual([
+      expect.stringMatching(/series "run7": chunk 3 \(frames 30-39\) arrived damaged: the payload fails its CRC-32C; nothing of it was written, asked the sender to send it again/),
+    ]);
+    expect(received.damagedChunks).toBe(1);
+    expect(sent.resent).toBeGreaterThanOrEqual(1);
+    expect((await decodeBytes(readFileSync(container))).frames.equals(await allFrames(twoPhase))).toBe(true);
+  });
+
+  it("asks again for a chunk that never arrived", async () => {
+    const { received, notices, container } = await stream(twoPhase, { encode: { mode: "raw", lossless: { framesPerChunk: 12 } }, series: "gap", skip: [2, 5] });
+    expect(notices.some((l) => /series "gap": chunks 2-2 did not arrive; asked the sender to send them again/.test(l))).toBe(true);
+    expect(received.resumes).toBeGreaterThanOrEqual(1);
+    expect((await decodeBytes(readFileSync(container))).frames.equals(await allFrames(twoPhase))).toBe(true);
+  });
+
+  it("keeps the sender's memory to its ring: a ring smaller than a few chunks still delivers every frame", async () => {
+    const shape = [40, 4, 64, 64];
+    const data = new Uint16Array(shape.reduce((a, b) => a * b)).map((_, i) => (i * 2654435761) >>> 20);
     const ds = memoryDataset(data, shape);
-    const want = await runReductions(core, ds, analyses(24, 20), { tileFrames: 5 });
-    const { received, sent } = await stream(ds, { blockFrames: 7 }, { tileFrames: 5, batchBytes: 1 });
-    expect(sent).toMatchObject({ blocks: 17, frames: 117, bytes: data.byteLength });
-    expect(received).toMatchObject({ series: sent.series, blocks: 17, frames: 117, shape, dtype: "f32", bytes: data.byteLength });
-    const [v, com, st] = received.results as typeof want;
-    const [wv, wcom, wst] = want as [{ images: Float32Array[] }, { comY: Float32Array; comX: Float32Array }, { sum: Float64Array; max: Float32Array }];
-    for (let m = 0; m < 2; m++) expect(bits((v as typeof wv).images[m]!).equals(bits(wv.images[m]!))).toBe(true);
-    expect(bits((com as typeof wcom).comY).equals(bits(wcom.comY))).toBe(true);
-    expect(bits((com as typeof wcom).comX).equals(bits(wcom.comX))).toBe(true);
-    expect(bits((st as typeof wst).sum).equals(bits(wst.sum))).toBe(true);
-    expect(bits((st as typeof wst).max).equals(bits(wst.max))).toBe(true);
-    // Independent check of one value: the sum of pixel 0 over all frames, in plain JS.
-    let p0 = 0;
-    for (let f = 0; f < 117; f++) p0 += data[f * 480]!;
-    expect(Math.abs((st as typeof wst).sum[0]! - p0)).toBeLessThan(1e-9 * p0);
+    const { sent, container } = await stream(ds, { encode: { mode: "lossless", lossless: { framesPerChunk: 8 } }, ringBytes: 40_000, center: false },
+      { analyses: () => [patternStats()] });
+    expect(sent.chunks).toBe(20);
+    expect((await decodeBytes(readFileSync(container))).frames.equals(Buffer.from(data.buffer))).toBe(true);
   });
 
-  it("reduces simulated u16 data sent with the default blocks and a frame rate", async () => {
-    const { dataset } = simulateTwoPhase({ scan: [16, 16], detector: [32, 32], seed: 3, dose: 3000 });
-    const want = await runReductions(core, dataset, analyses(32, 32));
-    const t0 = performance.now();
-    const { received } = await stream(dataset, { blockFrames: 16, rate: 1000 });
-    expect(performance.now() - t0).toBeGreaterThan(240); // 256 frames at 1000 fps: the sender paced itself
-    const [v] = received.results as [{ images: Float32Array[] }];
-    expect(bits(v.images[1]!).equals(bits((want[0] as typeof v).images[1]!))).toBe(true);
-    expect(v.images[0]!.some((x) => x > 0)).toBe(true);
-  });
-
-  it("names the missing block and frames when a block is lost", async () => {
-    const { dataset } = simulateTwoPhase({ scan: [8, 8], detector: [16, 16], seed: 1 });
-    await expect(stream(dataset, { blockFrames: 7, skip: [2] })).rejects.toThrow(/block seq 2 never arrived \(frames 14-20 missing\); next came block seq 3 starting at frame 21/);
-    await expect(stream(dataset, { blockFrames: 10, skip: [6] })).rejects.toThrow(/block seq 6 never arrived \(frames 60-63 missing\); next came the end of the series \(64 frames\)/);
-  });
-
-  it("rejects a duplicate block, a block of another series and a payload of the wrong size", async () => {
-    // Hand-made messages on a real PUSH socket, as a detector's own sender would write them.
-    const shape = [2, 2, 4, 4];
-    const frames = (seq: number, extra: Partial<Header> = {}) =>
-      encodeHeader({ stem4d: PROTOCOL_VERSION, type: "frames", series: "A", seq, first: seq * 2, count: 2, dtype: "u16", shape, ...extra } as Header);
-    const cases: [Uint8Array[][], RegExp][] = [
-      [[[frames(0), new Uint8Array(64)], [frames(1), new Uint8Array(64)], [frames(1), new Uint8Array(64)]], /duplicate block seq 1 of series "A" \(seq 0-1 already received\)/],
-      [[[frames(0), new Uint8Array(64)], [frames(1, { series: "B" }), new Uint8Array(64)]], /a block of series "B" arrived while receiving series "A"/],
-      [[[frames(0), new Uint8Array(60)]], /message seq 0: payload of 60 bytes; 2 frames of \[4, 4\] u16 need 64/],
-    ];
-    for (const [messages, error] of cases) {
-      const rx = await StreamReceiver.bind("tcp://127.0.0.1:*");
-      const push = new Push({ linger: 0 });
-      push.connect(rx.endpoint);
-      try {
-        const got = rx.receive(core, { analyses: () => [patternStats()], firstTimeoutMs: 5_000, idleTimeoutMs: 2_000 });
-        for (const m of messages) await push.send(m);
-        await expect(got).rejects.toThrow(error);
-      } finally {
-        push.close();
-        rx.close();
-      }
+  it("reports a gap the sender can no longer fill with its frames, on both sides", async () => {
+    // Receiver A takes part of the series and stops; its container is then lost. Receiver B, on the same port,
+    // asks for chunk 0, which the sender released long ago (A acknowledged it).
+    const rxA = await StreamReceiver.bind("tcp://127.0.0.1:*");
+    const endpoint = rxA.endpoint, containerA = join(dir, `lost-${n++}.s4d`);
+    let reduced = 0;
+    const a = rxA.receive(core, { container: containerA, analyses: () => [patternStats()], batchBytes: 1, onProgress: (f) => { reduced = f; }, stopped: () => reduced >= 40 });
+    const sent = sendDataset(core, twoPhase, { to: endpoint, encode: { mode: "raw", lossless: { framesPerChunk: 10 } }, rate: 200, series: "lost", center: false, timeoutMs: 20_000 });
+    sent.catch(() => {});
+    await expect(a).rejects.toThrow(/series "lost": stopped after chunk \d+/);
+    rxA.close();
+    // ZeroMQ releases a closed socket's port in its own thread: bind again once it is free.
+    const rxB = await bindWhenFree(endpoint);
+    try {
+      const b = rxB.receive(core, { container: join(dir, `lost-${n++}.s4d`), analyses: () => [patternStats()], firstTimeoutMs: 20_000 });
+      const gap = /series "lost": the receiver asks for chunk 0, but chunks 0-\d+ \(frames 0-\d+\) were acknowledged and released; they cannot be sent again/;
+      await expect(sent).rejects.toThrow(gap);
+      await expect(b).rejects.toThrow(new RegExp(`the sender of series "lost" stopped: .*${gap.source}`));
+    } finally {
+      rxB.close();
     }
   });
 
-  it("holds bounded memory while a slow reducer pushes back on the sender", async () => {
-    // 48 blocks of 1 MiB; the receiver takes 15 ms per block. Without backpressure the sender would finish at once
-    // and all 48 MiB would queue at the receiver.
-    const shape = [48, 8, 256, 256];
-    const ds = memoryDataset(new Uint16Array(shape.reduce((a, b) => a * b)).fill(1), shape);
-    let sentBlocks = 0, takenBlocks = 0, ahead = 0;
-    const { received } = await stream(
-      ds,
-      { blockFrames: 8, highWaterMark: 2, onProgress: (f) => { sentBlocks = f / 8; ahead = Math.max(ahead, sentBlocks - takenBlocks); } },
-      { highWaterMark: 2, batchBytes: 1, onBlock: async () => { takenBlocks++; await new Promise((r) => setTimeout(r, 15)); } },
-    );
-    expect(received.frames).toBe(384);
-    // Blocks sent but not yet taken: the two ZeroMQ queues (2 + 2) and what the kernel's loopback socket buffers hold.
-    expect(ahead).toBeLessThanOrEqual(20);
-    // Frames held by the receiver itself: at most one tile (2 MiB, the executor's default: 16 frames = 2 blocks),
-    // whose frames wait until the tile is complete.
-    expect(received.maxHeldBytes).toBeLessThanOrEqual(2 << 20);
-    console.log(`backpressure: at most ${ahead} of 48 blocks in flight, ${received.maxHeldBytes} bytes held`);
+  it("refuses to continue a container of another series", async () => {
+    const first = await stream(twoPhase, { encode: { mode: "lossless" }, series: "A" });
+    await expect(stream(twoPhase, { encode: { mode: "lossless" }, series: "B" }, { container: first.container }))
+      .rejects.toThrow(/holds another series \(its header differs from series "B"\); move it away or receive into another file/);
+    // The first series' container is untouched.
+    const reader = await openContainerDataset(await fileByteSource(first.container));
+    expect(reader.metadata).toMatchObject({ complete: true });
+    await reader.source.close?.();
   });
 });
+
+void centerOfMass;
+
+async function bindWhenFree(endpoint: string): Promise<StreamReceiver> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await StreamReceiver.bind(endpoint);
+    } catch (e) {
+      if (attempt >= 50 || !/Address already in use/.test((e as Error).message)) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}

@@ -41,6 +41,13 @@ export async function openZarr(store: Readable, name: string, options: ZarrOptio
     throw new Error(`${name}: no Zarr array at ${path ? `"${path}"` : "the root"} (${(e as Error).message})`);
   }
   const where = `${name}${path ? `:/${path}` : ""}`;
+  const counts = (a: unknown, length: number) =>
+    Array.isArray(a) && a.length === length && a.every((v) => Number.isSafeInteger(v) && v >= 1);
+  const meta = arr as unknown as { shape: unknown; chunks: unknown };
+  if (!Array.isArray(meta.shape) || !counts(meta.shape, meta.shape.length) || !counts(meta.chunks, meta.shape.length)) {
+    throw new Error(`${where}: Zarr metadata gives shape ${JSON.stringify(meta.shape)} and chunks ` +
+        `${JSON.stringify(meta.chunks)}; expected positive integers, one chunk size per axis`);
+  }
   const kept = KEPT[arr.dtype];
   if (!kept && !AS_F32.has(arr.dtype)) throw new Error(`${where}: Zarr data type ${arr.dtype} is not supported; ` +
       `expected an integer or float type`);
@@ -51,7 +58,7 @@ export async function openZarr(store: Readable, name: string, options: ZarrOptio
   const nav = full.slice(0, -2), frames = nav.reduce((a, b) => a * b, 1);
   const scan = options.scanShape ? [...options.scanShape] : nav;
   checkScan(where, scan, frames);
-  const attrs = arr.attrs as Record<string, unknown>;
+  const attrs = (arr.attrs ?? {}) as Record<string, unknown>;
   const parentAttrs = path.includes("/") ? await groupAttrs(zarr, root, path.slice(0, path.lastIndexOf("/"))) : {};
   return {
     shape: [...scan, full.at(-2)!, full.at(-1)!],
@@ -99,7 +106,7 @@ async function defaultArrayPath(zarr: Zarrita, root: ZLocation, listDir: ((p: st
 
 async function groupAttrs(zarr: Zarrita, root: ZLocation, path: string): Promise<Record<string, unknown>> {
   try {
-    return (await zarr.open(root.resolve(path), { kind: "group" })).attrs as Record<string, unknown>;
+    return ((await zarr.open(root.resolve(path), { kind: "group" })).attrs ?? {}) as Record<string, unknown>;
   } catch {
     return {};
   }
