@@ -9,8 +9,8 @@
 //   input: 36 centroids weighted by their cluster sizes (numpy below; SciPy's linkage takes no weights).
 // Every row runs 3 times (min / median / max); the reference names the BLAS kernel it ran with.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Core, adjustedRandIndex, decodeNpyArray } from "../bindings/node.js";
 import { kmeans, type KMeansResult } from "../bindings/analyses/kmeans.js";
@@ -81,21 +81,51 @@ interface PyRun { seconds: number; inertia: number; iterations: number }
 interface PyPipelineRun { total: number; load: number; pca: number; kmeans: number; ward: number; inertia: number }
 interface PyPipeline { runs: PyPipelineRun[]; kernel: string; peak: number }
 
+/** The two files of the paper's size (small ones with --quick): [label, data, whether it has phases to compare]. */
+async function datasets(o: BenchOptions): Promise<[string, BenchData, boolean][]> {
+  const scan: [number, number] = o.quick ? [64, 64] : [192, 192], det: [number, number] = o.quick ? [48, 48] : [96, 96];
+  // BENCH_DATASETS=clusterless or =two-phase runs one of them (two processes can then share a busy machine's time).
+  const wanted = (name: string) => process.env.BENCH_DATASETS === undefined || process.env.BENCH_DATASETS === name;
+  return [
+    ...(wanted("clusterless") ? [["clusterless", await clusterlessDataset(scan, det), false] as const] : []),
+    ...(wanted("two-phase") ? [["two-phase simulated", await benchDataset(scan, det), true] as const] : []),
+  ].map(([label, data, truth]): [string, BenchData, boolean] => [label, data, truth]);
+}
+
+const NO_REFERENCE: BenchRow[] = [{ name: "scikit-learn not installed: nothing to compare with", medianMs: NaN }];
+
+/** Where the reference run saves its PCA scores of a file. */
+const scoresOf = (data: BenchData) => join(OUT, `sklearn_scores_${basename(data.path)}`);
+
 export async function run(o: BenchOptions): Promise<BenchRow[]> {
   mkdirSync(OUT, { recursive: true });
-  if (!hasPython(["numpy", "sklearn"])) return [{ name: "scikit-learn not installed: nothing to compare with", medianMs: NaN }];
-  const scan: [number, number] = o.quick ? [64, 64] : [192, 192], det: [number, number] = o.quick ? [48, 48] : [96, 96];
-  const sets: [string, BenchData, boolean][] = [
-    ["clusterless", await clusterlessDataset(scan, det), false],
-    ["two-phase simulated", await benchDataset(scan, det), true],
-  ];
+  if (!hasPython(["numpy", "sklearn"])) return NO_REFERENCE;
   const rows: BenchRow[] = [];
-  for (const [label, data, truth] of sets) {
-    const scores = join(OUT, `sklearn_scores_${label.split(" ")[0]}.npy`);
+  for (const [label, data, truth] of await datasets(o)) {
     const runs = heavyRuns(o);
-    const ref = JSON.parse(lastLine(runReference(PY_PIPELINE, [data.path, scores, String(runs)]))) as PyPipeline;
-    rows.push(...(await kmeansRows(label, scores, runs)));
+    const args = [data.path, scoresOf(data), String(runs)];
+    const ref = JSON.parse(lastLine(runReference(PY_PIPELINE, args))) as PyPipeline;
+    rows.push(...(await kmeansRows(label, scoresOf(data), runs)));
     rows.push(...analyzeRows(label, data, truth, runs, ref));
+  }
+  return rows;
+}
+
+/** `--only kmeans-vs-sklearn`: the k-means rows alone, on scores of scikit-learn's PCA (made once, then reused). */
+export async function runKmeans(o: BenchOptions): Promise<BenchRow[]> {
+  mkdirSync(OUT, { recursive: true });
+  if (!hasPython(["numpy", "sklearn"])) return NO_REFERENCE;
+  const rows: BenchRow[] = [];
+  for (const [label, data] of await datasets(o)) {
+    const scores = scoresOf(data);
+    if (!existsSync(scores)) {
+      runReference(`import sys, numpy as np
+from sklearn.decomposition import PCA
+X = np.load(sys.argv[1]); X = X.reshape(X.shape[0] * X.shape[1], -1)
+S = PCA(256, svd_solver="randomized", random_state=0).fit_transform(X)
+np.save(sys.argv[2], S.astype(np.float32))`, [data.path, scores]);
+    }
+    rows.push(...(await kmeansRows(label, scores, heavyRuns(o))));
   }
   return rows;
 }
@@ -106,14 +136,16 @@ async function kmeansRows(label: string, scores: string, runs: number): Promise<
   const X = Float32Array.from(data), [n, d] = shape as [number, number];
   const core = await Core.create();
   const results: KMeansResult[] = [];
-  const ours = await timeRuns(runs, async (seed) => { results.push(await kmeans(core, X, [n, d], { k: 36, replicates: 10, seed })); })
+  const once = async (seed: number) => { results.push(await kmeans(core, X, [n, d], { k: 36, replicates: 10, seed })); };
+  const ours = await timeRuns(runs, once)
     .finally(() => core.close());
   const py = JSON.parse(lastLine(runReference(PY_KMEANS, [scores, String(runs)]))) as { runs: PyRun[]; kernel: string };
   const theirs = spread(py.runs.map((r) => r.seconds * 1000));
   const refName = `scikit-learn KMeans(36, n_init=10), ${label} scores`;
   const ratios = results.map((r, i) => r.inertia / py.runs[i]!.inertia);
   const lloydPairs = (r: KMeansResult) => r.replicates.reduce((s, x) => s + (x.iterations + 1) * n * 36, 0);
-  const computed = results.map((r) => `${((100 * r.replicates.reduce((s, x) => s + x.distances, 0)) / lloydPairs(r)).toFixed(1)}%`);
+  const distances = (r: KMeansResult) => r.replicates.reduce((s, x) => s + x.distances, 0);
+  const computed = results.map((r) => `${((100 * distances(r)) / lloydPairs(r)).toFixed(1)}%`);
   const iters = (r: KMeansResult) => r.replicates.reduce((s, x) => s + x.iterations, 0);
   return [
     {
@@ -161,7 +193,8 @@ function analyzeRows(label: string, data: BenchData, truth: boolean, runs: numbe
   return [
     {
       name: `stem4d analyze ${data.shape.join("x")} ${label} (whole process)`, ...ours,
-      ratio: theirs.medianMs / ours.medianMs, reference: refName, throughput: data.bytes / (ours.medianMs / 1000) / 1e9, unit: "GB/s",
+      ratio: theirs.medianMs / ours.medianMs, reference: refName,
+      throughput: data.bytes / (ours.medianMs / 1000) / 1e9, unit: "GB/s",
       note: `peak RSS ${(summary!.peakMemoryBytes / 2 ** 30).toFixed(2)} GiB; ${stageTimes.join("; ")}` +
         (truth ? `; 2-cut ARI ${ari.toFixed(3)} vs phases` : ""),
     },

@@ -13,6 +13,7 @@ const areas: Record<string, () => Promise<{ run(o: BenchOptions): Promise<BenchR
   fft: () => import("./fft.js"),
   codec: () => import("./codec.js"),
   pca: () => import("./pca.js"),
+  "kmeans-vs-sklearn": async () => ({ run: (await import("./analyze-vs-sklearn.js")).runKmeans }),
   "analyze-vs-sklearn": () => import("./analyze-vs-sklearn.js"),
   "analyze-big": () => import("./analyze-big.js"),
   scale: () => import("./scale.js"),
@@ -20,8 +21,8 @@ const areas: Record<string, () => Promise<{ run(o: BenchOptions): Promise<BenchR
   stream: () => import("./stream.js"),
   web: () => import("./web.js"),
 };
-/** Areas that only run when named with --only (they simulate or read tens of GB). */
-const onRequest = new Set(["analyze-big"]);
+/** Areas that only run when named with --only (they simulate or read tens of GB, or repeat another area). */
+const onRequest = new Set(["analyze-big", "kmeans-vs-sklearn"]);
 
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");

@@ -3,20 +3,21 @@
 // area the date, machine and load it ran under. Run: node scripts/readme-table.mjs [README.md] [out/bench.json]
 import { readFileSync, writeFileSync } from "node:fs";
 
-/** [area, pattern of the row's name, what the README calls it]. Rows not measured yet are listed as such. */
+/** [area (or areas: the latest that has the row), pattern of the row's name, what the README calls it, whether
+ * its note goes along]. Rows not measured yet are listed as such. */
 const PICKS = [
-  ["analyze-vs-sklearn", /^stem4d kmeans .* clusterless/,
+  [["analyze-vs-sklearn", "kmeans-vs-sklearn"], /^stem4d kmeans .* clusterless/,
     "k-means k=36 on 256 PCA scores x 10 replicates, data without clusters"],
-  ["analyze-vs-sklearn", /^stem4d kmeans .* two-phase/,
+  [["analyze-vs-sklearn", "kmeans-vs-sklearn"], /^stem4d kmeans .* two-phase/,
     "k-means k=36 on 256 PCA scores x 10 replicates, two-phase simulation"],
   ["analyze-vs-sklearn", /^stem4d analyze .* clusterless/,
     "whole `stem4d analyze`, 192x192x96x96 f32, data without clusters"],
   ["analyze-vs-sklearn", /^stem4d analyze .* two-phase/,
     "whole `stem4d analyze`, 192x192x96x96 f32, two-phase simulation"],
   ["analyze-big", /^stem4d analyze/, "`stem4d analyze` on a 384x384 scan of 192x192 u16 (10.9 GB), binned while read"],
-  ["gemm", /^WASM SIMD ceiling .* 1 core/, "WASM SIMD ceiling (f32x4 multiply + add, no FMA), one core"],
-  ["gemm", /^stem4d gemmF32 2048x9216 .* 1 core/, "GEMM of a PCA pass (2048x9216 times 9216x144), one core"],
-  ["gemm", /^numpy float32 matmul 2048x9216 .* 1 thread/, "numpy (OpenBLAS) on the same GEMM, one thread"],
+  ["gemm", /^WASM SIMD ceiling .* 1 core/, "WASM SIMD ceiling (f32x4 multiply + add, no FMA), one core", true],
+  ["gemm", /^stem4d gemmF32 2048x9216 .* 1 core/, "GEMM of a PCA pass (2048x9216 times 9216x144), one core", true],
+  ["gemm", /^numpy float32 matmul 2048x9216 .* 1 thread/, "numpy (OpenBLAS) on the same GEMM, one thread", true],
   ["foundation", /^virtual detector u16, full-frame mask, 1w/,
     "virtual detector, u16 in memory, full-frame mask, 1 worker"],
   ["foundation", /^virtual detector u16, full-frame mask, 2w/,
@@ -55,8 +56,11 @@ const lines = [
   "|---|---|---|---|---|",
 ];
 const seen = new Set();
-for (const [area, pattern, label] of PICKS) {
-  const a = areas[area]?.quick ? undefined : areas[area]; // --quick runs use small data: never in the README
+for (const [names, pattern, label, withNote] of PICKS) {
+  // --quick runs use small data: never in the README. Of several areas with the row, the latest.
+  const has = (x) => x && !x.quick && x.rows.some((r) => pattern.test(r.name));
+  const candidates = [names].flat().map((n) => [n, areas[n]]).filter(([, x]) => has(x));
+  const [area, a] = candidates.sort(([, x], [, y]) => y.date.localeCompare(x.date))[0] ?? [names, undefined];
   const row = a?.rows.find((r) => pattern.test(r.name));
   if (!row) {
     lines.push(`| ${cell(label)} | not measured | | | |`);
@@ -68,7 +72,8 @@ for (const [area, pattern, label] of PICKS) {
   }
   seen.add(area);
   const ref = row.reference ? a.rows.find((r) => r.name === row.reference) : undefined;
-  const tp = row.throughput !== undefined ? `, ${row.throughput.toPrecision(3)} ${row.unit ?? ""}` : "";
+  const tp = (row.throughput !== undefined ? `, ${row.throughput.toPrecision(3)} ${row.unit ?? ""}` : "") +
+    (withNote && row.note ? `; ${row.note}` : "");
   const range = row.minMs !== undefined ? ` (${ms(row.minMs)}-${ms(row.maxMs)})` : "";
   const ratio = row.ratio === undefined ? "" : row.ratio >= 1 ? `${row.ratio.toFixed(2)}x faster`
     : `${(1 / row.ratio).toFixed(2)}x slower`;
@@ -78,10 +83,15 @@ for (const [area, pattern, label] of PICKS) {
 }
 const machines = [...seen].map((s) => areas[s].machine).filter(Boolean);
 const m = machines[0];
+const wrap = (text) => text.split(" ").reduce((ls, w) => {
+  if (ls.length && (ls.at(-1) + " " + w).length <= 116) ls[ls.length - 1] += " " + w;
+  else ls.push(w);
+  return ls;
+}, []).join("\n");
 const footer = m
-  ? `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}. "load" is the one-minute load average ` +
+  ? wrap(`Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}. "load" is the one-minute load average ` +
     "when the area started (2 cores: above ~2, other jobs shared them). Ratios compare runs made in the same run of " +
-    "the bench."
+    "the bench.")
   : "";
 
 const START = "<!-- bench-table:start (scripts/readme-table.mjs writes this table from out/bench.json) -->";
