@@ -17,7 +17,7 @@ import {
 import { declare } from "./index.js";
 import { checkRedisUrl, coordinatorOptions, fileRefOptions, noteWriter, withdrawOnInterrupt } from "./shard.js";
 
-interface Options extends CommonOptions {
+export interface AnalyzeFlags extends CommonOptions {
   output: string;
   bin?: string;
   scanBin?: string;
@@ -33,10 +33,16 @@ interface Options extends CommonOptions {
   distance: string;
   method: string;
   redis?: string;
-  queue: string;
-  workerWait: string;
+  /** With --redis (commander gives them their defaults). */
+  queue?: string;
+  workerWait?: string;
   shards: string;
 }
+
+/** The defaults of the flags that have one (what `stream receive --analyze` runs with). */
+export const ANALYZE_DEFAULTS = {
+  seed: "0", replicates: "10", distance: "sqeuclidean", method: "ward", shards: "4",
+} as const;
 
 const kebab = (option: string) => option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -52,90 +58,94 @@ export function register(program: Command): void {
     .option("--mean-center", "subtract the mean pattern before PCA (default: raw data, as in the paper)")
     .option("--full-spectrum", "every eigenvalue too (Gram matrix, binned detector <= 16384 pixels): the full scree")
     .option("--truth <file>", "true labels of the probe positions (.npy, or .json with a 'phase' array as simulate writes): ARI of every level, colours matched to them")
-    .option("--seed <n>", "random seed (PCA sketch, k-means++)", "0")
-    .option("--replicates <n>", "k-means replicates (the best inertia is kept)", "10")
-    .option("--distance <d>", "k-means distance: sqeuclidean (mean centroids) or cityblock (median centroids)", "sqeuclidean")
-    .option("--method <m>", `linkage of the centroids: ${LINKAGE_METHODS.join(", ")}`, "ward")
+    .option("--seed <n>", "random seed (PCA sketch, k-means++)", ANALYZE_DEFAULTS.seed)
+    .option("--replicates <n>", "k-means replicates (the best inertia is kept)", ANALYZE_DEFAULTS.replicates)
+    .option("--distance <d>", "k-means distance: sqeuclidean (mean centroids) or cityblock (median centroids)",
+      ANALYZE_DEFAULTS.distance)
+    .option("--method <m>", `linkage of the centroids: ${LINKAGE_METHODS.join(", ")}`, ANALYZE_DEFAULTS.method)
     .addHelpText("after", "\nDefaults that do not fit the data (a small scan) are lowered, each with a notice line on stderr; an explicit value that cannot work is an error.");
   coordinatorOptions(cmd, "run the passes over the frames on `stem4d worker` processes via this Redis (k-means and the linkage stay here)")
-    .option("--shards <n>", "frame ranges per pass with --redis", "4")
-    .action(action("analyze", async (file: string, o: Options) => {
-      const t0 = performance.now();
-      if (o.distance !== "sqeuclidean" && o.distance !== "cityblock") throw new UsageError(`--distance: expected sqeuclidean or cityblock, got '${o.distance}'`);
-      if (!LINKAGE_METHODS.includes(o.method as LinkageMethod)) throw new UsageError(`--method: expected one of ${LINKAGE_METHODS.join(", ")}, got '${o.method}'`);
-      const seed = Number(o.seed);
-      if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed: expected a non-negative integer, got '${o.seed}'`);
-      const int = (v: string | undefined, what: string) => (v === undefined ? undefined : parsePositiveInt(v, what));
-      const ds = await openInput(file, o);
-      const memory = peakMemoryWindows();
-      let sharded: Awaited<ReturnType<typeof shardedAnalysis>> | undefined;
-      try {
-        const truth = o.truth === undefined ? undefined : readTruth(o.truth, analyzedPositions(ds, int(o.scanBin, "--scan-bin") ?? 1));
-        const bars = new Map<string, (d: number, t: number) => void>();
-        const onProgress = (stage: string, done: number, total: number) => {
-          if (!bars.has(stage)) bars.set(stage, progress(stage, o));
-          bars.get(stage)!(done, total);
-        };
-        const log = (s: StageReport) => {
-          if (!o.quiet) process.stderr.write(`${s.stage}: ${s.seconds.toFixed(2)} s, peak RSS ${((s.peakBytes ?? 0) / 2 ** 20).toFixed(0)} MiB\n`);
-        };
-        if (o.redis !== undefined) sharded = await shardedAnalysis(file, ds, o);
-        const { r, files, stages, agreement } = await withCore(o, async (core) => {
-          const options: AnalyzeOptions = {
-            runner: sharded?.runner(core),
-            bin: int(o.bin, "--bin"), scanBin: int(o.scanBin, "--scan-bin"), components: int(o.components, "--components"),
-            dims: int(o.dims, "--dims"), k: int(o.k, "--k"), cuts: o.cuts === undefined ? undefined : parseIntList(o.cuts, "--cuts"),
-            meanCenter: !!o.meanCenter, fullSpectrum: !!o.fullSpectrum, seed, replicates: int(o.replicates, "--replicates"),
-            distance: o.distance as "sqeuclidean" | "cityblock", method: o.method as LinkageMethod,
-            onProgress, onStage: log, peakMemory: memory.peak, resetPeakMemory: memory.reset,
-          };
-          announcePlan(ds, options);
-          const r = await analyze(core, ds, options);
-          for (const w of r.warnings) notice("analyze", "warning", w);
-          const clock = stageClock(core, memory, log);
-          const pixels = datasetPixels(ds, r.bin, r.scanBin);
-          const colors = clusterColors(r, truth);
-          const agreement = truth && levelAgreement(r, truth);
-          const extra: ReportSection[] = [];
-          if (truth && agreement) extra.push(await agreementSection(r, agreement, truth, o.truth!, { colors, pixel: pixels.scan }));
-          extra.push(await fourierSection(core, ds, r, pixels, onProgress));
-          clock.end("Fourier analysis");
-          const files = await writeOutputs(o.output, r, colors);
-          clock.end("writing the arrays");
-          const html = await analyzeReport(r, {
-            source: file, extraSections: extra, pixels, colors, extraStages: [...clock.stages],
-            peakMemory: memory.peak, resetPeakMemory: memory.reset, onStage: clock.add,
-          });
-          writeFileSync(join(o.output, "report.html"), html);
-          files.push("report.html");
-          return { r, files, stages: clock.stages, agreement };
-        });
-        const summary = summaryOf(file, r, stages, (performance.now() - t0) / 1000);
-        if (sharded) summary.shards = sharded.summary();
-        if (agreement) summary.truth = { file: o.truth, adjustedRandIndex: agreement };
-        writeFileSync(join(o.output, "summary.json"), JSON.stringify({ ...summary, files: ["summary.json", ...files] }, null, 2) + "\n");
-        report(o, { output: o.output, ...summary, files: ["summary.json", ...files] });
-      } finally {
-        memory.stop();
-        await sharded?.close();
-        await ds.source.close?.();
-      }
-    }));
+    .option("--shards <n>", "frame ranges per pass with --redis", ANALYZE_DEFAULTS.shards)
+    .action(action("analyze", async (file: string, o: AnalyzeFlags) => report(o, await analyzeFile(file, o))));
+}
+
+/** The analyze command on a file: writes the arrays, summary.json and report.html to o.output; returns the summary. */
+export async function analyzeFile(file: string, o: AnalyzeFlags): Promise<Record<string, unknown>> {
+  const t0 = performance.now();
+  if (o.distance !== "sqeuclidean" && o.distance !== "cityblock") throw new UsageError(`--distance: expected sqeuclidean or cityblock, got '${o.distance}'`);
+  if (!LINKAGE_METHODS.includes(o.method as LinkageMethod)) throw new UsageError(`--method: expected one of ${LINKAGE_METHODS.join(", ")}, got '${o.method}'`);
+  const seed = Number(o.seed);
+  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed: expected a non-negative integer, got '${o.seed}'`);
+  const int = (v: string | undefined, what: string) => (v === undefined ? undefined : parsePositiveInt(v, what));
+  const ds = await openInput(file, o);
+  const memory = peakMemoryWindows();
+  let sharded: Awaited<ReturnType<typeof shardedAnalysis>> | undefined;
+  try {
+    const truth = o.truth === undefined ? undefined : readTruth(o.truth, analyzedPositions(ds, int(o.scanBin, "--scan-bin") ?? 1));
+    const bars = new Map<string, (d: number, t: number) => void>();
+    const onProgress = (stage: string, done: number, total: number) => {
+      if (!bars.has(stage)) bars.set(stage, progress(stage, o));
+      bars.get(stage)!(done, total);
+    };
+    const log = (s: StageReport) => {
+      if (!o.quiet) process.stderr.write(`${s.stage}: ${s.seconds.toFixed(2)} s, peak RSS ${((s.peakBytes ?? 0) / 2 ** 20).toFixed(0)} MiB\n`);
+    };
+    if (o.redis !== undefined) sharded = await shardedAnalysis(file, ds, o);
+    const { r, files, stages, agreement } = await withCore(o, async (core) => {
+      const options: AnalyzeOptions = {
+        runner: sharded?.runner(core),
+        bin: int(o.bin, "--bin"), scanBin: int(o.scanBin, "--scan-bin"), components: int(o.components, "--components"),
+        dims: int(o.dims, "--dims"), k: int(o.k, "--k"), cuts: o.cuts === undefined ? undefined : parseIntList(o.cuts, "--cuts"),
+        meanCenter: !!o.meanCenter, fullSpectrum: !!o.fullSpectrum, seed, replicates: int(o.replicates, "--replicates"),
+        distance: o.distance as "sqeuclidean" | "cityblock", method: o.method as LinkageMethod,
+        onProgress, onStage: log, peakMemory: memory.peak, resetPeakMemory: memory.reset,
+      };
+      announcePlan(ds, options);
+      const r = await analyze(core, ds, options);
+      for (const w of r.warnings) notice("analyze", "warning", w);
+      const clock = stageClock(core, memory, log);
+      const pixels = datasetPixels(ds, r.bin, r.scanBin);
+      const colors = clusterColors(r, truth);
+      const agreement = truth && levelAgreement(r, truth);
+      const extra: ReportSection[] = [];
+      if (truth && agreement) extra.push(await agreementSection(r, agreement, truth, o.truth!, { colors, pixel: pixels.scan }));
+      extra.push(await fourierSection(core, ds, r, pixels, onProgress));
+      clock.end("Fourier analysis");
+      const files = await writeOutputs(o.output, r, colors);
+      clock.end("writing the arrays");
+      const html = await analyzeReport(r, {
+        source: file, extraSections: extra, pixels, colors, extraStages: [...clock.stages],
+        peakMemory: memory.peak, resetPeakMemory: memory.reset, onStage: clock.add,
+      });
+      writeFileSync(join(o.output, "report.html"), html);
+      files.push("report.html");
+      return { r, files, stages: clock.stages, agreement };
+    });
+    const summary = summaryOf(file, r, stages, (performance.now() - t0) / 1000);
+    if (sharded) summary.shards = sharded.summary();
+    if (agreement) summary.truth = { file: o.truth, adjustedRandIndex: agreement };
+    writeFileSync(join(o.output, "summary.json"), JSON.stringify({ ...summary, files: ["summary.json", ...files] }, null, 2) + "\n");
+    return { output: o.output, ...summary, files: ["summary.json", ...files] };
+  } finally {
+    memory.stop();
+    await sharded?.close();
+    await ds.source.close?.();
+  }
 }
 
 /** The passes of `analyze --redis` on shard workers: a session opened (and withdrawn on Ctrl-C) for the run. */
-async function shardedAnalysis(file: string, ds: Dataset, o: Options) {
+async function shardedAnalysis(file: string, ds: Dataset, o: AnalyzeFlags) {
   await checkRedisUrl(o.redis!);
-  const shards = parsePositiveInt(o.shards, "--shards"), workerWaitMs = parsePositiveInt(o.workerWait, "--worker-wait") * 1000;
+  const shards = parsePositiveInt(o.shards, "--shards"), workerWaitMs = parsePositiveInt(o.workerWait!, "--worker-wait") * 1000;
   const { ShardSession } = await import("../../bindings/scale/shard-coordinator.js");
   const { shardedRunner } = await import("../../bindings/scale/sharded-analyze.js");
-  const session = await ShardSession.open({ redis: o.redis!, queue: o.queue, file, workerWaitMs, onNote: noteWriter("analyze", o) });
+  const session = await ShardSession.open({ redis: o.redis!, queue: o.queue!, file, workerWaitMs, onNote: noteWriter("analyze", o) });
   const detach = withdrawOnInterrupt("analyze", () => session);
-  if (!o.quiet) process.stderr.write(`analyze: run ${session.run}: passes in ${shards} shards on ${session.target.display} (queue ${o.queue})\n`);
+  if (!o.quiet) process.stderr.write(`analyze: run ${session.run}: passes in ${shards} shards on ${session.target.display} (queue ${o.queue!})\n`);
   const ref = { file, ...fileRefOptions(o) }, layout = { shape: [...ds.shape], dtype: ds.dtype };
   return {
     runner: (core: Core) => shardedRunner(session, core, ref, layout, shards),
-    summary: () => ({ redis: session.target.display, queue: o.queue, run: session.run, shards, retried: session.retried }),
+    summary: () => ({ redis: session.target.display, queue: o.queue!, run: session.run, shards, retried: session.retried }),
     close: async () => { detach(); await session.close(); },
   };
 }

@@ -39,6 +39,7 @@ interface ReceiveFlags extends CommonOptions, AnalysisFlags {
   output: string;
   container?: string;
   png: boolean;
+  analyze?: string;
   hwm: string;
   timeout: string;
   silence: string;
@@ -129,6 +130,8 @@ export function register(program: Command): void {
     .requiredOption("-o, --output <dir>", "folder for the container (stream.s4d) and the results (.npy, and .png unless --no-png)")
     .option("--container <file.s4d>", "the container (default OUT/stream.s4d); an unfinished one of the same series is continued")
     .option("--no-png", "write only .npy files")
+    .option("--analyze <dir>", "once the series is complete, run the paper's pipeline (`stem4d analyze` with its " +
+      "defaults) on the received container into DIR")
     .option("--hwm <n>", "messages queued here before the sender waits (ZeroMQ high-water mark)", "16")
     .option("--silence <s>", "report a sender silent this long", "5")
     .option("--timeout <s>", "give up when no message came for this long (before the first: 10 times as long)", "60")
@@ -166,9 +169,17 @@ export function register(program: Command): void {
         }));
         const files = hasAnalyses(asked) ? await writeResults(o.output, spec, r.shape, r.results, o.png) : [];
         const { results: _results, ...summary } = r;
+        let analysis: Record<string, unknown> | undefined;
+        if (o.analyze !== undefined) {
+          say(`series complete: analyze ${container} -> ${o.analyze}`);
+          // The container decodes to exactly the frames sent, so this is analyze on the sender's file.
+          const { ANALYZE_DEFAULTS, analyzeFile } = await import("./analyze.js");
+          analysis = await analyzeFile(container, { ...ANALYZE_DEFAULTS, output: o.analyze, quiet: o.quiet, workers: o.workers });
+        }
         report(o, {
           container, outputs: files, ...summary, center: spec.center ?? null, centerFrom: centerFrom ?? null, seconds: +r.seconds.toFixed(3),
           framesPerSecond: +(r.frames / r.seconds).toFixed(1), maxHeldMB: +(r.maxHeldBytes / 2 ** 20).toFixed(1),
+          ...(analysis ? { analysis } : {}),
         });
       } finally {
         process.off("SIGINT", onSignal);

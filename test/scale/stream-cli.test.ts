@@ -4,7 +4,7 @@
 // for the same file.
 import { describe, expect, it } from "vitest";
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLI, cliBuilt, stem4d } from "../helpers/cli.js";
@@ -96,6 +96,29 @@ f=np.rint(d+3*r.standard_normal((6,5,24,24))).astype(np.uint16); i=r.integers(0,
     expect(r.stderr).toMatch(/stream send: no answer from the receiver at tcp:\/\/127\.0\.0\.1:9 for 1 s/);
     expect(r.stderr).toMatch(/stem4d stream send: error: tcp:\/\/127\.0\.0\.1:9: no answer from the receiver for [23] s; series "[^"]+": 0 chunks acknowledged, 0 sent/);
   });
+
+  it("receive --analyze runs the paper's pipeline on the received container: the files analyze writes for the sent file", async () => {
+    const data = join(dir, "analyze-me.npy");
+    expect(stem4d("simulate", "-o", data, "--scan", "24,20", "--detector", "32,32", "--seed", "6", "-q").status).toBe(0);
+    const here = join(dir, "analyze-here");
+    const local = stem4d("analyze", data, "-o", here, "-q", "--json");
+    expect(local.status, local.stderr).toBe(0);
+    const port = await freePort();
+    const there = join(dir, "analyze-there");
+    const receiver = run(["stream", "receive", "--bind", `tcp://127.0.0.1:${port}`, "-o", join(dir, "rx-analyze"), "--analyze", there, "--json", "--timeout", "30"]);
+    const sender = run(["stream", "send", data, "--to", `tcp://127.0.0.1:${port}`, "--encode", "lossless", "--json"]);
+    const [s, r] = await Promise.all([sender.done, receiver.done]);
+    expect(s.status, s.stderr).toBe(0);
+    expect(r.status, r.stderr).toBe(0);
+    const received = JSON.parse(r.stdout);
+    expect(received.analysis).toMatchObject({ output: there });
+    expect(r.stderr).toMatch(/series complete: analyze .*stream\.s4d ->/);
+    // Lossless: the container decodes to the sent frames, so every array is the same bytes.
+    const arrays = readdirSync(here).filter((f) => f.endsWith(".npy")).sort();
+    expect(arrays).toEqual(expect.arrayContaining(["eigenvalues.npy", "labels_k36.npy", "linkage.npy", "mean_patterns_k36.npy"]));
+    expect(readdirSync(there).filter((f) => f.endsWith(".npy")).sort()).toEqual(arrays);
+    for (const f of arrays) expect(readFileSync(join(there, f)).equals(readFileSync(join(here, f))), f).toBe(true);
+  }, 180_000);
 
   it("rejects an unknown encoding with one line", () => {
     const r = stem4d("stream", "send", join(dir, "small.npy"), "--to", "tcp://127.0.0.1:9", "--encode", "gzip");
