@@ -3,7 +3,6 @@
 // (scale-sender.ts), the receiver on the main thread with the core's workers reducing; ZeroMQ's I/O threads move
 // the bytes. The local read is from the page cache (the file was just written), so it is the ceiling.
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Core, NpyWriter, annulusMask, diskMask, openDataset, runReductions, virtualImages } from "../bindings/node.js";
@@ -12,6 +11,7 @@ import { Pull, Push } from "zeromq";
 import { StreamReceiver } from "../bindings/scale/stream-receive.js";
 import { compare, measure, type BenchOptions, type BenchRow } from "./common.js";
 import { analyzeRows } from "./scale-analyze.js";
+import { freePort } from "./net.js";
 
 export async function run(opts: BenchOptions): Promise<BenchRow[]> {
   const scan = opts.quick ? [64, 64] : [128, 128], det = [96, 96];
@@ -84,15 +84,4 @@ export async function run(opts: BenchOptions): Promise<BenchRow[]> {
     await core.close();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }

@@ -2,45 +2,23 @@
 // default zstd backend (our build/zstd.wasm) must load there and give what Node gives; the Node-only zstd-codec
 // backend is refused with a clear error there, and works in Node.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createServer, type Server } from "node:http";
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { extname, join, normalize } from "node:path";
-import { tmpdir } from "node:os";
-import { fileURLToPath } from "node:url";
+import type { Server } from "node:http";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import "../../bindings/node.js";
 import { runCodec } from "./fixtures/browser-entry.js";
 import { chromiumPath } from "../helpers/browser.js";
+import { bundleFixture, repoRoot, serveFixture } from "../helpers/web-bundle.js";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const wasmBuilt = existsSync(join(root, "build/stem4d.simd.wasm"));
-const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm" };
+const wasmBuilt = existsSync(join(repoRoot, "build/stem4d.simd.wasm"));
 
 let server: Server, browser: Browser, base = "", dir = "";
 
 describe.skipIf(!chromiumPath || !wasmBuilt)("the codec in headless Chromium", () => {
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "codec-web-"));
-    const { build } = await import("vite");
-    await build({
-      root, logLevel: "error", configFile: false,
-      build: { outDir: join(dir, "out"), emptyOutDir: true, target: "es2022", minify: false, lib: { entry: join(root, "test/codec/fixtures/browser-entry.ts"), formats: ["es"], fileName: "codec" } },
-    });
-    // The core finds its wasm at ../build/ from the bundle, as it does from dist/bindings/.
-    cpSync(join(root, "build"), join(dir, "build"), { recursive: true });
-    writeFileSync(join(dir, "index.html"), `<!doctype html><meta charset="utf-8"><script type="module">
-      import { runCodec } from "./out/codec.js";
-      window.result = runCodec().then((r) => r, (e) => ({ error: String(e && e.stack || e) }));
-    </script>`);
-    server = createServer((req, res) => {
-      const file = join(dir, normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname)));
-      if (!file.startsWith(dir) || !existsSync(file)) { res.writeHead(404).end(); return; }
-      res.writeHead(200, { "Content-Type": TYPES[extname(file)] ?? "application/octet-stream" });
-      res.end(readFileSync(file));
-    });
-    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
-    const addr = server.address();
-    base = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
+    dir = await bundleFixture("test/codec/fixtures/browser-entry.ts", "codec");
+    ({ base, server } = await serveFixture(dir, "codec", "runCodec"));
     const { chromium } = await import("playwright-core");
     browser = await chromium.launch({ executablePath: chromiumPath, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
   }, 120_000);
