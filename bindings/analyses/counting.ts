@@ -59,10 +59,12 @@ export function countingScanShape(ds: Dataset): [number, number] {
   const nav = navShape(ds);
   const scan: [number, number] = nav.length === 2 ? [nav[0]!, nav[1]!] : nav.length === 1 ? [1, nav[0]!] : [0, 0];
   if (scan[0] < 1 || scan[0] > 65536 || scan[1] > 65536) {
-    throw new RangeError(`events address probe positions by a 2-D scan of at most 65536 x 65536; the dataset's nav shape is [${nav.join(", ")}]`);
+    const shape = `[${nav.join(", ")}]`;
+    throw new RangeError(`events address probe positions by a 2-D scan of at most 65536 x 65536; the nav shape is ${shape}`);
   }
   const [r, c] = sigShape(ds);
-  if (r > 65536 || c > 65536) throw new RangeError(`events address detector pixels with 16 bits; the detector is ${r} x ${c}`);
+  if (r > 65536 || c > 65536)
+    throw new RangeError(`events address detector pixels with 16 bits; the detector is ${r} x ${c}`);
   return scan;
 }
 
@@ -71,7 +73,11 @@ function checkMap(map: Float32Array | undefined, q: number, what: string): void 
 }
 
 /** Places dark (zeros when absent) and gain (0 = none) as inputs of a reduction; returns their pointers. */
-function placeMaps(input: (data: ArrayBufferView) => number, q: number, o: CountingOptions): { dark: number; gain: number } {
+function placeMaps(
+  input: (data: ArrayBufferView) => number,
+  q: number,
+  o: CountingOptions,
+): { dark: number; gain: number } {
   return { dark: input(o.dark ?? new Float32Array(q)), gain: o.gain ? input(o.gain) : 0 };
 }
 
@@ -81,10 +87,19 @@ function correctedValues(o: CountingOptions): Reduction<Float32Array> {
   return {
     name: "counting sample",
     buffers: (ctx) => ({ values: { kind: "nav", type: "f32", per: framePixels(ctx) } }),
-    prepare(ctx) { maps = placeMaps(ctx.input, framePixels(ctx), o); },
+    prepare(ctx) {
+      maps = placeMaps(ctx.input, framePixels(ctx), o);
+    },
     process(tile, ptr) {
       const q = tile.rows * tile.cols;
-      return [[{ fn: `countCorrected${kernelSuffix(tile.dtype)}`, args: [tile.ptr, tile.count, q, maps.dark, maps.gain, ptr.values!] }]];
+      return [
+        [
+          {
+            fn: `countCorrected${kernelSuffix(tile.dtype)}`,
+            args: [tile.ptr, tile.count, q, maps.dark, maps.gain, ptr.values!],
+          },
+        ],
+      ];
     },
     finish: (buf) => buf.values as Float32Array,
   };
@@ -92,15 +107,23 @@ function correctedValues(o: CountingOptions): Reduction<Float32Array> {
 
 /** The thresholds: fitted to the corrected values of evenly spread sample frames, unless both are given. */
 export async function countingThresholds(core: Core, ds: Dataset, o: CountingOptions = {}): Promise<Thresholds> {
-  const bgSigma = o.backgroundSigma ?? 4, xSigma = o.xraySigma ?? 10;
+  const bgSigma = o.backgroundSigma ?? 4,
+    xSigma = o.xraySigma ?? 10;
   const q = framePixels(ds);
   checkMap(o.dark, q, "the dark reference");
   checkMap(o.gain, q, "the gain map");
   if (o.threshold !== undefined && o.xrayThreshold !== undefined) {
-    return { background: o.threshold, xray: o.xrayThreshold, sampledFrames: 0, backgroundSigma: bgSigma, xraySigma: xSigma };
+    return {
+      background: o.threshold,
+      xray: o.xrayThreshold,
+      sampledFrames: 0,
+      backgroundSigma: bgSigma,
+      xraySigma: xSigma,
+    };
   }
   const n = Math.min(frameCount(ds), o.sampleFrames ?? 40);
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`sampleFrames must be a positive integer, got ${o.sampleFrames}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new RangeError(`sampleFrames must be a positive integer, got ${o.sampleFrames}`);
   const values = await runReduction(core, sampledFrames(ds, n), correctedValues(o));
   const fit = fitGaussian(values);
   const sample = meanAndStd(values);
@@ -108,7 +131,11 @@ export async function countingThresholds(core: Core, ds: Dataset, o: CountingOpt
     background: o.threshold ?? fit.mean + bgSigma * fit.sigma,
     // Constant data (no spread at all) leaves nothing to call an X-ray.
     xray: o.xrayThreshold ?? (sample.std > 0 ? sample.mean + xSigma * sample.std : Infinity),
-    fit, sample, sampledFrames: n, backgroundSigma: bgSigma, xraySigma: xSigma,
+    fit,
+    sample,
+    sampledFrames: n,
+    backgroundSigma: bgSigma,
+    xraySigma: xSigma,
   };
 }
 
@@ -126,29 +153,46 @@ function meanAndStd(values: Float32Array): { mean: number; std: number; values: 
 export function describeThresholds(t: Thresholds): Record<string, unknown> {
   const r = (v: number | undefined) => (v === undefined ? null : Number.isFinite(v) ? +v.toFixed(4) : null);
   return {
-    background: r(t.background), xray: r(t.xray), sampledFrames: t.sampledFrames,
+    background: r(t.background),
+    xray: r(t.xray),
+    sampledFrames: t.sampledFrames,
     backgroundRule: t.fit ? `fit mean + ${t.backgroundSigma} fit sigma` : "given",
     xrayRule: t.sample ? `sample mean + ${t.xraySigma} sample std` : "given",
-    fitMean: r(t.fit?.mean), fitSigma: r(t.fit?.sigma), sampleMean: r(t.sample?.mean), sampleStd: r(t.sample?.std),
-    backgroundSigma: t.backgroundSigma, xraySigma: t.xraySigma,
+    fitMean: r(t.fit?.mean),
+    fitSigma: r(t.fit?.sigma),
+    sampleMean: r(t.sample?.mean),
+    sampleStd: r(t.sample?.std),
+    backgroundSigma: t.backgroundSigma,
+    xraySigma: t.xraySigma,
   };
 }
 
 /** Counting as an ordered sink: each tile's frames are counted into its scratch (at most one electron per 2 x 2
  * pixels, so `cap` per frame), then handed to `sink` as grouped events in frame order. */
-function countingSink(o: CountingOptions, th: Thresholds, scanShape: [number, number], sink: (ev: SparseEvents) => void | Promise<void>) {
-  let maps = { dark: 0, gain: 0 }, electrons = 0;
-  const bg = Math.fround(th.background), xray = Number.isFinite(th.xray) ? Math.fround(th.xray) : 3.4e38;
+function countingSink(
+  o: CountingOptions,
+  th: Thresholds,
+  scanShape: [number, number],
+  sink: (ev: SparseEvents) => void | Promise<void>,
+) {
+  let maps = { dark: 0, gain: 0 },
+    electrons = 0;
+  const bg = Math.fround(th.background),
+    xray = Number.isFinite(th.xray) ? Math.fround(th.xray) : 3.4e38;
   const capOf = (rows: number, cols: number) => Math.ceil(rows / 2) * Math.ceil(cols / 2);
   // About 2 MiB of frames, and no more than 8 MiB of event slots per tile.
   const tileFrames = (ctx: Pick<Dataset, "shape" | "dtype">) => {
     const [rows, cols] = sigShape(ctx);
-    return Math.max(1, Math.min(Math.floor((2 << 20) / frameBytes(ctx)), Math.floor((8 << 20) / (capOf(rows, cols) * 4))));
+    return Math.max(
+      1,
+      Math.min(Math.floor((2 << 20) / frameBytes(ctx)), Math.floor((8 << 20) / (capOf(rows, cols) * 4))),
+    );
   };
   return {
     name: "electron counting",
     buffers(ctx) {
-      const [rows, cols] = sigShape(ctx), tile = tileFrames(ctx);
+      const [rows, cols] = sigShape(ctx),
+        tile = tileFrames(ctx);
       return {
         work: { kind: "scratch", type: "f32", per: framePixels(ctx) + Math.ceil(rows / 4) + 4 },
         out: { kind: "scratch", type: "u32", per: tile * capOf(rows, cols) },
@@ -156,13 +200,33 @@ function countingSink(o: CountingOptions, th: Thresholds, scanShape: [number, nu
       };
     },
     tileFrames,
-    prepare(ctx) { maps = placeMaps(ctx.input, framePixels(ctx), o); },
+    prepare(ctx) {
+      maps = placeMaps(ctx.input, framePixels(ctx), o);
+    },
     process(tile, ptr) {
-      const k = kernelSuffix(tile.dtype), cap = capOf(tile.rows, tile.cols);
-      return [[{
-        fn: `countFrames${k}`,
-        args: [tile.ptr, tile.count, tile.rows, tile.cols, maps.dark, maps.gain, bg, xray, ptr.work!, ptr.out!, cap, ptr.counts!],
-      }]];
+      const k = kernelSuffix(tile.dtype),
+        cap = capOf(tile.rows, tile.cols);
+      return [
+        [
+          {
+            fn: `countFrames${k}`,
+            args: [
+              tile.ptr,
+              tile.count,
+              tile.rows,
+              tile.cols,
+              maps.dark,
+              maps.gain,
+              bg,
+              xray,
+              ptr.work!,
+              ptr.out!,
+              cap,
+              ptr.counts!,
+            ],
+          },
+        ],
+      ];
     },
     async emit(tile, view) {
       const cap = capOf(tile.rows, tile.cols);
@@ -184,12 +248,19 @@ function countingSink(o: CountingOptions, th: Thresholds, scanShape: [number, nu
  * is the same for any number of workers: each frame is counted on its own.
  */
 export async function countElectrons(
-  core: Core, ds: Dataset, o: CountingOptions, sink: (ev: SparseEvents) => void | Promise<void>,
-  onProgress?: (done: number, total: number) => void, thresholds?: Thresholds,
+  core: Core,
+  ds: Dataset,
+  o: CountingOptions,
+  sink: (ev: SparseEvents) => void | Promise<void>,
+  onProgress?: (done: number, total: number) => void,
+  thresholds?: Thresholds,
 ): Promise<CountingResult> {
   const scanShape = countingScanShape(ds);
   const th = thresholds ?? (await countingThresholds(core, ds, o));
-  const electrons = await runReduction(core, ds, countingSink(o, th, scanShape, sink), { blockBytes: o.blockBytes, onProgress });
+  const electrons = await runReduction(core, ds, countingSink(o, th, scanShape, sink), {
+    blockBytes: o.blockBytes,
+    onProgress,
+  });
   return { thresholds: th, frames: frameCount(ds), electrons };
 }
 
@@ -198,15 +269,34 @@ export async function countElectrons(
  * their rules go into the container's params. `onEvents` also sees every block of events (exports, tests).
  */
 export async function countToEvents(
-  core: Core, ds: Dataset, sink: ByteSink, o: CountingOptions & { onProgress?: (done: number, total: number) => void },
-  options: EventOptions = {}, onEvents?: (ev: SparseEvents) => void,
+  core: Core,
+  ds: Dataset,
+  sink: ByteSink,
+  o: CountingOptions & { onProgress?: (done: number, total: number) => void },
+  options: EventOptions = {},
+  onEvents?: (ev: SparseEvents) => void,
 ): Promise<CountingResult & { bytes: number; chunks: number }> {
   const scanShape = countingScanShape(ds);
   const thresholds = await countingThresholds(core, ds, o);
-  const enc = await EventEncoder.create(sink, { scanShape, detShape: sigShape(ds), calibration: ds.calibration, source: ds.metadata }, {
-    ...options, params: { ...options.params, counting: describeThresholds(thresholds) },
-  });
-  const r = await countElectrons(core, ds, o, async (ev) => { await enc.push(ev); onEvents?.(ev); }, o.onProgress, thresholds);
+  const enc = await EventEncoder.create(
+    sink,
+    { scanShape, detShape: sigShape(ds), calibration: ds.calibration, source: ds.metadata },
+    {
+      ...options,
+      params: { ...options.params, counting: describeThresholds(thresholds) },
+    },
+  );
+  const r = await countElectrons(
+    core,
+    ds,
+    o,
+    async (ev) => {
+      await enc.push(ev);
+      onEvents?.(ev);
+    },
+    o.onProgress,
+    thresholds,
+  );
   const done = await enc.finish();
   return { ...r, bytes: done.bytes, chunks: done.chunks };
 }
