@@ -8,9 +8,8 @@ import { UsageError, action, ensureDir, inputOptions, openInput, progress, repor
 import { type CountCliOptions, countToContainer, countingCliOptions } from "./count.js";
 import { declare } from "./index.js";
 
-interface Options extends CountCliOptions {
-  output: string;
-  mode: string;
+/** The codec flags `compress` and `stream send` share (the counting ones come from `count`). */
+export interface CodecFlags extends CountCliOptions {
   filter: string;
   delta?: boolean;
   framesPerChunk?: string;
@@ -18,6 +17,11 @@ interface Options extends CountCliOptions {
   maxError?: string;
   residual?: string;
   fitFrames?: string;
+}
+
+interface Options extends CodecFlags {
+  output: string;
+  mode: string;
   append?: boolean;
 }
 

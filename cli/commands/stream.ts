@@ -10,20 +10,14 @@ import {
   UsageError, action, ensureDir, inputOptions, openInput, parseNumberList, parsePositiveInt, progress, report, withCore,
   type CommonOptions,
 } from "../common.js";
-import { type CountCliOptions, countingCliOptions, countingFromCli } from "./count.js";
+import type { CodecFlags } from "./compress.js";
+import { countingCliOptions, countingFromCli } from "./count.js";
 import { analysisOptions, specFromOptions, type AnalysisFlags } from "./shard.js";
 import { declare } from "./index.js";
 
-interface SendFlags extends CountCliOptions {
+interface SendFlags extends CodecFlags {
   to: string;
   encode: string;
-  filter: string;
-  delta?: boolean;
-  framesPerChunk?: string;
-  components?: string;
-  maxError?: string;
-  residual?: string;
-  fitFrames?: string;
   rate?: string;
   linkMbps?: string;
   ringMb: string;

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import "../../bindings/node.js";
 import { runCodec } from "./fixtures/browser-entry.js";
-import { chromiumPath } from "../helpers/browser.js";
+import { chromiumPath, launchChromium } from "../helpers/browser.js";
 import { bundleFixture, repoRoot, serveFixture } from "../helpers/web-bundle.js";
 
 const wasmBuilt = existsSync(join(repoRoot, "build/stem4d.simd.wasm"));
@@ -19,8 +19,7 @@ describe.skipIf(!chromiumPath || !wasmBuilt)("the codec in headless Chromium", (
   beforeAll(async () => {
     dir = await bundleFixture("test/codec/fixtures/browser-entry.ts", "codec");
     ({ base, server } = await serveFixture(dir, "codec", "runCodec"));
-    const { chromium } = await import("playwright-core");
-    browser = await chromium.launch({ executablePath: chromiumPath, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

@@ -5,16 +5,16 @@
 // mean patterns' captions; with --truth the 2-cluster map wears the true labels' colours. Screenshots of the two
 // reports are saved as test artifacts in out/.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { decodeNpyArray } from "../../bindings/npy.js";
 import { cliBuilt, stem4d } from "../helpers/cli.js";
+import { chromiumPath, launchChromium } from "../helpers/browser.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const chromiumPath = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
 const BLOCKFILE = join(root, "../shared/data/real/blockfile/test1.blo");
 const dir = mkdtempSync(join(tmpdir(), "stem4d-report-"));
 const artifacts = join(root, "out");
@@ -78,8 +78,7 @@ describe.skipIf(!chromiumPath || !cliBuilt)("the analyze report in headless Chro
     expect(r.status, r.stderr).toBe(0);
     r = stem4d("analyze", BLOCKFILE, "-o", bloOut, "-q");
     expect(r.status, r.stderr).toBe(0);
-    const { chromium } = await import("playwright-core");
-    browser = await chromium.launch({ executablePath: chromiumPath, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+    browser = await launchChromium();
     demoPage = await open(join(demoOut, "report.html"), "report-demo.png");
     bloPage = await open(join(bloOut, "report.html"), "report-blockfile.png");
   }, 300_000);

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import "../../bindings/node.js";
 import { runEdge } from "./fixtures/stream-edge.js";
-import { chromiumPath } from "../helpers/browser.js";
+import { chromiumPath, launchChromium } from "../helpers/browser.js";
 import { bundleFixture, repoRoot, serveFixture } from "../helpers/web-bundle.js";
 
 const wasmBuilt = existsSync(join(repoRoot, "build/stem4d.simd.wasm"));
@@ -18,8 +18,7 @@ describe.skipIf(!chromiumPath || !wasmBuilt)("the stream's edge side in headless
   beforeAll(async () => {
     dir = await bundleFixture("test/scale/fixtures/stream-edge.ts", "edge");
     ({ base, server } = await serveFixture(dir, "edge", "runEdge"));
-    const { chromium } = await import("playwright-core");
-    browser = await chromium.launch({ executablePath: chromiumPath, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
