@@ -16,15 +16,26 @@ import { paddedStride } from "../linalg-core.js";
 /** Lanes per tile: at least the worker count of any machine we plan for (the pool defaults to at most 8). */
 export const LANES = 8;
 
-/** Bytes of converted float32 frames per lane: small enough to stay in L2 while the product sweeps over it. */
+/** Bytes of converted float32 frames per lane: small enough to stay in L2 while the product sweeps over them. */
 const LANE_BYTES = 1 << 20;
+
+/** Detector pixels per block of the sketch pass: Z (q x l floats) is taken in blocks of this many rows, each read
+ * from memory once per lane's group of rows. Up to 16384 pixels, Z comes from the L3 cache and is taken whole; a
+ * full-resolution detector (384 x 384: Z of 80 MB) is taken in blocks that fit the L2 cache. */
+export function columnBlock(q: number): number {
+  return q <= 16384 ? q : 1024;
+}
 
 const roundUp4 = (n: number) => Math.ceil(n / 4) * 4;
 
-/** Rows of a tile each lane converts in the sketch pass: a multiple of 4 in [4, 64]. */
+/** Rows of a tile each lane converts at a time in the sketch pass: a multiple of 4 in [4, 64], so that a group's
+ * converted block of pixels is about LANE_BYTES. */
 export function sketchLaneRows(q: number): number {
-  return Math.min(64, Math.max(4, Math.floor(LANE_BYTES / (q * 4) / 4) * 4));
+  return Math.min(64, Math.max(4, Math.floor(LANE_BYTES / (columnBlock(q) * 4) / 4) * 4));
 }
+
+/** Leading dimension of a lane's converted block (padded so that its rows do not alias in the cache). */
+const blockStride = (q: number) => paddedStride(columnBlock(q));
 
 /** Y = (D - 1 centre^T) Z, Z row-major Q x l. Tiles of `tileFrames` (default: one lane's rows per lane). */
 export function sketchPass(
@@ -38,13 +49,10 @@ export function sketchPass(
     laneRows = 0;
   return {
     name: "PCA sketch Y = D Z",
-    buffers: (ctx) => {
-      const q = pixels(ctx.shape);
-      return {
-        Y: { kind: "nav", type: "f32", per: l },
-        converted: { kind: "scratch", type: "f32", per: LANES * sketchLaneRows(q) * paddedStride(q) },
-      };
-    },
+    buffers: (ctx) => ({
+      Y: { kind: "nav", type: "f32", per: l },
+      converted: { kind: "scratch", type: "f32", per: LANES * sketchLaneRows(pixels(ctx.shape)) * blockStride(pixels(ctx.shape)) },
+    }),
     tileFrames(ctx) {
       return tileFrames ?? LANES * sketchLaneRows(pixels(ctx.shape));
     },
@@ -56,12 +64,14 @@ export function sketchPass(
       zPtr = ctx.input(Z);
       cPtr = ctx.input(centre);
     },
+    // Each lane takes its rows of the tile in groups of laneRows; for each block of pixels it converts the group's
+    // pixels and adds their product with that block of Z to the group's rows of Y.
     process(tile, ptr) {
       const q = tile.rows * tile.cols,
-        k = kernelSuffix(tile.dtype),
-        fb = q * dtypeSize(tile.dtype);
+        k = kernelSuffix(tile.dtype);
       const per = roundUp4(Math.ceil(tile.count / LANES)),
-        ld = paddedStride(q);
+        block = columnBlock(q),
+        ld = blockStride(q);
       const tasks: Task[] = [];
       for (let lane = 0; lane < LANES; lane++) {
         const r0 = lane * per,
@@ -70,11 +80,17 @@ export function sketchPass(
         const scr = ptr.converted! + lane * laneRows * ld * 4;
         const task: Task = [];
         for (let a = r0; a < r1; a += laneRows) {
-          const b = Math.min(r1, a + laneRows);
-          task.push(
-            { fn: `pcaRows${k}`, args: [tile.ptr + a * fb, b - a, q, 0, q, cPtr, scr, ld] },
-            { fn: "gemmF32", args: [b - a, l, q, scr, ld, zPtr, l, ptr.Y! + a * l * 4, l, 0] },
-          );
+          const n = Math.min(r1, a + laneRows) - a;
+          for (let c0 = 0; c0 < q; c0 += block) {
+            const c1 = Math.min(q, c0 + block);
+            task.push(
+              { fn: `pcaRows${k}`, args: [tile.ptr + a * q * dtypeSize(tile.dtype), n, q, c0, c1, cPtr, scr, ld] },
+              {
+                fn: "gemmF32",
+                args: [n, l, c1 - c0, scr, ld, zPtr + c0 * l * 4, l, ptr.Y! + a * l * 4, l, c0 > 0 ? 1 : 0],
+              },
+            );
+          }
         }
         tasks.push(task);
       }
@@ -84,10 +100,18 @@ export function sketchPass(
   };
 }
 
-/** Frames per tile of the adjoint pass for Q pixels: each lane's panel of converted frames is about LANE_BYTES. */
-export function adjointTileFrames(q: number): number {
-  const panel = roundUp4(Math.ceil(q / LANES));
-  return Math.min(1024, Math.max(16, Math.floor(LANE_BYTES / (panel * 4) / 4) * 4));
+/** Frames per tile of the adjoint pass: each lane's part of Z is read and written once per tile, so the tile is
+ * long enough that this traffic is small beside the product (2 x ADJOINT_TILE flops per float of Z). */
+export const ADJOINT_TILE = 256;
+
+/** Bytes of converted float32 frames a lane multiplies at a time: they stay in the L2 cache between conversion and
+ * product. */
+const SUBPANEL_BYTES = 1 << 20;
+
+/** Pixels per sub-panel of a lane's panel of `width` pixels, for tiles of `frames`: a multiple of 4. */
+function subPanelWidth(width: number, frames: number): number {
+  const most = Math.max(4, Math.floor(SUBPANEL_BYTES / (frames * 4) / 4) * 4);
+  return roundUp4(Math.ceil(width / Math.ceil(width / most)));
 }
 
 export interface AdjointResult {
@@ -107,7 +131,7 @@ export function adjointPass(
   let yPtr = 0,
     cPtr = 0,
     panel = 0,
-    tileFrames = 0;
+    sub = 0;
   return {
     name: "PCA adjoint Z = D^T Y",
     buffers: (ctx) => {
@@ -115,17 +139,17 @@ export function adjointPass(
       return {
         Z: { kind: "single", type: "f32", per: q * l, write: "ordered" },
         ...(sumSquares ? { ss: { kind: "single", type: "f64", per: q, write: "ordered" } as const } : {}),
-        converted: { kind: "scratch", type: "f32", per: LANES * roundUp4(Math.ceil(q / LANES)) * adjointTileFrames(q) },
+        converted: { kind: "scratch", type: "f32", per: (LANES * SUBPANEL_BYTES) / 4 },
       };
     },
-    tileFrames: (ctx) => adjointTileFrames(pixels(ctx.shape)),
+    tileFrames: () => ADJOINT_TILE,
     prepare(ctx) {
       const q = pixels(ctx.shape),
         P = frames(ctx.shape);
       if (Y.length !== P * l) throw new RangeError(`adjoint: Y has ${Y.length} values, expected ${P} x ${l}`);
       if (centre.length !== q) throw new RangeError(`adjoint: the centre has ${centre.length} values for ${q} pixels`);
       panel = roundUp4(Math.ceil(q / LANES));
-      tileFrames = adjointTileFrames(q);
+      sub = subPanelWidth(panel, ADJOINT_TILE);
       yPtr = ctx.input(Y);
       cPtr = ctx.input(centre);
     },
@@ -137,14 +161,18 @@ export function adjointPass(
         const c0 = lane * panel,
           c1 = Math.min(q, c0 + panel);
         if (c0 >= c1) break;
-        const scr = ptr.converted! + lane * panel * tileFrames * 4;
-        tasks.push([
-          { fn: `pcaCols${k}`, args: [tile.ptr, tile.count, q, c0, c1, cPtr, scr, sumSquares ? ptr.ss! : 0] },
-          {
-            fn: "gemmF32",
-            args: [c1 - c0, l, tile.count, scr, tile.count, yPtr + tile.start * l * 4, l, ptr.Z! + c0 * l * 4, l, 1],
-          },
-        ]);
+        // The lane's panel of pixels in sub-panels: each converted (transposed) and multiplied while in cache.
+        const scr = ptr.converted! + lane * SUBPANEL_BYTES,
+          task: Task = [];
+        for (let s0 = c0; s0 < c1; s0 += sub) {
+          const s1 = Math.min(c1, s0 + sub),
+            n = tile.count;
+          task.push(
+            { fn: `pcaCols${k}`, args: [tile.ptr, n, q, s0, s1, cPtr, scr, sumSquares ? ptr.ss! : 0] },
+            { fn: "gemmF32", args: [s1 - s0, l, n, scr, n, yPtr + tile.start * l * 4, l, ptr.Z! + s0 * l * 4, l, 1] },
+          );
+        }
+        tasks.push(task);
       }
       return tasks;
     },

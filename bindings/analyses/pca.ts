@@ -60,7 +60,8 @@ export interface PcaResult {
   mean?: Float32Array;
   /** Sum of all eigenvalues: ||A||_F^2 / (P - 1). */
   totalVariance: number;
-  /** Milliseconds per stage. */
+  /** Milliseconds per stage: the first pass (column sums and sparse sketch), the adjoint and sketch passes (each a
+   * product with the data: 2 P Q l flops), orthonormalisation, the Rayleigh-Ritz step. */
   timings: Record<string, number>;
   /** Number of components k. */
   k: number;
@@ -131,7 +132,7 @@ export async function pca(core: Core, dataset: Dataset, options: PcaOptions): Pr
   const omega = sparseSign(Q, l, options.seed ?? 0);
   const [sums, Y0] = (await runPasses([passSpecs.columnSums(tile), passSpecs.sparseSketch(omega, l, tile)], progress("sketch"))) as [Float64Array, Float32Array];
   pass++;
-  lap("passes", t);
+  lap("pass.first", t);
   checkFinite(sums, dataset);
 
   // The float32 centre m (the mean), the target centre c, and e = m - c, r = s - P c in float64.
@@ -178,14 +179,14 @@ export async function pca(core: Core, dataset: Dataset, options: PcaOptions): Pr
   for (let i = 0; i < depth; i++) {
     t = performance.now();
     let Z = await adjoint(Y);
-    lap("passes", t);
+    lap("pass.adjoint", t);
     t = performance.now();
     if (krylov) Z = await projectOut(core, Z, Zs, Q, l);
     Z = await orthonormalize(core, Z, Q, l);
     lap("orthonormalize", t);
     t = performance.now();
     Y = await sketch(Z);
-    lap("passes", t);
+    lap("pass.sketch", t);
     if (!krylov) Zs.length = Ys.length = 0;
     Zs.push(Z);
     Ys.push(Y);

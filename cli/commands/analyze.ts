@@ -1,7 +1,10 @@
 import type { Command } from "commander";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { binDataset, decodeNpyArray, type Core, type Dataset } from "../../bindings/node.js";
+import { binDataset, decodeNpyArray, sigShape, type Core, type Dataset } from "../../bindings/node.js";
+import { binFactorFor } from "../../bindings/analyses/bin.js";
+import { cbedAt } from "../../bindings/analyses/fourier-cbed.js";
+import { fourierAnalysis } from "../../bindings/analyses/fourier-analysis.js";
 import { agreementSection, levelAgreement } from "../../bindings/figures/report-agreement.js";
 import { analyze, analyzedPositions, analyzePlan, AnalyzeOptionError, type AnalyzeOptions, type AnalyzeResult, type StageReport } from "../../bindings/analyses/analyze.js";
 import { LINKAGE_METHODS, type LinkageMethod } from "../../bindings/analyses/hcluster.js";
@@ -179,13 +182,35 @@ function stageClock(core: Core, memory: ReturnType<typeof peakMemoryWindows>, lo
   return { stages, add, end };
 }
 
-/** The Fourier section, from the dataset as analysed (binned alike), so its figures match the other sections. */
+/** Detector side above which the report's power spectrum and Bragg maps use a binned detector. */
+const FOURIER_SPECTRUM_SIDE = 96;
+
+/** The Fourier section, from the dataset as analysed (binned alike), so its figures match the other sections. On a
+ * detector larger than 96 x 96 (`--bin 1` on full-resolution data) the power spectrum and the Bragg maps (sums
+ * over the detector: where the periodicities are) come from the detector binned to at most 96 x 96, which takes a
+ * few passes over the frames instead of dozens, and the CBED patterns at the peaks from the analysed detector. */
 async function fourierSection(core: Core, ds: Dataset, r: AnalyzeResult, pixels: ReturnType<typeof datasetPixels>,
   onProgress: (stage: string, done: number, total: number) => void): Promise<ReportSection> {
   const analysed = r.bin > 1 || r.scanBin > 1 ? binDataset(core, ds, { detector: r.bin, scan: r.scanBin }) : ds;
+  const factor = binFactorFor(analysed, FOURIER_SPECTRUM_SIDE);
+  const coarse = factor > 1 ? binDataset(core, analysed, { detector: factor }) : analysed;
+  const progress = (stage: string) => (d: number, n: number) => onProgress(`fourier ${stage}`, d, n);
   try {
-    return await fourierReportSection(core, analysed, { pixels, onProgress: (stage, d, n) => onProgress(`fourier ${stage}`, d, n) });
+    const analysis = await fourierAnalysis(core, coarse, { peaks: 4, onProgress: (stage, d, n) => progress(stage)(d, n) });
+    if (coarse !== analysed) {
+      const [rows, cols] = sigShape(analysed);
+      analysis.cbed = await cbedAt(core, analysed, analysis.frequencies, { onProgress: progress("patterns") });
+      analysis.grid = { ...analysis.grid, rows, cols };
+    }
+    const section = await fourierReportSection(core, analysed, { pixels, analysis });
+    if (coarse !== analysed) {
+      const [rows, cols] = sigShape(coarse);
+      section.text = [...(section.text ?? []), `The power spectrum and the Bragg-filtered maps sum over the detector binned ` +
+        `${factor} x ${factor} (${rows} x ${cols} pixels); the CBED patterns at the peaks are at the analysed resolution.`];
+    }
+    return section;
   } finally {
+    if (coarse !== analysed) await coarse.source.close?.();
     if (analysed !== ds) await analysed.source.close?.();
   }
 }
