@@ -1,6 +1,8 @@
 // `--only analyze-big`: the 384x384 scan of 192x192 u16 patterns (10.9 GB on disk, simulated once: about 10 min),
-// binned to 96x96 while it is read; the point is the memory bound on a dataset far larger than it. No reference:
-// scikit-learn cannot hold the float32 matrix in this machine's memory.
+// binned to 96x96 while it is read; the point is the memory bound on a dataset far larger than it.
+// `--only analyze-full`: the paper's 192x192 scan at the detector's full 384x384 (10.9 GB of u16, simulated once),
+// `--bin 1`: PCA on 147456 pixels, with the time and GFLOP/s of every kind of pass. One run (minutes).
+// No reference for either: scikit-learn cannot hold the float32 matrix (21.7 GB for the second) in this machine.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -31,5 +33,34 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
     throughput: data.bytes / (spread(ms).medianMs / 1000) / 1e9, unit: "GB/s",
     note: `peak RSS ${(s.peakMemoryBytes / 2 ** 30).toFixed(2)} GiB; ${stages.join("; ")}; ` +
       `2-cut ARI ${adjustedRandIndex(cut2, benchTruth(data).phase).toFixed(3)} vs phases`,
+  }];
+}
+
+export async function runFull(o: BenchOptions): Promise<BenchRow[]> {
+  const [scan, detector]: [[number, number], [number, number]] = o.quick ? [[32, 32], [256, 256]] : [[192, 192], [384, 384]];
+  const data = await benchDataset(scan, detector, "u16");
+  const cli = fileURLToPath(new URL("../cli/main.js", import.meta.url));
+  const out = join("out", "bench-cluster", "analyze-full");
+  const t0 = performance.now();
+  execFileSync(process.execPath, [cli, "analyze", data.path, "-o", out, "--bin", "1", "-q", "--json", "--cuts", "16,4,2"], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const ms = performance.now() - t0;
+  const s = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as {
+    peakMemoryBytes: number;
+    stages: { stage: string; seconds: number }[];
+    pca: { block: number; blocks: number; milliseconds: Record<string, number> };
+  };
+  const P = scan[0] * scan[1], Q = detector[0] * detector[1], { block, blocks, milliseconds: t } = s.pca;
+  const pass = (name: string, count: number) => {
+    const seconds = t[name]! / 1000;
+    return `${count} ${name.replace("pass.", "")} ${(seconds / count).toFixed(1)} s each (${((2 * P * Q * block * count) / seconds / 1e9).toFixed(1)} GFLOP/s)`;
+  };
+  const stages = s.stages.map((x) => `${x.stage} ${x.seconds.toFixed(1)} s`).join(", ");
+  return [{
+    name: `stem4d analyze ${data.shape.join("x")} ${data.dtype} --bin 1 (whole process, one run)`, ...spread([ms]),
+    throughput: data.bytes / (ms / 1000) / 1e9, unit: "GB/s",
+    note: `peak RSS ${(s.peakMemoryBytes / 2 ** 30).toFixed(2)} GiB; PCA passes: first ${(t["pass.first"]! / 1000).toFixed(1)} s, ` +
+      `${pass("pass.adjoint", blocks)}, ${pass("pass.sketch", blocks)}, ${block} columns; stages: ${stages}`,
   }];
 }

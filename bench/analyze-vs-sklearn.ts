@@ -52,17 +52,18 @@ for r in range(runs):
     t0 = time.perf_counter()
     X = np.load(path); X = X.reshape(X.shape[0] * X.shape[1], -1)
     t1 = time.perf_counter()
-    S = PCA(256, svd_solver="randomized", random_state=r).fit_transform(X).astype(np.float32)
+    pca = PCA(256, svd_solver="randomized", random_state=r)
+    S = pca.fit_transform(X).astype(np.float32)
     t2 = time.perf_counter()
     km = KMeans(36, n_init=10, random_state=r).fit(S)
     t3 = time.perf_counter()
     Z = ward_weighted(km.cluster_centers_.astype(np.float64), np.bincount(km.labels_, minlength=36))
     t4 = time.perf_counter()
-    if r == 0: np.save(scores_out, S)
+    if r == 0: np.save(scores_out, S); leading = pca.explained_variance_[:50].tolist()
     del X
     out.append({"total": t4 - t0, "load": t1 - t0, "pca": t2 - t1, "kmeans": t3 - t2, "ward": t4 - t3,
                 "inertia": float(km.inertia_), "iterations": int(km.n_iter_)})
-print(json.dumps({"runs": out, "kernel": blas_kernel(),
+print(json.dumps({"runs": out, "kernel": blas_kernel(), "eigenvalues": leading,
                   "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
 `;
 
@@ -79,7 +80,43 @@ print(json.dumps({"runs": out, "kernel": blas_kernel()}))
 
 interface PyRun { seconds: number; inertia: number; iterations: number }
 interface PyPipelineRun { total: number; load: number; pca: number; kmeans: number; ward: number; inertia: number }
-interface PyPipeline { runs: PyPipelineRun[]; kernel: string; peak: number }
+interface PyPipeline { runs: PyPipelineRun[]; kernel: string; peak: number; eigenvalues: number[] }
+
+/** Every eigenvalue of the raw and of the mean-centred P x Q matrix / (P - 1), exactly: float64 Gram matrix and
+ * LAPACK's eigvalsh. Saved beside the data file (minutes on 2 cores for 9216 pixels, so computed once per file). */
+const PY_EXACT = `
+import sys, numpy as np
+path = sys.argv[1]
+X = np.load(path, mmap_mode="r"); X = X.reshape(X.shape[0] * X.shape[1], -1)
+P, Q = X.shape
+G = np.zeros((Q, Q)); s = np.zeros(Q)
+for i in range(0, P, 2048):
+    B = np.asarray(X[i:i + 2048], dtype=np.float64); G += B.T @ B; s += B.sum(0)
+np.save(path + ".eig_raw.npy", np.linalg.eigvalsh(G)[::-1] / (P - 1))
+np.save(path + ".eig_centred.npy", np.linalg.eigvalsh(G - np.outer(s, s) / P)[::-1] / (P - 1))
+`;
+
+/** The exact spectra of a file (raw, centred), computed by PY_EXACT the first time. */
+function exactSpectra(data: BenchData): { raw: Float64Array; centred: Float64Array } {
+  const file = (kind: string) => `${data.path}.eig_${kind}.npy`;
+  if (!existsSync(file("raw")) || !existsSync(file("centred"))) {
+    process.stderr.write(`exact eigenvalues of ${data.path} (numpy, float64 Gram matrix; once per file)...\n`);
+    runReference(PY_EXACT, [data.path]);
+  }
+  const read = (kind: string) => Float64Array.from(decodeNpyArray(readFileSync(file(kind)), file(kind)).data);
+  return { raw: read("raw"), centred: read("centred") };
+}
+
+/** Largest relative error of the first n values against the exact ones. */
+function worstRelative(values: ArrayLike<number>, exact: ArrayLike<number>, n: number): number {
+  let w = 0;
+  for (let i = 0; i < n; i++) w = Math.max(w, Math.abs(values[i]! - exact[i]!) / exact[i]!);
+  return w;
+}
+
+/** Worst relative errors over the leading 10, 40 and 50 eigenvalues, as text. */
+const accuracyText = (values: ArrayLike<number>, exact: ArrayLike<number>) =>
+  [10, 40, 50].map((n) => `${worstRelative(values, exact, n).toExponential(1)} (1-${n})`).join(", ");
 
 /** The two files of the paper's size (small ones with --quick): [label, data, whether it has phases to compare]. */
 async function datasets(o: BenchOptions): Promise<[string, BenchData, boolean][]> {
@@ -106,7 +143,7 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
     const args = [data.path, scoresOf(data), String(runs)];
     const ref = JSON.parse(lastLine(runReference(PY_PIPELINE, args))) as PyPipeline;
     rows.push(...(await kmeansRows(label, scoresOf(data), runs)));
-    rows.push(...analyzeRows(label, data, truth, runs, ref));
+    rows.push(...analyzeRows(label, data, truth, runs, ref, exactSpectra(data)));
   }
   return rows;
 }
@@ -167,11 +204,17 @@ const spreadOf = (t: { minMs: number; medianMs: number; maxMs: number; samples: 
   ({ minMs: t.minMs, medianMs: t.medianMs, maxMs: t.maxMs, samples: t.samples });
 
 /** Fresh `stem4d analyze` processes on the file, against the reference pipeline's runs. */
-function analyzeRows(label: string, data: BenchData, truth: boolean, runs: number, ref: PyPipeline): BenchRow[] {
+function analyzeRows(label: string, data: BenchData, truth: boolean, runs: number, ref: PyPipeline,
+  exact: { raw: Float64Array; centred: Float64Array }): BenchRow[] {
   const cli = fileURLToPath(new URL("../cli/main.js", import.meta.url));
   const out = join(OUT, `analyze_${label.split(" ")[0]}`);
   const ms: number[] = [];
-  let summary: { peakMemoryBytes: number; stages: { stage: string; seconds: number }[] } | undefined;
+  interface Summary {
+    peakMemoryBytes: number;
+    stages: { stage: string; seconds: number }[];
+    pca: { block: number; blocks: number; milliseconds: Record<string, number> };
+  }
+  let summary: Summary | undefined;
   const stageTimes: string[] = [];
   let ari = NaN;
   for (let r = 0; r < runs; r++) {
@@ -192,17 +235,27 @@ function analyzeRows(label: string, data: BenchData, truth: boolean, runs: numbe
   const theirs = spread(ref.runs.map((r) => r.total * 1000));
   const refName = `scikit-learn PCA(256) + KMeans(36, n_init=10) + weighted Ward of the 36 centroids, ${label}`;
   const ours = spread(ms);
+  // Eigenvalues against the exact spectrum: stem4d's of the raw data (the paper's choice), scikit-learn's centred.
+  const eigenvalues = decodeNpyArray(readFileSync(join(out, "eigenvalues.npy")), "eigenvalues.npy").data;
+  const { block, blocks, milliseconds } = summary!.pca;
+  const flops = 2 * (data.shape[0] * data.shape[1]) * (data.shape[2] * data.shape[3]) * block * blocks;
+  const rate = (stage: string) => `${(flops / (milliseconds[stage]! / 1000) / 1e9).toFixed(1)} GFLOP/s`;
+  const passText = `PCA passes (last run): ${blocks} adjoint ${(milliseconds["pass.adjoint"]! / 1000).toFixed(1)} s ` +
+    `(${rate("pass.adjoint")}), ${blocks} sketch ${(milliseconds["pass.sketch"]! / 1000).toFixed(1)} s (${rate("pass.sketch")}), ` +
+    `${block} columns each`;
   return [
     {
       name: `stem4d analyze ${data.shape.join("x")} ${label} (whole process)`, ...ours,
       ratio: theirs.medianMs / ours.medianMs, reference: refName,
       throughput: data.bytes / (ours.medianMs / 1000) / 1e9, unit: "GB/s",
       note: `peak RSS ${(summary!.peakMemoryBytes / 2 ** 30).toFixed(2)} GiB; ${stageTimes.join("; ")}` +
-        (truth ? `; 2-cut ARI ${ari.toFixed(3)} vs phases` : ""),
+        (truth ? `; 2-cut ARI ${ari.toFixed(3)} vs phases` : "") +
+        `; eigenvalues vs exact, worst relative error: ${accuracyText(eigenvalues, exact.raw)}; ${passText}`,
     },
     {
       name: refName, ...theirs,
       note: `${ref.kernel}; peak RSS ${(ref.peak / 2 ** 30).toFixed(2)} GiB; ` +
+        `eigenvalues (centred) vs exact, worst relative error: ${accuracyText(ref.eigenvalues, exact.centred)}; ` +
         ref.runs.map((r) => `load ${r.load.toFixed(1)} + PCA ${r.pca.toFixed(1)} + k-means ${r.kmeans.toFixed(1)} + ` +
           `Ward ${r.ward.toFixed(2)} s`).join("; "),
     },

@@ -16,13 +16,14 @@ const areas: Record<string, () => Promise<{ run(o: BenchOptions): Promise<BenchR
   "kmeans-vs-sklearn": async () => ({ run: (await import("./analyze-vs-sklearn.js")).runKmeans }),
   "analyze-vs-sklearn": () => import("./analyze-vs-sklearn.js"),
   "analyze-big": () => import("./analyze-big.js"),
+  "analyze-full": async () => ({ run: (await import("./analyze-big.js")).runFull }),
   scale: () => import("./scale.js"),
   ptycho: () => import("./ptycho.js"),
   stream: () => import("./stream.js"),
   web: () => import("./web.js"),
 };
 /** Areas that only run when named with --only (they simulate or read tens of GB, or repeat another area). */
-const onRequest = new Set(["analyze-big", "kmeans-vs-sklearn"]);
+const onRequest = new Set(["analyze-big", "analyze-full", "kmeans-vs-sklearn"]);
 
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");

@@ -58,10 +58,44 @@ export function stretch(values: ArrayLike<number>, o: ImageOptions = {}, s: Stre
 }
 
 function percentiles(v: Float32Array, pLow: number, pHigh: number): [number, number] {
-  const finite = v.filter((x) => Number.isFinite(x)).sort();
+  const finite = v.filter((x) => Number.isFinite(x));
   if (finite.length === 0) return [0, 1];
-  const at = (p: number) => finite[Math.min(finite.length - 1, Math.max(0, Math.round((p / 100) * (finite.length - 1))))]!;
-  return [at(pLow), at(pHigh)];
+  const rank = (p: number) => Math.min(finite.length - 1, Math.max(0, Math.round((p / 100) * (finite.length - 1))));
+  const lo = rank(pLow), hi = rank(pHigh);
+  // The order statistics themselves (as a full sort would give them), in linear time: the larger rank is selected
+  // in the part above the smaller one.
+  select(finite, lo, 0, finite.length - 1);
+  select(finite, hi, lo, finite.length - 1);
+  return [finite[lo]!, finite[hi]!];
+}
+
+/** Rearranges a[from..to] so that a[k] holds the value a sorted a would hold there (Hoare's selection with a
+ * median-of-three pivot); values before k are <= a[k] and values after are >= a[k]. */
+function select(a: Float32Array, k: number, from: number, to: number): void {
+  let l = from, r = to;
+  while (r > l) {
+    const m = (l + r) >>> 1;
+    // Median of three at a[m], then partition around it.
+    if (a[m]! < a[l]!) swap(a, m, l);
+    if (a[r]! < a[l]!) swap(a, r, l);
+    if (a[r]! < a[m]!) swap(a, r, m);
+    const pivot = a[m]!;
+    let i = l, j = r;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) swap(a, i++, j--);
+    }
+    if (k <= j) r = j;
+    else if (k >= i) l = i;
+    else return;
+  }
+}
+
+function swap(a: Float32Array, i: number, j: number): void {
+  const t = a[i]!;
+  a[i] = a[j]!;
+  a[j] = t;
 }
 
 // Colormap anchors (sampled from the perceptually uniform maps); linear interpolation between them.

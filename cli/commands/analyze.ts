@@ -272,6 +272,7 @@ function summaryOf(file: string, r: AnalyzeResult, after: StageReport[], seconds
     options: r.options,
     pca: {
       components: r.pca.k, meanCentered: r.pca.meanCentered, totalVariance: r.pca.totalVariance, passes: r.pca.passes, subspace: r.pca.subspace,
+      method: r.pca.method, block: r.pca.block, blocks: r.pca.blocks, milliseconds: r.pca.timings,
       explainedRatio: Array.from(r.pca.explainedRatio), explainedTotal: r.pca.explainedRatio.reduce((a, b) => a + b, 0),
     },
     kmeans: {

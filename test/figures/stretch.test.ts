@@ -1,0 +1,36 @@
+// The contrast stretch of every figure: its limits are the 0.5th and 99.5th percentiles of the finite values,
+// exactly the order statistics a full sort gives (checked against one), found without sorting.
+import { describe, expect, it } from "vitest";
+import { stretchOf } from "../../bindings/png.js";
+
+/** The reference: sort the finite values and take the rounded ranks. */
+function sorted(values: number[], p: number): number {
+  const f = Float32Array.from(values.filter(Number.isFinite)).sort();
+  return f[Math.min(f.length - 1, Math.max(0, Math.round((p / 100) * (f.length - 1))))]!;
+}
+
+function random(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+describe("figure contrast limits", () => {
+  it("equal the sorted values' percentiles on random, tied, skewed and NaN-holed maps", () => {
+    const rnd = random(7);
+    const maps: number[][] = [
+      Array.from({ length: 10_001 }, () => rnd() * 100 - 50),
+      Array.from({ length: 4096 }, () => Math.floor(rnd() * 5)), // many ties
+      Array.from({ length: 3000 }, () => Math.exp(10 * rnd())), // skewed, as diffraction patterns are
+      Array.from({ length: 777 }, (_, i) => (i % 7 === 0 ? NaN : i % 11 === 0 ? Infinity : rnd())),
+      [3], [2, 1], [5, 5, 5, 5],
+    ];
+    for (const m of maps) {
+      for (const [low, high] of [[0.5, 99.5], [0, 100], [2, 98], [50, 50]] as const) {
+        const s = stretchOf(m, { lowPercentile: low, highPercentile: high });
+        const lo = sorted(m, low), hi = sorted(m, high);
+        if (hi > lo) expect([s.lo, s.hi]).toEqual([lo, hi]);
+        else expect([s.lo, s.hi]).toEqual([lo - 0.5, lo + 0.5]); // a flat map sits mid-scale
+      }
+    }
+  });
+});
