@@ -42,25 +42,68 @@ async function placed<T>(core: Core, arrays: ArrayBufferView[], extra: number[],
 export async function multiply(core: Core, A: Float32Array, m: number, k: number, B: Float32Array, n: number): Promise<Float32Array> {
   if (A.length !== m * k || B.length !== k * n) throw new RangeError(`multiply: A has ${A.length} values (expected ${m} x ${k}), B ${B.length} (expected ${k} x ${n})`);
   return placed(core, [A, B], [m * n * 4], async ([a, b, c]) => {
-    const tasks: Task[] = panels(m).map(([r0, r1]) => [{ fn: "gemmF32", args: [r1 - r0, n, k, a! + r0 * k * 4, k, b!, n, c! + r0 * n * 4, n, 0] }]);
-    await core.run(tasks);
+    await product(core, a!, m, k, b!, n, c!);
     return core.arena.f32(c!, m * n).slice();
   });
 }
 
-/** G = A^T A (n x n, float64) for row-major float32 A (m x n): products in float32, sums over blocks of 256 rows in
- * float64. Only the lower triangle is computed; it is mirrored. */
+/** c = a b for row-major float32 matrices in the core's memory (m x k times k x n), in row panels. */
+function product(core: Core, a: number, m: number, k: number, b: number, n: number, c: number): Promise<void> {
+  return core.run(panels(m).map(([r0, r1]) => [{ fn: "gemmF32", args: [r1 - r0, n, k, a + r0 * k * 4, k, b, n, c + r0 * n * 4, n, 0] }]));
+}
+
+/** Row blocks a tall product A^T B is cut into: a fixed number, so that its sums do not depend on the workers. */
+const ROW_PARTS = 8;
+
+/** A^T B (n x n, float64) for row-major float32 A and B (m x n each, at pointers a and b in the core's memory),
+ * into c. The rows are cut into ROW_PARTS ranges, one task each with its own float64 partial; a task takes its
+ * rows in blocks that fit the L2 cache, transposes the block of A and adds the block's product (float32 products
+ * summed over the block, added in float64). So A and B are read once, however large m is (a product split by
+ * columns of the result would stream all of A and B once per panel). Partials are added in order. */
+async function transposeProduct(core: Core, a: number, b: number, m: number, n: number, c: number): Promise<void> {
+  const kb = Math.max(4, Math.min(256, Math.floor((256 << 10) / (n * 4) / 4) * 4));
+  const parts = splitRows(m, ROW_PARTS);
+  const a8 = core.arena;
+  const scratch = parts.map(() => a8.alloc(n * kb * 4)), partials = parts.map(() => a8.alloc(n * n * 8));
+  const zeros = a8.alloc(n * 4);
+  try {
+    a8.f32(zeros, n).fill(0);
+    for (const p of partials) a8.f64(p, n * n).fill(0);
+    await core.run(parts.map(([r0, r1], t): Task => {
+      const task: Task = [];
+      for (let i = r0; i < r1; i += kb) {
+        const rows = Math.min(r1, i + kb) - i;
+        task.push(
+          { fn: "pcaColsF32", args: [a + i * n * 4, rows, n, 0, n, zeros, scratch[t]!, 0] },
+          { fn: "gemmF32AccF64", args: [n, n, rows, scratch[t]!, rows, b + i * n * 4, n, partials[t]!, n] },
+        );
+      }
+      return task;
+    }));
+    const out = a8.f64(c, n * n);
+    out.fill(0);
+    for (const p of partials) {
+      const v = a8.f64(p, n * n);
+      for (let i = 0; i < v.length; i++) out[i]! += v[i]!;
+    }
+  } finally {
+    for (const p of [...scratch, ...partials, zeros]) a8.release(p);
+  }
+}
+
+/** Splits [0, m) into at most `parts` contiguous ranges of nearly equal length. */
+function splitRows(m: number, parts: number): [number, number][] {
+  const k = Math.max(1, Math.min(parts, m));
+  return Array.from({ length: k }, (_, i) => [Math.floor((i * m) / k), Math.floor(((i + 1) * m) / k)] as [number, number]);
+}
+
+/** G = A^T A (n x n, float64) for row-major float32 A (m x n): products in float32, sums over blocks of rows in
+ * float64 (see transposeProduct). */
 export async function gramF64(core: Core, A: Float32Array, m: number, n: number): Promise<Float64Array> {
   if (A.length !== m * n) throw new RangeError(`gramF64: ${A.length} values, expected ${m} x ${n}`);
-  return placed(core, [A], [n * 4, n * m * 4, n * n * 8], async ([a, zeros, at, g]) => {
-    // A^T (n x m) by the centring transpose kernel with a zero centre, in column panels.
-    await core.run(panels(n, 4).map(([c0, c1]) => [{ fn: "pcaColsF32", args: [a!, m, n, c0, c1, zeros!, at! + c0 * m * 4, 0] }]));
-    // Row panel [r0, r1) of G gets columns [0, r1): at[r0:r1, :] times A[:, 0:r1].
-    const tasks: Task[] = panels(n, 8).map(([r0, r1]) => [{ fn: "gemmF32AccF64", args: [r1 - r0, r1, m, at! + r0 * m * 4, m, a!, n, g! + r0 * n * 8, n] }]);
-    await core.run(tasks);
-    const G = core.arena.f64(g!, n * n).slice();
-    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) G[i * n + j] = G[j * n + i]!;
-    return G;
+  return placed(core, [A], [n * n * 8], async ([a, g]) => {
+    await transposeProduct(core, a!, a!, m, n, g!);
+    return core.arena.f64(g!, n * n).slice();
   });
 }
 
@@ -72,23 +115,29 @@ export async function gramF64(core: Core, A: Float32Array, m: number, n: number)
 export async function orthonormalize(core: Core, Z: Float32Array, rows: number, cols: number): Promise<Float32Array> {
   if (rows < cols) throw new RangeError(`orthonormalize: ${rows} x ${cols} has more columns than rows`);
   for (let i = 0; i < Z.length; i++) if (!Number.isFinite(Z[i]!)) throw new Error(`orthonormalize: value ${i} of the ${rows} x ${cols} matrix is not finite`);
-  // Unit columns first: the Gram matrix then has a unit diagonal, and columns of very different norms (power
-  // iterations scale column j by about sigma_j^2) do not count as ill-conditioning.
-  let X: Float32Array = Z.slice();
-  const scale = new Float64Array(cols);
-  for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) scale[j]! += X[r * cols + j]! ** 2;
-  for (let j = 0; j < cols; j++) scale[j] = scale[j]! > 0 ? 1 / Math.sqrt(scale[j]!) : 0;
-  for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) X[r * cols + j]! *= scale[j]!;
-  for (let round = 0; round < 3; round++) {
-    const G = await gramF64(core, X, rows, cols);
-    // Round 1's shift: above the rounding error of the float32 products (||X||_F^2 = cols after scaling; the
-    // error of an entry is about 2^-24 times a few, summed over cols entries at worst).
-    if (round === 0) for (let j = 0; j < cols; j++) G[j * cols + j]! += 8 * 2 ** -24 * cols;
-    const R = cholesky(G, cols);
-    if (!R) return householderBasis(Z, rows, cols);
-    X = await multiply(core, X, rows, cols, Float32Array.from(invertUpper(R, cols)), cols);
-  }
-  return X;
+  // The matrix stays in the core's memory through the three rounds (two regions, each round writing the other).
+  return placed(core, [Z], [rows * cols * 4, cols * cols * 8, cols * cols * 4], async ([x0, x1, g, r]) => {
+    let [x, y] = [x0!, x1!];
+    for (let round = 0; round < 3; round++) {
+      await transposeProduct(core, x, x, rows, cols, g!);
+      const G = core.arena.f64(g!, cols * cols).slice();
+      // Round 1 works on unit columns: with D = diag(1 / |x_j|), (X D)^T (X D) = D G D has a unit diagonal, so
+      // columns of very different norms (power iterations scale column j by about sigma_j^2) do not count as
+      // ill-conditioning; D is folded into the factor below. Its shift sits above the rounding error of the float32
+      // products (||X D||_F^2 = cols; an entry's error is about 2^-24 times a few, summed over cols entries).
+      const d = Float64Array.from({ length: cols }, (_, j) => (round === 0 ? (G[j * cols + j]! > 0 ? 1 / Math.sqrt(G[j * cols + j]!) : 0) : 1));
+      for (let i = 0; i < cols; i++) for (let j = 0; j < cols; j++) G[i * cols + j]! *= d[i]! * d[j]!;
+      if (round === 0) for (let j = 0; j < cols; j++) G[j * cols + j]! += 8 * 2 ** -24 * cols;
+      const R = cholesky(G, cols);
+      if (!R) return householderBasis(Z, rows, cols);
+      // X <- X D R^-1.
+      const Rinv = invertUpper(R, cols);
+      core.arena.f32(r!, cols * cols).set(Rinv.map((v, i) => v * d[Math.floor(i / cols)]!));
+      await product(core, x, rows, cols, r!, cols, y);
+      [x, y] = [y, x];
+    }
+    return core.arena.f32(x, rows * cols).slice();
+  });
 }
 
 /** Q of a Householder QR of Z (rows x cols), in float64: orthonormal columns spanning Z's columns, completed with
@@ -142,14 +191,14 @@ export function householderBasis(Z: ArrayLike<number>, rows: number, cols: numbe
  * Gram-Schmidt run twice keeps float32 orthogonality): the part of Z's columns outside the blocks' span. */
 export async function projectOut(core: Core, Z: Float32Array, blocks: Float32Array[], rows: number, cols: number): Promise<Float32Array> {
   if (blocks.length === 0) return Z;
-  return placed(core, [Z, ...blocks], [cols * cols * 4], async (ptrs) => {
-    const z = ptrs[0]!, c = ptrs[ptrs.length - 1]!, bs = ptrs.slice(1, -1);
+  return placed(core, [Z, ...blocks], [cols * cols * 8, cols * cols * 4], async (ptrs) => {
+    const z = ptrs[0]!, [c64, c] = ptrs.slice(-2) as [number, number], bs = ptrs.slice(1, -2);
     for (let round = 0; round < 2; round++) {
       for (const b of bs) {
         // C = B^T Z (cols x cols), then Z -= B C.
-        await core.run(panels(cols, 8).map(([r0, r1]) => [{ fn: "gemmTF32", args: [r1 - r0, cols, rows, b + r0 * 4, cols, z, cols, c + r0 * cols * 4, cols, 0] }]));
-        const C = core.arena.f32(c, cols * cols);
-        for (let i = 0; i < C.length; i++) C[i] = -C[i]!;
+        await transposeProduct(core, b, z, rows, cols, c64);
+        const C = core.arena.f32(c, cols * cols), C64 = core.arena.f64(c64, cols * cols);
+        for (let i = 0; i < C.length; i++) C[i] = -C64[i]!;
         await core.run(panels(rows).map(([r0, r1]) => [{ fn: "gemmF32", args: [r1 - r0, cols, cols, b + r0 * cols * 4, cols, c, cols, z + r0 * cols * 4, cols, 1] }]));
       }
     }
