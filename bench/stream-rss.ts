@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Core, type Dataset } from "../bindings/node.js";
-import { sendDataset } from "../bindings/scale/stream-zmq.js";
+import { sendDataset } from "../bindings/scale/stream-endpoints.js";
 import { freePort } from "./net.js";
 
 const [mode, gbArg] = process.argv.slice(2) as [string, string];

@@ -5,7 +5,7 @@ import { type AnalysisSpec, buildReductions, hasAnalyses, writeResults } from ".
 import { ENCODE_MODES, type EncodeMode } from "../../bindings/scale/protocol.js";
 import type { EncodeOptions } from "../../bindings/scale/stream-encode.js";
 import { StreamReceiver } from "../../bindings/scale/stream-receive.js";
-import { sendDataset } from "../../bindings/scale/stream-zmq.js";
+import { sendDataset, transportOf } from "../../bindings/scale/stream-endpoints.js";
 import {
   UsageError, action, ensureDir, inputOptions, openInput, parseNumberList, parsePositiveInt, progress, report, withCore,
   type CommonOptions,
@@ -37,6 +37,15 @@ interface ReceiveFlags extends CommonOptions, AnalysisFlags {
   hwm: string;
   timeout: string;
   silence: string;
+}
+
+/** Checks an endpoint's scheme before anything is read or bound. */
+function checkEndpoint(address: string, flag: string): void {
+  try {
+    transportOf(address, flag);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 /** A number option, or undefined; `check` says what is allowed. */
@@ -76,7 +85,7 @@ export function register(program: Command): void {
   const stream = declare(program, "stream");
 
   countingCliOptions(inputOptions(stream.command("send <file>").description("encode a dataset and stream its container chunks to a receiver; exits 0 once the receiver's container is complete")))
-    .requiredOption("--to <endpoint>", "the receiver, e.g. tcp://10.0.0.5:5555")
+    .requiredOption("--to <endpoint>", "the receiver: tcp://10.0.0.5:5555 (ZeroMQ) or ws://10.0.0.5:5556 (WebSocket)")
     .option("--encode <mode>", "raw, lossless, events (electron counting, as `count` does) or pca", "raw")
     .option("--filter <name>", "lossless: none, byteshuffle or bitshuffle", "bitshuffle")
     .option("--delta", "lossless: delta within each frame before the filter")
@@ -90,11 +99,12 @@ export function register(program: Command): void {
     .option("--rate <fps>", "frames per second the source delivers at most (a detector's pace)")
     .option("--link-mbps <n>", "limit the sender's own wire rate to n megabits per second")
     .option("--ring-mb <n>", "MiB of sent chunks kept until the receiver acknowledges them (the sender's memory bound)", "8")
-    .option("--hwm <n>", "messages queued in the socket before sending waits (ZeroMQ high-water mark)", "4")
+    .option("--hwm <n>", "messages queued in the socket before sending waits (ZeroMQ high-water mark; a WebSocket waits past 2 MiB)", "4")
     .option("--series <id>", "series id (default: a random one)")
     .option("--silence <s>", "report a receiver silent this long", "5")
     .option("--timeout <s>", "give up when the receiver has been silent this long", "60")
     .action(action("stream send", async (file: string, o: SendFlags) => {
+      checkEndpoint(o.to, "--to");
       const rate = numberOption(o.rate, "--rate", (n) => n > 0, "a positive number of frames per second");
       const linkMbps = numberOption(o.linkMbps, "--link-mbps", (n) => n > 0, "a positive number of megabits per second");
       const ringBytes = numberOption(o.ringMb, "--ring-mb", (n) => n > 0, "a positive number of MiB")! * 2 ** 20;
@@ -120,13 +130,13 @@ export function register(program: Command): void {
     }));
 
   analysisOptions(stream.command("receive").description("receive one series into a container (valid at every moment; a restarted receiver continues it) and reduce its frames as they arrive"))
-    .requiredOption("--bind <endpoint>", "where to listen, e.g. tcp://*:5555")
+    .requiredOption("--bind <endpoint>", "where to listen: tcp://*:5555 (ZeroMQ senders) or ws://*:5556 (WebSocket senders: browsers, Deno, Bun, Node)")
     .requiredOption("-o, --output <dir>", "folder for the container (stream.s4d) and the results (.npy, and .png unless --no-png)")
     .option("--container <file.s4d>", "the container (default OUT/stream.s4d); an unfinished one of the same series is continued")
     .option("--no-png", "write only .npy files")
     .option("--analyze <dir>", "once the series is complete, run the paper's pipeline (`stem4d analyze` with its " +
       "defaults) on the received container into DIR")
-    .option("--hwm <n>", "messages queued here before the sender waits (ZeroMQ high-water mark)", "16")
+    .option("--hwm <n>", "messages queued here before the sender waits (ZeroMQ high-water mark; WebSocket: reading pauses)", "16")
     .option("--silence <s>", "report a sender silent this long", "5")
     .option("--timeout <s>", "give up when no message came for this long (before the first: 10 times as long)", "60")
     .option("--workers <n>", "worker threads (0 = run on the main thread; default: one per core)")
@@ -134,6 +144,7 @@ export function register(program: Command): void {
     .option("-q, --quiet", "no progress on stderr")
     .action(action("stream receive", async (o: ReceiveFlags) => {
       // No analysis chosen: the receiver only stores the container.
+      checkEndpoint(o.bind, "--bind");
       const asked: AnalysisSpec = o.bf !== undefined || o.adf !== undefined || o.com || o.stats ? specFromOptions(o) : {};
       const timeout = parsePositiveInt(o.timeout, "--timeout"), silence = parsePositiveInt(o.silence, "--silence");
       ensureDir(join(o.output, "x"));
