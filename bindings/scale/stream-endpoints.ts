@@ -6,7 +6,7 @@ import { type Dataset, frameCount } from "../dataset.js";
 import { type EncodeOptions, encodeDataset, pacedDataset, seriesCenter } from "./stream-encode.js";
 import { type SendOptions, type SendSummary, sendSeries } from "./stream-send.js";
 import type { ReceiverTransport, SenderTransport } from "./stream-transport.js";
-import { type WebSocketConstructor, webSocketAddress } from "./stream-websocket.js";
+import { type WebSocketConstructor, messageHead, webSocketAddress } from "./stream-websocket.js";
 
 /** Which transport an address names; `role` (e.g. --to) names it in the error. */
 export function transportOf(address: string, role: string): "zmq" | "ws" {
@@ -19,8 +19,28 @@ export function transportOf(address: string, role: string): "zmq" | "ws" {
 export async function openSender(to: string, o: { highWaterMark?: number } = {}): Promise<SenderTransport> {
   if (transportOf(to, "--to") === "zmq") return (await import("./stream-zmq.js")).zmqSender(to, o);
   webSocketAddress(to);
-  const [{ webSocketSender }, { WebSocket }] = await Promise.all([import("./stream-websocket.js"), import("ws")]);
-  return webSocketSender(to, { WebSocket: WebSocket as unknown as WebSocketConstructor });
+  const { webSocketSender } = await import("./stream-websocket.js");
+  return webSocketSender(to, { WebSocket: await nodeWebSocket() });
+}
+
+/** The ws package's client, sending a message's parts as two fragments of one message, each straight from where
+ * it lies (a chunk from the sender's ring): no copy, so no garbage per chunk. Its masking key is zero (so ws need
+ * not copy to mask): masking guards HTTP proxies against scripts in a browser, and this client is not one. */
+async function nodeWebSocket(): Promise<WebSocketConstructor> {
+  const { WebSocket } = await import("ws");
+  class PartsWebSocket extends WebSocket {
+    constructor(url: string) {
+      super(url, { perMessageDeflate: false, generateMask: (mask) => { mask.fill(0); } });
+    }
+
+    sendParts(parts: Uint8Array[]): void {
+      const head = messageHead(parts[0]!);
+      if (parts.length === 1) return this.send(head);
+      this.send(head, { binary: true, fin: false });
+      this.send(parts[1]!, { binary: true, fin: true });
+    }
+  }
+  return PartsWebSocket as unknown as WebSocketConstructor;
 }
 
 /** The receiver's transport bound at `bind` (tcp://*:5555, tcp://127.0.0.1:* for any free port, ws://*:5555). */

@@ -18,6 +18,8 @@ export interface WebSocketLike {
   onerror: ((ev: unknown) => void) | null;
   send(data: Uint8Array): void;
   close(code?: number, reason?: string): void;
+  /** Sends one protocol message without first copying its parts into one buffer (Node's ws: fragments). */
+  sendParts?(parts: Uint8Array[]): void;
 }
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
@@ -30,13 +32,21 @@ export interface WebSocketSenderOptions {
 
 const OPEN = 1;
 
+/** The 4-byte length and the JSON part: how a WebSocket message starts. */
+export function messageHead(json: Uint8Array): Uint8Array {
+  const head = new Uint8Array(4 + json.length);
+  new DataView(head.buffer).setUint32(0, json.length, true);
+  head.set(json, 4);
+  return head;
+}
+
 /** One protocol message as one WebSocket message. */
 export function packMessage(parts: Uint8Array[]): Uint8Array {
   const [json, binary] = parts as [Uint8Array, Uint8Array | undefined];
-  const out = new Uint8Array(4 + json.length + (binary?.length ?? 0));
-  new DataView(out.buffer).setUint32(0, json.length, true);
-  out.set(json, 4);
-  if (binary) out.set(binary, 4 + json.length);
+  if (!binary) return messageHead(json);
+  const out = new Uint8Array(4 + json.length + binary.length);
+  out.set(messageHead(json));
+  out.set(binary, 4 + json.length);
   return out;
 }
 
@@ -110,7 +120,8 @@ export function webSocketSender(url: string, o: WebSocketSenderOptions = {}): Se
         if (closed) return false;
         const ws = socket;
         if (ws && ws.readyState === OPEN && ws.bufferedAmount <= bufferBytes) {
-          ws.send(packMessage(parts));
+          if (ws.sendParts) ws.sendParts(parts);
+          else ws.send(packMessage(parts));
           return true;
         }
         const left = deadline - performance.now();

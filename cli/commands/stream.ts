@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { join } from "node:path";
-import { FILTER_IDS, type FilterName } from "../../bindings/node.js";
+import { type Core, FILTER_IDS, type FilterName } from "../../bindings/node.js";
 import { type AnalysisSpec, buildReductions, hasAnalyses, writeResults } from "../../bindings/scale/analyses.js";
 import { ENCODE_MODES, type EncodeMode } from "../../bindings/scale/protocol.js";
 import type { EncodeOptions } from "../../bindings/scale/stream-encode.js";
@@ -112,12 +112,16 @@ export function register(program: Command): void {
       const ds = await openInput(file, o);
       try {
         const encode = { ...encodeFromFlags(ds, o), onProgress: undefined };
-        const s = await withCore(o, (core) => sendDataset(core, ds, {
+        const send = (core: Core | undefined) => sendDataset(core, ds, {
           to: o.to, encode, center, rate, linkMbps, ringBytes, series: o.series,
           highWaterMark: parsePositiveInt(o.hwm, "--hwm"),
           silenceMs: parsePositiveInt(o.silence, "--silence") * 1000, timeoutMs: parsePositiveInt(o.timeout, "--timeout") * 1000,
           onProgress: progress("send", o), onNotice: (line) => { if (!o.quiet) process.stderr.write(`stream send: ${line}\n`); },
-        }));
+        });
+        // raw and lossless need no compute core; events and pca run on the main thread unless --workers says more
+        // (each worker thread is about 10 MB of an edge computer's memory).
+        const needsCore = encode.mode === "events" || encode.mode === "pca";
+        const s = needsCore ? await withCore({ ...o, workers: o.workers ?? "0" }, send) : await send(undefined);
         const { metadata, ...summary } = s;
         const counting = (metadata.params as Record<string, unknown> | undefined)?.counting;
         report(o, {
@@ -128,6 +132,10 @@ export function register(program: Command): void {
         await ds.source.close?.();
       }
     }));
+
+  // An edge computer's memory: the sender runs on the main thread by default.
+  const workers = stream.commands.find((c) => c.name() === "send")!.options.find((x) => x.long === "--workers")!;
+  workers.description = "events, pca: worker threads (default 0: the main thread; each worker adds about 10 MB)";
 
   analysisOptions(stream.command("receive").description("receive one series into a container (valid at every moment; a restarted receiver continues it) and reduce its frames as they arrive"))
     .requiredOption("--bind <endpoint>", "where to listen: tcp://*:5555 (ZeroMQ senders) or ws://*:5556 (WebSocket senders: browsers, Deno, Bun, Node)")
