@@ -68,7 +68,7 @@ export function webSocketAddress(url: string): string {
   } catch {
     // reported below
   }
-  if (!u || (u.protocol !== "ws:" && u.protocol !== "wss:") || !u.port) throw new Error(`'${url}': expected ws://HOST:PORT or wss://HOST:PORT`);
+  if (!u || (u.protocol !== "ws:" && u.protocol !== "wss:")) throw new Error(`'${url}': expected ws://HOST:PORT or wss://HOST:PORT`);
   return url;
 }
 
