@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { join } from "node:path";
-import { type Core, FILTER_IDS, type FilterName } from "../../bindings/node.js";
+import { type Core, FILTER_IDS, FILTER_LIST, type FilterName } from "../../bindings/node.js";
 import { type AnalysisSpec, buildReductions, hasAnalyses, writeResults } from "../../bindings/scale/analyses.js";
 import { ENCODE_MODES, type EncodeMode } from "../../bindings/scale/protocol.js";
 import type { EncodeOptions } from "../../bindings/scale/stream-encode.js";
@@ -64,7 +64,7 @@ function encodeFromFlags(ds: Parameters<typeof countingFromCli>[0], o: SendFlags
   const mode = o.encode as EncodeMode;
   const level = numberOption(o.level, "--level", (n) => Number.isInteger(n) && n >= -7 && n <= 22, "an integer in [-7, 22]");
   const framesPerChunk = numberOption(o.framesPerChunk, "--frames-per-chunk", positiveInt, "a positive integer");
-  if (!(o.filter in FILTER_IDS)) throw new UsageError(`--filter: '${o.filter}' is not none, byteshuffle or bitshuffle`);
+  if (!(o.filter in FILTER_IDS)) throw new UsageError(`--filter: '${o.filter}' is not ${FILTER_LIST}`);
   if (mode === "pca" && (o.components === undefined) === (o.maxError === undefined)) throw new UsageError("--encode pca needs exactly one of --components K or --max-error E");
   return {
     mode,
@@ -87,7 +87,7 @@ export function register(program: Command): void {
   countingCliOptions(inputOptions(stream.command("send <file>").description("encode a dataset and stream its container chunks to a receiver; exits 0 once the receiver's container is complete")))
     .requiredOption("--to <endpoint>", "the receiver: tcp://10.0.0.5:5555 (ZeroMQ) or ws://10.0.0.5:5556 (WebSocket)")
     .option("--encode <mode>", "raw, lossless, events (electron counting, as `count` does) or pca", "raw")
-    .option("--filter <name>", "lossless: none, byteshuffle or bitshuffle", "bitshuffle")
+    .option("--filter <name>", `lossless: ${FILTER_LIST} (floor: the chunk's per-pixel minimum subtracted, for integrating detectors)`, "bitshuffle")
     .option("--delta", "lossless: delta within each frame before the filter")
     .option("--level <n>", "zstd level (default 1; pca 3)")
     .option("--frames-per-chunk <n>", "raw, lossless, pca: frames per chunk (default about 1 MiB of frames; pca 256)")
