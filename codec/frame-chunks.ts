@@ -1,5 +1,6 @@
 // Lossless frame chunks (codec/SPEC.md section 3): delta within each frame, byte or bit shuffle or the floor filter
-// (per-pixel chunk minimum subtracted, then byte shuffle), one zstd frame with its content size. The filters run as WASM kernels on the codec core; zstd runs in its backend.
+// (per-pixel chunk minimum subtracted, then byte shuffle), one zstd frame with its content size. The filters run as
+// WASM kernels on the codec core; zstd runs in its backend.
 import type { Core } from "../bindings/core.js";
 import { type Dtype, dtypeSize } from "../bindings/dtype.js";
 import { Filter, type ChunkHeader } from "./container-format.js";
@@ -40,7 +41,9 @@ export class FrameChunkCodec {
     // Floor puts its map (one frame) before the frames: the zstd frame holds count + 1 frames.
     const floor = filter === Filter.Floor, bytes = (count + (floor ? 1 : 0)) * this.frameBytes, w = this.width;
     const n = bytes / w;
-    if (floor && this.dtype === "f32") throw new RangeError("the floor filter takes integer frames (u8, u16, u32), not f32");
+    if (floor && this.dtype === "f32") {
+      throw new RangeError("the floor filter takes integer frames (u8, u16, u32), not f32");
+    }
     this.a.ensure(bytes);
     let src = this.a, dst = this.b;
     dst.ensure(bytes);
@@ -80,7 +83,9 @@ export class FrameChunkCodec {
     if (h.filter > Filter.Floor) fail("format", `${what}: unknown filter ${h.filter}`);
     if (h.flags & ~FLAG_DELTA) fail("format", `${what}: unknown flags 0x${h.flags.toString(16)}`);
     const floor = h.filter === Filter.Floor;
-    if (floor && this.dtype === "f32") fail("format", `${what}: the floor filter (3) on f32 frames; it is defined for integer frames`);
+    if (floor && this.dtype === "f32") {
+      fail("format", `${what}: the floor filter (3) on f32 frames; it is defined for integer frames`);
+    }
     // With the floor filter the zstd frame holds the floor map and then the frames.
     const stored = floor ? bytes + this.frameBytes : bytes, n = stored / w;
     this.zstd.decompressInto(payload, this.a.view(stored));

@@ -67,7 +67,7 @@ export async function sendDataset(core: Core | undefined, ds: Dataset, o: SendDa
   let info;
   try {
     const center = o.center === false ? undefined : await seriesCenter(ds, o.center);
-    info = { mode: o.encode.mode, shape: ds.shape, dtype: ds.dtype, frames: frameCount(ds), ...(center ? { center } : {}) };
+    info = { mode: o.encode.mode, shape: ds.shape, dtype: ds.dtype, frames: frameCount(ds), ...(center && { center }) };
   } catch (e) {
     transport.close();
     throw e;

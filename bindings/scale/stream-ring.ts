@@ -58,7 +58,7 @@ export class ChunkRing {
   push(seq: number, bytes: Uint8Array, frames: [number, number] | null): void {
     if (seq !== this.end) throw new Error(`chunk ring: chunk ${seq} pushed after chunk ${this.end - 1}`);
     const n = bytes.length, at = this.place(n);
-    if (at === -1) throw new Error(`chunk ring: no room for a chunk of ${n} bytes (${this.held} of ${this.capacityBytes} held)`);
+    if (at === -1) throw new Error(`chunk ring: no room for ${n} bytes (${this.held} of ${this.capacityBytes} held)`);
     let kept: Uint8Array;
     if (at === -2) {
       kept = bytes.slice();

@@ -54,7 +54,8 @@ export function packMessage(parts: Uint8Array[]): Uint8Array {
 export function unpackMessage(bytes: Uint8Array, where: string): Uint8Array[] {
   const n = bytes.length >= 4 ? new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) : -1;
   if (n < 0 || 4 + n > bytes.length) {
-    throw new Error(`${where}: a WebSocket message of ${bytes.length} bytes whose first 4 bytes give a JSON part of ${n < 0 ? "?" : n} bytes; expected a stem4d stream message (u32 length, JSON, binary)`);
+    throw new Error(`${where}: a WebSocket message of ${bytes.length} bytes whose first 4 bytes give a JSON part of ` +
+      `${n < 0 ? "?" : n} bytes; expected a stem4d stream message (u32 length, JSON, binary)`);
   }
   const json = bytes.subarray(4, 4 + n);
   return 4 + n < bytes.length ? [json, bytes.subarray(4 + n)] : [json];
@@ -68,7 +69,9 @@ export function webSocketAddress(url: string): string {
   } catch {
     // reported below
   }
-  if (!u || (u.protocol !== "ws:" && u.protocol !== "wss:")) throw new Error(`'${url}': expected ws://HOST:PORT or wss://HOST:PORT`);
+  if (!u || (u.protocol !== "ws:" && u.protocol !== "wss:")) {
+    throw new Error(`'${url}': expected ws://HOST:PORT or wss://HOST:PORT`);
+  }
   return url;
 }
 
@@ -76,7 +79,9 @@ export function webSocketAddress(url: string): string {
 export function webSocketSender(url: string, o: WebSocketSenderOptions = {}): SenderTransport {
   webSocketAddress(url);
   const Socket = o.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-  if (!Socket) throw new Error(`${url}: this runtime has no WebSocket; pass one (e.g. the ws package's) as options.WebSocket`);
+  if (!Socket) {
+    throw new Error(`${url}: this runtime has no WebSocket; pass one (e.g. the ws package's) as options.WebSocket`);
+  }
   const bufferBytes = o.bufferBytes ?? 2 << 20;
   const wake = new Wakeup();
   const inbox: Uint8Array[][] = [];
@@ -89,8 +94,9 @@ export function webSocketSender(url: string, o: WebSocketSenderOptions = {}): Se
     ws.binaryType = "arraybuffer";
     ws.onopen = () => { retryMs = 100; wake.wake(); };
     ws.onmessage = (ev) => {
-      if (!(ev.data instanceof ArrayBuffer)) failure ??= new Error(`${url}: the receiver sent a text message; expected binary stem4d messages`);
-      else {
+      if (!(ev.data instanceof ArrayBuffer)) {
+        failure ??= new Error(`${url}: the receiver sent a text message; expected binary stem4d messages`);
+      } else {
         try {
           inbox.push(unpackMessage(new Uint8Array(ev.data), url));
         } catch (e) {

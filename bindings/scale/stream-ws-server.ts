@@ -12,7 +12,9 @@ import { packMessage, unpackMessage } from "./stream-websocket.js";
 function parseBind(bind: string): { host: string | undefined; port: number } {
   const m = /^ws:\/\/(\[[^\]]+\]|[^:/[\]]+):(\d+|\*)\/?$/.exec(bind);
   const port = m ? (m[2] === "*" ? 0 : Number(m[2])) : -1;
-  if (!m || port > 65535) throw new Error(`cannot listen on ${bind}: expected ws://HOST:PORT (HOST * for every interface, PORT * for any free one)`);
+  if (!m || port > 65535) {
+    throw new Error(`cannot listen on ${bind}: expected ws://HOST:PORT (HOST * for every interface, PORT * for any free one)`);
+  }
   const host = m[1] === "*" ? undefined : m[1]!.replace(/^\[(.*)\]$/, "$1");
   return { host, port };
 }
@@ -36,7 +38,8 @@ export async function webSocketReceiver(bind: string, o: { highWaterMark?: numbe
   const paused = new Set<WebSocket>();
 
   server.on("connection", (ws, request) => {
-    const id = `ws${++connections}`, peer = `${endpoint} (sender ${request.socket.remoteAddress}:${request.socket.remotePort})`;
+    const id = `ws${++connections}`;
+    const peer = `${endpoint} (sender ${request.socket.remoteAddress}:${request.socket.remotePort})`;
     senders.set(id, ws);
     ws.on("message", (data, isBinary) => {
       const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : new Uint8Array(data);
