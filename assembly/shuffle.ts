@@ -271,3 +271,45 @@ export function shufDeltaEncodeU32(src: usize, dst: usize, frames: i32, q: i32):
 export function shufDeltaDecodeU8(p: usize, frames: i32, q: i32): void { deltaDecode<u8>(p, frames, q); }
 export function shufDeltaDecodeU16(p: usize, frames: i32, q: i32): void { deltaDecode<u16>(p, frames, q); }
 export function shufDeltaDecodeU32(p: usize, frames: i32, q: i32): void { deltaDecode<u32>(p, frames, q); }
+
+// The floor filter (codec/SPEC.md section 3, filter 3): the chunk's per-pixel minimum over its frames (the floor
+// map, q values) goes first, then every frame less the map, wrapping at the width (so any integers round-trip).
+// An integrating detector's frames are a dark level with read noise around it per pixel: what is left is the noise
+// and the electrons, small numbers whose high bytes byte-shuffle into runs of zeros.
+function floorEncode<T>(src: usize, dst: usize, frames: i32, q: i32): void {
+  const w = <usize>sizeof<T>(), frame = <usize>q * w;
+  memory.copy(dst, src, frame);
+  for (let f = 1; f < frames; f++) {
+    const s = src + <usize>f * frame;
+    for (let k = 0; k < q; k++) {
+      const at = <usize>k * w, v = load<T>(s + at);
+      if (v < load<T>(dst + at)) store<T>(dst + at, v);
+    }
+  }
+  for (let f = 0; f < frames; f++) {
+    const s = src + <usize>f * frame, d = dst + frame + <usize>f * frame;
+    for (let k = 0; k < q; k++) {
+      const at = <usize>k * w;
+      store<T>(d + at, <T>(load<T>(s + at) - load<T>(dst + at)));
+    }
+  }
+}
+
+/** Undoes floorEncode: `src` holds the map and `frames` residual frames; the frames go to `dst`. */
+function floorDecode<T>(src: usize, dst: usize, frames: i32, q: i32): void {
+  const w = <usize>sizeof<T>(), frame = <usize>q * w;
+  for (let f = 0; f < frames; f++) {
+    const s = src + frame + <usize>f * frame, d = dst + <usize>f * frame;
+    for (let k = 0; k < q; k++) {
+      const at = <usize>k * w;
+      store<T>(d + at, <T>(load<T>(s + at) + load<T>(src + at)));
+    }
+  }
+}
+
+export function floorEncodeU8(src: usize, dst: usize, frames: i32, q: i32): void { floorEncode<u8>(src, dst, frames, q); }
+export function floorEncodeU16(src: usize, dst: usize, frames: i32, q: i32): void { floorEncode<u16>(src, dst, frames, q); }
+export function floorEncodeU32(src: usize, dst: usize, frames: i32, q: i32): void { floorEncode<u32>(src, dst, frames, q); }
+export function floorDecodeU8(src: usize, dst: usize, frames: i32, q: i32): void { floorDecode<u8>(src, dst, frames, q); }
+export function floorDecodeU16(src: usize, dst: usize, frames: i32, q: i32): void { floorDecode<u16>(src, dst, frames, q); }
+export function floorDecodeU32(src: usize, dst: usize, frames: i32, q: i32): void { floorDecode<u32>(src, dst, frames, q); }

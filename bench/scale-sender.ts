@@ -2,7 +2,7 @@
 // benchmark does not measure one JS thread doing both ends.
 import { parentPort } from "node:worker_threads";
 import { openDataset } from "../bindings/node.js";
-import { sendDataset } from "../bindings/scale/stream-zmq.js";
+import { sendDataset } from "../bindings/scale/stream-endpoints.js";
 
 parentPort!.on("message", async (m: { file: string; to: string; highWaterMark: number }) => {
   try {

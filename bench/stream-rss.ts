@@ -1,17 +1,18 @@
 // Child process for bench/stream.ts: the sender's resident memory over a long stream. Streams `gb` GB of
 // 256 x 256 u16 frames, generated on the fly like a detector's (a few base patterns, each frame with its own
 // electron hits), with --encode events or lossless to a `stem4d stream receive` process, and prints the peak RSS
-// of this process (the kernel's high-water mark, and samples every 50 ms) as JSON.
+// of this process (the kernel's high-water mark, and samples every 50 ms) as JSON. Third argument: tcp (ZeroMQ,
+// the default) or ws (WebSocket).
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Core, type Dataset } from "../bindings/node.js";
-import { sendDataset } from "../bindings/scale/stream-zmq.js";
+import { sendDataset } from "../bindings/scale/stream-endpoints.js";
 import { freePort } from "./net.js";
 
-const [mode, gbArg] = process.argv.slice(2) as [string, string];
+const [mode, gbArg, scheme = "tcp"] = process.argv.slice(2) as [string, string, string?];
 const R = 256, C = 256, Q = R * C, FB = Q * 2;
 const frames = Math.ceil((Number(gbArg) * 1e9) / FB / 128) * 128;
 
@@ -44,7 +45,7 @@ const ds: Dataset = {
 const port = await freePort();
 const dir = mkdtempSync(join(tmpdir(), "stem4d-stream-rss-"));
 const cli = fileURLToPath(new URL("../cli/main.js", import.meta.url));
-const rx = spawn(process.execPath, [cli, "stream", "receive", "--bind", `tcp://127.0.0.1:${port}`, "-o", dir, "-q", "--timeout", "120"], { stdio: "ignore" });
+const rx = spawn(process.execPath, [cli, "stream", "receive", "--bind", `${scheme}://127.0.0.1:${port}`, "-o", dir, "-q", "--timeout", "120"], { stdio: "ignore" });
 const rxDone = new Promise((r) => rx.on("exit", r));
 
 sample();
@@ -54,7 +55,7 @@ const core = await Core.create({ workers: 0 });
 const t0 = performance.now();
 try {
   const s = await sendDataset(core, ds, {
-    to: `tcp://127.0.0.1:${port}`, center: false, 
+    to: `${scheme}://127.0.0.1:${port}`, center: false, 
     encode: mode === "events"
       ? { mode: "events", counting: { dark: new Float32Array(Q).fill(100), threshold: 20, xrayThreshold: 1000 } }
       : { mode: "lossless" },

@@ -97,6 +97,18 @@ export interface Kernels {
   shufDeltaDecodeU16(p: number, frames: number, q: number): void;
   /** assembly/shuffle/shufDeltaDecodeU32 */
   shufDeltaDecodeU32(p: number, frames: number, q: number): void;
+  /** assembly/shuffle/floorEncodeU8 */
+  floorEncodeU8(src: number, dst: number, frames: number, q: number): void;
+  /** assembly/shuffle/floorEncodeU16 */
+  floorEncodeU16(src: number, dst: number, frames: number, q: number): void;
+  /** assembly/shuffle/floorEncodeU32 */
+  floorEncodeU32(src: number, dst: number, frames: number, q: number): void;
+  /** assembly/shuffle/floorDecodeU8 */
+  floorDecodeU8(src: number, dst: number, frames: number, q: number): void;
+  /** assembly/shuffle/floorDecodeU16 */
+  floorDecodeU16(src: number, dst: number, frames: number, q: number): void;
+  /** assembly/shuffle/floorDecodeU32 */
+  floorDecodeU32(src: number, dst: number, frames: number, q: number): void;
   /** assembly/counting/countFramesU8 */
   countFramesU8(frames: number, n: number, rows: number, cols: number, dark: number, gain: number, bg: number, xray: number, scratch: number, out: number, cap: number, counts: number): void;
   /** assembly/counting/countFramesU16 */

@@ -14,7 +14,7 @@ export interface ContainerChunk {
   /** Position in the container's chunk sequence, 0-based (the stream's sequence number). */
   seq: number;
   header: ChunkHeader;
-  /** The chunk as it lies in the container: its 36-byte header, then the payload. */
+  /** The chunk as it lies in the container: its 36-byte header, then the payload (see ChunkSplitter: a view). */
   bytes: Uint8Array;
 }
 
@@ -23,7 +23,8 @@ export interface ChunkStreamHandlers {
   chunk(chunk: ContainerChunk): void | Promise<void>;
 }
 
-/** A ByteSink that hands on the container's header and each whole chunk (copies, so they may be kept). */
+/** A ByteSink that hands on the container's header (a copy) and each whole chunk: a view of its buffer, valid until
+ * the handler's promise settles (a handler that keeps it copies it; no garbage per chunk). */
 export class ChunkSplitter implements ByteSink {
   private buf = new Uint8Array(1 << 16);
   private len = 0;
@@ -78,7 +79,7 @@ export class ChunkSplitter implements ByteSink {
       this.ended = true;
       return this.len;
     }
-    await this.on.chunk({ seq: this.seq++, header, bytes: b.slice(0, end) });
+    await this.on.chunk({ seq: this.seq++, header, bytes: b.subarray(0, end) });
     return end;
   }
 }

@@ -23,9 +23,13 @@ const TRAILER_TAG = 0x58443453; // "S4DX"
 export const ChunkKind = { Frames: 1, Events: 2, PcaBasis: 3, PcaScores: 4, PcaResidual: 5, Summary: 6, Index: 15 } as const;
 export const KIND_NAMES: Record<number, string> = { 1: "frames", 2: "events", 3: "pca-basis", 4: "pca-scores", 5: "pca-residual", 6: "summary", 15: "index" };
 
-export const Filter = { None: 0, ByteShuffle: 1, BitShuffle: 2 } as const;
-export type FilterName = "none" | "byteshuffle" | "bitshuffle";
-export const FILTER_IDS: Record<FilterName, number> = { none: 0, byteshuffle: 1, bitshuffle: 2 };
+/** FRAMES chunks' pre-filters (SPEC section 3). Floor: the chunk's per-pixel minimum subtracted, then byte shuffle
+ * (integer frames). */
+export const Filter = { None: 0, ByteShuffle: 1, BitShuffle: 2, Floor: 3 } as const;
+export type FilterName = "none" | "byteshuffle" | "bitshuffle" | "floor";
+export const FILTER_IDS: Record<FilterName, number> = { none: 0, byteshuffle: 1, bitshuffle: 2, floor: 3 };
+/** The filters' names as the CLI lists them. */
+export const FILTER_LIST = "none, byteshuffle, bitshuffle or floor";
 
 export type ContainerMode = "lossless" | "events" | "pca";
 

@@ -4,7 +4,7 @@ export * from "./errors.js";
 export * from "./crc32c.js";
 export * from "./zstd.js";
 export * from "./sink.js";
-export { MAGIC, ChunkKind, Filter, KIND_NAMES, FILTER_IDS, MAX_CHUNK_BYTES, hasMagic, type ContainerMetadata, type ContainerMode, type ChunkHeader, type FilterName } from "./container-format.js";
+export { MAGIC, ChunkKind, Filter, KIND_NAMES, FILTER_IDS, FILTER_LIST, MAX_CHUNK_BYTES, hasMagic, type ContainerMetadata, type ContainerMode, type ChunkHeader, type FilterName } from "./container-format.js";
 export * from "./container-writer.js";
 export * from "./container-append.js";
 export * from "./container-reader.js";

@@ -17,7 +17,7 @@ import {
 import { StreamContainer } from "./stream-container.js";
 import { LiveReducer } from "./stream-reduce.js";
 import type { ReceiverTransport } from "./stream-transport.js";
-import { zmqReceiver } from "./stream-zmq.js";
+import { openReceiver } from "./stream-endpoints.js";
 
 export interface Layout {
   shape: number[];
@@ -73,9 +73,10 @@ export class StreamReceiver {
     return this.transport.endpoint;
   }
 
-  /** Listens with a ZeroMQ ROUTER socket, e.g. tcp://*:5555, or tcp://127.0.0.1:* for any free port. */
+  /** Listens with a ZeroMQ ROUTER socket (tcp://*:5555, or tcp://127.0.0.1:* for any free port) or a WebSocket
+   * server (ws://*:5555, ws://127.0.0.1:* ). */
   static async bind(address: string, options: { highWaterMark?: number } = {}): Promise<StreamReceiver> {
-    return new StreamReceiver(await zmqReceiver(address, options));
+    return new StreamReceiver(await openReceiver(address, options));
   }
 
   static over(transport: ReceiverTransport): StreamReceiver {

@@ -200,21 +200,25 @@ class SeriesSender {
         const m: Omit<SeriesMessage, "stem4d"> = {
           type: "series", series: this.series, epoch: this.epoch, mode, shape: [...shape], dtype, frames, ...(center ? { center } : {}), ...(counting ? { counting } : {}),
         };
-        if (await this.send(m, this.header.bytes)) this.needHeader = false;
+        if ((await this.send(m, this.header.bytes)) && this.epoch === m.epoch) this.needHeader = false;
         continue;
       }
       if (this.epoch !== null && !this.needHeader && this.cursor < this.ring.end) {
-        if (!(await this.sendChunk(this.cursor))) continue;
+        // A resume request may come while this chunk is on its way: it sets the cursor itself, which stays as it set it.
+        const seq = this.cursor, epoch = this.epoch;
+        if (!(await this.sendChunk(seq))) continue;
         // Let the event loop turn: a transport that releases sent buffers there (ZeroMQ's zero-copy sends) would
         // otherwise hold every chunk sent while the encoder keeps the loop busy.
         await yieldToEventLoop();
-        const framesSent = this.ring.framesOf(this.cursor, this.cursor)?.[1];
-        this.cursor++;
+        if (this.epoch !== epoch) continue;
+        const framesSent = this.ring.framesOf(seq, seq)?.[1];
+        this.cursor = seq + 1;
         if (framesSent !== undefined && framesSent > lastProgress) { lastProgress = framesSent; this.o.onProgress?.(framesSent, this.info.frames); }
         continue;
       }
       if (this.epoch !== null && !this.needHeader && this.encoded && this.cursor === this.ring.end && this.endSentFor !== this.epoch) {
-        if (await this.send({ type: "end", series: this.series, epoch: this.epoch, chunks: this.ring.end, frames: this.info.frames })) this.endSentFor = this.epoch;
+        const epoch = this.epoch;
+        if (await this.send({ type: "end", series: this.series, epoch, chunks: this.ring.end, frames: this.info.frames })) this.endSentFor = epoch;
         continue;
       }
       // Nothing to send: say hello now and then (a new receiver learns of us; a receiver missing chunks notices).

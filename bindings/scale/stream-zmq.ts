@@ -3,10 +3,6 @@
 // the same connection. A DEALER reconnects by itself when a receiver restarts; the new connection has a new
 // identity, which is how the receiver knows to tell the sender where to resume.
 import { Dealer, Router } from "zeromq";
-import type { Core } from "../core.js";
-import { type Dataset, frameCount } from "../dataset.js";
-import { type EncodeOptions, encodeDataset, pacedDataset, seriesCenter } from "./stream-encode.js";
-import { type SendOptions, type SendSummary, sendSeries } from "./stream-send.js";
 import type { ReceiverTransport, SenderTransport } from "./stream-transport.js";
 
 export function zmqSender(to: string, o: { highWaterMark?: number } = {}): SenderTransport {
@@ -68,24 +64,4 @@ export async function zmqReceiver(bind: string, o: { highWaterMark?: number } = 
     },
     close: () => router.close(),
   };
-}
-
-export interface SendDatasetOptions extends SendOptions {
-  /** Where the receiver listens, e.g. tcp://10.0.0.5:5555. */
-  to: string;
-  encode: EncodeOptions;
-  /** The pattern centre to send (default: found as `stem4d virtual` finds it; false: none). */
-  center?: { cy: number; cx: number } | false;
-  /** Frames per second the source delivers at most (a detector's pace). */
-  rate?: number;
-  /** Messages queued in the socket before sending waits (ZMQ_SNDHWM); default 4. */
-  highWaterMark?: number;
-}
-
-/** Encodes a dataset and streams it over ZeroMQ to a receiver; resolves once the receiver's container is complete. */
-export async function sendDataset(core: Core | undefined, ds: Dataset, o: SendDatasetOptions): Promise<SendSummary> {
-  const center = o.center === false ? undefined : await seriesCenter(ds, o.center);
-  const source = o.rate ? pacedDataset(ds, o.rate) : ds;
-  const info = { mode: o.encode.mode, shape: ds.shape, dtype: ds.dtype, frames: frameCount(ds), ...(center ? { center } : {}) };
-  return sendSeries(zmqSender(o.to, { highWaterMark: o.highWaterMark }), info, (sink) => encodeDataset(core, source, o.encode, sink), o);
 }

@@ -1,6 +1,6 @@
 import { ZSTD_BACKENDS, type ZstdBackendName } from "../../codec/zstd.js";
 import type { Command } from "commander";
-import { FILTER_IDS, type FilterName, appendLossless, compressLossless, compressPca, describeThresholds, frameBytes, frameCount } from "../../bindings/node.js";
+import { FILTER_IDS, FILTER_LIST, type FilterName, appendLossless, compressLossless, compressPca, describeThresholds, frameBytes, frameCount } from "../../bindings/node.js";
 import { appendFileSink, fileSink } from "../../codec/node-sink.js";
 import { planAppend } from "../../codec/container-append.js";
 import { fileByteSource } from "../../bindings/node-files.js";
@@ -29,7 +29,7 @@ export function register(program: Command): void {
   countingCliOptions(inputOptions(declare(program, "compress")))
     .requiredOption("-o, --output <out.s4d>", "the container")
     .option("--mode <mode>", "lossless (frames, bit-exact), events (electron counting) or pca (lossy)", "lossless")
-    .option("--filter <name>", "lossless pre-filter: none, byteshuffle or bitshuffle", "bitshuffle")
+    .option("--filter <name>", `lossless pre-filter: ${FILTER_LIST} (floor: the chunk's per-pixel minimum subtracted, for integrating detectors)`, "bitshuffle")
     .option("--delta", "lossless: delta within each frame before the filter")
     .option("--level <n>", "zstd level (default 1)")
     .option("--frames-per-chunk <n>", "lossless: frames per chunk (default about 1 MiB of frames)")
@@ -50,7 +50,7 @@ export function register(program: Command): void {
         const inBytes = frameCount(ds) * frameBytes(ds);
         ensureDir(o.output);
         if (o.mode === "lossless") {
-          if (!(o.filter in FILTER_IDS)) throw new UsageError(`--filter: '${o.filter}' is not none, byteshuffle or bitshuffle`);
+          if (!(o.filter in FILTER_IDS)) throw new UsageError(`--filter: '${o.filter}' is not ${FILTER_LIST}`);
           const level = o.level === undefined ? undefined : Number(o.level);
           if (level !== undefined && !(Number.isInteger(level) && level >= -7 && level <= 22)) throw new UsageError(`--level: expected an integer in [-7, 22], got '${o.level}'`);
           const fpc = o.framesPerChunk === undefined ? undefined : Number(o.framesPerChunk);

@@ -1,11 +1,11 @@
 import type { Command } from "commander";
 import { join } from "node:path";
-import { FILTER_IDS, type FilterName } from "../../bindings/node.js";
+import { type Core, FILTER_IDS, FILTER_LIST, type FilterName } from "../../bindings/node.js";
 import { type AnalysisSpec, buildReductions, hasAnalyses, writeResults } from "../../bindings/scale/analyses.js";
 import { ENCODE_MODES, type EncodeMode } from "../../bindings/scale/protocol.js";
 import type { EncodeOptions } from "../../bindings/scale/stream-encode.js";
 import { StreamReceiver } from "../../bindings/scale/stream-receive.js";
-import { sendDataset } from "../../bindings/scale/stream-zmq.js";
+import { sendDataset, transportOf } from "../../bindings/scale/stream-endpoints.js";
 import {
   UsageError, action, ensureDir, inputOptions, openInput, parseNumberList, parsePositiveInt, progress, report, withCore,
   type CommonOptions,
@@ -39,6 +39,15 @@ interface ReceiveFlags extends CommonOptions, AnalysisFlags {
   silence: string;
 }
 
+/** Checks an endpoint's scheme before anything is read or bound. */
+function checkEndpoint(address: string, flag: string): void {
+  try {
+    transportOf(address, flag);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
 /** A number option, or undefined; `check` says what is allowed. */
 function numberOption(text: string | undefined, flag: string, check: (n: number) => boolean, expected: string): number | undefined {
   if (text === undefined) return undefined;
@@ -55,7 +64,7 @@ function encodeFromFlags(ds: Parameters<typeof countingFromCli>[0], o: SendFlags
   const mode = o.encode as EncodeMode;
   const level = numberOption(o.level, "--level", (n) => Number.isInteger(n) && n >= -7 && n <= 22, "an integer in [-7, 22]");
   const framesPerChunk = numberOption(o.framesPerChunk, "--frames-per-chunk", positiveInt, "a positive integer");
-  if (!(o.filter in FILTER_IDS)) throw new UsageError(`--filter: '${o.filter}' is not none, byteshuffle or bitshuffle`);
+  if (!(o.filter in FILTER_IDS)) throw new UsageError(`--filter: '${o.filter}' is not ${FILTER_LIST}`);
   if (mode === "pca" && (o.components === undefined) === (o.maxError === undefined)) throw new UsageError("--encode pca needs exactly one of --components K or --max-error E");
   return {
     mode,
@@ -76,9 +85,9 @@ export function register(program: Command): void {
   const stream = declare(program, "stream");
 
   countingCliOptions(inputOptions(stream.command("send <file>").description("encode a dataset and stream its container chunks to a receiver; exits 0 once the receiver's container is complete")))
-    .requiredOption("--to <endpoint>", "the receiver, e.g. tcp://10.0.0.5:5555")
+    .requiredOption("--to <endpoint>", "the receiver: tcp://10.0.0.5:5555 (ZeroMQ) or ws://10.0.0.5:5556 (WebSocket)")
     .option("--encode <mode>", "raw, lossless, events (electron counting, as `count` does) or pca", "raw")
-    .option("--filter <name>", "lossless: none, byteshuffle or bitshuffle", "bitshuffle")
+    .option("--filter <name>", `lossless: ${FILTER_LIST} (floor: the chunk's per-pixel minimum subtracted, for integrating detectors)`, "bitshuffle")
     .option("--delta", "lossless: delta within each frame before the filter")
     .option("--level <n>", "zstd level (default 1; pca 3)")
     .option("--frames-per-chunk <n>", "raw, lossless, pca: frames per chunk (default about 1 MiB of frames; pca 256)")
@@ -90,11 +99,12 @@ export function register(program: Command): void {
     .option("--rate <fps>", "frames per second the source delivers at most (a detector's pace)")
     .option("--link-mbps <n>", "limit the sender's own wire rate to n megabits per second")
     .option("--ring-mb <n>", "MiB of sent chunks kept until the receiver acknowledges them (the sender's memory bound)", "8")
-    .option("--hwm <n>", "messages queued in the socket before sending waits (ZeroMQ high-water mark)", "4")
+    .option("--hwm <n>", "messages queued in the socket before sending waits (ZeroMQ high-water mark; a WebSocket waits past 2 MiB)", "4")
     .option("--series <id>", "series id (default: a random one)")
     .option("--silence <s>", "report a receiver silent this long", "5")
     .option("--timeout <s>", "give up when the receiver has been silent this long", "60")
     .action(action("stream send", async (file: string, o: SendFlags) => {
+      checkEndpoint(o.to, "--to");
       const rate = numberOption(o.rate, "--rate", (n) => n > 0, "a positive number of frames per second");
       const linkMbps = numberOption(o.linkMbps, "--link-mbps", (n) => n > 0, "a positive number of megabits per second");
       const ringBytes = numberOption(o.ringMb, "--ring-mb", (n) => n > 0, "a positive number of MiB")! * 2 ** 20;
@@ -102,12 +112,16 @@ export function register(program: Command): void {
       const ds = await openInput(file, o);
       try {
         const encode = { ...encodeFromFlags(ds, o), onProgress: undefined };
-        const s = await withCore(o, (core) => sendDataset(core, ds, {
+        const send = (core: Core | undefined) => sendDataset(core, ds, {
           to: o.to, encode, center, rate, linkMbps, ringBytes, series: o.series,
           highWaterMark: parsePositiveInt(o.hwm, "--hwm"),
           silenceMs: parsePositiveInt(o.silence, "--silence") * 1000, timeoutMs: parsePositiveInt(o.timeout, "--timeout") * 1000,
           onProgress: progress("send", o), onNotice: (line) => { if (!o.quiet) process.stderr.write(`stream send: ${line}\n`); },
-        }));
+        });
+        // raw and lossless need no compute core; events and pca run on the main thread unless --workers says more
+        // (each worker thread is about 10 MB of an edge computer's memory).
+        const needsCore = encode.mode === "events" || encode.mode === "pca";
+        const s = needsCore ? await withCore({ ...o, workers: o.workers ?? "0" }, send) : await send(undefined);
         const { metadata, ...summary } = s;
         const counting = (metadata.params as Record<string, unknown> | undefined)?.counting;
         report(o, {
@@ -119,14 +133,18 @@ export function register(program: Command): void {
       }
     }));
 
+  // An edge computer's memory: the sender runs on the main thread by default.
+  const workers = stream.commands.find((c) => c.name() === "send")!.options.find((x) => x.long === "--workers")!;
+  workers.description = "events, pca: worker threads (default 0: the main thread; each worker adds about 10 MB)";
+
   analysisOptions(stream.command("receive").description("receive one series into a container (valid at every moment; a restarted receiver continues it) and reduce its frames as they arrive"))
-    .requiredOption("--bind <endpoint>", "where to listen, e.g. tcp://*:5555")
+    .requiredOption("--bind <endpoint>", "where to listen: tcp://*:5555 (ZeroMQ senders) or ws://*:5556 (WebSocket senders: browsers, Deno, Bun, Node)")
     .requiredOption("-o, --output <dir>", "folder for the container (stream.s4d) and the results (.npy, and .png unless --no-png)")
     .option("--container <file.s4d>", "the container (default OUT/stream.s4d); an unfinished one of the same series is continued")
     .option("--no-png", "write only .npy files")
     .option("--analyze <dir>", "once the series is complete, run the paper's pipeline (`stem4d analyze` with its " +
       "defaults) on the received container into DIR")
-    .option("--hwm <n>", "messages queued here before the sender waits (ZeroMQ high-water mark)", "16")
+    .option("--hwm <n>", "messages queued here before the sender waits (ZeroMQ high-water mark; WebSocket: reading pauses)", "16")
     .option("--silence <s>", "report a sender silent this long", "5")
     .option("--timeout <s>", "give up when no message came for this long (before the first: 10 times as long)", "60")
     .option("--workers <n>", "worker threads (0 = run on the main thread; default: one per core)")
@@ -134,6 +152,7 @@ export function register(program: Command): void {
     .option("-q, --quiet", "no progress on stderr")
     .action(action("stream receive", async (o: ReceiveFlags) => {
       // No analysis chosen: the receiver only stores the container.
+      checkEndpoint(o.bind, "--bind");
       const asked: AnalysisSpec = o.bf !== undefined || o.adf !== undefined || o.com || o.stats ? specFromOptions(o) : {};
       const timeout = parsePositiveInt(o.timeout, "--timeout"), silence = parsePositiveInt(o.silence, "--silence");
       ensureDir(join(o.output, "x"));

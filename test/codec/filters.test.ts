@@ -87,3 +87,28 @@ describe("bit shuffle layout", () => {
     }
   });
 });
+
+describe("floor filter kernels (SPEC section 3, filter 3)", () => {
+  const widths: [string, number][] = [["U8", 1], ["U16", 2], ["U32", 4]];
+  for (const [suffix, w] of widths) {
+    it(`writes the per-pixel minimum, then each frame less it modulo 2^${8 * w}, and inverts exactly, w=${w}`, () => {
+      for (const [frames, q] of [[1, 7], [3, 100], [17, 33], [5, 2049]] as const) {
+        const src = randomBytes(frames * q * w, frames * 31 + q, 0.2);
+        const out = run(`floorEncode${suffix}`, src, (frames + 1) * q * w, frames, q);
+        // Straight JS reading of the spec.
+        const get = (b: Uint8Array, i: number) => { let v = 0; for (let j = w - 1; j >= 0; j--) v = v * 256 + b[i * w + j]!; return v; };
+        const want = new Uint8Array((frames + 1) * q * w);
+        const put = (i: number, v: number) => { for (let j = 0; j < w; j++) { want[i * w + j] = v % 256; v = Math.floor(v / 256); } };
+        const mod = 2 ** (8 * w);
+        for (let k = 0; k < q; k++) {
+          let m = Infinity;
+          for (let f = 0; f < frames; f++) m = Math.min(m, get(src, f * q + k));
+          put(k, m);
+          for (let f = 0; f < frames; f++) put(q + f * q + k, (get(src, f * q + k) - m + mod) % mod);
+        }
+        expect(sameBytes(out, want)).toBe(true);
+        expect(sameBytes(run(`floorDecode${suffix}`, out, frames * q * w, frames, q), src)).toBe(true);
+      }
+    });
+  }
+});

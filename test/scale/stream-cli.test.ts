@@ -1,7 +1,7 @@
-// `stem4d stream send` and `stem4d stream receive` as processes on 127.0.0.1. The receiver is killed (SIGKILL) in
-// the middle of a series: its container must still verify up to its last whole chunk; a receiver restarted on the
-// same folder continues it, and the final container and images equal what `compress`, `virtual` and `com` write
-// for the same file.
+// `stem4d stream send` and `stem4d stream receive` as processes on 127.0.0.1, over ZeroMQ and over a WebSocket. The
+// receiver is killed (SIGKILL) in the middle of a series: its container must still verify up to its last whole
+// chunk; a receiver restarted on the same folder continues it, and the final container and images equal what
+// `compress`, `virtual` and `com` write for the same file.
 import { describe, expect, it } from "vitest";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
@@ -31,14 +31,14 @@ function chunkBytes(file: string): Buffer {
 }
 
 describe.skipIf(!cliBuilt)("stem4d stream (CLI)", () => {
-  it("a receiver killed mid-series and restarted ends with the one-pass container and images", async () => {
+  it.each(["tcp", "ws"])("a receiver killed mid-series and restarted ends with the one-pass container and images (%s://)", async (scheme) => {
     const data = join(dir, "sim.npy");
-    expect(stem4d("simulate", "-o", data, "--scan", "32,24", "--detector", "40,40", "--seed", "4", "-q").status).toBe(0);
+    if (!existsSync(data)) expect(stem4d("simulate", "-o", data, "--scan", "32,24", "--detector", "40,40", "--seed", "4", "-q").status).toBe(0);
     const port = await freePort();
-    const out = join(dir, "rx"), container = join(out, "stream.s4d");
-    const receiveArgs = ["stream", "receive", "--bind", `tcp://127.0.0.1:${port}`, "--bf", "3", "--com", "-o", out, "--json", "--timeout", "30"];
+    const out = join(dir, `rx-${scheme}`), container = join(out, "stream.s4d");
+    const receiveArgs = ["stream", "receive", "--bind", `${scheme}://127.0.0.1:${port}`, "--bf", "3", "--com", "-o", out, "--json", "--timeout", "30"];
     const first = run(receiveArgs);
-    const sender = run(["stream", "send", data, "--to", `tcp://127.0.0.1:${port}`, "--encode", "lossless", "--frames-per-chunk", "16", "--rate", "500", "--silence", "1", "--json"]);
+    const sender = run(["stream", "send", data, "--to", `${scheme}://127.0.0.1:${port}`, "--encode", "lossless", "--frames-per-chunk", "16", "--rate", "500", "--silence", "1", "--json"]);
     // Kill the receiver once a dozen chunks are in its container (about a third of the series).
     while (!existsSync(container) || statSync(container).size < 12 * 12000) await sleep(50);
     first.child.kill("SIGKILL");
@@ -61,13 +61,14 @@ describe.skipIf(!cliBuilt)("stem4d stream (CLI)", () => {
     expect(s.stderr).toMatch(/the receiver asks to resume from chunk \d+ \(frames \d+-\d+\); \d+ chunks will be sent again/);
 
     // One pass over the file with the same encoder and the default centre.
-    expect(stem4d("compress", data, "-o", join(dir, "c.s4d"), "--frames-per-chunk", "16", "-q").status).toBe(0);
-    expect(chunkBytes(container).equals(chunkBytes(join(dir, "c.s4d")))).toBe(true);
+    const ref = join(dir, `ref-${scheme}`);
+    expect(stem4d("compress", data, "-o", join(ref, "c.s4d"), "--frames-per-chunk", "16", "-q").status).toBe(0);
+    expect(chunkBytes(container).equals(chunkBytes(join(ref, "c.s4d")))).toBe(true);
     expect(stem4d("verify", container, "--json").status).toBe(0);
-    expect(stem4d("virtual", data, "--bf", "3", "-o", join(dir, "bf.npy"), "-q").status).toBe(0);
-    expect(stem4d("com", data, "--center", `${received.center.cy},${received.center.cx}`, "-o", join(dir, "com"), "-q").status).toBe(0);
-    expect(readFileSync(join(out, "bf.npy")).equals(readFileSync(join(dir, "bf.npy")))).toBe(true);
-    expect(readFileSync(join(out, "com_x.npy")).equals(readFileSync(join(dir, "com_x.npy")))).toBe(true);
+    expect(stem4d("virtual", data, "--bf", "3", "-o", join(ref, "bf.npy"), "-q").status).toBe(0);
+    expect(stem4d("com", data, "--center", `${received.center.cy},${received.center.cx}`, "-o", join(ref, "com"), "-q").status).toBe(0);
+    expect(readFileSync(join(out, "bf.npy")).equals(readFileSync(join(ref, "bf.npy")))).toBe(true);
+    expect(readFileSync(join(out, "com_x.npy")).equals(readFileSync(join(ref, "com_x.npy")))).toBe(true);
   }, 120_000);
 
   it("send --encode events writes what count writes, and reports both thresholds", async () => {
@@ -88,13 +89,19 @@ f=np.rint(d+3*r.standard_normal((6,5,24,24))).astype(np.uint16); i=r.integers(0,
     expect(chunkBytes(join(out, "stream.s4d")).equals(chunkBytes(join(dir, "count.s4d")))).toBe(true);
   }, 60_000);
 
-  it("send fails with a clear error when no receiver answers", () => {
+  it.each(["tcp", "ws"])("send fails with a clear error when no receiver answers (%s://)", (scheme) => {
     const data = join(dir, "small.npy");
-    expect(stem4d("simulate", "-o", data, "--scan", "4,4", "--detector", "16,16", "-q").status).toBe(0);
-    const r = stem4d("stream", "send", data, "--to", "tcp://127.0.0.1:9", "--timeout", "2", "--silence", "1");
+    if (!existsSync(data)) expect(stem4d("simulate", "-o", data, "--scan", "4,4", "--detector", "16,16", "-q").status).toBe(0);
+    const r = stem4d("stream", "send", data, "--to", `${scheme}://127.0.0.1:9`, "--timeout", "2", "--silence", "1");
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/stream send: no answer from the receiver at tcp:\/\/127\.0\.0\.1:9 for 1 s/);
-    expect(r.stderr).toMatch(/stem4d stream send: error: tcp:\/\/127\.0\.0\.1:9: no answer from the receiver for [23] s; series "[^"]+": 0 chunks acknowledged, 0 sent/);
+    expect(r.stderr).toMatch(new RegExp(`stream send: no answer from the receiver at ${scheme}://127\\.0\\.0\\.1:9 for 1 s`));
+    expect(r.stderr).toMatch(new RegExp(`stem4d stream send: error: ${scheme}://127\\.0\\.0\\.1:9: no answer from the receiver for [23] s; series "[^"]+": 0 chunks acknowledged, 0 sent`));
+  });
+
+  it("rejects an endpoint of another scheme with one line", () => {
+    const r = stem4d("stream", "send", join(dir, "small.npy"), "--to", "http://127.0.0.1:9");
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe("stem4d stream send: error: --to 'http://127.0.0.1:9': expected tcp://HOST:PORT (ZeroMQ) or ws://HOST:PORT (WebSocket); see 'stem4d stream send --help'");
   });
 
   it("receive --analyze runs the paper's pipeline on the received container: the files analyze writes for the sent file", async () => {

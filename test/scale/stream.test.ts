@@ -1,5 +1,5 @@
-// Compressed live streams over real ZeroMQ sockets on 127.0.0.1, sender and receiver in this process: for every
-// encoding the received container decodes to exactly what the file encoders write, the receiver's images equal one
+// Compressed live streams over real sockets on 127.0.0.1 (ZeroMQ and WebSocket: every test runs over both), sender
+// and receiver in this process: for every encoding the received container decodes to exactly what the file encoders write, the receiver's images equal one
 // pass over those frames, and lost, damaged or repeated chunks are recovered from the sender's ring.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -14,7 +14,7 @@ import { fileByteSource } from "../../bindings/node-files.js";
 import { buildReductions } from "../../bindings/scale/analyses.js";
 import type { EncodeOptions } from "../../bindings/scale/stream-encode.js";
 import { StreamReceiver, type ReceiveOptions } from "../../bindings/scale/stream-receive.js";
-import { type SendDatasetOptions, sendDataset } from "../../bindings/scale/stream-zmq.js";
+import { type SendDatasetOptions, sendDataset } from "../../bindings/scale/stream-endpoints.js";
 
 const dir = mkdtempSync(join(tmpdir(), "stem4d-stream-"));
 const bits = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -30,8 +30,8 @@ async function allFrames(ds: Dataset): Promise<Buffer> {
 }
 
 /** Streams `ds` through a receiver bound here; returns both sides' summaries and what the receiver said. */
-async function stream(ds: Dataset, send: Omit<SendDatasetOptions, "to">, receive: Partial<ReceiveOptions> = {}) {
-  const rx = await StreamReceiver.bind("tcp://127.0.0.1:*");
+async function stream(bind: string, ds: Dataset, send: Omit<SendDatasetOptions, "to">, receive: Partial<ReceiveOptions> = {}) {
+  const rx = await StreamReceiver.bind(bind);
   const container = receive.container ?? join(dir, `rx-${n++}.s4d`);
   const notices: string[] = [];
   try {
@@ -66,7 +66,7 @@ async function decodeBytes(bytes: Uint8Array): Promise<{ ds: Dataset; frames: Bu
   return { ds, frames: await allFrames(ds) };
 }
 
-describe("compressed live stream", () => {
+describe.each(["tcp://127.0.0.1:*", "ws://127.0.0.1:*"])("compressed live stream over %s", (bind) => {
   const twoPhase = simulateTwoPhase({ scan: [12, 10], detector: [32, 32], seed: 5, dose: 2000 }).dataset;
   const electrons = simulateElectronFrames({ scan: [8, 10], detector: [48, 48], seed: 2, dose: 0.01 });
   const cases: [string, Dataset, EncodeOptions][] = [
@@ -77,7 +77,7 @@ describe("compressed live stream", () => {
   ];
   for (const [name, ds, encode] of cases) {
     it(`${name}: the received container decodes to what the file encoder writes, and the images to one pass over it`, async () => {
-      const { received, sent, container } = await stream(ds, { encode: name === "raw" ? { ...encode, lossless: {} } : encode });
+      const { received, sent, container } = await stream(bind, ds, { encode: name === "raw" ? { ...encode, lossless: {} } : encode });
       expect(sent).toMatchObject({ mode: name, resent: 0, resumes: 0, frames: frameCount(ds) });
       expect(received).toMatchObject({ mode: name, chunks: sent.chunks, resumedAt: 0, damagedChunks: 0 });
       const file = await decodeBytes(await fileEncoding(ds, encode.mode === "raw" ? { mode: "raw" } : encode));
@@ -99,7 +99,7 @@ describe("compressed live stream", () => {
   }
 
   it("sends the centre that `virtual` would find, so the receiver's bright field equals the file's", async () => {
-    const { received } = await stream(twoPhase, { encode: { mode: "lossless" } });
+    const { received } = await stream(bind, twoPhase, { encode: { mode: "lossless" } });
     const [rows, cols] = [32, 32];
     const [want] = await runReductions(core, twoPhase, [virtualImages([diskMask(rows, cols, received.center!, 4)])]);
     expect(received.center!.from).toMatch(/bright-field disk/);
@@ -107,7 +107,7 @@ describe("compressed live stream", () => {
   });
 
   it("names a chunk damaged on the wire by series, chunk and frames, and gets it again", async () => {
-    const { received, sent, container, notices } = await stream(twoPhase, { encode: { mode: "lossless", lossless: { framesPerChunk: 10 } }, series: "run7", corrupt: [3] });
+    const { received, sent, container, notices } = await stream(bind, twoPhase, { encode: { mode: "lossless", lossless: { framesPerChunk: 10 } }, series: "run7", corrupt: [3] });
     expect(notices.filter((l) => /damaged/.test(l))).toEqual([
       expect.stringMatching(/series "run7": chunk 3 \(frames 30-39\) arrived damaged: the payload fails its CRC-32C; nothing of it was written, asked the sender to send it again/),
     ]);
@@ -117,7 +117,7 @@ describe("compressed live stream", () => {
   });
 
   it("asks again for a chunk that never arrived", async () => {
-    const { received, notices, container } = await stream(twoPhase, { encode: { mode: "raw", lossless: { framesPerChunk: 12 } }, series: "gap", skip: [2, 5] });
+    const { received, notices, container } = await stream(bind, twoPhase, { encode: { mode: "raw", lossless: { framesPerChunk: 12 } }, series: "gap", skip: [2, 5] });
     expect(notices.some((l) => /series "gap": chunks 2-2 did not arrive; asked the sender to send them again/.test(l))).toBe(true);
     expect(received.resumes).toBeGreaterThanOrEqual(1);
     expect((await decodeBytes(readFileSync(container))).frames.equals(await allFrames(twoPhase))).toBe(true);
@@ -127,7 +127,7 @@ describe("compressed live stream", () => {
     const shape = [40, 4, 64, 64];
     const data = new Uint16Array(shape.reduce((a, b) => a * b)).map((_, i) => (i * 2654435761) >>> 20);
     const ds = memoryDataset(data, shape);
-    const { sent, container } = await stream(ds, { encode: { mode: "lossless", lossless: { framesPerChunk: 8 } }, ringBytes: 40_000, center: false },
+    const { sent, container } = await stream(bind, ds, { encode: { mode: "lossless", lossless: { framesPerChunk: 8 } }, ringBytes: 40_000, center: false },
       { analyses: () => [patternStats()] });
     expect(sent.chunks).toBe(20);
     expect((await decodeBytes(readFileSync(container))).frames.equals(Buffer.from(data.buffer))).toBe(true);
@@ -136,7 +136,7 @@ describe("compressed live stream", () => {
   it("reports a gap the sender can no longer fill with its frames, on both sides", async () => {
     // Receiver A takes part of the series and stops; its container is then lost. Receiver B, on the same port,
     // asks for chunk 0, which the sender released long ago (A acknowledged it).
-    const rxA = await StreamReceiver.bind("tcp://127.0.0.1:*");
+    const rxA = await StreamReceiver.bind(bind);
     const endpoint = rxA.endpoint, containerA = join(dir, `lost-${n++}.s4d`);
     let reduced = 0;
     const a = rxA.receive(core, { container: containerA, analyses: () => [patternStats()], batchBytes: 1, onProgress: (f) => { reduced = f; }, stopped: () => reduced >= 40 });
@@ -144,7 +144,8 @@ describe("compressed live stream", () => {
     sent.catch(() => {});
     await expect(a).rejects.toThrow(/series "lost": stopped after chunk \d+/);
     rxA.close();
-    // ZeroMQ releases a closed socket's port in its own thread: bind again once it is free.
+    // ZeroMQ releases a closed socket's port in its own thread (and a WebSocket server once its connections
+    // close): bind again once it is free.
     const rxB = await bindWhenFree(endpoint);
     try {
       const b = rxB.receive(core, { container: join(dir, `lost-${n++}.s4d`), analyses: () => [patternStats()], firstTimeoutMs: 20_000 });
@@ -157,8 +158,8 @@ describe("compressed live stream", () => {
   });
 
   it("refuses to continue a container of another series", async () => {
-    const first = await stream(twoPhase, { encode: { mode: "lossless" }, series: "A" });
-    await expect(stream(twoPhase, { encode: { mode: "lossless" }, series: "B" }, { container: first.container }))
+    const first = await stream(bind, twoPhase, { encode: { mode: "lossless" }, series: "A" });
+    await expect(stream(bind, twoPhase, { encode: { mode: "lossless" }, series: "B" }, { container: first.container }))
       .rejects.toThrow(/holds another series \(its header differs from series "B"\); move it away or receive into another file/);
     // The first series' container is untouched.
     const reader = await openContainerDataset(await fileByteSource(first.container));
@@ -174,7 +175,7 @@ async function bindWhenFree(endpoint: string): Promise<StreamReceiver> {
     try {
       return await StreamReceiver.bind(endpoint);
     } catch (e) {
-      if (attempt >= 50 || !/Address already in use/.test((e as Error).message)) throw e;
+      if (attempt >= 50 || !/address already in use/i.test((e as Error).message)) throw e;
       await new Promise((r) => setTimeout(r, 100));
     }
   }

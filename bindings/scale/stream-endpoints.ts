@@ -1,0 +1,77 @@
+// Node-only: a stream's two ends by the address's scheme. tcp:// is ZeroMQ (DEALER/ROUTER, stream-zmq.ts); ws:// is
+// a WebSocket (stream-websocket.ts, stream-ws-server.ts), which browsers, Deno and Bun speak too. Each transport is
+// loaded when its scheme is used, so a sender over WebSockets never loads the ZeroMQ addon, nor one over ZeroMQ `ws`.
+import type { Core } from "../core.js";
+import { type Dataset, frameCount } from "../dataset.js";
+import { type EncodeOptions, encodeDataset, pacedDataset, seriesCenter } from "./stream-encode.js";
+import { type SendOptions, type SendSummary, sendSeries } from "./stream-send.js";
+import type { ReceiverTransport, SenderTransport } from "./stream-transport.js";
+import { type WebSocketConstructor, messageHead, webSocketAddress } from "./stream-websocket.js";
+
+/** Which transport an address names; `role` (e.g. --to) names it in the error. */
+export function transportOf(address: string, role: string): "zmq" | "ws" {
+  if (/^wss?:\/\//i.test(address)) return "ws";
+  if (/^(tcp|ipc):\/\//i.test(address)) return "zmq";
+  throw new Error(`${role} '${address}': expected tcp://HOST:PORT (ZeroMQ) or ws://HOST:PORT (WebSocket)`);
+}
+
+/** The sender's transport to `to`. highWaterMark: ZeroMQ's send queue in messages (WebSocket: 2 MiB of buffer). */
+export async function openSender(to: string, o: { highWaterMark?: number } = {}): Promise<SenderTransport> {
+  if (transportOf(to, "--to") === "zmq") return (await import("./stream-zmq.js")).zmqSender(to, o);
+  webSocketAddress(to);
+  const { webSocketSender } = await import("./stream-websocket.js");
+  return webSocketSender(to, { WebSocket: await nodeWebSocket() });
+}
+
+/** The ws package's client, sending a message's parts as two fragments of one message, each straight from where
+ * it lies (a chunk from the sender's ring): no copy, so no garbage per chunk. Its masking key is zero (so ws need
+ * not copy to mask): masking guards HTTP proxies against scripts in a browser, and this client is not one. */
+async function nodeWebSocket(): Promise<WebSocketConstructor> {
+  const { WebSocket } = await import("ws");
+  class PartsWebSocket extends WebSocket {
+    constructor(url: string) {
+      super(url, { perMessageDeflate: false, generateMask: (mask) => { mask.fill(0); } });
+    }
+
+    sendParts(parts: Uint8Array[]): void {
+      const head = messageHead(parts[0]!);
+      if (parts.length === 1) return this.send(head);
+      this.send(head, { binary: true, fin: false });
+      this.send(parts[1]!, { binary: true, fin: true });
+    }
+  }
+  return PartsWebSocket as unknown as WebSocketConstructor;
+}
+
+/** The receiver's transport bound at `bind` (tcp://*:5555, tcp://127.0.0.1:* for any free port, ws://*:5555). */
+export async function openReceiver(bind: string, o: { highWaterMark?: number } = {}): Promise<ReceiverTransport> {
+  if (transportOf(bind, "--bind") === "zmq") return (await import("./stream-zmq.js")).zmqReceiver(bind, o);
+  return (await import("./stream-ws-server.js")).webSocketReceiver(bind, o);
+}
+
+export interface SendDatasetOptions extends SendOptions {
+  /** Where the receiver listens, e.g. tcp://10.0.0.5:5555 or ws://10.0.0.5:5556. */
+  to: string;
+  encode: EncodeOptions;
+  /** The pattern centre to send (default: found as `stem4d virtual` finds it; false: none). */
+  center?: { cy: number; cx: number } | false;
+  /** Frames per second the source delivers at most (a detector's pace). */
+  rate?: number;
+  /** Messages queued in the socket before sending waits (ZMQ_SNDHWM); default 4. */
+  highWaterMark?: number;
+}
+
+/** Encodes a dataset and streams it to a receiver; resolves once the receiver's container is complete. */
+export async function sendDataset(core: Core | undefined, ds: Dataset, o: SendDatasetOptions): Promise<SendSummary> {
+  const transport = await openSender(o.to, { highWaterMark: o.highWaterMark });
+  let info;
+  try {
+    const center = o.center === false ? undefined : await seriesCenter(ds, o.center);
+    info = { mode: o.encode.mode, shape: ds.shape, dtype: ds.dtype, frames: frameCount(ds), ...(center && { center }) };
+  } catch (e) {
+    transport.close();
+    throw e;
+  }
+  const source = o.rate ? pacedDataset(ds, o.rate) : ds;
+  return sendSeries(transport, info, (sink) => encodeDataset(core, source, o.encode, sink), o);
+}

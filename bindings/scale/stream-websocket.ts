@@ -1,0 +1,154 @@
+// The live stream's sender over a WebSocket, with the standard WebSocket API only (browsers, Deno, Bun; in Node the
+// `ws` package's client, which has the same API: stream-endpoints.ts). Each protocol message (protocol.ts: a JSON
+// part and an optional binary part) is one binary WebSocket message: the JSON part's length (u32, little-endian),
+// the JSON, then the binary part. Like a ZeroMQ DEALER, the transport reconnects by itself when the connection drops
+// (a receiver restarted); the receiver sees a new connection and says where to resume. Backpressure: a message is
+// queued only while the socket buffers at most `bufferBytes`.
+import type { SenderTransport } from "./stream-transport.js";
+import { Wakeup } from "./stream-transport.js";
+
+/** The part of the standard WebSocket interface the sender uses. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  binaryType: string;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: unknown) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  send(data: Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  /** Sends one protocol message without first copying its parts into one buffer (Node's ws: fragments). */
+  sendParts?(parts: Uint8Array[]): void;
+}
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+export interface WebSocketSenderOptions {
+  /** The WebSocket class (default: globalThis.WebSocket). */
+  WebSocket?: WebSocketConstructor;
+  /** Bytes the socket may buffer before sending waits (default 2 MiB). */
+  bufferBytes?: number;
+}
+
+const OPEN = 1;
+
+/** The 4-byte length and the JSON part: how a WebSocket message starts. */
+export function messageHead(json: Uint8Array): Uint8Array {
+  const head = new Uint8Array(4 + json.length);
+  new DataView(head.buffer).setUint32(0, json.length, true);
+  head.set(json, 4);
+  return head;
+}
+
+/** One protocol message as one WebSocket message. */
+export function packMessage(parts: Uint8Array[]): Uint8Array {
+  const [json, binary] = parts as [Uint8Array, Uint8Array | undefined];
+  if (!binary) return messageHead(json);
+  const out = new Uint8Array(4 + json.length + binary.length);
+  out.set(messageHead(json));
+  out.set(binary, 4 + json.length);
+  return out;
+}
+
+/** The parts of one WebSocket message; `where` names the peer in the error. */
+export function unpackMessage(bytes: Uint8Array, where: string): Uint8Array[] {
+  const n = bytes.length >= 4 ? new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) : -1;
+  if (n < 0 || 4 + n > bytes.length) {
+    throw new Error(`${where}: a WebSocket message of ${bytes.length} bytes whose first 4 bytes give a JSON part of ` +
+      `${n < 0 ? "?" : n} bytes; expected a stem4d stream message (u32 length, JSON, binary)`);
+  }
+  const json = bytes.subarray(4, 4 + n);
+  return 4 + n < bytes.length ? [json, bytes.subarray(4 + n)] : [json];
+}
+
+/** Checks a ws:// or wss:// address; returns it as given. */
+export function webSocketAddress(url: string): string {
+  let u: URL | undefined;
+  try {
+    u = new URL(url);
+  } catch {
+    // reported below
+  }
+  if (!u || (u.protocol !== "ws:" && u.protocol !== "wss:")) {
+    throw new Error(`'${url}': expected ws://HOST:PORT or wss://HOST:PORT`);
+  }
+  return url;
+}
+
+/** The sender's end of a stream to a receiver listening at `url` (ws://HOST:PORT). */
+export function webSocketSender(url: string, o: WebSocketSenderOptions = {}): SenderTransport {
+  webSocketAddress(url);
+  const Socket = o.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (!Socket) {
+    throw new Error(`${url}: this runtime has no WebSocket; pass one (e.g. the ws package's) as options.WebSocket`);
+  }
+  const bufferBytes = o.bufferBytes ?? 2 << 20;
+  const wake = new Wakeup();
+  const inbox: Uint8Array[][] = [];
+  let socket: WebSocketLike | undefined, closed = false, failure: Error | undefined, retryMs = 100;
+
+  const connect = () => {
+    if (closed) return;
+    const ws = new Socket(url);
+    socket = ws;
+    ws.binaryType = "arraybuffer";
+    ws.onopen = () => { retryMs = 100; wake.wake(); };
+    ws.onmessage = (ev) => {
+      if (!(ev.data instanceof ArrayBuffer)) {
+        failure ??= new Error(`${url}: the receiver sent a text message; expected binary stem4d messages`);
+      } else {
+        try {
+          inbox.push(unpackMessage(new Uint8Array(ev.data), url));
+        } catch (e) {
+          failure ??= e as Error;
+        }
+      }
+      wake.wake();
+    };
+    ws.onerror = () => {}; // a close follows
+    ws.onclose = () => {
+      if (socket !== ws) return;
+      socket = undefined;
+      // Try again (a receiver restarting), a little later each time, as a ZeroMQ DEALER does.
+      if (!closed) setTimeout(connect, retryMs);
+      retryMs = Math.min(500, retryMs * 2);
+      wake.wake();
+    };
+  };
+  connect();
+
+  return {
+    peer: url,
+    async send(parts) {
+      const deadline = performance.now() + 1000;
+      for (;;) {
+        if (failure) throw failure;
+        if (closed) return false;
+        const ws = socket;
+        if (ws && ws.readyState === OPEN && ws.bufferedAmount <= bufferBytes) {
+          if (ws.sendParts) ws.sendParts(parts);
+          else ws.send(packMessage(parts));
+          return true;
+        }
+        const left = deadline - performance.now();
+        if (left <= 0) return false;
+        // Opening: woken by onopen. Draining: no event tells, so look again soon.
+        await wake.wait(Math.min(left, ws?.readyState === OPEN ? 2 : 100));
+      }
+    },
+    async receive() {
+      for (;;) {
+        if (inbox.length) return inbox.shift();
+        if (failure) throw failure;
+        if (closed) return undefined;
+        await wake.wait();
+      }
+    },
+    close() {
+      closed = true;
+      socket?.close(1000, "sender done");
+      socket = undefined;
+      wake.wake();
+    },
+  };
+}
