@@ -4,7 +4,7 @@ import { Core } from "../bindings/core.js";
 import { memoryDataset } from "../bindings/sources.js";
 import { simulateTwoPhase } from "../bindings/simulate.js";
 import type { AnalyzeOptions } from "../bindings/analyses/analyze.js";
-import { openFileSet } from "./files.js";
+import { chosenFile, openFileSet, servedFiles, type PageFile } from "./files.js";
 import { useBrowserH5wasm } from "./hdf5-host.js";
 import { prepareDataset } from "./loaded.js";
 import { LinkedViews, type ViewSettings } from "./linked-views.js";
@@ -23,7 +23,7 @@ $("threads").textContent = core.workerCount > 0
   ? `${core.workerCount} Web Workers on shared memory (${core.build} build)`
   : "single-threaded: this page is not cross-origin isolated (serve it with COOP/COEP headers, as npm run web does)";
 
-let files: File[] = [];
+let files: PageFile[] = [];
 useBrowserH5wasm(() => files);
 let views: LinkedViews | undefined;
 const panel = new PipelinePanel(core,
@@ -67,7 +67,7 @@ async function show(ds: Dataset, label: string): Promise<void> {
     `${(performance.now() - t0).toFixed(0)} ms`;
 }
 
-async function openFiles(list: File[]): Promise<void> {
+async function openFiles(list: PageFile[]): Promise<void> {
   if (list.length === 0) return;
   files = list;
   $("status").className = "";
@@ -99,14 +99,15 @@ function pipelineOptions(): AnalyzeOptions {
 let current: Promise<unknown> = Promise.resolve();
 const track = (p: Promise<unknown>) => (current = p.catch(showError));
 
-input("files").addEventListener("change", () => track(openFiles(Array.from(input("files").files ?? []))));
+const chosen = (list: FileList | null | undefined) => Array.from(list ?? []).map(chosenFile);
+input("files").addEventListener("change", () => track(openFiles(chosen(input("files").files))));
 const drop = $("drop");
 drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
 drop.addEventListener("dragleave", () => drop.classList.remove("over"));
 drop.addEventListener("drop", (e) => {
   e.preventDefault();
   drop.classList.remove("over");
-  track(openFiles(Array.from(e.dataTransfer?.files ?? [])));
+  track(openFiles(chosen(e.dataTransfer?.files)));
 });
 $("simulate").addEventListener("click", () => track((async () => {
   $("status").textContent = "simulating 64 x 64 x 96 x 96...";
@@ -161,3 +162,5 @@ Object.assign(globalThis, {
 });
 $("status").textContent = "choose or drop files";
 document.body.dataset.ready = "true";
+// Files given to `stem4d serve`: opened at once, read over HTTP Range requests.
+track(servedFiles(location.href).then(openFiles));

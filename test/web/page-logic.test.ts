@@ -1,7 +1,7 @@
 // The explorer's plain logic, in Node: which file of a chosen set is opened and how its companions are found, and
 // which detector radii make a detector.
 import { describe, expect, it } from "vitest";
-import { fileSetContext, mainFile } from "../../web/files.js";
+import { chosenFile, fileSetContext, mainFile } from "../../web/files.js";
 import { detectorProblem } from "../../web/detector.js";
 
 const file = (name: string, size: number) => new File([new Uint8Array(size)], name);
@@ -20,7 +20,7 @@ describe("choosing the main file of a set", () => {
   });
 
   it("finds siblings by their base name and names the missing one and the main file", async () => {
-    const set = [file("a_master.h5", 10), file("a_data_000001.h5", 3)];
+    const set = [file("a_master.h5", 10), file("a_data_000001.h5", 3)].map(chosenFile);
     const ctx = fileSetContext(set, set[0]!);
     expect((await ctx.sibling("./sub/a_data_000001.h5")).size).toBe(3);
     await expect(ctx.sibling("a_data_000002.h5")).rejects.toThrow(
