@@ -36,6 +36,8 @@ function settings(): ViewSettings {
       log: input("log").checked, lowPercentile: Number(input("low").value), highPercentile: Number(input("high").value),
     },
     max: input("max").checked,
+    mode: input("detector-mode").value === "mask" ? "mask" : "annulus",
+    brush: { radius: Number(input("brush").value) || 1, erase: input("erase").checked },
   };
 }
 
@@ -120,6 +122,14 @@ input("inner").addEventListener("input", onRadii);
 input("outer").addEventListener("input", onRadii);
 $("pattern").addEventListener("mousemove", syncRadii);
 $("pattern").addEventListener("mouseup", syncRadii);
+input("detector-mode").addEventListener("input", () => {
+  $("brush-controls").hidden = settings().mode !== "mask";
+  views?.maskChanged();
+});
+$("clear-mask").addEventListener("click", () => {
+  views?.drawnMask.fill(0);
+  views?.maskChanged();
+});
 for (const id of ["log", "low", "high", "max"]) input(id).addEventListener("input", () => views?.redraw());
 $("run").addEventListener("click", () => {
   if (!views || panel.running) return;
@@ -135,13 +145,14 @@ function viewArray(view: string): [Float32Array, number[]] | undefined {
     pattern: [settings().max ? stats.max : stats.mean, det], image: [views.image, scan],
     probe: [views.probePattern, det],
     "com-y": [views.com?.comY, scan], "com-x": [views.com?.comX, scan], icom: [views.com?.phase, scan],
+    mask: [views.currentMask(), det],
   };
   const [values, shape] = arrays[view]!;
   return values && [values, shape];
 }
 $("save-png").addEventListener("click", () => {
   const view = input("export-view").value;
-  track(savePng($(view) as HTMLCanvasElement, `${view}.png`));
+  track(savePng($(view === "mask" ? "pattern" : view) as HTMLCanvasElement, `${view}.png`));
 });
 $("save-npy").addEventListener("click", () => {
   const view = input("export-view").value, array = viewArray(view);

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { chosenFile, fileSetContext, mainFile } from "../../web/files.js";
 import { detectorProblem } from "../../web/detector.js";
+import { paintStroke } from "../../web/mask-brush.js";
 
 const file = (name: string, size: number) => new File([new Uint8Array(size)], name);
 
@@ -38,5 +39,23 @@ describe("detector radii", () => {
     expect(detectorProblem({ cy: 1, cx: 1, inner: 0, outer: 0 })).toBe("outer radius 0 must be larger than 0");
     expect(detectorProblem({ cy: 1, cx: 1, inner: -1, outer: 2 })).toBe("inner radius -1 is negative");
     expect(detectorProblem({ cy: 1, cx: 1, inner: NaN, outer: 2 })).toBe("the radii must be numbers");
+  });
+});
+
+describe("the mask brush", () => {
+  it("paints the capsule around a stroke (every pixel within the radius of the segment) and erases it again", () => {
+    const rows = 12, cols = 32, mask = new Float32Array(rows * cols);
+    expect(paintStroke(mask, rows, cols, { y: 5, x: 4 }, { y: 5, x: 26 }, 2, 1)).toBeGreaterThan(0);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const nearest = Math.min(26, Math.max(4, c)), inside = Math.hypot(r - 5, c - nearest) <= 2;
+        expect(mask[r * cols + c], `pixel (${r}, ${c})`).toBe(inside ? 1 : 0);
+      }
+    }
+    // Off the detector: clipped, no error.
+    paintStroke(mask, rows, cols, { y: -3, x: -3 }, { y: 0, x: 0 }, 1, 1);
+    expect(mask[0]).toBe(1);
+    paintStroke(mask, rows, cols, { y: 5, x: 0 }, { y: 5, x: 31 }, 20, 0);
+    expect(mask.every((w) => w === 0)).toBe(true);
   });
 });
