@@ -263,7 +263,7 @@ export class LinkedViews {
     const center = { cy: this.detector.cy, cx: this.detector.cx };
     const com = await runReduction(this.core, this.data.ds, centerOfMass(rows, cols, center));
     const cal = this.data.ds.calibration, scan = this.scanPixel(), det = this.detPixel();
-    const stepA = scan && /^(nm|Å)$/.test(scan.unit) ? scan.step * (scan.unit === "nm" ? 10 : 1) : undefined;
+    const stepA = scan && /^(nm|Å|A)$/.test(scan.unit) ? scan.step * (scan.unit === "nm" ? 10 : 1) : undefined;
     const mrad = det?.unit === "mrad" ? det.step : undefined;
     const kv = typeof cal?.beamEnergyKeV === "number" ? cal.beamEnergyKeV : undefined;
     const relative = !(stepA && mrad && kv);

@@ -9,6 +9,7 @@ import { useBrowserH5wasm } from "./hdf5-host.js";
 import { prepareDataset } from "./loaded.js";
 import { LinkedViews, type ViewSettings } from "./linked-views.js";
 import { PipelinePanel } from "./pipeline-panel.js";
+import { FourierViews } from "./fourier-views.js";
 import { saveNpy, savePng, saveReport } from "./exports.js";
 import type { Dataset } from "../bindings/dataset.js";
 
@@ -26,6 +27,7 @@ $("threads").textContent = core.workerCount > 0
 let files: PageFile[] = [];
 useBrowserH5wasm(() => files);
 let views: LinkedViews | undefined;
+let fourier: FourierViews | undefined;
 const panel = new PipelinePanel(core,
   { progress: $<HTMLProgressElement>("progress"), status: $("pipeline-status"), results: $("results") },
   () => settings().contrast);
@@ -50,7 +52,9 @@ function showError(e: unknown): void {
 
 async function show(ds: Dataset, label: string): Promise<void> {
   await views?.close();
+  fourier?.close();
   views = undefined;
+  fourier = undefined;
   const t0 = performance.now();
   const loaded = await prepareDataset(core, ds, label, (what, done, total) => {
     $("status").textContent = `${label}: ${what} ${done} of ${total} frames`;
@@ -61,6 +65,10 @@ async function show(ds: Dataset, label: string): Promise<void> {
     comY: $("com-y") as HTMLCanvasElement, comX: $("com-x") as HTMLCanvasElement, icom: $("icom") as HTMLCanvasElement,
     detectorNote: $("detector-note"),
   }, settings, showError);
+  fourier = new FourierViews(core, loaded, {
+    power: $<HTMLCanvasElement>("fft-power"), amplitude: $<HTMLCanvasElement>("cbed-amp"),
+    phase: $<HTMLCanvasElement>("cbed-phase"), status: $("fft-status"),
+  }, () => settings().contrast, (p) => track(p));
   syncRadii();
   await views.start();
   $("status").className = "";
@@ -99,7 +107,7 @@ function pipelineOptions(): AnalyzeOptions {
 }
 
 let current: Promise<unknown> = Promise.resolve();
-const track = (p: Promise<unknown>) => (current = p.catch(showError));
+const track = (p: Promise<unknown>) => (current = Promise.all([current, p.catch(showError)]));
 
 const chosen = (list: FileList | null | undefined) => Array.from(list ?? []).map(chosenFile);
 input("files").addEventListener("change", () => track(openFiles(chosen(input("files").files))));
@@ -130,7 +138,13 @@ $("clear-mask").addEventListener("click", () => {
   views?.drawnMask.fill(0);
   views?.maskChanged();
 });
-for (const id of ["log", "low", "high", "max"]) input(id).addEventListener("input", () => views?.redraw());
+for (const id of ["log", "low", "high", "max"]) {
+  input(id).addEventListener("input", () => {
+    views?.redraw();
+    fourier?.redraw();
+  });
+}
+$("fft-run").addEventListener("click", () => { if (fourier) track(fourier.compute()); });
 $("run").addEventListener("click", () => {
   if (!views || panel.running) return;
   track(panel.run(views.data.ds, pipelineOptions()));
@@ -146,6 +160,8 @@ function viewArray(view: string): [Float32Array, number[]] | undefined {
     probe: [views.probePattern, det],
     "com-y": [views.com?.comY, scan], "com-x": [views.com?.comX, scan], icom: [views.com?.phase, scan],
     mask: [views.currentMask(), det],
+    "fft-power": [fourier?.power && Float32Array.from(fourier.power), scan],
+    "cbed-amp": [fourier?.cbed?.amplitude, det], "cbed-phase": [fourier?.cbed?.phase, det],
   };
   const [values, shape] = arrays[view]!;
   return values && [values, shape];
@@ -167,6 +183,7 @@ Object.assign(globalThis, {
   explorer: {
     core, panel,
     get views() { return views; },
+    get fourier() { return fourier; },
     settled: async () => { await current; await views?.settled(); },
     show,
   },
