@@ -9,6 +9,7 @@ import { patternStats } from "../bindings/analyses/patterns.js";
 import { centerOfMass } from "../bindings/analyses/com.js";
 import { dpcFromCom } from "../bindings/analyses/dpc.js";
 import { pixelSize } from "../bindings/figures/calibration.js";
+import { readProbeCalibration } from "../bindings/electron-optics.js";
 import { drawMap, pixelAt, type Contrast, type Placement } from "./canvas-figure.js";
 import { detectorMask, detectorProblem, dragDetector, drawDetector, type Detector } from "./detector.js";
 import { frameValues, type Loaded } from "./loaded.js";
@@ -265,7 +266,7 @@ export class LinkedViews {
     const cal = this.data.ds.calibration, scan = this.scanPixel(), det = this.detPixel();
     const stepA = scan && /^(nm|Å|A)$/.test(scan.unit) ? scan.step * (scan.unit === "nm" ? 10 : 1) : undefined;
     const mrad = det?.unit === "mrad" ? det.step : undefined;
-    const kv = typeof cal?.beamEnergyKeV === "number" ? cal.beamEnergyKeV : undefined;
+    const kv = typeof cal?.beamEnergyKeV === "number" ? cal.beamEnergyKeV : readProbeCalibration(cal).kv;
     const relative = !(stepA && mrad && kv);
     let phase: Float32Array | undefined;
     if (ny >= 2 && nx >= 2) {

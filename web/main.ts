@@ -10,6 +10,7 @@ import { prepareDataset } from "./loaded.js";
 import { LinkedViews, type ViewSettings } from "./linked-views.js";
 import { PipelinePanel } from "./pipeline-panel.js";
 import { FourierViews } from "./fourier-views.js";
+import { PtychoView } from "./ptycho-view.js";
 import { saveNpy, savePng, saveReport } from "./exports.js";
 import type { Dataset } from "../bindings/dataset.js";
 
@@ -28,6 +29,7 @@ let files: PageFile[] = [];
 useBrowserH5wasm(() => files);
 let views: LinkedViews | undefined;
 let fourier: FourierViews | undefined;
+let ptycho: PtychoView | undefined;
 const panel = new PipelinePanel(core,
   { progress: $<HTMLProgressElement>("progress"), status: $("pipeline-status"), results: $("results") },
   () => settings().contrast);
@@ -43,18 +45,21 @@ function settings(): ViewSettings {
   };
 }
 
-function showError(e: unknown): void {
+/** An error as one line in `el` (the page's status line, or a panel's). */
+function showLine(el: HTMLElement, e: unknown): void {
   const message = e instanceof Error ? e.message : String(e);
   console.error(e);
-  $("status").textContent = `error: ${message.split("\n")[0]}`;
-  $("status").className = "problem";
+  el.textContent = `error: ${message.split("\n")[0]}`;
+  el.className = "problem";
 }
+const showError = (e: unknown) => showLine($("status"), e);
 
 async function show(ds: Dataset, label: string): Promise<void> {
   await views?.close();
   fourier?.close();
   views = undefined;
   fourier = undefined;
+  ptycho = undefined;
   const t0 = performance.now();
   const loaded = await prepareDataset(core, ds, label, (what, done, total) => {
     $("status").textContent = `${label}: ${what} ${done} of ${total} frames`;
@@ -69,6 +74,11 @@ async function show(ds: Dataset, label: string): Promise<void> {
     power: $<HTMLCanvasElement>("fft-power"), amplitude: $<HTMLCanvasElement>("cbed-amp"),
     phase: $<HTMLCanvasElement>("cbed-phase"), status: $("fft-status"),
   }, () => settings().contrast, (p) => track(p));
+  ptycho = new PtychoView(core, loaded, {
+    kv: input("ssb-kv"), alpha: input("ssb-alpha"), step: input("ssb-step"), rotation: input("ssb-rotation"),
+    defocus: input("ssb-defocus"), phase: $<HTMLCanvasElement>("ssb-phase"), brightField: $<HTMLCanvasElement>("ssb-bf"),
+    status: $("ssb-status"),
+  }, () => settings().contrast);
   syncRadii();
   await views.start();
   $("status").className = "";
@@ -142,9 +152,13 @@ for (const id of ["log", "low", "high", "max"]) {
   input(id).addEventListener("input", () => {
     views?.redraw();
     fourier?.redraw();
+    ptycho?.draw();
   });
 }
 $("fft-run").addEventListener("click", () => { if (fourier) track(fourier.compute()); });
+$("ssb-run").addEventListener("click", () => {
+  if (ptycho) track(ptycho.compute().catch((e) => showLine($("ssb-status"), e)));
+});
 $("run").addEventListener("click", () => {
   if (!views || panel.running) return;
   track(panel.run(views.data.ds, pipelineOptions()));
@@ -162,6 +176,7 @@ function viewArray(view: string): [Float32Array, number[]] | undefined {
     mask: [views.currentMask(), det],
     "fft-power": [fourier?.power && Float32Array.from(fourier.power), scan],
     "cbed-amp": [fourier?.cbed?.amplitude, det], "cbed-phase": [fourier?.cbed?.phase, det],
+    "ssb-phase": [ptycho?.result?.phase, scan], "ssb-bf": [ptycho?.result?.brightField, scan],
   };
   const [values, shape] = arrays[view]!;
   return values && [values, shape];
@@ -184,6 +199,7 @@ Object.assign(globalThis, {
     core, panel,
     get views() { return views; },
     get fourier() { return fourier; },
+    get ptycho() { return ptycho; },
     settled: async () => { await current; await views?.settled(); },
     show,
   },
