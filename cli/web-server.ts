@@ -89,12 +89,15 @@ function sendFile(req: IncomingMessage, res: ServerResponse, path: string, heade
 export async function startWebServer(o: WebServerOptions = {}): Promise<WebServer> {
   const root = resolve(o.root ?? packageRoot);
   for (const need of ["web/index.html", "dist/web/main.js", "dist/build/stem4d.simd.wasm"]) {
-    if (!existsSync(join(root, need))) throw new Error(`${join(root, need)}: missing; build the page first (npm run build)`);
+    const path = join(root, need);
+    if (!existsSync(path)) throw new Error(`${path}: missing; build the page first (npm run build)`);
   }
   const paths = (o.files ?? []).map((f) => resolve(f));
   for (const p of paths) {
     if (!existsSync(p)) throw new Error(`${p}: no such file`);
-    if (!statSync(p).isFile()) throw new Error(`${p}: is not a file; expected a data file (e.g. .mib, .blo, .h5, .npy)`);
+    if (!statSync(p).isFile()) {
+      throw new Error(`${p}: is not a file; expected a data file (e.g. .mib, .blo, .h5, .npy)`);
+    }
   }
   const files: ServedFile[] = paths.map((p, i) => ({ name: basename(p), size: statSync(p).size,
     url: `/files/${i}/${encodeURIComponent(basename(p))}` }));

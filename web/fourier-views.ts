@@ -35,7 +35,8 @@ export class FourierViews {
     el.power.addEventListener("click", (e) => {
       const at = this.powerAt && pixelAt(el.power, this.powerAt, e);
       if (!at || !this.grid) return;
-      this.later(this.showCbed({ ky: at.row - Math.floor(this.grid.ny / 2), kx: at.col - Math.floor(this.grid.nx / 2) }));
+      const { ny, nx } = this.grid;
+      this.later(this.showCbed({ ky: at.row - Math.floor(ny / 2), kx: at.col - Math.floor(nx / 2) }));
     }, { signal: this.listeners.signal });
   }
 
@@ -50,7 +51,8 @@ export class FourierViews {
     const t0 = performance.now();
     this.el.status.textContent = "scan FFT: power spectrum...";
     const spectrum = await scanPowerSpectrum(this.core, ds, {
-      window: "hann", onProgress: (done, total) => (this.el.status.textContent = `scan FFT: ${done} of ${total} frames`),
+      window: "hann",
+      onProgress: (done, total) => (this.el.status.textContent = `scan FFT: ${done} of ${total} frames`),
     });
     this.grid = grid;
     this.power = spectrum.power;

@@ -76,7 +76,8 @@ async function show(ds: Dataset, label: string): Promise<void> {
   }, () => settings().contrast, (p) => track(p));
   ptycho = new PtychoView(core, loaded, {
     kv: input("ssb-kv"), alpha: input("ssb-alpha"), step: input("ssb-step"), rotation: input("ssb-rotation"),
-    defocus: input("ssb-defocus"), phase: $<HTMLCanvasElement>("ssb-phase"), brightField: $<HTMLCanvasElement>("ssb-bf"),
+    defocus: input("ssb-defocus"), phase: $<HTMLCanvasElement>("ssb-phase"),
+    brightField: $<HTMLCanvasElement>("ssb-bf"),
     status: $("ssb-status"),
   }, () => settings().contrast);
   syncRadii();

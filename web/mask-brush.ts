@@ -48,8 +48,8 @@ export interface BrushSettings {
 
 /** Mouse painting on the pattern canvas while `placement()` gives a placement (the page's mask mode): `changed` after
  * every stroke segment that changed a pixel, `end` on release; the listeners go when `signal` aborts. */
-export function brushOnCanvas(canvas: HTMLCanvasElement, placement: () => Placement | undefined, mask: () => Float32Array,
-  brush: () => BrushSettings, changed: () => void, end: () => void, signal: AbortSignal): void {
+export function brushOnCanvas(canvas: HTMLCanvasElement, placement: () => Placement | undefined,
+  mask: () => Float32Array, brush: () => BrushSettings, changed: () => void, end: () => void, signal: AbortSignal): void {
   let last: { y: number; x: number } | undefined;
   const paint = (e: MouseEvent) => {
     const p = placement();

@@ -32,7 +32,8 @@ export class PtychoView {
     readonly contrast: () => Contrast) {
     const cal = readProbeCalibration(data.ds.calibration);
     const step = Array.isArray(cal.stepA) ? cal.stepA.join(",") : cal.stepA;
-    const fill = (input: HTMLInputElement, v: number | string | undefined) => (input.value = v === undefined ? "" : String(v));
+    const fill = (input: HTMLInputElement, v: number | string | undefined) =>
+      (input.value = v === undefined ? "" : String(v));
     fill(el.kv, cal.kv);
     fill(el.alpha, cal.alphaMrad);
     fill(el.step, step);
@@ -51,7 +52,9 @@ export class PtychoView {
     };
     const steps = this.el.step.value.trim() === "" ? undefined : this.el.step.value.split(",").map((s) => {
       const v = Number(s);
-      if (s.trim() === "" || !Number.isFinite(v)) throw new Error(`step: '${this.el.step.value}' is not one number or row,col`);
+      if (s.trim() === "" || !Number.isFinite(v)) {
+        throw new Error(`step: '${this.el.step.value}' is not one number or row,col`);
+      }
       return v;
     });
     const given: ProbeCalibration = {
@@ -68,7 +71,9 @@ export class PtychoView {
 
   async compute(): Promise<void> {
     const { ds } = this.data;
-    if (ds.shape.length !== 4) throw new Error(`ptychography needs a 2D scan of 2D patterns; shape is [${ds.shape.join(", ")}]`);
+    if (ds.shape.length !== 4) {
+      throw new Error(`ptychography needs a 2D scan of 2D patterns; shape is [${ds.shape.join(", ")}]`);
+    }
     this.el.status.className = "";
     const p = this.resolve();
     const warnings = checkSsbParameters(ds.shape, p, "ptychography");

@@ -25,7 +25,9 @@ async function stroke(a: [number, number], b: [number, number]): Promise<void> {
   const to = await pointOf(s.page, "pattern", "patternAt", ...b);
   await s.page.mouse.move(from.x, from.y);
   await s.page.mouse.down();
-  for (let i = 1; i <= 8; i++) await s.page.mouse.move(from.x + ((to.x - from.x) * i) / 8, from.y + ((to.y - from.y) * i) / 8);
+  for (let i = 1; i <= 8; i++) {
+    await s.page.mouse.move(from.x + ((to.x - from.x) * i) / 8, from.y + ((to.y - from.y) * i) / 8);
+  }
   await s.page.mouse.up();
   await settled(s.page);
 }

@@ -62,7 +62,8 @@ describe.skipIf(!chromiumPath || !built)("the scan-FFT views of the explorer pag
     const at = await s.page.evaluate(({ ky, kx }) => {
       const p = (globalThis as any).explorer.fourier.powerAt, el = document.getElementById("fft-power")!;
       const box = el.getBoundingClientRect(), k = box.width / (el as HTMLCanvasElement).width;
-      return { x: box.left + (p.x0 + (kx + 16 + 0.5) * p.scale) * k, y: box.top + (p.y0 + (ky + 16 + 0.5) * p.scale) * k };
+      return { x: box.left + (p.x0 + (kx + 16 + 0.5) * p.scale) * k,
+        y: box.top + (p.y0 + (ky + 16 + 0.5) * p.scale) * k };
     }, { ky, kx });
     await s.page.mouse.click(at.x, at.y);
     await settled(s.page);

@@ -19,7 +19,8 @@ let s: ExplorerSession, core: Core, tmp: string, file: string, ds: Dataset;
 
 const pagePtycho = () => s.page.evaluate(() => {
   const v = (globalThis as any).explorer.ptycho;
-  return { phase: Array.from(v.result.phase as Float32Array), brightField: Array.from(v.result.brightField as Float32Array),
+  return { phase: Array.from(v.result.phase as Float32Array),
+    brightField: Array.from(v.result.brightField as Float32Array),
     parameters: v.parameters, status: document.getElementById("ssb-status")!.textContent };
 });
 
@@ -82,8 +83,9 @@ describe.skipIf(!chromiumPath || !built)("the Ptychography view of the explorer 
     expect(await chooseFiles(s.page, [bare])).toMatch(/ready in/);
     await s.page.click("#ssb-run");
     await settled(s.page);
-    expect(await s.page.textContent("#ssb-status")).toBe("error: bare.npy does not say --kv, the accelerating voltage " +
-      "in kV; --alpha, the probe's convergence semi-angle in mrad; --step, the scan step in angstrom (give them as options)");
+    expect(await s.page.textContent("#ssb-status")).toBe("error: bare.npy does not say --kv, the accelerating " +
+      "voltage in kV; --alpha, the probe's convergence semi-angle in mrad; --step, the scan step in angstrom (give " +
+      "them as options)");
     expect(s.errors).toEqual([]);
   }, 60_000);
 });

@@ -3,8 +3,8 @@
 // Node's on the same file, a large file must come in ranges (never the whole file in one answer), and a page served
 // without cross-origin isolation must say it runs single-threaded. Screenshots go to out/web/.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -64,7 +64,10 @@ const fileRequests = (page: import("playwright-core").Page) => page.evaluate(() 
     return { url: t.name, status: t.responseStatus, bytes: t.encodedBodySize };
   }));
 
-const stop = (child: ChildProcess) => new Promise<void>((ok) => { child.once("exit", () => ok()); child.kill("SIGINT"); });
+const stop = (child: ChildProcess) => new Promise<void>((ok) => {
+  child.once("exit", () => ok());
+  child.kill("SIGINT");
+});
 
 describe("the explorer's server", () => {
   let web: WebServer;
@@ -112,7 +115,8 @@ describe("the explorer's server", () => {
   });
 
   it("says in one line when a file to serve is missing", async () => {
-    await expect(startWebServer({ files: [join(tmp, "none.mib")] })).rejects.toThrow(`${join(tmp, "none.mib")}: no such file`);
+    const missing = join(tmp, "none.mib");
+    await expect(startWebServer({ files: [missing] })).rejects.toThrow(`${missing}: no such file`);
   });
 });
 
@@ -170,6 +174,25 @@ describe.skipIf(!chromiumPath || !built)("the page opening what stem4d serve off
       await s.close();
     }
   }, 90_000);
+
+  it("shows the CLI's one-line message for a bad served file", async () => {
+    const bad = join(tmp, "bad.mib");
+    writeFileSync(bad, "garbage\n");
+    let cli = "";
+    try {
+      execFileSync(process.execPath, [join(root, "dist/cli/main.js"), "info", "bad.mib"], { cwd: tmp, stdio: "pipe" });
+    } catch (e) {
+      cli = String((e as { stderr: Buffer }).stderr).trim();
+    }
+    expect(cli).toMatch(/^stem4d info: error: bad\.mib: /);
+    const s = await openExplorer(undefined, true, [bad]);
+    try {
+      expect(await servedOpened(s.page)).toBe(cli.replace(/^stem4d info: /, ""));
+      expect(s.errors).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
 
   it("says it runs single-threaded without isolation and still opens the served file", async () => {
     const served = await cliServe([real("blockfile/test1.blo")], ["--no-isolation"]);
