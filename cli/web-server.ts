@@ -142,6 +142,8 @@ export async function startWebServer(o: WebServerOptions = {}): Promise<WebServe
     if (!file.startsWith(mount[1] + sep) || !existsSync(file) || !statSync(file).isFile()) return notFound();
     sendFile(req, res, file, isolation);
   });
+  // Idle keep-alive connections stay open a minute (Node's default, 5 s, races clients reusing them under load).
+  server.keepAliveTimeout = 60_000;
   const host = o.host ?? "127.0.0.1";
   await new Promise<void>((ok, fail) => {
     server.once("error", (e: NodeJS.ErrnoException) =>

@@ -12,7 +12,7 @@ import { pixelSize } from "../bindings/figures/calibration.js";
 import { readProbeCalibration } from "../bindings/electron-optics.js";
 import { drawMap, pixelAt, type Contrast, type Placement } from "./canvas-figure.js";
 import { detectorMask, detectorProblem, dragDetector, drawDetector, type Detector } from "./detector.js";
-import { frameValues, type Loaded } from "./loaded.js";
+import { dragRunOptions, frameValues, type Loaded } from "./loaded.js";
 import { brushOnCanvas, drawMaskOverlay, type BrushSettings } from "./mask-brush.js";
 
 export interface ViewElements {
@@ -55,6 +55,8 @@ export class LinkedViews {
   imageAt?: Placement;
   private pinned = false;
   private imageBase?: ImageData;
+  /** The pattern as drawn without the detector, and the settings it was drawn with (a drag redraws only the rings). */
+  private patternBase?: { key: string; pixels: ImageData; at: Placement };
   private work: Promise<void> = Promise.resolve();
   private readonly listeners = new AbortController();
   private queued = false;
@@ -69,7 +71,7 @@ export class LinkedViews {
     dragDetector(el.pattern, when("annulus"), () => this.detector, (next) => this.setDetector(next),
       () => this.later(this.updateCom()), this.listeners.signal);
     brushOnCanvas(el.pattern, when("mask"), () => this.drawnMask, () => this.settings().brush,
-      () => this.maskChanged(), () => {}, this.listeners.signal);
+      () => this.maskChanged(), this.listeners.signal);
     this.attachProbe();
   }
 
@@ -126,13 +128,20 @@ export class LinkedViews {
   }
 
   drawPattern(): void {
-    const { det } = this.data, s = this.settings();
-    this.patternAt = drawMap(this.el.pattern, {
-      values: s.max ? this.data.stats.max : this.data.stats.mean, rows: det[0], cols: det[1],
-      title: `${s.max ? "max" : "mean"} pattern, ${s.mode === "mask" ? "drawn mask" : "detector"} in blue`,
-      unit: "counts", pixel: this.detPixel(), contrast: s.contrast,
-    });
-    const ctx = this.el.pattern.getContext("2d")!;
+    const { det } = this.data, s = this.settings(), ctx = this.el.pattern.getContext("2d")!;
+    const key = JSON.stringify([s.max, s.mode, s.contrast]);
+    if (this.patternBase?.key === key) {
+      ctx.putImageData(this.patternBase.pixels, 0, 0);
+      this.patternAt = this.patternBase.at;
+    } else {
+      this.patternAt = drawMap(this.el.pattern, {
+        values: s.max ? this.data.stats.max : this.data.stats.mean, rows: det[0], cols: det[1],
+        title: `${s.max ? "max" : "mean"} pattern, ${s.mode === "mask" ? "drawn mask" : "detector"} in blue`,
+        unit: "counts", pixel: this.detPixel(), contrast: s.contrast,
+      });
+      const { width, height } = this.el.pattern;
+      this.patternBase = { key, pixels: ctx.getImageData(0, 0, width, height), at: this.patternAt };
+    }
     if (s.mode === "mask") drawMaskOverlay(ctx, this.patternAt, this.drawnMask);
     else drawDetector(ctx, this.patternAt, this.detector);
   }
@@ -155,7 +164,7 @@ export class LinkedViews {
     }
     const t0 = performance.now();
     const mask = this.currentMask();
-    const v = await runReduction(this.core, this.data.ds, virtualImages([mask]));
+    const v = await runReduction(this.core, this.data.ds, virtualImages([mask]), dragRunOptions(this.core, this.data));
     this.reduceTimes.push(performance.now() - t0);
     this.image = v.images[0]!;
     this.drawImage();

@@ -4,7 +4,7 @@
 import { allocTyped, dtypeSize, typedArray } from "../bindings/dtype.js";
 import { type Dataset, frameBytes, frameCount, sigShape } from "../bindings/dataset.js";
 import type { Core } from "../bindings/core.js";
-import { runReduction } from "../bindings/executor.js";
+import { runReduction, type RunOptions } from "../bindings/executor.js";
 import { residentDataset } from "../bindings/sources.js";
 import { patternStats, type PatternStats } from "../bindings/analyses/patterns.js";
 import { brightFieldDisk, type DiskFit } from "../bindings/analyses/center.js";
@@ -65,3 +65,12 @@ export async function frameValues(ds: Dataset, index: number): Promise<Float32Ar
   return Float32Array.from(typedArray(ds.dtype, bytes.buffer, 0, fb / dtypeSize(ds.dtype)));
 }
 
+
+/** Scheduling for the reductions a drag repeats on resident frames (per-frame results only, e.g. virtualImages, whose
+ * values do not depend on tiling): one block and a few large tiles per worker instead of 2 MiB tiles, because every
+ * tile is a message to a worker and back, and a browser's messages cost far more than Node's. */
+export function dragRunOptions(core: Core, data: Loaded): RunOptions {
+  if (!data.resident) return {};
+  const frames = frameCount(data.ds);
+  return { blockBytes: frames * frameBytes(data.ds), tileFrames: Math.ceil(frames / (2 * Math.max(1, core.workerCount))) };
+}

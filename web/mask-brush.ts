@@ -47,9 +47,9 @@ export interface BrushSettings {
 }
 
 /** Mouse painting on the pattern canvas while `placement()` gives a placement (the page's mask mode): `changed` after
- * every stroke segment that changed a pixel, `end` on release; the listeners go when `signal` aborts. */
+ * every stroke segment that changed a pixel; the listeners go when `signal` aborts. */
 export function brushOnCanvas(canvas: HTMLCanvasElement, placement: () => Placement | undefined,
-  mask: () => Float32Array, brush: () => BrushSettings, changed: () => void, end: () => void, signal: AbortSignal): void {
+  mask: () => Float32Array, brush: () => BrushSettings, changed: () => void, signal: AbortSignal): void {
   let last: { y: number; x: number } | undefined;
   const paint = (e: MouseEvent) => {
     const p = placement();
@@ -69,11 +69,7 @@ export function brushOnCanvas(canvas: HTMLCanvasElement, placement: () => Placem
     e.preventDefault();
   }, { signal });
   canvas.addEventListener("mousemove", (e) => { if (last) paint(e); }, { signal });
-  const release = () => {
-    if (!last) return;
-    last = undefined;
-    end();
-  };
+  const release = () => { last = undefined; };
   canvas.addEventListener("mouseup", release, { signal });
   canvas.addEventListener("mouseleave", release, { signal });
 }
