@@ -72,5 +72,6 @@ export async function frameValues(ds: Dataset, index: number): Promise<Float32Ar
 export function dragRunOptions(core: Core, data: Loaded): RunOptions {
   if (!data.resident) return {};
   const frames = frameCount(data.ds);
-  return { blockBytes: frames * frameBytes(data.ds), tileFrames: Math.ceil(frames / (2 * Math.max(1, core.workerCount))) };
+  const tileFrames = Math.ceil(frames / (2 * Math.max(1, core.workerCount)));
+  return { blockBytes: frames * frameBytes(data.ds), tileFrames };
 }
