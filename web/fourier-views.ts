@@ -49,6 +49,7 @@ export class FourierViews {
     const { ds } = this.data;
     const grid = scanFftGrid(ds, "scan FFT");
     const t0 = performance.now();
+    this.el.status.className = "";
     this.el.status.textContent = "scan FFT: power spectrum...";
     const spectrum = await scanPowerSpectrum(this.core, ds, {
       window: "hann",

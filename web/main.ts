@@ -60,6 +60,14 @@ async function show(ds: Dataset, label: string): Promise<void> {
   views = undefined;
   fourier = undefined;
   ptycho = undefined;
+  for (const id of ["fft-power", "cbed-amp", "cbed-phase", "ssb-phase", "ssb-bf"]) {
+    const canvas = $<HTMLCanvasElement>(id);
+    canvas.width = canvas.height = 0;
+  }
+  for (const id of ["fft-status", "ssb-status"]) {
+    $(id).textContent = "";
+    $(id).className = "";
+  }
   const t0 = performance.now();
   const loaded = await prepareDataset(core, ds, label, (what, done, total) => {
     $("status").textContent = `${label}: ${what} ${done} of ${total} frames`;
@@ -156,7 +164,9 @@ for (const id of ["log", "low", "high", "max"]) {
     ptycho?.draw();
   });
 }
-$("fft-run").addEventListener("click", () => { if (fourier) track(fourier.compute()); });
+$("fft-run").addEventListener("click", () => {
+  if (fourier) track(fourier.compute().catch((e) => showLine($("fft-status"), e)));
+});
 $("ssb-run").addEventListener("click", () => {
   if (ptycho) track(ptycho.compute().catch((e) => showLine($("ssb-status"), e)));
 });
