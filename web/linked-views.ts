@@ -164,7 +164,7 @@ export class LinkedViews {
     }
     const t0 = performance.now();
     const mask = this.currentMask();
-    const v = await runReduction(this.core, this.data.ds, virtualImages([mask]), dragRunOptions(this.core, this.data));
+    const v = await runReduction(this.core, this.data.ds, virtualImages([mask]), dragRunOptions(this.core, this.data.ds));
     this.reduceTimes.push(performance.now() - t0);
     this.image = v.images[0]!;
     this.drawImage();

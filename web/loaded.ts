@@ -66,12 +66,12 @@ export async function frameValues(ds: Dataset, index: number): Promise<Float32Ar
 }
 
 
-/** Scheduling for the reductions a drag repeats on resident frames (per-frame results only, e.g. virtualImages, whose
- * values do not depend on tiling): one block and a few large tiles per worker instead of 2 MiB tiles, because every
- * tile is a message to a worker and back, and a browser's messages cost far more than Node's. */
-export function dragRunOptions(core: Core, data: Loaded): RunOptions {
-  if (!data.resident) return {};
-  const frames = frameCount(data.ds);
+/** Scheduling for the reductions a drag repeats on frames resident in `core` (per-frame results only, e.g.
+ * virtualImages, whose values do not depend on tiling): one block and two tiles per worker instead of 2 MiB tiles,
+ * because every tile is a message to a worker and back, and a browser's messages cost far more than Node's. */
+export function dragRunOptions(core: Core, ds: Dataset): RunOptions {
+  if (ds.source.resident?.core !== core) return {};
+  const frames = frameCount(ds);
   const tileFrames = Math.ceil(frames / (2 * Math.max(1, core.workerCount)));
-  return { blockBytes: frames * frameBytes(data.ds), tileFrames };
+  return { blockBytes: frames * frameBytes(ds), tileFrames };
 }
