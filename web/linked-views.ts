@@ -164,7 +164,8 @@ export class LinkedViews {
     }
     const t0 = performance.now();
     const mask = this.currentMask();
-    const v = await runReduction(this.core, this.data.ds, virtualImages([mask]), dragRunOptions(this.core, this.data.ds));
+    const { core, data } = this;
+    const v = await runReduction(core, data.ds, virtualImages([mask]), dragRunOptions(core, data.ds));
     this.reduceTimes.push(performance.now() - t0);
     this.image = v.images[0]!;
     this.drawImage();

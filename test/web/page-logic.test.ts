@@ -4,6 +4,9 @@ import { describe, expect, it } from "vitest";
 import { chosenFile, fileSetContext, mainFile } from "../../web/files.js";
 import { detectorProblem } from "../../web/detector.js";
 import { paintStroke } from "../../web/mask-brush.js";
+import { dragRunOptions } from "../../web/loaded.js";
+import { Core, annulusMask, residentDataset, runReduction, virtualImages } from "../../bindings/node.js";
+import { randomArray } from "../helpers/data.js";
 
 const file = (name: string, size: number) => new File([new Uint8Array(size)], name);
 
@@ -57,5 +60,27 @@ describe("the mask brush", () => {
     expect(mask[0]).toBe(1);
     paintStroke(mask, rows, cols, { y: 5, x: 0 }, { y: 5, x: 31 }, 20, 0);
     expect(mask.every((w) => w === 0)).toBe(true);
+  });
+});
+
+describe("the drag's scheduling", () => {
+  it("gives resident frames one block of two tiles per worker, and the same image as other tiles", async () => {
+    const core = await Core.create({ workers: 2 });
+    try {
+      const shape = [20, 30, 24, 24], frames = 600;
+      const held = residentDataset(core, randomArray("u16", frames * 24 * 24, 7) as Uint16Array, shape);
+      expect(dragRunOptions(core, held)).toEqual({ blockBytes: frames * 24 * 24 * 2, tileFrames: 150 });
+      const masks = [annulusMask(24, 24, { cy: 11.5, cx: 12 }, 3, 9)];
+      const dragged = await runReduction(core, held, virtualImages(masks), dragRunOptions(core, held));
+      const small = { tileFrames: 7, blockBytes: 24 * 24 * 2 * 21 };
+      const plain = await runReduction(core, held, virtualImages(masks), small);
+      expect(Array.from(dragged.images[0]!)).toEqual(Array.from(plain.images[0]!));
+      const elsewhere = await Core.create({ workers: 0 });
+      expect(dragRunOptions(elsewhere, held)).toEqual({});
+      await elsewhere.close();
+      await held.source.close?.();
+    } finally {
+      await core.close();
+    }
   });
 });
