@@ -14,6 +14,7 @@ import { drawMap, pixelAt, type Contrast, type Placement } from "./canvas-figure
 import { detectorMask, detectorProblem, dragDetector, drawDetector, type Detector } from "./detector.js";
 import { dragRunOptions, frameValues, type Loaded } from "./loaded.js";
 import { brushOnCanvas, drawMaskOverlay, type BrushSettings } from "./mask-brush.js";
+import { drawPolygonPath, polygonOnCanvas, type Point } from "./mask-polygon.js";
 
 export interface ViewElements {
   pattern: HTMLCanvasElement;
@@ -39,6 +40,8 @@ export class LinkedViews {
   detector: Detector;
   /** The drawn mask (detector-shaped weights): it starts as the disk or annulus shown when the view opened. */
   readonly drawnMask: Float32Array;
+  /** Corners of the polygon being drawn (emptied when it is filled). */
+  readonly polygon: Point[] = [];
   /** The last results, for exports and tests. */
   image?: Float32Array;
   probePattern?: Float32Array;
@@ -67,11 +70,18 @@ export class LinkedViews {
     const d = data.disk;
     this.detector = { cy: +d.cy.toFixed(1), cx: +d.cx.toFixed(1), inner: 0, outer: +d.radius.toFixed(1) };
     this.drawnMask = detectorMask(data.det[0], data.det[1], this.detector);
-    const when = (mode: ViewSettings["mode"]) => () => (this.settings().mode === mode ? this.patternAt : undefined);
+    const when = (mode: ViewSettings["mode"], tool?: BrushSettings["tool"]) => () => {
+      const s = this.settings();
+      return s.mode === mode && (tool === undefined || s.brush.tool === tool) ? this.patternAt : undefined;
+    };
+    const signal = this.listeners.signal;
     dragDetector(el.pattern, when("annulus"), () => this.detector, (next) => this.setDetector(next),
-      () => this.later(this.updateCom()), this.listeners.signal);
-    brushOnCanvas(el.pattern, when("mask"), () => this.drawnMask, () => this.settings().brush,
-      () => this.maskChanged(), this.listeners.signal);
+      () => this.later(this.updateCom()), signal);
+    brushOnCanvas(el.pattern, when("mask", "brush"), () => this.drawnMask, () => this.settings().brush,
+      () => this.maskChanged(), signal);
+    polygonOnCanvas(el.pattern, when("mask", "polygon"), () => this.drawnMask,
+      () => (this.settings().brush.erase ? 0 : 1), this.polygon, () => this.drawPattern(), () => this.maskChanged(),
+      signal);
     this.attachProbe();
   }
 
@@ -142,8 +152,10 @@ export class LinkedViews {
       const { width, height } = this.el.pattern;
       this.patternBase = { key, pixels: ctx.getImageData(0, 0, width, height), at: this.patternAt };
     }
-    if (s.mode === "mask") drawMaskOverlay(ctx, this.patternAt, this.drawnMask);
-    else drawDetector(ctx, this.patternAt, this.detector);
+    if (s.mode === "mask") {
+      drawMaskOverlay(ctx, this.patternAt, this.drawnMask);
+      drawPolygonPath(ctx, this.patternAt, this.polygon);
+    } else drawDetector(ctx, this.patternAt, this.detector);
   }
 
   /** Recomputes the virtual image; requests arriving while one runs are folded into one more run. */

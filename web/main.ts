@@ -41,7 +41,8 @@ function settings(): ViewSettings {
     },
     max: input("max").checked,
     mode: input("detector-mode").value === "mask" ? "mask" : "annulus",
-    brush: { radius: Number(input("brush").value) || 1, erase: input("erase").checked },
+    brush: { tool: input("mask-tool").value === "polygon" ? "polygon" : "brush",
+      radius: Number(input("brush").value) || 1, erase: input("erase").checked },
   };
 }
 
@@ -155,6 +156,7 @@ input("detector-mode").addEventListener("input", () => {
 });
 $("clear-mask").addEventListener("click", () => {
   views?.drawnMask.fill(0);
+  views?.polygon.splice(0);
   views?.maskChanged();
 });
 for (const id of ["log", "low", "high", "max"]) {

@@ -42,6 +42,8 @@ export function drawMaskOverlay(ctx: CanvasRenderingContext2D, p: Placement, mas
 }
 
 export interface BrushSettings {
+  /** "brush": paint discs along a drag; "polygon": click corners, double-click to fill (mask-polygon.ts). */
+  tool: "brush" | "polygon";
   radius: number;
   erase: boolean;
 }

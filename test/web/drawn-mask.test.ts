@@ -1,5 +1,5 @@
 // The drawn mask in the explorer, in headless Chromium: switch the detector to the brush, paint a stroke and erase
-// part of it with the mouse; the page's virtual image must equal Node's virtualImages with the same weights, and
+// part of it with the mouse, then fill a polygon clicked on the pattern; the page's virtual image must equal Node's virtualImages with the same weights, and
 // the mask saved as .npy must be those weights. A page error fails the test; the screenshot goes to out/web/.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -82,6 +82,26 @@ describe.skipIf(!chromiumPath || !built)("the drawn mask in the explorer page", 
     expect(saved.shape).toEqual([32, 32]);
     expect(Array.from(saved.data)).toEqual(erased.mask);
     await s.page.screenshot({ path: join(shots, "drawn-mask.png"), fullPage: true });
+    // The polygon tool: corners clicked between pixel centres, a double click fills rows 20-27, columns 5-24.
+    await s.page.uncheck("#erase");
+    await s.page.selectOption("#mask-tool", "polygon");
+    await s.page.click("#clear-mask");
+    const corners = [[19.5, 4.5], [19.5, 24.5], [27.5, 24.5], [27.5, 4.5]] as const;
+    for (const [i, [r, c]] of corners.entries()) {
+      const at = await pointOf(s.page, "pattern", "patternAt", r, c);
+      if (i < corners.length - 1) await s.page.mouse.click(at.x, at.y);
+      else await s.page.mouse.dblclick(at.x, at.y);
+    }
+    await settled(s.page);
+    const filled = await pageMask();
+    for (let r = 0; r < 32; r++) {
+      for (let c = 0; c < 32; c++) expect(at(filled.mask, r, c)).toBe(r >= 20 && r <= 27 && c >= 5 && c <= 24 ? 1 : 0);
+    }
+    const ds2 = await openDataset(file);
+    const want2 = await runReduction(core, ds2, virtualImages([Float32Array.from(filled.mask)]));
+    await ds2.source.close?.();
+    expect(filled.image).toEqual(Array.from(want2.images[0]!));
+    await s.page.screenshot({ path: join(shots, "polygon-mask.png"), fullPage: true });
     // Back to the disk: the image is the disk's again.
     await s.page.selectOption("#detector-mode", "annulus");
     await settled(s.page);

@@ -4,6 +4,8 @@ import { describe, expect, it } from "vitest";
 import { chosenFile, fileSetContext, mainFile } from "../../web/files.js";
 import { detectorProblem } from "../../web/detector.js";
 import { paintStroke } from "../../web/mask-brush.js";
+import { fillPolygon } from "../../web/mask-polygon.js";
+import { Rng } from "../../bindings/simulate.js";
 import { dragRunOptions } from "../../web/loaded.js";
 import { Core, annulusMask, residentDataset, runReduction, virtualImages } from "../../bindings/node.js";
 import { randomArray } from "../helpers/data.js";
@@ -82,5 +84,38 @@ describe("the drag's scheduling", () => {
     } finally {
       await core.close();
     }
+  });
+});
+
+describe("the mask polygon", () => {
+  it("fills the pixels whose centres are inside, as the even-odd ray test says, and erases them again", () => {
+    const rows = 20, cols = 24, rng = new Rng(5);
+    for (let trial = 0; trial < 20; trial++) {
+      const corners = Array.from({ length: 3 + (trial % 6) }, () => ({ y: rng.next() * 26 - 3, x: rng.next() * 30 - 3 }));
+      const mask = new Float32Array(rows * cols);
+      fillPolygon(mask, rows, cols, corners, 1);
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++) {
+          let inside = false; // PNPOLY: count the edges crossed by a ray to the right
+          for (let i = 0, j = corners.length - 1; i < corners.length; j = i++) {
+            const a = corners[i]!, b = corners[j]!;
+            if ((a.y > r) !== (b.y > r) && c < ((b.x - a.x) * (r - a.y)) / (b.y - a.y) + a.x) inside = !inside;
+          }
+          expect(mask[r * cols + c], `trial ${trial}, pixel (${r}, ${c})`).toBe(inside ? 1 : 0);
+        }
+      }
+      fillPolygon(mask, rows, cols, corners, 0);
+      expect(mask.every((w) => w === 0)).toBe(true);
+    }
+  });
+
+  it("fills a rectangle between pixel centres exactly, and nothing for fewer than 3 corners", () => {
+    const mask = new Float32Array(12 * 12);
+    const box = [{ y: 2.5, x: 3.5 }, { y: 2.5, x: 9.5 }, { y: 7.5, x: 9.5 }, { y: 7.5, x: 3.5 }];
+    expect(fillPolygon(mask, 12, 12, box, 1)).toBe(5 * 6);
+    for (let r = 0; r < 12; r++) {
+      for (let c = 0; c < 12; c++) expect(mask[r * 12 + c]).toBe(r >= 3 && r <= 7 && c >= 4 && c <= 9 ? 1 : 0);
+    }
+    expect(fillPolygon(mask, 12, 12, box.slice(0, 2), 0)).toBe(0);
   });
 });
