@@ -25,6 +25,8 @@ $("threads").textContent = core.workerCount > 0
   ? `${core.workerCount} Web Workers on shared memory (${core.build} build)`
   : "single-threaded: this page is not cross-origin isolated (serve it with COOP/COEP headers, as npm run web does)";
 
+/** What the scan-FFT and SSB status lines say before their first run (shown again for each new file). */
+const panelHints = ["fft-status", "ssb-status"].map((id) => [id, $(id).textContent ?? ""] as const);
 let files: PageFile[] = [];
 useBrowserH5wasm(() => files);
 let views: LinkedViews | undefined;
@@ -65,8 +67,8 @@ async function show(ds: Dataset, label: string): Promise<void> {
     const canvas = $<HTMLCanvasElement>(id);
     canvas.width = canvas.height = 0;
   }
-  for (const id of ["fft-status", "ssb-status"]) {
-    $(id).textContent = "";
+  for (const [id, hint] of panelHints) {
+    $(id).textContent = hint;
     $(id).className = "";
   }
   const t0 = performance.now();
