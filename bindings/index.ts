@@ -2,6 +2,7 @@
 export * from "./dtype.js";
 export * from "./dataset.js";
 export * from "./sources.js";
+export * from "./http-bytes.js";
 export * from "./npy.js";
 export * from "./arena.js";
 export * from "./core.js";

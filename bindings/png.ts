@@ -122,7 +122,9 @@ export function colorOf(t: number, map: Colormap): [number, number, number] {
   }
   const a = ANCHORS[map];
   const x = t * (a.length - 1), i = Math.min(a.length - 2, Math.floor(x)), f = x - i;
-  return [0, 1, 2].map((c) => Math.round(a[i]![c]! * (1 - f) + a[i + 1]![c]! * f)) as [number, number, number];
+  const p = a[i]!, q = a[i + 1]!; // written out, not mapped: this runs for every pixel of every figure
+  return [Math.round(p[0]! * (1 - f) + q[0]! * f), Math.round(p[1]! * (1 - f) + q[1]! * f),
+    Math.round(p[2]! * (1 - f) + q[2]! * f)];
 }
 
 /** RGBA pixels of a map: stretched and coloured (labels are drawn as they are, without stretch). */

@@ -1,12 +1,49 @@
-// Opening what the user chose or dropped: the main file of the set (an ARINA master, a .mib, a TIA .emi, a DE .mrc)
-// and its companions (data files, .hdr, .ser, scan CSV), which the readers ask for through the OpenContext's
-// `sibling`. Files are read through Blob slices, in pieces, in this page: nothing is uploaded.
-import { blobByteSource, openWithReaders, readers, type Dataset, type FormatReader, type OpenContext } from
-  "../bindings/index.js";
+// Opening what the user chose or dropped, or what `stem4d serve` offers: the main file of the set (an ARINA master,
+// a .mib, a TIA .emi, a DE .mrc) and its companions (data files, .hdr, .ser, scan CSV), which the readers ask for
+// through the OpenContext's `sibling`. Chosen files are read through Blob slices, served ones through HTTP Range
+// requests, in pieces, in this page: nothing is uploaded.
+import { blobByteSource, httpByteSource, openWithReaders, readers, type ByteSource, type Dataset, type FormatReader,
+  type OpenContext } from "../bindings/index.js";
 import { hdf5Format } from "../bindings/formats/hdf5/reader.js";
 
 /** Every reader of the browser entry, then HDF5 (h5wasm's ESM build, loaded by the page: see hdf5-host.ts). */
 export const pageReaders: readonly FormatReader[] = [...readers, hdf5Format];
+
+/** A file of the set, wherever its bytes are. */
+export interface PageFile {
+  readonly name: string;
+  readonly size: number;
+  /** Its bytes, read in pieces. */
+  bytes(): ByteSource;
+  /** All its bytes at once (for h5wasm, which reads synchronously). */
+  whole(): Promise<ArrayBuffer>;
+}
+
+/** A file chosen in the file input or dropped on the page. */
+export function chosenFile(f: File): PageFile {
+  return { name: f.name, size: f.size, bytes: () => blobByteSource(f), whole: () => f.arrayBuffer() };
+}
+
+/** A file the server lists in /files.json (cli/web-server.ts), at `url` relative to `base`. */
+export function servedFile(f: { name: string; size: number; url: string }, base: string): PageFile {
+  const url = new URL(f.url, base).href;
+  return {
+    name: f.name, size: f.size, bytes: () => httpByteSource(url, f.size, { name: f.name }),
+    async whole() {
+      const res = await fetch(url);
+      if (!res.ok) throw new Error(`${f.name}: the server answered ${res.status}`);
+      return res.arrayBuffer();
+    },
+  };
+}
+
+/** The files the page's server offers (none when it serves only the page). */
+export async function servedFiles(base: string): Promise<PageFile[]> {
+  const res = await fetch(new URL("/files.json", base));
+  if (!res.ok) return [];
+  const { files } = (await res.json()) as { files: { name: string; size: number; url: string }[] };
+  return files.map((f) => servedFile(f, base));
+}
 
 /** A companion file and the main files it belongs to: it is opened through them when they are in the set. */
 const COMPANIONS: [companion: RegExp, main: RegExp][] = [
@@ -18,31 +55,31 @@ const COMPANIONS: [companion: RegExp, main: RegExp][] = [
 ];
 
 /** The file to open in a set: the largest one that is nobody's companion. */
-export function mainFile(files: readonly File[]): File {
+export function mainFile<F extends { name: string; size: number }>(files: readonly F[]): F {
   if (files.length === 0) throw new Error("no file chosen");
-  const isCompanion = (f: File) => !/_master\.h5$/i.test(f.name) &&
+  const isCompanion = (f: F) => !/_master\.h5$/i.test(f.name) &&
     COMPANIONS.some(([c, m]) => c.test(f.name) && files.some((g) => g !== f && m.test(g.name)));
   const mains = files.filter((f) => !isCompanion(f));
   return [...(mains.length ? mains : files)].sort((a, b) => b.size - a.size)[0]!;
 }
 
 /** The OpenContext of `main` whose siblings are the other files of the set, found by name. */
-export function fileSetContext(files: readonly File[], main: File): OpenContext {
+export function fileSetContext(files: readonly PageFile[], main: PageFile): OpenContext {
   return {
-    bytes: blobByteSource(main),
+    bytes: main.bytes(),
     options: {},
     async sibling(relativeName) {
       const base = relativeName.split(/[\\/]/).pop()!;
       const f = files.find((x) => x.name === base) ?? files.find((x) => x.name.toLowerCase() === base.toLowerCase());
       if (!f) throw new Error(`${base}: not among the files opened; choose it together with ${main.name}`);
-      return blobByteSource(f);
+      return f.bytes();
     },
     siblingNames: async () => files.map((f) => f.name),
   };
 }
 
 /** Opens the set as one dataset with the page's readers. */
-export function openFileSet(files: readonly File[]): Promise<Dataset> {
+export function openFileSet(files: readonly PageFile[]): Promise<Dataset> {
   const main = mainFile(files);
   return openWithReaders(pageReaders, fileSetContext(files, main));
 }

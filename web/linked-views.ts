@@ -9,9 +9,12 @@ import { patternStats } from "../bindings/analyses/patterns.js";
 import { centerOfMass } from "../bindings/analyses/com.js";
 import { dpcFromCom } from "../bindings/analyses/dpc.js";
 import { pixelSize } from "../bindings/figures/calibration.js";
+import { readProbeCalibration } from "../bindings/electron-optics.js";
 import { drawMap, pixelAt, type Contrast, type Placement } from "./canvas-figure.js";
 import { detectorMask, detectorProblem, dragDetector, drawDetector, type Detector } from "./detector.js";
-import { frameValues, type Loaded } from "./loaded.js";
+import { dragRunOptions, frameValues, type Loaded } from "./loaded.js";
+import { brushOnCanvas, drawMaskOverlay, type BrushSettings } from "./mask-brush.js";
+import { drawPolygonPath, polygonOnCanvas, type Point } from "./mask-polygon.js";
 
 export interface ViewElements {
   pattern: HTMLCanvasElement;
@@ -28,10 +31,17 @@ export interface ViewSettings {
   contrast: Contrast;
   /** Show the max pattern instead of the mean. */
   max: boolean;
+  /** "annulus": the draggable disk or annulus; "mask": the mask drawn with the brush. */
+  mode: "annulus" | "mask";
+  brush: BrushSettings;
 }
 
 export class LinkedViews {
   detector: Detector;
+  /** The drawn mask (detector-shaped weights): it starts as the disk or annulus shown when the view opened. */
+  readonly drawnMask: Float32Array;
+  /** Corners of the polygon being drawn (emptied when it is filled). */
+  readonly polygon: Point[] = [];
   /** The last results, for exports and tests. */
   image?: Float32Array;
   probePattern?: Float32Array;
@@ -48,6 +58,8 @@ export class LinkedViews {
   imageAt?: Placement;
   private pinned = false;
   private imageBase?: ImageData;
+  /** The pattern as drawn without the detector, and the settings it was drawn with (a drag redraws only the rings). */
+  private patternBase?: { key: string; pixels: ImageData; at: Placement };
   private work: Promise<void> = Promise.resolve();
   private readonly listeners = new AbortController();
   private queued = false;
@@ -57,8 +69,19 @@ export class LinkedViews {
     readonly settings: () => ViewSettings, readonly failed: (e: unknown) => void) {
     const d = data.disk;
     this.detector = { cy: +d.cy.toFixed(1), cx: +d.cx.toFixed(1), inner: 0, outer: +d.radius.toFixed(1) };
-    dragDetector(el.pattern, () => this.patternAt, () => this.detector, (next) => this.setDetector(next),
-      () => this.later(this.updateCom()), this.listeners.signal);
+    this.drawnMask = detectorMask(data.det[0], data.det[1], this.detector);
+    const when = (mode: ViewSettings["mode"], tool?: BrushSettings["tool"]) => () => {
+      const s = this.settings();
+      return s.mode === mode && (tool === undefined || s.brush.tool === tool) ? this.patternAt : undefined;
+    };
+    const signal = this.listeners.signal;
+    dragDetector(el.pattern, when("annulus"), () => this.detector, (next) => this.setDetector(next),
+      () => this.later(this.updateCom()), signal);
+    brushOnCanvas(el.pattern, when("mask", "brush"), () => this.drawnMask, () => this.settings().brush,
+      () => this.maskChanged(), signal);
+    polygonOnCanvas(el.pattern, when("mask", "polygon"), () => this.drawnMask,
+      () => (this.settings().brush.erase ? 0 : 1), this.polygon, () => this.drawPattern(), () => this.maskChanged(),
+      signal);
     this.attachProbe();
   }
 
@@ -94,6 +117,18 @@ export class LinkedViews {
     this.requestVirtual().catch(this.failed);
   }
 
+  /** After the drawn mask changed (painted, cleared) or the mode switched: the pattern and the image. */
+  maskChanged(): void {
+    this.drawPattern();
+    this.requestVirtual().catch(this.failed);
+  }
+
+  /** The detector weights the virtual image uses now. */
+  currentMask(): Float32Array {
+    const [rows, cols] = this.data.det;
+    return this.settings().mode === "mask" ? this.drawnMask : detectorMask(rows, cols, this.detector);
+  }
+
   /** Redraws every view with the current contrast settings. */
   redraw(): void {
     this.drawPattern();
@@ -103,13 +138,24 @@ export class LinkedViews {
   }
 
   drawPattern(): void {
-    const { det } = this.data, s = this.settings();
-    this.patternAt = drawMap(this.el.pattern, {
-      values: s.max ? this.data.stats.max : this.data.stats.mean, rows: det[0], cols: det[1],
-      title: `${s.max ? "max" : "mean"} pattern, detector in blue`, unit: "counts", pixel: this.detPixel(),
-      contrast: s.contrast,
-    });
-    drawDetector(this.el.pattern.getContext("2d")!, this.patternAt, this.detector);
+    const { det } = this.data, s = this.settings(), ctx = this.el.pattern.getContext("2d")!;
+    const key = JSON.stringify([s.max, s.mode, s.contrast]);
+    if (this.patternBase?.key === key) {
+      ctx.putImageData(this.patternBase.pixels, 0, 0);
+      this.patternAt = this.patternBase.at;
+    } else {
+      this.patternAt = drawMap(this.el.pattern, {
+        values: s.max ? this.data.stats.max : this.data.stats.mean, rows: det[0], cols: det[1],
+        title: `${s.max ? "max" : "mean"} pattern, ${s.mode === "mask" ? "drawn mask" : "detector"} in blue`,
+        unit: "counts", pixel: this.detPixel(), contrast: s.contrast,
+      });
+      const { width, height } = this.el.pattern;
+      this.patternBase = { key, pixels: ctx.getImageData(0, 0, width, height), at: this.patternAt };
+    }
+    if (s.mode === "mask") {
+      drawMaskOverlay(ctx, this.patternAt, this.drawnMask);
+      drawPolygonPath(ctx, this.patternAt, this.polygon);
+    } else drawDetector(ctx, this.patternAt, this.detector);
   }
 
   /** Recomputes the virtual image; requests arriving while one runs are folded into one more run. */
@@ -121,30 +167,34 @@ export class LinkedViews {
   }
 
   private async updateVirtual(): Promise<void> {
-    const problem = detectorProblem(this.detector);
+    const drawn = this.settings().mode === "mask";
+    const problem = drawn ? undefined : detectorProblem(this.detector);
     if (problem) {
       this.el.detectorNote.textContent = `detector: ${problem}; the image shows the last valid detector`;
       this.el.detectorNote.className = "problem";
       return;
     }
     const t0 = performance.now();
-    const [rows, cols] = this.data.det;
-    const v = await runReduction(this.core, this.data.ds, virtualImages([detectorMask(rows, cols, this.detector)]));
+    const mask = this.currentMask();
+    const { core, data } = this;
+    const v = await runReduction(core, data.ds, virtualImages([mask]), dragRunOptions(core, data.ds));
     this.reduceTimes.push(performance.now() - t0);
     this.image = v.images[0]!;
     this.drawImage();
     const ms = performance.now() - t0;
     this.updateTimes.push(ms);
-    const d = this.detector;
+    const d = this.detector, pixels = mask.reduce((n, w) => n + (w > 0 ? 1 : 0), 0);
     this.el.detectorNote.className = "";
-    this.el.detectorNote.textContent = `detector at (${d.cy}, ${d.cx}), radii ${d.inner}-${d.outer} px: image in ` +
-      `${ms.toFixed(1)} ms`;
+    const what = !drawn ? `detector at (${d.cy}, ${d.cx}), radii ${d.inner}-${d.outer} px`
+      : `drawn mask of ${pixels} pixels${pixels ? "" : " (empty: paint on the pattern)"}`;
+    this.el.detectorNote.textContent = `${what}: image in ${ms.toFixed(1)} ms`;
   }
 
   private drawImage(): void {
     const [rows, cols] = this.data.scan;
     this.imageAt = drawMap(this.el.image, {
-      values: this.image!, rows, cols, title: "virtual image", unit: "counts", pixel: this.scanPixel(),
+      values: this.image!, rows, cols, title: `virtual image${this.settings().mode === "mask" ? " (drawn mask)" : ""}`,
+      unit: "counts", pixel: this.scanPixel(),
       contrast: { ...this.settings().contrast, log: false },
     });
     const ctx = this.el.image.getContext("2d")!;
@@ -236,9 +286,9 @@ export class LinkedViews {
     const center = { cy: this.detector.cy, cx: this.detector.cx };
     const com = await runReduction(this.core, this.data.ds, centerOfMass(rows, cols, center));
     const cal = this.data.ds.calibration, scan = this.scanPixel(), det = this.detPixel();
-    const stepA = scan && /^(nm|Å)$/.test(scan.unit) ? scan.step * (scan.unit === "nm" ? 10 : 1) : undefined;
+    const stepA = scan && /^(nm|Å|A)$/.test(scan.unit) ? scan.step * (scan.unit === "nm" ? 10 : 1) : undefined;
     const mrad = det?.unit === "mrad" ? det.step : undefined;
-    const kv = typeof cal?.beamEnergyKeV === "number" ? cal.beamEnergyKeV : undefined;
+    const kv = typeof cal?.beamEnergyKeV === "number" ? cal.beamEnergyKeV : readProbeCalibration(cal).kv;
     const relative = !(stepA && mrad && kv);
     let phase: Float32Array | undefined;
     if (ny >= 2 && nx >= 2) {

@@ -4,7 +4,7 @@
 import { allocTyped, dtypeSize, typedArray } from "../bindings/dtype.js";
 import { type Dataset, frameBytes, frameCount, sigShape } from "../bindings/dataset.js";
 import type { Core } from "../bindings/core.js";
-import { runReduction } from "../bindings/executor.js";
+import { runReduction, type RunOptions } from "../bindings/executor.js";
 import { residentDataset } from "../bindings/sources.js";
 import { patternStats, type PatternStats } from "../bindings/analyses/patterns.js";
 import { brightFieldDisk, type DiskFit } from "../bindings/analyses/center.js";
@@ -65,3 +65,13 @@ export async function frameValues(ds: Dataset, index: number): Promise<Float32Ar
   return Float32Array.from(typedArray(ds.dtype, bytes.buffer, 0, fb / dtypeSize(ds.dtype)));
 }
 
+
+/** Scheduling for the reductions a drag repeats on frames resident in `core` (per-frame results only, e.g.
+ * virtualImages, whose values do not depend on tiling): one block and two tiles per worker instead of 2 MiB tiles,
+ * because every tile is a message to a worker and back, and a browser's messages cost far more than Node's. */
+export function dragRunOptions(core: Core, ds: Dataset): RunOptions {
+  if (ds.source.resident?.core !== core) return {};
+  const frames = frameCount(ds);
+  const tileFrames = Math.ceil(frames / (2 * Math.max(1, core.workerCount)));
+  return { blockBytes: frames * frameBytes(ds), tileFrames };
+}

@@ -4,11 +4,13 @@ import { Core } from "../bindings/core.js";
 import { memoryDataset } from "../bindings/sources.js";
 import { simulateTwoPhase } from "../bindings/simulate.js";
 import type { AnalyzeOptions } from "../bindings/analyses/analyze.js";
-import { openFileSet } from "./files.js";
+import { chosenFile, openFileSet, servedFiles, type PageFile } from "./files.js";
 import { useBrowserH5wasm } from "./hdf5-host.js";
 import { prepareDataset } from "./loaded.js";
 import { LinkedViews, type ViewSettings } from "./linked-views.js";
 import { PipelinePanel } from "./pipeline-panel.js";
+import { FourierViews } from "./fourier-views.js";
+import { PtychoView } from "./ptycho-view.js";
 import { saveNpy, savePng, saveReport } from "./exports.js";
 import type { Dataset } from "../bindings/dataset.js";
 
@@ -23,9 +25,13 @@ $("threads").textContent = core.workerCount > 0
   ? `${core.workerCount} Web Workers on shared memory (${core.build} build)`
   : "single-threaded: this page is not cross-origin isolated (serve it with COOP/COEP headers, as npm run web does)";
 
-let files: File[] = [];
+/** What the scan-FFT and SSB status lines say before their first run (shown again for each new file). */
+const panelHints = ["fft-status", "ssb-status"].map((id) => [id, $(id).textContent ?? ""] as const);
+let files: PageFile[] = [];
 useBrowserH5wasm(() => files);
 let views: LinkedViews | undefined;
+let fourier: FourierViews | undefined;
+let ptycho: PtychoView | undefined;
 const panel = new PipelinePanel(core,
   { progress: $<HTMLProgressElement>("progress"), status: $("pipeline-status"), results: $("results") },
   () => settings().contrast);
@@ -36,19 +42,35 @@ function settings(): ViewSettings {
       log: input("log").checked, lowPercentile: Number(input("low").value), highPercentile: Number(input("high").value),
     },
     max: input("max").checked,
+    mode: input("detector-mode").value === "mask" ? "mask" : "annulus",
+    brush: { tool: input("mask-tool").value === "polygon" ? "polygon" : "brush",
+      radius: Number(input("brush").value) || 1, erase: input("erase").checked },
   };
 }
 
-function showError(e: unknown): void {
+/** An error as one line in `el` (the page's status line, or a panel's). */
+function showLine(el: HTMLElement, e: unknown): void {
   const message = e instanceof Error ? e.message : String(e);
   console.error(e);
-  $("status").textContent = `error: ${message.split("\n")[0]}`;
-  $("status").className = "problem";
+  el.textContent = `error: ${message.split("\n")[0]}`;
+  el.className = "problem";
 }
+const showError = (e: unknown) => showLine($("status"), e);
 
 async function show(ds: Dataset, label: string): Promise<void> {
   await views?.close();
+  fourier?.close();
   views = undefined;
+  fourier = undefined;
+  ptycho = undefined;
+  for (const id of ["fft-power", "cbed-amp", "cbed-phase", "ssb-phase", "ssb-bf"]) {
+    const canvas = $<HTMLCanvasElement>(id);
+    canvas.width = canvas.height = 0;
+  }
+  for (const [id, hint] of panelHints) {
+    $(id).textContent = hint;
+    $(id).className = "";
+  }
   const t0 = performance.now();
   const loaded = await prepareDataset(core, ds, label, (what, done, total) => {
     $("status").textContent = `${label}: ${what} ${done} of ${total} frames`;
@@ -59,6 +81,16 @@ async function show(ds: Dataset, label: string): Promise<void> {
     comY: $("com-y") as HTMLCanvasElement, comX: $("com-x") as HTMLCanvasElement, icom: $("icom") as HTMLCanvasElement,
     detectorNote: $("detector-note"),
   }, settings, showError);
+  fourier = new FourierViews(core, loaded, {
+    power: $<HTMLCanvasElement>("fft-power"), amplitude: $<HTMLCanvasElement>("cbed-amp"),
+    phase: $<HTMLCanvasElement>("cbed-phase"), status: $("fft-status"),
+  }, () => settings().contrast, (p) => track(p));
+  ptycho = new PtychoView(core, loaded, {
+    kv: input("ssb-kv"), alpha: input("ssb-alpha"), step: input("ssb-step"), rotation: input("ssb-rotation"),
+    defocus: input("ssb-defocus"), phase: $<HTMLCanvasElement>("ssb-phase"),
+    brightField: $<HTMLCanvasElement>("ssb-bf"),
+    status: $("ssb-status"),
+  }, () => settings().contrast);
   syncRadii();
   await views.start();
   $("status").className = "";
@@ -67,7 +99,7 @@ async function show(ds: Dataset, label: string): Promise<void> {
     `${(performance.now() - t0).toFixed(0)} ms`;
 }
 
-async function openFiles(list: File[]): Promise<void> {
+async function openFiles(list: PageFile[]): Promise<void> {
   if (list.length === 0) return;
   files = list;
   $("status").className = "";
@@ -97,16 +129,17 @@ function pipelineOptions(): AnalyzeOptions {
 }
 
 let current: Promise<unknown> = Promise.resolve();
-const track = (p: Promise<unknown>) => (current = p.catch(showError));
+const track = (p: Promise<unknown>) => (current = Promise.all([current, p.catch(showError)]));
 
-input("files").addEventListener("change", () => track(openFiles(Array.from(input("files").files ?? []))));
+const chosen = (list: FileList | null | undefined) => Array.from(list ?? []).map(chosenFile);
+input("files").addEventListener("change", () => track(openFiles(chosen(input("files").files))));
 const drop = $("drop");
 drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
 drop.addEventListener("dragleave", () => drop.classList.remove("over"));
 drop.addEventListener("drop", (e) => {
   e.preventDefault();
   drop.classList.remove("over");
-  track(openFiles(Array.from(e.dataTransfer?.files ?? [])));
+  track(openFiles(chosen(e.dataTransfer?.files)));
 });
 $("simulate").addEventListener("click", () => track((async () => {
   $("status").textContent = "simulating 64 x 64 x 96 x 96...";
@@ -119,7 +152,28 @@ input("inner").addEventListener("input", onRadii);
 input("outer").addEventListener("input", onRadii);
 $("pattern").addEventListener("mousemove", syncRadii);
 $("pattern").addEventListener("mouseup", syncRadii);
-for (const id of ["log", "low", "high", "max"]) input(id).addEventListener("input", () => views?.redraw());
+input("detector-mode").addEventListener("input", () => {
+  $("brush-controls").hidden = settings().mode !== "mask";
+  views?.maskChanged();
+});
+$("clear-mask").addEventListener("click", () => {
+  views?.drawnMask.fill(0);
+  views?.polygon.splice(0);
+  views?.maskChanged();
+});
+for (const id of ["log", "low", "high", "max"]) {
+  input(id).addEventListener("input", () => {
+    views?.redraw();
+    fourier?.redraw();
+    ptycho?.draw();
+  });
+}
+$("fft-run").addEventListener("click", () => {
+  if (fourier) track(fourier.compute().catch((e) => showLine($("fft-status"), e)));
+});
+$("ssb-run").addEventListener("click", () => {
+  if (ptycho) track(ptycho.compute().catch((e) => showLine($("ssb-status"), e)));
+});
 $("run").addEventListener("click", () => {
   if (!views || panel.running) return;
   track(panel.run(views.data.ds, pipelineOptions()));
@@ -134,13 +188,17 @@ function viewArray(view: string): [Float32Array, number[]] | undefined {
     pattern: [settings().max ? stats.max : stats.mean, det], image: [views.image, scan],
     probe: [views.probePattern, det],
     "com-y": [views.com?.comY, scan], "com-x": [views.com?.comX, scan], icom: [views.com?.phase, scan],
+    mask: [views.currentMask(), det],
+    "fft-power": [fourier?.power && Float32Array.from(fourier.power), scan],
+    "cbed-amp": [fourier?.cbed?.amplitude, det], "cbed-phase": [fourier?.cbed?.phase, det],
+    "ssb-phase": [ptycho?.result?.phase, scan], "ssb-bf": [ptycho?.result?.brightField, scan],
   };
   const [values, shape] = arrays[view]!;
   return values && [values, shape];
 }
 $("save-png").addEventListener("click", () => {
   const view = input("export-view").value;
-  track(savePng($(view) as HTMLCanvasElement, `${view}.png`));
+  track(savePng($(view === "mask" ? "pattern" : view) as HTMLCanvasElement, `${view}.png`));
 });
 $("save-npy").addEventListener("click", () => {
   const view = input("export-view").value, array = viewArray(view);
@@ -155,9 +213,13 @@ Object.assign(globalThis, {
   explorer: {
     core, panel,
     get views() { return views; },
+    get fourier() { return fourier; },
+    get ptycho() { return ptycho; },
     settled: async () => { await current; await views?.settled(); },
     show,
   },
 });
 $("status").textContent = "choose or drop files";
 document.body.dataset.ready = "true";
+// Files given to `stem4d serve`: opened at once, read over HTTP Range requests.
+track(servedFiles(location.href).then(openFiles));

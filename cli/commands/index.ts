@@ -103,6 +103,11 @@ export const commands: Record<string, CommandEntry> = {
     summary: "agglomerative clustering of k-means centroids: linkage.npy (SciPy layout), dendrogram.svg, " +
       "labels_cut<N>.npy, mean_patterns_cut<N>.npy",
   },
+  serve: {
+    usage: "serve [files...]", load: () => import("./serve.js"),
+    summary: "serve the browser explorer (cross-origin isolated, for its Web Workers) and open the given files in " +
+      "it, read lazily over HTTP Range requests",
+  },
   stream: {
     usage: "stream", load: () => import("./stream.js"),
     summary: "live streams of compressed frames over ZeroMQ: the edge encodes (raw, lossless, events, pca) and sends " +
