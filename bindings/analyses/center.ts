@@ -41,7 +41,8 @@ export function brightFieldDisk(pattern: ArrayLike<number>, rows: number, cols: 
   return { cy: sy / w, cx: sx / w, radius: Math.sqrt(area / Math.PI) };
 }
 
-/** The bright-field disk of the mean of up to `samples` frames spread evenly over the scan. */
+/** The bright-field disk of the mean of up to `samples` frames spread evenly over the scan, read in blocks of about
+ * 1 MiB (the sum is the same for any block size; small blocks keep an edge sender's memory small). */
 export async function estimateCenter(ds: Dataset, samples = 512): Promise<DiskFit> {
   const Q = framePixels(ds), [rows, cols] = sigShape(ds);
   const sum = new Float64Array(Q);
@@ -50,6 +51,6 @@ export async function estimateCenter(ds: Dataset, samples = 512): Promise<DiskFi
       const frames = typedArray(ds.dtype, bytes.buffer, bytes.byteOffset, count * Q);
       for (let f = 0; f < count; f++) for (let q = 0; q < Q; q++) sum[q]! += frames[f * Q + q]!;
     },
-  });
+  }, { blockBytes: 1 << 20 });
   return brightFieldDisk(sum, rows, cols);
 }
