@@ -17,7 +17,7 @@ import { runReductions, type RunOptions } from "../executor.js";
 import type { Reduction, ReductionContext } from "../reduction.js";
 import { fft2, fftChunk, fftPlan, fftScratchBytes } from "./fourier-fft.js";
 import { ssbTables, type SsbParameters, type SsbTables } from "./ssb-plan.js";
-import { virtualImages } from "./virtual.js";
+import { type VirtualImages, virtualImages } from "./virtual.js";
 
 export interface SsbResult {
   /** The object, complex (re, im interleaved), scan-shaped. */
@@ -145,13 +145,23 @@ export function brightFieldMask(t: SsbTables): Float32Array {
   return m;
 }
 
+/** The SSB reduction and the bright-field image of the same disk, on the same tiles (so that blocks, a whole number
+ * of every reduction's tiles, stay small): one pass gives both, offline or on a live stream. */
+export function ssbWithBrightField(p: SsbParameters, t: SsbTables): [Reduction<SsbResult>, Reduction<VirtualImages>] {
+  const ssb = ssbReduction(p, t);
+  return [ssb, { ...virtualImages([brightFieldMask(t)], "bright field"), tileFrames: ssb.tileFrames }];
+}
+
+export type SsbWithBrightField = SsbResult & { brightField: Float32Array };
+
+/** The results of ssbWithBrightField's pair as one. */
+export function joinSsbResults([object, image]: [SsbResult, VirtualImages]): SsbWithBrightField {
+  return { ...object, brightField: image.images[0]! };
+}
+
 /** SSB of a dataset in one pass, with the bright-field image of the same disk from the same pass. */
 export async function singleSideBand(core: Core, ds: Dataset, p: SsbParameters,
-  o: RunOptions = {}): Promise<SsbResult & { brightField: Float32Array }> {
-  const t = ssbTables(ds.shape, p);
-  const ssb = ssbReduction(p, t);
-  // The same tiles for both, so that blocks (a whole number of every reduction's tiles) stay small.
-  const bf = { ...virtualImages([brightFieldMask(t)], "bright field"), tileFrames: ssb.tileFrames };
-  const [object, image] = await runReductions(core, ds, [ssb, bf], ssbRunOptions(core, ds, ssb, o));
-  return { ...object, brightField: image.images[0]! };
+  o: RunOptions = {}): Promise<SsbWithBrightField> {
+  const pair = ssbWithBrightField(p, ssbTables(ds.shape, p));
+  return joinSsbResults(await runReductions(core, ds, pair, ssbRunOptions(core, ds, pair[0], o)));
 }

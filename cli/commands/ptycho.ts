@@ -1,11 +1,13 @@
 import type { Command } from "commander";
-import { join } from "node:path";
 import { differentialPhaseContrast } from "../../bindings/analyses/dpc.js";
 import { singleSideBand } from "../../bindings/analyses/ssb.js";
 import { binnedSsbParameters, checkSsbParameters, type SsbParameters } from "../../bindings/analyses/ssb-plan.js";
 import { binDetector } from "../../bindings/node.js";
 import { fourierRingCorrelation, pearson } from "../../bindings/analyses/ssb-metrics.js";
-import { UsageError, action, inputOptions, openInput, progress, report, withCore, writeNpy, writePng, type CommonOptions } from "../common.js";
+import {
+  UsageError, action, inputOptions, openInput, progress, report, withCore, type CommonOptions,
+} from "../common.js";
+import { parseWiener, writeSsbFiles } from "../ssb-files.js";
 import { declare } from "./index.js";
 import { probeOptions, resolveProbe, type ProbeOptions } from "../probe-options.js";
 import { readScanImage } from "./dpc.js";
@@ -28,8 +30,7 @@ Writes to DIR: phase.npy (radians), amplitude.npy, object.npy (complex64), brigh
 amplitude.png, bright_field.png. Needs the voltage, convergence angle and scan step (options or the file); the
 scan rotation comes from the options or the file, else from a first pass (centre of mass, minimum curl).`)
     .action(action("ptycho", async (file: string, o: Options) => {
-      const wiener = o.wiener === undefined ? 0 : Number(o.wiener);
-      if (!(wiener >= 0)) throw new UsageError(`--wiener: expected a non-negative number, got '${o.wiener}'`);
+      const wiener = parseWiener(o.wiener);
       const ds = await openInput(file, o);
       try {
         if (ds.shape.length !== 4) throw new UsageError(`${file}: SSB needs a 2D scan of 2D patterns; shape is [${ds.shape.join(", ")}]`);
@@ -57,16 +58,7 @@ scan rotation comes from the options or the file, else from a first pass (centre
         });
         const seconds = (performance.now() - t0) / 1000;
         const [ny, nx] = r.navShape;
-        await writeNpy(join(o.output, "object.npy"), r.object, "c64", r.navShape);
-        const maps = [
-          ["phase", r.phase, "SSB object phase", "rad"], ["amplitude", r.amplitude, "SSB object amplitude", "relative"],
-          ["bright_field", r.brightField, "Bright field (the same data)", "counts"],
-        ] as const;
-        for (const [name, img, title, units] of maps) {
-          await writeNpy(join(o.output, `${name}.npy`), img, "f32", r.navShape);
-          const pixel = { step: p.stepA[1], unit: "Å" }; // the scale bar runs along the columns
-          await writePng(join(o.output, `${name}.png`), { values: img, rows: ny, cols: nx, title, units, space: "scan", pixel });
-        }
+        await writeSsbFiles(o.output, r, p);
         const truth = o.truth === undefined ? undefined : readScanImage(o.truth, ny, nx);
         const compare = truth && (() => {
           const sign = pearson(r.brightField, truth) < 0 ? -1 : 1;
