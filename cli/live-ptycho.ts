@@ -6,30 +6,35 @@ import type { Command } from "commander";
 import { join } from "node:path";
 import type { ContainerMetadata } from "../codec/container-format.js";
 import type { VirtualImages } from "../bindings/analyses/virtual.js";
-import { joinSsbResults, ssbWithBrightField, type SsbResult } from "../bindings/analyses/ssb.js";
-import { checkSsbParameters, ssbTables, type SsbParameters } from "../bindings/analyses/ssb-plan.js";
+import { joinSsbResults, withBrightField, type SsbResult } from "../bindings/analyses/ssb.js";
+import { checkSsbParameters } from "../bindings/analyses/ssb-plan.js";
+import { ptychoReduction, type PtychoMethod, type WddParameters } from "../bindings/analyses/wdd.js";
 import type { Reduction } from "../bindings/reduction.js";
 import type { Layout } from "../bindings/scale/stream-receive.js";
 import type { LiveReducer } from "../bindings/scale/stream-reduce.js";
 import type { SeriesMessage } from "../bindings/scale/protocol.js";
 import { UsageError } from "./common.js";
 import { probeOptions, statedProbe, type ProbeOptions } from "./probe-options.js";
-import { parseWiener, writePhaseMap, writeSsbFiles } from "./ssb-files.js";
+import { parseMethod, parseWiener, writePhaseMap, writeSsbFiles } from "./ssb-files.js";
 
 export interface LivePtychoFlags extends ProbeOptions {
-  ptycho?: boolean;
+  ptycho?: boolean | string;
   ptychoEvery: string;
   wiener?: string;
+  epsilon?: string;
 }
 
 /** The flags (the receiver declares --center already: the same centre serves both). */
 export function livePtychoOptions(cmd: Command): Command {
   return probeOptions(cmd
-    .option("--ptycho", "single-side-band ptychography as frames arrive: OUT/ptycho/ (the files `stem4d ptycho` "
-      + "writes; running_phase.npy/png while the series arrives)")
+    .option("--ptycho [method]", "ptychography as frames arrive, ssb (default: single-side-band) or wdd (Wigner "
+      + "distribution deconvolution): OUT/ptycho/ (the files `stem4d ptycho` writes; running_phase.npy/png while the "
+      + "series arrives)")
     .option("--ptycho-every <s>", "--ptycho: write the running object at most this often", "5")
     .option("--wiener <eps>", "--ptycho: Wiener-style regularisation, a fraction of the bright-field intensity "
-      + "(default 0)"),
+      + "(default 0)")
+    .option("--epsilon <eps>", "--ptycho wdd: Wiener term of the deconvolution, a fraction of the largest |chi_A|^2 "
+      + "(default 1e-3)"),
   { live: true });
 }
 
@@ -37,7 +42,9 @@ export class LivePtycho {
   readonly dir: string;
   private readonly everyMs: number;
   private readonly wiener: number;
-  private params?: SsbParameters;
+  private readonly epsilon?: number;
+  readonly method: PtychoMethod;
+  private params?: WddParameters;
   /** Where its two reductions sit in the receiver's list. */
   private at = 0;
   private lastWrite = performance.now();
@@ -54,6 +61,8 @@ export class LivePtycho {
     }
     this.everyMs = every * 1000;
     this.wiener = parseWiener(flags.wiener);
+    this.epsilon = flags.epsilon === undefined ? undefined : parseWiener(flags.epsilon, "--epsilon");
+    this.method = parseMethod(flags.ptycho === true ? "ssb" : String(flags.ptycho));
   }
 
   /** The reductions for the series (placed at `at` in the receiver's list); a UsageError names what is missing. */
@@ -74,7 +83,9 @@ export class LivePtycho {
     }
     const center = probe.center ?? series.center;
     if (!center) throw new UsageError(`${name} carries no pattern centre; give --center`);
-    const p: SsbParameters = { ...probe.params, center: { cy: center.cy, cx: center.cx }, wiener: this.wiener };
+    const p: WddParameters = {
+      ...probe.params, center: { cy: center.cy, cx: center.cx }, wiener: this.wiener, epsilon: this.epsilon,
+    };
     try {
       this.warnings = checkSsbParameters(layout.shape, p, name);
     } catch (e) {
@@ -83,7 +94,8 @@ export class LivePtycho {
     for (const w of this.warnings) this.say(`warning: ${w}`);
     this.params = p;
     this.at = at;
-    return ssbWithBrightField(p, ssbTables(layout.shape, p)) as Reduction<unknown>[];
+    const { reduction, tables } = ptychoReduction(this.method, p, layout.shape);
+    return withBrightField(reduction, tables) as Reduction<unknown>[];
   }
 
   /** After frames arrived: once --ptycho-every has passed since the last write, reduces the whole tiles arrived and
@@ -103,11 +115,12 @@ export class LivePtycho {
   /** The final files from the receiver's results (its whole list). */
   async finish(results: unknown[]): Promise<Record<string, unknown>> {
     const p = this.params!, r = joinSsbResults(results.slice(this.at, this.at + 2) as [SsbResult, VirtualImages]);
-    await writeSsbFiles(this.dir, r, p);
+    await writeSsbFiles(this.dir, r, p, this.method.toUpperCase());
     await this.writeRunning(r, "all frames");
     return {
-      output: this.dir, kv: p.kv, alphaMrad: p.alphaMrad, stepA: p.stepA, mradPerPixel: p.mradPerPixel, center: p.center,
-      rotationDeg: p.rotationDeg, flip: p.flip, defocusA: p.defocusA, c3mm: p.c3mm, wiener: p.wiener,
+      output: this.dir, method: this.method, kv: p.kv, alphaMrad: p.alphaMrad, stepA: p.stepA,
+      mradPerPixel: p.mradPerPixel, center: p.center, rotationDeg: p.rotationDeg, flip: p.flip, defocusA: p.defocusA,
+      c3mm: p.c3mm, wiener: p.wiener, epsilon: p.epsilon,
       bfPixels: r.bfPixels, frequencies: r.frequencies, trotterPixels: r.trotterPixels,
       stateMB: +((r.trotterPixels * 16) / 2 ** 20).toFixed(1), runningWrites: this.snapshots,
       lastRunningFrames: this.snapshotFrames, warnings: this.warnings,
@@ -115,7 +128,7 @@ export class LivePtycho {
   }
 
   private async writeRunning(r: SsbResult, held: string): Promise<void> {
-    const title = `SSB phase, running (${held})`;
+    const title = `${this.method.toUpperCase()} phase, running (${held})`;
     await writePhaseMap(this.dir, "running_phase", r.phase, r.navShape, this.params!, title, "rad", true);
   }
 }

@@ -4,14 +4,16 @@ import { renameSync } from "node:fs";
 import { join } from "node:path";
 import type { SsbWithBrightField } from "../bindings/analyses/ssb.js";
 import type { SsbParameters } from "../bindings/analyses/ssb-plan.js";
+import { PTYCHO_METHODS, type PtychoMethod } from "../bindings/analyses/wdd.js";
 import { UsageError, writeNpy, writePng } from "./common.js";
 
 /** phase, amplitude, bright_field (.npy f32 + .png) and object.npy (complex64) in `dir`. */
-export async function writeSsbFiles(dir: string, r: SsbWithBrightField,
-  p: Pick<SsbParameters, "stepA">): Promise<void> {
+export async function writeSsbFiles(dir: string, r: SsbWithBrightField, p: Pick<SsbParameters, "stepA">,
+  method = "SSB"): Promise<void> {
   await writeNpy(join(dir, "object.npy"), r.object, "c64", r.navShape);
   const maps = [
-    ["phase", r.phase, "SSB object phase", "rad"], ["amplitude", r.amplitude, "SSB object amplitude", "relative"],
+    ["phase", r.phase, `${method} object phase`, "rad"],
+    ["amplitude", r.amplitude, `${method} object amplitude`, "relative"],
     ["bright_field", r.brightField, "Bright field (the same data)", "counts"],
   ] as const;
   for (const [name, img, title, units] of maps) await writePhaseMap(dir, name, img, r.navShape, p, title, units);
@@ -31,11 +33,19 @@ export async function writePhaseMap(dir: string, name: string, img: Float32Array
   }
 }
 
-/** --wiener: a non-negative fraction (default 0, plain SSB). */
-export function parseWiener(text: string | undefined): number {
+/** --wiener (or `flag`): a non-negative fraction (default 0, plain SSB). */
+export function parseWiener(text: string | undefined, flag = "--wiener"): number {
   const wiener = text === undefined ? 0 : Number(text);
   if (!(wiener >= 0) || text?.trim() === "") {
-    throw new UsageError(`--wiener: expected a non-negative number, got '${text}'`);
+    throw new UsageError(`${flag}: expected a non-negative number, got '${text}'`);
   }
   return wiener;
+}
+
+/** --method: ssb or wdd. */
+export function parseMethod(text: string): PtychoMethod {
+  if (!(PTYCHO_METHODS as readonly string[]).includes(text)) {
+    throw new UsageError(`--method: expected ${PTYCHO_METHODS.join(" or ")}, got '${text}'`);
+  }
+  return text as PtychoMethod;
 }

@@ -27,7 +27,8 @@ export interface SsbTables {
   freqs: Int32Array;
   /** Q of each entry in the detector frame (1/A), (qy, qx) pairs. */
   qDetector: Float64Array;
-  /** Position in `bf` of every trotter pixel, entry after entry (Q = 0 lists the whole disk). */
+  /** Position in `bf` of every trotter pixel, entry after entry (Q = 0 lists the whole disk; so does every Q of the
+   * region "disk"). */
   trotter: Int32Array;
 }
 
@@ -36,7 +37,11 @@ export function fftFrequency(m: number, n: number, d: number): number {
   return (m < Math.ceil(n / 2) ? m : m - n) / (n * d);
 }
 
-export function ssbTables(shape: readonly number[], p: SsbParameters): SsbTables {
+/** Which bright-field pixels each scan frequency keeps: its trotter (SSB), or the whole disk for every Q with
+ * |Q| < 2 alpha (WDD: the probe's ambiguity function is non-zero there). */
+export type PixelRegion = "trotter" | "disk";
+
+export function ssbTables(shape: readonly number[], p: SsbParameters, region: PixelRegion = "trotter"): SsbTables {
   const [ny, nx, rows, cols] = shape as [number, number, number, number];
   const lambda = wavelengthA(p.kv), dk = (p.mradPerPixel * 1e-3) / lambda, ka = (p.alphaMrad * 1e-3) / lambda;
   const bfList: number[] = [], kList: number[] = [];
@@ -66,7 +71,7 @@ export function ssbTables(shape: readonly number[], p: SsbParameters): SsbTables
       if (!zero && qy * qy + qx * qx >= 4 * ka2) continue;
       if (used + nbf > trot.length) { const grown = new Int32Array(2 * trot.length + nbf); grown.set(trot); trot = grown; }
       const before = used;
-      used = zero ? fillAll(trot, used, nbf) : appendTrotter(disk, qy, qx, trot, used);
+      used = zero || region === "disk" ? fillAll(trot, used, nbf) : appendTrotter(disk, qy, qx, trot, used);
       if (used > before) { freqs.push(iy, ix, used - before); qDet.push(qy, qx); }
     }
   }

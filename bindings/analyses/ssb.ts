@@ -16,7 +16,7 @@ import { aberrationPhase } from "../electron-optics.js";
 import { runReductions, type RunOptions } from "../executor.js";
 import type { Reduction, ReductionContext } from "../reduction.js";
 import { fft2, fftChunk, fftPlan, fftScratchBytes } from "./fourier-fft.js";
-import { ssbTables, type SsbParameters, type SsbTables } from "./ssb-plan.js";
+import { ssbTables, type PixelRegion, type SsbParameters, type SsbTables } from "./ssb-plan.js";
 import { type VirtualImages, virtualImages } from "./virtual.js";
 
 export interface SsbResult {
@@ -40,12 +40,20 @@ const TILE_BYTES = 4 << 20;
 /** The reduction; `tables` may be given when the caller built them already. Its state is the T trotter sums (16 bytes
  * each), one partial per tile in flight: run it with blocks of a few tiles (ssbRunOptions), not the default 32 MiB. */
 export function ssbReduction(p: SsbParameters, given?: SsbTables): Reduction<SsbResult> {
+  return scanSpectrumReduction("single-side-band ptychography", p, "trotter", given,
+    (core, t, acc) => ssbObject(core, t, p, acc));
+}
+
+/** The accumulation SSB and WDD share: sum_p I(k, r_p) exp(-2 pi i Q . r_p) for every scan frequency Q and every
+ * pixel k of its list in the tables (the trotter, or the whole disk), then `finish` on the sums. */
+export function scanSpectrumReduction<R>(name: string, p: SsbParameters, region: PixelRegion,
+  given: SsbTables | undefined, finish: (core: Core, t: SsbTables, acc: Float64Array) => R): Reduction<R> {
   let tables = given, header = 0;
   const tablesFor = (ctx: Pick<ReductionContext, "shape">) => {
     if (ctx.shape.length !== 4) {
-      throw new RangeError(`SSB: needs a 2D scan of 2D patterns; shape is [${ctx.shape.join(", ")}]`);
+      throw new RangeError(`${name}: needs a 2D scan of 2D patterns; shape is [${ctx.shape.join(", ")}]`);
     }
-    return (tables ??= ssbTables(ctx.shape, p));
+    return (tables ??= ssbTables(ctx.shape, p, region));
   };
   /** Bytes of the kernel's working space for one tile (see assembly/ptycho.ts). */
   const workBytes = (core: Core, t: SsbTables) => {
@@ -53,7 +61,7 @@ export function ssbReduction(p: SsbParameters, given?: SsbTables): Reduction<Ssb
     return ROW_GROUP * (t.nx * t.bf.length * 8 + 36) + t.nx * half * 8 + fftScratchBytes(fftPlan(core, t.nx), half);
   };
   return {
-    name: "single-side-band ptychography",
+    name,
     buffers: (ctx) => {
       const t = tablesFor(ctx);
       return {
@@ -84,14 +92,14 @@ export function ssbReduction(p: SsbParameters, given?: SsbTables): Reduction<Ssb
       return [[{ fn: `ssbAccumulate${kernelSuffix(tile.dtype)}`, args }]];
     },
     finish(buf, ctx) {
-      return ssbObject(ctx.core, tablesFor(ctx), p, buf.acc as Float64Array);
+      return finish(ctx.core, tablesFor(ctx), buf.acc as Float64Array);
     },
   };
 }
 
 /** Blocks of one tile per worker: every worker busy, and as few partial states (one per tile of a block) as that
  * allows. */
-export function ssbRunOptions(core: Core, ds: Pick<Dataset, "shape" | "dtype">, reduction: Reduction<SsbResult>,
+export function ssbRunOptions(core: Core, ds: Pick<Dataset, "shape" | "dtype">, reduction: Reduction<unknown>,
   o: RunOptions = {}): RunOptions {
   const ctx = { core, shape: ds.shape, dtype: ds.dtype, input: () => 0 };
   const tile = reduction.tileFrames!(ctx) * frameBytes(ds);
@@ -145,23 +153,30 @@ export function brightFieldMask(t: SsbTables): Float32Array {
   return m;
 }
 
-/** The SSB reduction and the bright-field image of the same disk, on the same tiles (so that blocks, a whole number
- * of every reduction's tiles, stay small): one pass gives both, offline or on a live stream. */
-export function ssbWithBrightField(p: SsbParameters, t: SsbTables): [Reduction<SsbResult>, Reduction<VirtualImages>] {
-  const ssb = ssbReduction(p, t);
-  return [ssb, { ...virtualImages([brightFieldMask(t)], "bright field"), tileFrames: ssb.tileFrames }];
+/** A phase reconstruction (SSB or WDD) and the bright-field image of the same disk, on the same tiles (so that
+ * blocks, a whole number of every reduction's tiles, stay small): one pass gives both, offline or on a live stream. */
+export function withBrightField(object: Reduction<SsbResult>,
+  t: SsbTables): [Reduction<SsbResult>, Reduction<VirtualImages>] {
+  return [object, { ...virtualImages([brightFieldMask(t)], "bright field"), tileFrames: object.tileFrames }];
 }
 
 export type SsbWithBrightField = SsbResult & { brightField: Float32Array };
 
-/** The results of ssbWithBrightField's pair as one. */
+/** The results of withBrightField's pair as one. */
 export function joinSsbResults([object, image]: [SsbResult, VirtualImages]): SsbWithBrightField {
   return { ...object, brightField: image.images[0]! };
+}
+
+/** Runs withBrightField's pair over a dataset in one pass. */
+export async function runWithBrightField(core: Core, ds: Dataset, object: Reduction<SsbResult>, t: SsbTables,
+  o: RunOptions = {}): Promise<SsbWithBrightField> {
+  const pair = withBrightField(object, t);
+  return joinSsbResults(await runReductions(core, ds, pair, ssbRunOptions(core, ds, object, o)));
 }
 
 /** SSB of a dataset in one pass, with the bright-field image of the same disk from the same pass. */
 export async function singleSideBand(core: Core, ds: Dataset, p: SsbParameters,
   o: RunOptions = {}): Promise<SsbWithBrightField> {
-  const pair = ssbWithBrightField(p, ssbTables(ds.shape, p));
-  return joinSsbResults(await runReductions(core, ds, pair, ssbRunOptions(core, ds, pair[0], o)));
+  const t = ssbTables(ds.shape, p);
+  return runWithBrightField(core, ds, ssbReduction(p, t), t, o);
 }

@@ -79,6 +79,24 @@ describe.skipIf(!cliBuilt)("stem4d stream receive --ptycho", () => {
       .toBeGreaterThanOrEqual(0.9);
   }, 120_000);
 
+  it("--ptycho wdd ends equal to ptycho --method wdd on the container", async () => {
+    const data = join(dir, "small.s4d");
+    const sim = stem4d("simulate", "--model", "probe", "-o", data, "--scan", "24,24", "--detector", "40,40",
+      "--alpha", "16", "--rotation", "-30", "--flip", "-q");
+    expect(sim.status, sim.stderr).toBe(0);
+    const out = join(dir, "rx-wdd");
+    const [s, r] = await stream(data, out, ["--ptycho", "wdd", "--epsilon", "0.01"]);
+    expect(s.status, s.stderr).toBe(0);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).ptychography).toMatchObject({ method: "wdd", epsilon: 0.01, rotationDeg: -30, flip: true });
+    const off = join(dir, "off-wdd");
+    const o = stem4d("ptycho", join(out, "stream.s4d"), "-o", off, "--method", "wdd", "--epsilon", "0.01", "-q");
+    expect(o.status, o.stderr).toBe(0);
+    for (const f of ["object.npy", "phase.npy", "bright_field.npy"]) {
+      expect(maxRelative(npy(join(out, "ptycho", f)), npy(join(off, f))), f).toBeLessThan(1e-5);
+    }
+  }, 120_000);
+
   it("names missing parameters in one line, to the receiver's user and to the sender", async () => {
     const bare = join(dir, "bare.npy");
     expect(stem4d("simulate", "--model", "probe", "-o", bare, "--scan", "8,8", "--detector", "48,48", "-q").status).toBe(0);
