@@ -62,22 +62,32 @@ export function ssbTables(shape: readonly number[], p: SsbParameters, region: Pi
   const bf = Int32Array.from(bfList), bfK = Float64Array.from(kList), nbf = bf.length;
   const disk: Disk = { rowStart, rowLength, rowColumn, bfK, rows, cy: p.center.cy, cx: p.center.cx, dk, ka2: ka * ka };
   const freqs: number[] = [], qDet: number[] = [];
-  let trot = new Int32Array(1 << 16), used = 0;
+  // The lists go into chunks of at least 1 Mi entries, each holding whole entries, joined once at the end: no
+  // regrowth copies (they cost more than the search itself on large scans).
+  const chunks: Int32Array[] = [];
+  let trot = new Int32Array(0), used = 0, total = 0;
   const ka2 = ka * ka;
   for (let ix = 0; ix < nx; ix++) {
     for (let iy = 0; iy < ny; iy++) {
       const [qy, qx] = scanToDetector(fftFrequency(iy, ny, p.stepA[0]), fftFrequency(ix, nx, p.stepA[1]), p);
       const zero = iy === 0 && ix === 0;
       if (!zero && qy * qy + qx * qx >= 4 * ka2) continue;
-      if (used + nbf > trot.length) { const grown = new Int32Array(2 * trot.length + nbf); grown.set(trot); trot = grown; }
+      if (used + nbf > trot.length) {
+        chunks.push(trot.subarray(0, used));
+        trot = new Int32Array(Math.max(1 << 20, nbf));
+        used = 0;
+      }
       const before = used;
       used = zero || region === "disk" ? fillAll(trot, used, nbf) : appendTrotter(disk, qy, qx, trot, used);
-      if (used > before) { freqs.push(iy, ix, used - before); qDet.push(qy, qx); }
+      if (used > before) { freqs.push(iy, ix, used - before); qDet.push(qy, qx); total += used - before; }
     }
   }
+  chunks.push(trot.subarray(0, used));
+  const trotter = new Int32Array(total);
+  for (let c = 0, at = 0; c < chunks.length; at += chunks[c]!.length, c++) trotter.set(chunks[c]!, at);
   return {
     ny, nx, rows, cols, lambda, bf, bfK,
-    freqs: Int32Array.from(freqs), qDetector: Float64Array.from(qDet), trotter: trot.slice(0, used),
+    freqs: Int32Array.from(freqs), qDetector: Float64Array.from(qDet), trotter,
   };
 }
 

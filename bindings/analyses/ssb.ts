@@ -65,7 +65,8 @@ export function scanSpectrumReduction<R>(name: string, p: SsbParameters, region:
     buffers: (ctx) => {
       const t = tablesFor(ctx);
       return {
-        acc: { kind: "single", type: "f64", per: 2 * t.trotter.length },
+        // The kernel stores (rather than adds) the first scan rows of its tile.
+        acc: { kind: "single", type: "f64", per: 2 * t.trotter.length, initialises: true },
         work: { kind: "scratch", type: "f32", per: Math.ceil(workBytes(ctx.core, t) / 4) },
       };
     },
