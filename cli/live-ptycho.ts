@@ -6,7 +6,7 @@ import type { Command } from "commander";
 import { join } from "node:path";
 import type { ContainerMetadata } from "../codec/container-format.js";
 import type { VirtualImages } from "../bindings/analyses/virtual.js";
-import { joinSsbResults, withBrightField, type SsbResult } from "../bindings/analyses/ssb.js";
+import { SUM_BYTES, joinSsbResults, withBrightField, type SsbResult } from "../bindings/analyses/ssb.js";
 import { checkSsbParameters } from "../bindings/analyses/ssb-plan.js";
 import { ptychoReduction, type PtychoMethod, type WddParameters } from "../bindings/analyses/wdd.js";
 import type { Reduction } from "../bindings/reduction.js";
@@ -122,7 +122,7 @@ export class LivePtycho {
       mradPerPixel: p.mradPerPixel, center: p.center, rotationDeg: p.rotationDeg, flip: p.flip, defocusA: p.defocusA,
       c3mm: p.c3mm, wiener: p.wiener, epsilon: p.epsilon,
       bfPixels: r.bfPixels, frequencies: r.frequencies, trotterPixels: r.trotterPixels,
-      stateMB: +((r.trotterPixels * 16) / 2 ** 20).toFixed(1), runningWrites: this.snapshots,
+      stateMB: +((r.trotterPixels * SUM_BYTES) / 2 ** 20).toFixed(1), runningWrites: this.snapshots,
       lastRunningFrames: this.snapshotFrames, warnings: this.warnings,
     };
   }

@@ -37,7 +37,10 @@ const ROW_GROUP = 8;
  * and folds a partial state per tile: larger tiles spend less of the pass on that). */
 const TILE_BYTES = 4 << 20;
 
-/** The reduction; `tables` may be given when the caller built them already. Its state is the T trotter sums (16 bytes
+/** Bytes of the state per trotter pixel: one complex float32 sum. */
+export const SUM_BYTES = 8;
+
+/** The reduction; `tables` may be given when the caller built them already. Its state is the T trotter sums (8 bytes
  * each), one partial per tile in flight: run it with blocks of a few tiles (ssbRunOptions), not the default 32 MiB. */
 export function ssbReduction(p: SsbParameters, given?: SsbTables): Reduction<SsbResult> {
   return scanSpectrumReduction("single-side-band ptychography", p, "trotter", given,
@@ -47,7 +50,7 @@ export function ssbReduction(p: SsbParameters, given?: SsbTables): Reduction<Ssb
 /** The accumulation SSB and WDD share: sum_p I(k, r_p) exp(-2 pi i Q . r_p) for every scan frequency Q and every
  * pixel k of its list in the tables (the trotter, or the whole disk), then `finish` on the sums. */
 export function scanSpectrumReduction<R>(name: string, p: SsbParameters, region: PixelRegion,
-  given: SsbTables | undefined, finish: (core: Core, t: SsbTables, acc: Float64Array) => R): Reduction<R> {
+  given: SsbTables | undefined, finish: (core: Core, t: SsbTables, acc: Float32Array) => R): Reduction<R> {
   let tables = given, header = 0;
   const tablesFor = (ctx: Pick<ReductionContext, "shape">) => {
     if (ctx.shape.length !== 4) {
@@ -66,7 +69,7 @@ export function scanSpectrumReduction<R>(name: string, p: SsbParameters, region:
       const t = tablesFor(ctx);
       return {
         // The kernel stores (rather than adds) the first scan rows of its tile.
-        acc: { kind: "single", type: "f64", per: 2 * t.trotter.length, initialises: true },
+        acc: { kind: "single", type: "f32", per: 2 * t.trotter.length, initialises: true },
         work: { kind: "scratch", type: "f32", per: Math.ceil(workBytes(ctx.core, t) / 4) },
       };
     },
@@ -85,7 +88,7 @@ export function scanSpectrumReduction<R>(name: string, p: SsbParameters, region:
     },
     tileFrames(ctx) {
       const t = tablesFor(ctx), rowBytes = t.nx * frameBytes(ctx);
-      const bytes = Math.max(TILE_BYTES, (t.trotter.length * 16) / 2);
+      const bytes = Math.max(TILE_BYTES, (t.trotter.length * SUM_BYTES) / 2);
       return t.nx * ROW_GROUP * Math.max(1, Math.round(bytes / (ROW_GROUP * rowBytes)));
     },
     process(tile, ptr) {
@@ -93,7 +96,7 @@ export function scanSpectrumReduction<R>(name: string, p: SsbParameters, region:
       return [[{ fn: `ssbAccumulate${kernelSuffix(tile.dtype)}`, args }]];
     },
     finish(buf, ctx) {
-      return finish(ctx.core, tablesFor(ctx), buf.acc as Float64Array);
+      return finish(ctx.core, tablesFor(ctx), buf.acc as Float32Array);
     },
   };
 }
@@ -108,7 +111,7 @@ export function ssbRunOptions(core: Core, ds: Pick<Dataset, "shape" | "dtype">, 
 }
 
 /** The object from the accumulated trotter sums (the reduction's finish). */
-export function ssbObject(core: Core, t: SsbTables, p: SsbParameters, acc: Float64Array): SsbResult {
+export function ssbObject(core: Core, t: SsbTables, p: SsbParameters, acc: Float32Array): SsbResult {
   const { ny, nx, bf, bfK, freqs, qDetector, trotter, lambda } = t;
   const P = ny * nx, nq = freqs.length / 3;
   // Entry 0 is Q = 0 (qx = 0 comes first, qy = 0 first within it): its sums are P times the mean pattern.

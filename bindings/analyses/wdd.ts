@@ -27,7 +27,7 @@ export interface WddParameters extends SsbParameters {
 
 export const WDD_EPSILON = 1e-3;
 
-/** The reduction; its state is nq x nbf complex sums (16 bytes each: every scan frequency within 2 alpha, every disk
+/** The reduction; its state is nq x nbf complex sums (8 bytes each: every scan frequency within 2 alpha, every disk
  * pixel), one partial per tile in flight. */
 export function wddReduction(p: WddParameters, given?: SsbTables): Reduction<SsbResult> {
   return scanSpectrumReduction("Wigner distribution deconvolution", p, "disk", given,
@@ -35,7 +35,7 @@ export function wddReduction(p: WddParameters, given?: SsbTables): Reduction<Ssb
 }
 
 /** The object from the accumulated sums (the reduction's finish). */
-export function wddObject(core: Core, t: SsbTables, p: WddParameters, acc: Float64Array): SsbResult {
+export function wddObject(core: Core, t: SsbTables, p: WddParameters, acc: Float32Array): SsbResult {
   const { ny, nx, rows, cols, bf, bfK, freqs, qDetector, lambda, trotter } = t;
   const P = ny * nx, nbf = bf.length, nq = freqs.length / 3, ka2 = ((p.alphaMrad * 1e-3) / lambda) ** 2;
   const eps = (p.epsilon ?? WDD_EPSILON) * nbf * nbf;

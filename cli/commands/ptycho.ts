@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { differentialPhaseContrast } from "../../bindings/analyses/dpc.js";
-import { runWithBrightField } from "../../bindings/analyses/ssb.js";
+import { SUM_BYTES, runWithBrightField } from "../../bindings/analyses/ssb.js";
 import { ptychoReduction, type WddParameters } from "../../bindings/analyses/wdd.js";
 import { binnedSsbParameters, checkSsbParameters } from "../../bindings/analyses/ssb-plan.js";
 import { binDetector } from "../../bindings/node.js";
@@ -89,7 +89,7 @@ scan rotation comes from the options or the file, else from a first pass (centre
           shape: r.navShape, detectorBin: bin, seconds: +seconds.toFixed(3), kv: p.kv, alphaMrad: p.alphaMrad, stepA: p.stepA,
           mradPerPixel: p.mradPerPixel, mradFrom: probe.mradFrom, center: p.center, rotationDeg: p.rotationDeg, flip: p.flip,
           rotationFound: !probe.frameKnown, defocusA: p.defocusA, c3mm: p.c3mm, wiener, epsilon,
-          bfPixels: r.bfPixels, frequencies: r.frequencies, trotterPixels: r.trotterPixels, stateMB: +((r.trotterPixels * 16) / 2 ** 20).toFixed(1),
+          bfPixels: r.bfPixels, frequencies: r.frequencies, trotterPixels: r.trotterPixels, stateMB: +((r.trotterPixels * SUM_BYTES) / 2 ** 20).toFixed(1),
           warnings, ...(compare ?? {}),
         });
       } finally {
