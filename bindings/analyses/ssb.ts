@@ -6,9 +6,10 @@
 // O(0) = number of probe positions, and the object is the inverse FFT of O: its phase is sigma V, its amplitude the
 // absorption.
 //
-// Only the trotter pixels of G are ever formed: the state is one complex float64 per (Q, trotter pixel), a `single`
+// Only the trotter pixels of G are ever formed: the state is one complex float32 per (Q, trotter pixel), a `single`
 // buffer summed over tiles, so the pass runs on the worker pool, on shards or on a stream in bounded memory, and
-// tiles merge in any grouping. The kernel (assembly/ptycho.ts) works scan row by scan row.
+// tiles merge in any grouping. The kernel (assembly/ptycho.ts) works scan row by scan row; float32 because the
+// state's size is the pass's memory traffic (the kernel sums each group of rows in float32 registers anyway).
 import type { Core } from "../core.js";
 import { type Dataset, frameBytes } from "../dataset.js";
 import { kernelSuffix } from "../dtype.js";
