@@ -71,7 +71,7 @@ export class LivePtycho {
     if (layout.shape.length !== 4) {
       throw new UsageError(`${name}: SSB needs a 2D scan of 2D patterns; shape is [${layout.shape.join(", ")}]`);
     }
-    const probe = statedProbe({ calibration: metadata.calibration, source: { name } as never }, this.flags, name, true);
+    const probe = statedProbe({ calibration: metadata.calibration, source: { name } }, this.flags, name, true);
     if (probe.missing.includes("mradPerPixel")) {
       throw new UsageError(`${name} does not say the detector pixel size: give --mrad-per-pixel (mrad per detector `
         + "pixel; live SSB cannot fit it from the disk before the frames are there)");

@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { estimateCenter, type Dataset } from "../bindings/node.js";
 import {
-  probeParameters, readProbeCalibration, type ProbeCalibration, type ProbeParameterName, type ProbeParameters,
+  probeParameters, readProbeCalibration, type NamedCalibration, type ProbeCalibration, type ProbeParameterName, type ProbeParameters,
 } from "../bindings/electron-optics.js";
 import type { Center } from "../bindings/analyses/masks.js";
 import { UsageError, parseNumberList } from "./common.js";
@@ -58,7 +58,7 @@ export interface ResolvedProbe {
 
 /** The parameters the options and the calibration state (no data read): `missing` lists the optional ones neither
  * gave, `center` is undefined when neither gave it. Throws the one-line UsageError naming missing parameters. */
-export function statedProbe(ds: Pick<Dataset, "calibration" | "source">, o: ProbeOptions, what: string,
+export function statedProbe(ds: NamedCalibration, o: ProbeOptions, what: string,
   needAlpha: boolean): Omit<ResolvedProbe, "center"> & { center?: Center; missing: ProbeParameterName[] } {
   const step = o.step === undefined ? undefined : parseNumberList(o.step, "--step");
   if (step && step.length > 2) throw new UsageError(`--step: expected one number or row,col; got '${o.step}'`);
