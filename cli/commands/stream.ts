@@ -120,7 +120,7 @@ export function register(program: Command): void {
       }
     }));
 
-  livePtychoOptions(analysisOptions(stream.command("receive").description("receive one series into a container (valid at every moment; a restarted receiver continues it) and reduce its frames as they arrive")))
+  analysisOptions(stream.command("receive").description("receive one series into a container (valid at every moment; a restarted receiver continues it) and reduce its frames as they arrive"))
     .requiredOption("--bind <endpoint>", "where to listen, e.g. tcp://*:5555")
     .requiredOption("-o, --output <dir>", "folder for the container (stream.s4d) and the results (.npy, and .png unless --no-png)")
     .option("--container <file.s4d>", "the container (default OUT/stream.s4d); an unfinished one of the same series is continued")
@@ -186,4 +186,5 @@ export function register(program: Command): void {
         rx.close();
       }
     }));
+  livePtychoOptions(stream.commands.find((c) => c.name() === "receive")!);
 }
