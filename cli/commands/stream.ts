@@ -186,5 +186,7 @@ export function register(program: Command): void {
         rx.close();
       }
     }));
+
+  // Ptychography as frames arrive (cli/live-ptycho.ts): the probe's parameters and --ptycho.
   livePtychoOptions(stream.commands.find((c) => c.name() === "receive")!);
 }
