@@ -8,7 +8,8 @@ import { fftLanes } from "./fft";
 //   8 fft plan of length nx, 9 bf (i32[nbf] detector pixel indices), 10 wy (f64[2 ny]: exp(-2 pi i m / ny)),
 //   11 freqs (i32[3 nq]: qy, qx, trotter size; sorted by qx so one row of the row-FFT serves a run of entries),
 //   12 trotter (i32[T]: position in the bf list of every trotter pixel, entry after entry).
-// `out` holds the tile's T complex sums (f64); `work`, the tile's scratch: R row spectra (nx * nbf complex f32 each),
+// `out` receives the tile's T complex sums (f32): the first group of rows stores them (`out` need not be cleared
+// first), later groups add to them; `work`, the tile's scratch: R row spectra (nx * nbf complex f32 each),
 // the packed row (nx * ceil(nbf / 2) complex f32), R twiddle pairs (2 v128 each), R row indices (i32) and fftLanes'
 // scratch for ceil(nbf / 2) lanes: R * (nx * nbf * 8 + 36) + nx * ceil(nbf / 2) * 8 + its bytes.
 
@@ -52,7 +53,7 @@ function unpackRealPairs(z: usize, nx: i32, half: i32, nbf: i32, to: usize): voi
   const rows = work, packed = rows + <usize>group * rowBytes, twiddles = packed + packedBytes;
   const ys = twiddles + (<usize>group << 5), scratch = ys + (<usize>group << 2);
   const fb = <usize>q << alignof<T>();
-  for (let f = 0; f < count; ) {
+  for (let f = 0, stored = false; f < count; stored = true) {
     let g = 0;
     for (; g < group && f < count; g++) {
       const p = first + f, y = p / nx, x0 = p % nx, n = min(nx - x0, count - f);
@@ -80,7 +81,7 @@ function unpackRealPairs(z: usize, nx: i32, half: i32, nbf: i32, to: usize): voi
         v128.store(twiddles + (<usize>r << 5), f32x4(-ti, ti, -ti, ti), 16);
       }
       // Two trotter pixels per step: their R products summed in float32 registers (R terms), then added to the
-      // float64 sums.
+      // sums (float32: the state is streamed once per R rows, so its size is the kernel's memory traffic).
       const spectra = rows + ((<usize>qx * <usize>nbf) << 3);
       let k = 0;
       for (; k + 1 < c; k += 2) {
@@ -93,9 +94,8 @@ function unpackRealPairs(z: usize, nx: i32, half: i32, nbf: i32, to: usize): voi
           const tw = twiddles + (<usize>r << 5);
           acc = f32x4.add(acc, twiddled(v, tw));
         }
-        const at = out + ((o + <usize>k) << 4);
-        v128.store(at, f64x2.add(v128.load(at), f64x2.promote_low_f32x4(acc)));
-        v128.store(at, f64x2.add(v128.load(at, 16), f64x2.promote_low_f32x4(i64x2.shuffle(acc, acc, 1, 0))), 16);
+        const at = out + ((o + <usize>k) << 3);
+        v128.store(at, stored ? f32x4.add(v128.load(at), acc) : acc);
       }
       if (k < c) {
         const j = <usize>load<i32>(trot + ((o + <usize>k) << 2)) << 3;
@@ -105,8 +105,8 @@ function unpackRealPairs(z: usize, nx: i32, half: i32, nbf: i32, to: usize): voi
           const tw = twiddles + (<usize>r << 5);
           acc = f32x4.add(acc, twiddled(v, tw));
         }
-        const at = out + ((o + <usize>k) << 4);
-        v128.store(at, f64x2.add(v128.load(at), f64x2.promote_low_f32x4(acc)));
+        const at = out + ((o + <usize>k) << 3);
+        v128.store64_lane(at, stored ? f32x4.add(v128.load64_zero(at), acc) : acc, 0);
       }
       o += <usize>c;
     }

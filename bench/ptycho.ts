@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { fileURLToPath } from "node:url";
 import { Core, decodeNpyArray, openDataset, writeDatasetNpy } from "../bindings/node.js";
 import { simulateProbe, type ProbeSimulationOptions } from "../bindings/simulate-probe.js";
-import { singleSideBand } from "../bindings/analyses/ssb.js";
+import { SUM_BYTES, singleSideBand } from "../bindings/analyses/ssb.js";
 import { integrateCom } from "../bindings/analyses/dpc.js";
 import { pearson } from "../bindings/analyses/ssb-metrics.js";
 import type { SsbParameters } from "../bindings/analyses/ssb-plan.js";
@@ -87,7 +87,7 @@ async function ssbRows(core: Core, d: ProbeData, label: string, runs: number): P
     },
   }], { time: 1, iterations: runs });
   const r = last!;
-  ours!.note = `state ${((r.trotterPixels * 16) / 2 ** 20).toFixed(0)} MB (${r.trotterPixels} trotter pixels); `
+  ours!.note = `state ${((r.trotterPixels * SUM_BYTES) / 2 ** 20).toFixed(0)} MB (${r.trotterPixels} trotter pixels); `
     + `phase vs truth r = ${pearson(r.phase, d.phase).toFixed(3)}`;
   const rows = [ours!];
   const np = numpySsb(d, runs);

@@ -1,7 +1,11 @@
 // Electron optics shared by the probe simulator and the phase-imaging analyses (iCoM, single-side-band
 // ptychography): the relativistic wavelength, the interaction constant, the aberration phase of the probe-forming
 // lens, the scan-to-detector frame, and the physical parameters a dataset's calibration carries.
-import type { Calibration, Dataset } from "./dataset.js";
+import type { Calibration, Dataset, FrameSource } from "./dataset.js";
+
+/** What parameter look-ups need of a dataset: its calibration and a name for messages (a live series has no frames
+ * yet). */
+export type NamedCalibration = Pick<Dataset, "calibration"> & { source: Pick<FrameSource, "name"> };
 
 /** Relativistic electron wavelength in angstrom at an accelerating voltage in kV. */
 export function wavelengthA(kv: number): number {
@@ -80,7 +84,7 @@ const meaning: Record<ProbeParameterName, string> = {
 
 /** The probe parameters from the dataset's calibration with `given` taking precedence; throws one line naming every
  * missing parameter and what it means. `optional` lists parameters the caller can find another way. */
-export function probeParameters(ds: Pick<Dataset, "calibration" | "source">, given: ProbeCalibration, what: string,
+export function probeParameters(ds: NamedCalibration, given: ProbeCalibration, what: string,
   optional: ProbeParameterName[] = []): ProbeParameters & { missing: ProbeParameterName[] } {
   const cal = readProbeCalibration(ds.calibration);
   const stated = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));

@@ -184,7 +184,7 @@ function tilePointers(
     else if (spec.kind === "scratch") pointers[name] = slot[name]!;
     else if (isPartial(spec)) {
       pointers[name] = slot[name]!;
-      fillRegion(core, slot[name]!, spec, values);
+      if (!spec.initialises) fillRegion(core, slot[name]!, spec, values);
     } else pointers[name] = p.results[name]!;
   }
   return pointers;

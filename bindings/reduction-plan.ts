@@ -40,7 +40,9 @@ export function defaultTileFrames(ds: Pick<Dataset, "shape" | "dtype">): number 
 export function withDefaults(s: BufferSpec): FullSpec {
   const merge = s.merge ?? "sum";
   const fill = s.fill ?? (merge === "max" ? -Infinity : merge === "min" ? Infinity : 0);
-  return { kind: s.kind, type: s.type, per: s.per ?? 1, write: s.write ?? "partial", merge, fill };
+  return {
+    kind: s.kind, type: s.type, per: s.per ?? 1, write: s.write ?? "partial", merge, fill, initialises: !!s.initialises,
+  };
 }
 
 /** Whether a buffer of the spec lives in a result region (rather than a per-tile one). */

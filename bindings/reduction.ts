@@ -36,6 +36,10 @@ export interface BufferSpec {
   merge?: MergeOp;
   /** Initial value of the buffer and of every partial; default 0, or -Infinity/Infinity for max/min. */
   fill?: number;
+  /** Partial buffers: the tile's kernel writes every value of its partial before it reads any, so the executor does
+   * not reset the partial to `fill` first (a large partial, such as SSB's, costs a pass over memory to reset).
+   * Default false. */
+  initialises?: boolean;
 }
 
 /** A contiguous run of frames in the core's memory. */

@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { estimateCenter, type Dataset } from "../bindings/node.js";
 import {
-  probeParameters, readProbeCalibration, type ProbeCalibration, type ProbeParameterName, type ProbeParameters,
+  probeParameters, readProbeCalibration, type NamedCalibration, type ProbeCalibration, type ProbeParameterName, type ProbeParameters,
 } from "../bindings/electron-optics.js";
 import type { Center } from "../bindings/analyses/masks.js";
 import { UsageError, parseNumberList } from "./common.js";
@@ -20,15 +20,21 @@ export interface ProbeOptions {
   c3?: string;
 }
 
-export function probeOptions(cmd: Command): Command {
-  return cmd
+/** The options; `live` (stream receive) leaves out --center, which the receiver declares already, and the rotation
+ * found from the data (live SSB needs it before the frames are there). */
+export function probeOptions(cmd: Command, o: { live?: boolean } = {}): Command {
+  cmd
     .option("--kv <kV>", "accelerating voltage (default: from the file)")
     .option("--alpha <mrad>", "probe convergence semi-angle (default: from the file)")
     .option("--step <A>", "scan step in angstrom, or <row,col> (default: from the file)")
-    .option("--mrad-per-pixel <mrad>", "detector pixel size (default: from the file, else the fitted disk radius = alpha)")
-    .option("--center <cy,cx>", "bright-field disk centre in detector pixels (default: from the file, else fitted)")
-    .option("--rotation <deg>", "scan rotation relative to the detector (default: from the file, else minimum curl of "
-      + "the COM)")
+    .option("--mrad-per-pixel <mrad>",
+      "detector pixel size (default: from the file, else the fitted disk radius = alpha)");
+  if (!o.live) {
+    cmd.option("--center <cy,cx>", "bright-field disk centre in detector pixels (default: from the file, else fitted)");
+  }
+  return cmd
+    .option("--rotation <deg>", "scan rotation relative to the detector (default: from the file"
+      + (o.live ? ")" : ", else minimum curl of the COM)"))
     .option("--flip", "the scan axes are transposed relative to the detector")
     .option("--defocus <A>", "defocus, chi(k) = pi lambda df k^2 + pi/2 C3 lambda^3 k^4 (default: from the file, else 0)")
     .option("--c3 <mm>", "spherical aberration C3 (default: from the file, else 0)");
@@ -50,8 +56,10 @@ export interface ResolvedProbe {
   frameKnown: boolean;
 }
 
-/** Resolves the parameters; `needAlpha` when the method needs the convergence angle itself (SSB). */
-export async function resolveProbe(ds: Dataset, o: ProbeOptions, what: string, needAlpha: boolean): Promise<ResolvedProbe> {
+/** The parameters the options and the calibration state (no data read): `missing` lists the optional ones neither
+ * gave, `center` is undefined when neither gave it. Throws the one-line UsageError naming missing parameters. */
+export function statedProbe(ds: NamedCalibration, o: ProbeOptions, what: string,
+  needAlpha: boolean): Omit<ResolvedProbe, "center"> & { center?: Center; missing: ProbeParameterName[] } {
   const step = o.step === undefined ? undefined : parseNumberList(o.step, "--step");
   if (step && step.length > 2) throw new UsageError(`--step: expected one number or row,col; got '${o.step}'`);
   const given: ProbeCalibration = {
@@ -69,21 +77,29 @@ export async function resolveProbe(ds: Dataset, o: ProbeOptions, what: string, n
     throw new UsageError((e as Error).message);
   }
   const centerGiven = o.center === undefined ? undefined : parseNumberList(o.center, "--center", 2);
-  let center: Center | undefined = centerGiven ? { cy: centerGiven[0]!, cx: centerGiven[1]! } : cal.center;
-  let mradFrom: ResolvedProbe["mradFrom"] = given.mradPerPixel !== undefined ? "option" : "file";
-  if (center === undefined || p.missing.includes("mradPerPixel")) {
+  const center: Center | undefined = centerGiven ? { cy: centerGiven[0]!, cx: centerGiven[1]! } : cal.center;
+  const mradFrom: ResolvedProbe["mradFrom"] = given.mradPerPixel !== undefined ? "option" : "file";
+  const frameKnown = given.rotationDeg !== undefined || given.flip !== undefined || cal.rotationDeg !== undefined;
+  const { missing, ...params } = p;
+  return { params, center, mradFrom, frameKnown, missing };
+}
+
+/** Resolves the parameters; `needAlpha` when the method needs the convergence angle itself (SSB). */
+export async function resolveProbe(ds: Dataset, o: ProbeOptions, what: string,
+  needAlpha: boolean): Promise<ResolvedProbe> {
+  const { missing, center: stated, ...r } = statedProbe(ds, o, what, needAlpha);
+  let center = stated;
+  if (center === undefined || missing.includes("mradPerPixel")) {
     const disk = await estimateCenter(ds);
     center ??= { cy: disk.cy, cx: disk.cx };
-    if (p.missing.includes("mradPerPixel")) {
-      if (p.missing.includes("alphaMrad")) {
+    if (missing.includes("mradPerPixel")) {
+      if (missing.includes("alphaMrad")) {
         throw new UsageError(`${ds.source.name} does not say the detector pixel size: give --mrad-per-pixel (mrad per `
           + "detector pixel), or --alpha (the convergence semi-angle in mrad) to fit it from the bright-field disk");
       }
-      p.mradPerPixel = p.alphaMrad / disk.radius;
-      mradFrom = "fitted disk";
+      r.params.mradPerPixel = r.params.alphaMrad / disk.radius;
+      r.mradFrom = "fitted disk";
     }
   }
-  const frameKnown = given.rotationDeg !== undefined || given.flip !== undefined || cal.rotationDeg !== undefined;
-  const { missing: _, ...params } = p;
-  return { params, center, mradFrom, frameKnown };
+  return { ...r, center };
 }

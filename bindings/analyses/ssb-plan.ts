@@ -27,7 +27,8 @@ export interface SsbTables {
   freqs: Int32Array;
   /** Q of each entry in the detector frame (1/A), (qy, qx) pairs. */
   qDetector: Float64Array;
-  /** Position in `bf` of every trotter pixel, entry after entry (Q = 0 lists the whole disk). */
+  /** Position in `bf` of every trotter pixel, entry after entry (Q = 0 lists the whole disk; so does every Q of the
+   * region "disk"). */
   trotter: Int32Array;
 }
 
@@ -36,7 +37,11 @@ export function fftFrequency(m: number, n: number, d: number): number {
   return (m < Math.ceil(n / 2) ? m : m - n) / (n * d);
 }
 
-export function ssbTables(shape: readonly number[], p: SsbParameters): SsbTables {
+/** Which bright-field pixels each scan frequency keeps: its trotter (SSB), or the whole disk for every Q with
+ * |Q| < 2 alpha (WDD: the probe's ambiguity function is non-zero there). */
+export type PixelRegion = "trotter" | "disk";
+
+export function ssbTables(shape: readonly number[], p: SsbParameters, region: PixelRegion = "trotter"): SsbTables {
   const [ny, nx, rows, cols] = shape as [number, number, number, number];
   const lambda = wavelengthA(p.kv), dk = (p.mradPerPixel * 1e-3) / lambda, ka = (p.alphaMrad * 1e-3) / lambda;
   const bfList: number[] = [], kList: number[] = [];
@@ -57,22 +62,32 @@ export function ssbTables(shape: readonly number[], p: SsbParameters): SsbTables
   const bf = Int32Array.from(bfList), bfK = Float64Array.from(kList), nbf = bf.length;
   const disk: Disk = { rowStart, rowLength, rowColumn, bfK, rows, cy: p.center.cy, cx: p.center.cx, dk, ka2: ka * ka };
   const freqs: number[] = [], qDet: number[] = [];
-  let trot = new Int32Array(1 << 16), used = 0;
+  // The lists go into chunks of at least 1 Mi entries, each holding whole entries, joined once at the end: no
+  // regrowth copies (they cost more than the search itself on large scans).
+  const chunks: Int32Array[] = [];
+  let trot = new Int32Array(0), used = 0, total = 0;
   const ka2 = ka * ka;
   for (let ix = 0; ix < nx; ix++) {
     for (let iy = 0; iy < ny; iy++) {
       const [qy, qx] = scanToDetector(fftFrequency(iy, ny, p.stepA[0]), fftFrequency(ix, nx, p.stepA[1]), p);
       const zero = iy === 0 && ix === 0;
       if (!zero && qy * qy + qx * qx >= 4 * ka2) continue;
-      if (used + nbf > trot.length) { const grown = new Int32Array(2 * trot.length + nbf); grown.set(trot); trot = grown; }
+      if (used + nbf > trot.length) {
+        chunks.push(trot.subarray(0, used));
+        trot = new Int32Array(Math.max(1 << 20, nbf));
+        used = 0;
+      }
       const before = used;
-      used = zero ? fillAll(trot, used, nbf) : appendTrotter(disk, qy, qx, trot, used);
-      if (used > before) { freqs.push(iy, ix, used - before); qDet.push(qy, qx); }
+      used = zero || region === "disk" ? fillAll(trot, used, nbf) : appendTrotter(disk, qy, qx, trot, used);
+      if (used > before) { freqs.push(iy, ix, used - before); qDet.push(qy, qx); total += used - before; }
     }
   }
+  chunks.push(trot.subarray(0, used));
+  const trotter = new Int32Array(total);
+  for (let c = 0, at = 0; c < chunks.length; at += chunks[c]!.length, c++) trotter.set(chunks[c]!, at);
   return {
     ny, nx, rows, cols, lambda, bf, bfK,
-    freqs: Int32Array.from(freqs), qDetector: Float64Array.from(qDet), trotter: trot.slice(0, used),
+    freqs: Int32Array.from(freqs), qDetector: Float64Array.from(qDet), trotter,
   };
 }
 

@@ -6,9 +6,10 @@
 // O(0) = number of probe positions, and the object is the inverse FFT of O: its phase is sigma V, its amplitude the
 // absorption.
 //
-// Only the trotter pixels of G are ever formed: the state is one complex float64 per (Q, trotter pixel), a `single`
+// Only the trotter pixels of G are ever formed: the state is one complex float32 per (Q, trotter pixel), a `single`
 // buffer summed over tiles, so the pass runs on the worker pool, on shards or on a stream in bounded memory, and
-// tiles merge in any grouping. The kernel (assembly/ptycho.ts) works scan row by scan row.
+// tiles merge in any grouping. The kernel (assembly/ptycho.ts) works scan row by scan row; float32 because the
+// state's size is the pass's memory traffic (the kernel sums each group of rows in float32 registers anyway).
 import type { Core } from "../core.js";
 import { type Dataset, frameBytes } from "../dataset.js";
 import { kernelSuffix } from "../dtype.js";
@@ -16,8 +17,8 @@ import { aberrationPhase } from "../electron-optics.js";
 import { runReductions, type RunOptions } from "../executor.js";
 import type { Reduction, ReductionContext } from "../reduction.js";
 import { fft2, fftChunk, fftPlan, fftScratchBytes } from "./fourier-fft.js";
-import { ssbTables, type SsbParameters, type SsbTables } from "./ssb-plan.js";
-import { virtualImages } from "./virtual.js";
+import { ssbTables, type PixelRegion, type SsbParameters, type SsbTables } from "./ssb-plan.js";
+import { type VirtualImages, virtualImages } from "./virtual.js";
 
 export interface SsbResult {
   /** The object, complex (re, im interleaved), scan-shaped. */
@@ -37,15 +38,26 @@ const ROW_GROUP = 8;
  * and folds a partial state per tile: larger tiles spend less of the pass on that). */
 const TILE_BYTES = 4 << 20;
 
-/** The reduction; `tables` may be given when the caller built them already. Its state is the T trotter sums (16 bytes
+/** Bytes of the state per trotter pixel: one complex float32 sum. */
+export const SUM_BYTES = 8;
+
+/** The reduction; `tables` may be given when the caller built them already. Its state is the T trotter sums (8 bytes
  * each), one partial per tile in flight: run it with blocks of a few tiles (ssbRunOptions), not the default 32 MiB. */
 export function ssbReduction(p: SsbParameters, given?: SsbTables): Reduction<SsbResult> {
+  return scanSpectrumReduction("single-side-band ptychography", p, "trotter", given,
+    (core, t, acc) => ssbObject(core, t, p, acc));
+}
+
+/** The accumulation SSB and WDD share: sum_p I(k, r_p) exp(-2 pi i Q . r_p) for every scan frequency Q and every
+ * pixel k of its list in the tables (the trotter, or the whole disk), then `finish` on the sums. */
+export function scanSpectrumReduction<R>(name: string, p: SsbParameters, region: PixelRegion,
+  given: SsbTables | undefined, finish: (core: Core, t: SsbTables, acc: Float32Array) => R): Reduction<R> {
   let tables = given, header = 0;
   const tablesFor = (ctx: Pick<ReductionContext, "shape">) => {
     if (ctx.shape.length !== 4) {
-      throw new RangeError(`SSB: needs a 2D scan of 2D patterns; shape is [${ctx.shape.join(", ")}]`);
+      throw new RangeError(`${name}: needs a 2D scan of 2D patterns; shape is [${ctx.shape.join(", ")}]`);
     }
-    return (tables ??= ssbTables(ctx.shape, p));
+    return (tables ??= ssbTables(ctx.shape, p, region));
   };
   /** Bytes of the kernel's working space for one tile (see assembly/ptycho.ts). */
   const workBytes = (core: Core, t: SsbTables) => {
@@ -53,11 +65,12 @@ export function ssbReduction(p: SsbParameters, given?: SsbTables): Reduction<Ssb
     return ROW_GROUP * (t.nx * t.bf.length * 8 + 36) + t.nx * half * 8 + fftScratchBytes(fftPlan(core, t.nx), half);
   };
   return {
-    name: "single-side-band ptychography",
+    name,
     buffers: (ctx) => {
       const t = tablesFor(ctx);
       return {
-        acc: { kind: "single", type: "f64", per: 2 * t.trotter.length },
+        // The kernel stores (rather than adds) the first scan rows of its tile.
+        acc: { kind: "single", type: "f32", per: 2 * t.trotter.length, initialises: true },
         work: { kind: "scratch", type: "f32", per: Math.ceil(workBytes(ctx.core, t) / 4) },
       };
     },
@@ -76,7 +89,7 @@ export function ssbReduction(p: SsbParameters, given?: SsbTables): Reduction<Ssb
     },
     tileFrames(ctx) {
       const t = tablesFor(ctx), rowBytes = t.nx * frameBytes(ctx);
-      const bytes = Math.max(TILE_BYTES, (t.trotter.length * 16) / 2);
+      const bytes = Math.max(TILE_BYTES, (t.trotter.length * SUM_BYTES) / 2);
       return t.nx * ROW_GROUP * Math.max(1, Math.round(bytes / (ROW_GROUP * rowBytes)));
     },
     process(tile, ptr) {
@@ -84,14 +97,14 @@ export function ssbReduction(p: SsbParameters, given?: SsbTables): Reduction<Ssb
       return [[{ fn: `ssbAccumulate${kernelSuffix(tile.dtype)}`, args }]];
     },
     finish(buf, ctx) {
-      return ssbObject(ctx.core, tablesFor(ctx), p, buf.acc as Float64Array);
+      return finish(ctx.core, tablesFor(ctx), buf.acc as Float32Array);
     },
   };
 }
 
 /** Blocks of one tile per worker: every worker busy, and as few partial states (one per tile of a block) as that
  * allows. */
-export function ssbRunOptions(core: Core, ds: Pick<Dataset, "shape" | "dtype">, reduction: Reduction<SsbResult>,
+export function ssbRunOptions(core: Core, ds: Pick<Dataset, "shape" | "dtype">, reduction: Reduction<unknown>,
   o: RunOptions = {}): RunOptions {
   const ctx = { core, shape: ds.shape, dtype: ds.dtype, input: () => 0 };
   const tile = reduction.tileFrames!(ctx) * frameBytes(ds);
@@ -99,7 +112,7 @@ export function ssbRunOptions(core: Core, ds: Pick<Dataset, "shape" | "dtype">, 
 }
 
 /** The object from the accumulated trotter sums (the reduction's finish). */
-export function ssbObject(core: Core, t: SsbTables, p: SsbParameters, acc: Float64Array): SsbResult {
+export function ssbObject(core: Core, t: SsbTables, p: SsbParameters, acc: Float32Array): SsbResult {
   const { ny, nx, bf, bfK, freqs, qDetector, trotter, lambda } = t;
   const P = ny * nx, nq = freqs.length / 3;
   // Entry 0 is Q = 0 (qx = 0 comes first, qy = 0 first within it): its sums are P times the mean pattern.
@@ -145,13 +158,30 @@ export function brightFieldMask(t: SsbTables): Float32Array {
   return m;
 }
 
+/** A phase reconstruction (SSB or WDD) and the bright-field image of the same disk, on the same tiles (so that
+ * blocks, a whole number of every reduction's tiles, stay small): one pass gives both, offline or on a live stream. */
+export function withBrightField(object: Reduction<SsbResult>,
+  t: SsbTables): [Reduction<SsbResult>, Reduction<VirtualImages>] {
+  return [object, { ...virtualImages([brightFieldMask(t)], "bright field"), tileFrames: object.tileFrames }];
+}
+
+export type SsbWithBrightField = SsbResult & { brightField: Float32Array };
+
+/** The results of withBrightField's pair as one. */
+export function joinSsbResults([object, image]: [SsbResult, VirtualImages]): SsbWithBrightField {
+  return { ...object, brightField: image.images[0]! };
+}
+
+/** Runs withBrightField's pair over a dataset in one pass. */
+export async function runWithBrightField(core: Core, ds: Dataset, object: Reduction<SsbResult>, t: SsbTables,
+  o: RunOptions = {}): Promise<SsbWithBrightField> {
+  const pair = withBrightField(object, t);
+  return joinSsbResults(await runReductions(core, ds, pair, ssbRunOptions(core, ds, object, o)));
+}
+
 /** SSB of a dataset in one pass, with the bright-field image of the same disk from the same pass. */
 export async function singleSideBand(core: Core, ds: Dataset, p: SsbParameters,
-  o: RunOptions = {}): Promise<SsbResult & { brightField: Float32Array }> {
+  o: RunOptions = {}): Promise<SsbWithBrightField> {
   const t = ssbTables(ds.shape, p);
-  const ssb = ssbReduction(p, t);
-  // The same tiles for both, so that blocks (a whole number of every reduction's tiles) stay small.
-  const bf = { ...virtualImages([brightFieldMask(t)], "bright field"), tileFrames: ssb.tileFrames };
-  const [object, image] = await runReductions(core, ds, [ssb, bf], ssbRunOptions(core, ds, ssb, o));
-  return { ...object, brightField: image.images[0]! };
+  return runWithBrightField(core, ds, ssbReduction(p, t), t, o);
 }

@@ -15,7 +15,7 @@ import {
   framesText,
 } from "./protocol.js";
 import { StreamContainer } from "./stream-container.js";
-import { LiveReducer } from "./stream-reduce.js";
+import { type LiveReduceOptions, LiveReducer } from "./stream-reduce.js";
 import type { ReceiverTransport } from "./stream-transport.js";
 import { openReceiver } from "./stream-endpoints.js";
 
@@ -28,8 +28,10 @@ export interface ReceiveOptions {
   /** The container the series is appended to; an existing one of the same series is continued. */
   container: string;
   /** Builds the analyses once the series is known: the decoded layout and the pattern centre the sender sent (the
-   * caller may use its own). None: the frames are not decoded, only stored. */
-  analyses?: (layout: Layout, series: SeriesMessage) => Reduction<unknown>[] | Promise<Reduction<unknown>[]>;
+   * caller may use its own), and the container's metadata (its calibration). None: the frames are not decoded, only
+   * stored. An error it throws is sent to the sender as a refusal, then thrown. */
+  analyses?: (layout: Layout, series: SeriesMessage, metadata: ContainerMetadata)
+    => Reduction<unknown>[] | Promise<Reduction<unknown>[]>;
   /** Give up when no message comes for this long: before the first (default 60 s), later (default 30 s). */
   firstTimeoutMs?: number;
   idleTimeoutMs?: number;
@@ -37,6 +39,7 @@ export interface ReceiveOptions {
   silenceMs?: number;
   batchBytes?: number;
   tileFrames?: number;
+  onFrames?: LiveReduceOptions["onFrames"];
   /** Checked between messages: stop now (the container keeps every chunk that arrived). */
   stopped?: () => boolean;
   onProgress?: (framesReduced: number, framesTotal: number) => void;
@@ -198,7 +201,13 @@ class SeriesReceiver {
     }
     this.series = m;
     const layout = { shape: [...metadata.shape], dtype: metadata.dtype };
-    const reductions = this.o.analyses ? await this.o.analyses(layout, m) : [];
+    let reductions: Reduction<unknown>[] = [];
+    try {
+      if (this.o.analyses) reductions = await this.o.analyses(layout, m, metadata);
+    } catch (e) {
+      await this.transport.send(this.peer!, encodeMessage({ type: "refuse", message: (e as Error).message }));
+      throw e;
+    }
     if (reductions.length) {
       this.decoder = await ChunkFrameDecoder.create(metadata);
       this.reducer = new LiveReducer(this.core, layout.shape, layout.dtype, reductions, `series "${m.series}"`, this.o);

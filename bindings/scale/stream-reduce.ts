@@ -14,6 +14,8 @@ export interface LiveReduceOptions {
   batchBytes?: number;
   tileFrames?: number;
   onProgress?: (framesReduced: number, framesTotal: number) => void;
+  /** After every block of frames pushed (reduceArrived() and snapshot() give running results). */
+  onFrames?: (reducer: LiveReducer) => void | Promise<void>;
 }
 
 export class LiveReducer {
@@ -41,9 +43,40 @@ export class LiveReducer {
   async push(first: number, bytes: Uint8Array): Promise<void> {
     this.live.frames.push(first, bytes);
     this.maxHeldBytes = Math.max(this.maxHeldBytes, this.live.frames.heldBytes);
-    const now = this.live.frames.framesArrived;
-    const frontier = now === this.total ? this.total : Math.floor(now / this.unit) * this.unit;
+    const frontier = this.frontier();
     if (frontier > this.reduced && (frontier === this.total || (frontier - this.reduced) * this.fb >= (this.o.batchBytes ?? 16 << 20))) await this.reduceTo(frontier);
+    await this.o.onFrames?.(this);
+  }
+
+  /** Reduces the whole tiles of the frames arrived so far now, not waiting for a batch. */
+  async reduceArrived(): Promise<void> {
+    const frontier = this.frontier();
+    if (frontier > this.reduced) await this.reduceTo(frontier);
+  }
+
+  /** The last frame of whole tiles arrived (or the series' end). */
+  private frontier(): number {
+    const now = this.live.frames.framesArrived;
+    return now === this.total ? this.total : Math.floor(now / this.unit) * this.unit;
+  }
+
+  get framesTotal(): number {
+    return this.total;
+  }
+
+  /** Frames [0, framesReduced) are in the running states. */
+  get framesReduced(): number {
+    return this.reduced;
+  }
+
+  /** Reduction i's result from a copy of its running state (the frames reduced so far; the running state goes on
+   * unchanged), or undefined before the first pass. */
+  snapshot(i: number): unknown {
+    const state = this.states?.[i];
+    if (!state) return undefined;
+    const copies = Object.entries(state.buffers).map(([k, v]) => [k, v.slice()]);
+    const buffers = Object.fromEntries(copies) as typeof state.buffers;
+    return finishState(this.core, this.live.dataset, this.reductions[i]!, { range: state.range, buffers });
   }
 
   /** The results once every frame has arrived. */

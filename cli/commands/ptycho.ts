@@ -1,18 +1,23 @@
 import type { Command } from "commander";
-import { join } from "node:path";
 import { differentialPhaseContrast } from "../../bindings/analyses/dpc.js";
-import { singleSideBand } from "../../bindings/analyses/ssb.js";
-import { binnedSsbParameters, checkSsbParameters, type SsbParameters } from "../../bindings/analyses/ssb-plan.js";
+import { SUM_BYTES, runWithBrightField } from "../../bindings/analyses/ssb.js";
+import { ptychoReduction, type WddParameters } from "../../bindings/analyses/wdd.js";
+import { binnedSsbParameters, checkSsbParameters } from "../../bindings/analyses/ssb-plan.js";
 import { binDetector } from "../../bindings/node.js";
 import { fourierRingCorrelation, pearson } from "../../bindings/analyses/ssb-metrics.js";
-import { UsageError, action, inputOptions, openInput, progress, report, withCore, writeNpy, writePng, type CommonOptions } from "../common.js";
+import {
+  UsageError, action, inputOptions, openInput, progress, report, withCore, type CommonOptions,
+} from "../common.js";
+import { parseMethod, parseWiener, writeSsbFiles } from "../ssb-files.js";
 import { declare } from "./index.js";
 import { probeOptions, resolveProbe, type ProbeOptions } from "../probe-options.js";
 import { readScanImage } from "./dpc.js";
 
 interface Options extends CommonOptions, ProbeOptions {
   output: string;
+  method: string;
   wiener?: string;
+  epsilon?: string;
   truth?: string;
   bin?: string;
 }
@@ -20,6 +25,10 @@ interface Options extends CommonOptions, ProbeOptions {
 export function register(program: Command): void {
   probeOptions(inputOptions(declare(program, "ptycho")
     .requiredOption("-o, --output <dir>", "output directory")
+    .option("--method <m>", "ssb (single-side-band: the trotters) or wdd (Wigner distribution deconvolution: the whole "
+      + "bright-field disk)", "ssb")
+    .option("--epsilon <eps>",
+      "wdd: Wiener term of the deconvolution, a fraction of the largest |chi_A|^2 (default 1e-3)")
     .option("--bin <n>", "bin the detector by n as it is read (fewer trotter pixels: less memory and time)")
     .option("--wiener <eps>", "Wiener-style regularisation, a fraction of the bright-field intensity (default 0: plain SSB)")
     .option("--truth <phase.npy>", "a true phase on the scan grid: report correlation and FRC resolution of SSB and bright field")))
@@ -28,15 +37,17 @@ Writes to DIR: phase.npy (radians), amplitude.npy, object.npy (complex64), brigh
 amplitude.png, bright_field.png. Needs the voltage, convergence angle and scan step (options or the file); the
 scan rotation comes from the options or the file, else from a first pass (centre of mass, minimum curl).`)
     .action(action("ptycho", async (file: string, o: Options) => {
-      const wiener = o.wiener === undefined ? 0 : Number(o.wiener);
-      if (!(wiener >= 0)) throw new UsageError(`--wiener: expected a non-negative number, got '${o.wiener}'`);
+      const wiener = parseWiener(o.wiener), method = parseMethod(o.method);
+      const epsilon = o.epsilon === undefined ? undefined : parseWiener(o.epsilon, "--epsilon");
       const ds = await openInput(file, o);
       try {
         if (ds.shape.length !== 4) throw new UsageError(`${file}: SSB needs a 2D scan of 2D patterns; shape is [${ds.shape.join(", ")}]`);
         const probe = await resolveProbe(ds, o, file, true);
         const bin = o.bin === undefined ? 1 : Number(o.bin);
         if (!Number.isInteger(bin) || bin < 1) throw new UsageError(`--bin: expected a positive integer, got '${o.bin}'`);
-        const p: SsbParameters = binnedSsbParameters({ ...probe.params, center: probe.center, wiener }, bin);
+        const p: WddParameters = {
+          ...binnedSsbParameters({ ...probe.params, center: probe.center, wiener }, bin), epsilon,
+        };
         const shape = [...ds.shape.slice(0, 2), Math.floor(ds.shape[2]! / bin), Math.floor(ds.shape[3]! / bin)];
         let warnings: string[];
         try { warnings = checkSsbParameters(shape, p, file); } catch (e) { throw new UsageError((e as Error).message); }
@@ -50,23 +61,15 @@ scan rotation comes from the options or the file, else from a first pass (centre
               p.rotationDeg = dpc.frame.rotationDeg;
               p.flip = dpc.frame.flip;
             }
-            return await singleSideBand(core, input, p, { onProgress: progress("ptycho", o) });
+            const { reduction, tables } = ptychoReduction(method, p, input.shape);
+            return await runWithBrightField(core, input, reduction, tables, { onProgress: progress("ptycho", o) });
           } finally {
             if (input !== ds) await input.source.close?.();
           }
         });
         const seconds = (performance.now() - t0) / 1000;
         const [ny, nx] = r.navShape;
-        await writeNpy(join(o.output, "object.npy"), r.object, "c64", r.navShape);
-        const maps = [
-          ["phase", r.phase, "SSB object phase", "rad"], ["amplitude", r.amplitude, "SSB object amplitude", "relative"],
-          ["bright_field", r.brightField, "Bright field (the same data)", "counts"],
-        ] as const;
-        for (const [name, img, title, units] of maps) {
-          await writeNpy(join(o.output, `${name}.npy`), img, "f32", r.navShape);
-          const pixel = { step: p.stepA[1], unit: "Å" }; // the scale bar runs along the columns
-          await writePng(join(o.output, `${name}.png`), { values: img, rows: ny, cols: nx, title, units, space: "scan", pixel });
-        }
+        await writeSsbFiles(o.output, r, p, method.toUpperCase());
         const truth = o.truth === undefined ? undefined : readScanImage(o.truth, ny, nx);
         const compare = truth && (() => {
           const sign = pearson(r.brightField, truth) < 0 ? -1 : 1;
@@ -75,17 +78,18 @@ scan rotation comes from the options or the file, else from a first pass (centre
             phasePearsonWithTruth: +pearson(r.phase, truth).toFixed(4),
             brightFieldPearsonWithTruth: +pearson(bf, truth).toFixed(4),
             frcHalfCrossing: {
-              ssb: +fourierRingCorrelation(r.phase, truth, ny, nx).crossing.toFixed(4),
+              [method]: +fourierRingCorrelation(r.phase, truth, ny, nx).crossing.toFixed(4),
               brightField: +fourierRingCorrelation(bf, truth, ny, nx).crossing.toFixed(4),
               unit: "cycles per scan pixel",
             },
           };
         })();
         report(o, {
-          output: o.output, shape: r.navShape, detectorBin: bin, seconds: +seconds.toFixed(3), kv: p.kv, alphaMrad: p.alphaMrad, stepA: p.stepA,
+          output: o.output, method,
+          shape: r.navShape, detectorBin: bin, seconds: +seconds.toFixed(3), kv: p.kv, alphaMrad: p.alphaMrad, stepA: p.stepA,
           mradPerPixel: p.mradPerPixel, mradFrom: probe.mradFrom, center: p.center, rotationDeg: p.rotationDeg, flip: p.flip,
-          rotationFound: !probe.frameKnown, defocusA: p.defocusA, c3mm: p.c3mm, wiener,
-          bfPixels: r.bfPixels, frequencies: r.frequencies, trotterPixels: r.trotterPixels, stateMB: +((r.trotterPixels * 16) / 2 ** 20).toFixed(1),
+          rotationFound: !probe.frameKnown, defocusA: p.defocusA, c3mm: p.c3mm, wiener, epsilon,
+          bfPixels: r.bfPixels, frequencies: r.frequencies, trotterPixels: r.trotterPixels, stateMB: +((r.trotterPixels * SUM_BYTES) / 2 ** 20).toFixed(1),
           warnings, ...(compare ?? {}),
         });
       } finally {

@@ -14,6 +14,7 @@ import type { CodecFlags } from "./compress.js";
 import { countingCliOptions, countingFromCli } from "./count.js";
 import { analysisOptions, specFromOptions, type AnalysisFlags } from "./shard.js";
 import { declare } from "./index.js";
+import { LivePtycho, livePtychoOptions, type LivePtychoFlags } from "../live-ptycho.js";
 
 interface SendFlags extends CodecFlags {
   to: string;
@@ -28,7 +29,7 @@ interface SendFlags extends CodecFlags {
   silence: string;
 }
 
-interface ReceiveFlags extends CommonOptions, AnalysisFlags {
+interface ReceiveFlags extends CommonOptions, AnalysisFlags, LivePtychoFlags {
   bind: string;
   output: string;
   container?: string;
@@ -154,11 +155,12 @@ export function register(program: Command): void {
       // No analysis chosen: the receiver only stores the container.
       checkEndpoint(o.bind, "--bind");
       const asked: AnalysisSpec = o.bf !== undefined || o.adf !== undefined || o.com || o.stats ? specFromOptions(o) : {};
+      const say = (line: string) => { if (!o.quiet) process.stderr.write(`stream receive: ${line}\n`); };
+      const ptycho = o.ptycho ? new LivePtycho(o.output, o, say) : undefined;
       const timeout = parsePositiveInt(o.timeout, "--timeout"), silence = parsePositiveInt(o.silence, "--silence");
       ensureDir(join(o.output, "x"));
       const container = o.container ?? join(o.output, "stream.s4d");
       const rx = await StreamReceiver.bind(o.bind, { highWaterMark: parsePositiveInt(o.hwm, "--hwm") });
-      const say = (line: string) => { if (!o.quiet) process.stderr.write(`stream receive: ${line}\n`); };
       say(`listening on ${rx.endpoint}`);
       let stop = false;
       const onSignal = () => { stop = true; };
@@ -168,19 +170,22 @@ export function register(program: Command): void {
       try {
         const r = await withCore(o, (core) => rx.receive(core, {
           container, firstTimeoutMs: timeout * 10_000, idleTimeoutMs: timeout * 1000, silenceMs: silence * 1000, stopped: () => stop,
-          analyses: (layout, series) => {
-            if (!hasAnalyses(asked)) return [];
+          analyses: (layout, series, metadata) => {
+            if (!hasAnalyses(asked) && !ptycho) return [];
             if (!asked.center && series.center) {
               spec = { ...asked, center: { cy: series.center.cy, cx: series.center.cx } };
               centerFrom = series.center.from;
             }
             if ((asked.bf !== undefined || asked.adf !== undefined || asked.com) && !spec.center) throw new UsageError(`series "${series.series}" carries no pattern centre; give --center`);
             say(`series "${series.series}" (${series.mode}): [${layout.shape.join(", ")}] ${layout.dtype}${spec.center ? `, centre ${spec.center.cy},${spec.center.cx} (${centerFrom})` : ""}`);
-            return buildReductions(spec, layout);
+            const own = hasAnalyses(asked) ? buildReductions(spec, layout) : [];
+            return [...own, ...(ptycho?.reductions(layout, series, metadata, own.length) ?? [])];
           },
+          onFrames: ptycho && ((reducer) => ptycho.onFrames(reducer)),
           onProgress: progress("receive", o), onNotice: say,
         }));
         const files = hasAnalyses(asked) ? await writeResults(o.output, spec, r.shape, r.results, o.png) : [];
+        const ptychography = ptycho && await ptycho.finish(r.results);
         const { results: _results, ...summary } = r;
         let analysis: Record<string, unknown> | undefined;
         if (o.analyze !== undefined) {
@@ -192,7 +197,7 @@ export function register(program: Command): void {
         report(o, {
           container, outputs: files, ...summary, center: spec.center ?? null, centerFrom: centerFrom ?? null, seconds: +r.seconds.toFixed(3),
           framesPerSecond: +(r.frames / r.seconds).toFixed(1), maxHeldMB: +(r.maxHeldBytes / 2 ** 20).toFixed(1),
-          ...(analysis ? { analysis } : {}),
+          ...(ptychography ? { ptychography } : {}), ...(analysis ? { analysis } : {}),
         });
       } finally {
         process.off("SIGINT", onSignal);
@@ -200,4 +205,7 @@ export function register(program: Command): void {
         rx.close();
       }
     }));
+
+  // Ptychography as frames arrive (cli/live-ptycho.ts): the probe's parameters and --ptycho.
+  livePtychoOptions(stream.commands.find((c) => c.name() === "receive")!);
 }

@@ -80,6 +80,22 @@ describe.skipIf(!cliBuilt)("stem4d simulate --model probe, dpc, ptycho", () => {
     expect(s.phasePearsonWithTruth).toBeGreaterThanOrEqual(0.9);
   });
 
+  it("ptycho --method wdd deconvolves over the whole disk and correlates with the truth; other methods are refused", () => {
+    const out = join(dir, "wdd");
+    const r = stem4d("ptycho", join(dir, "cal.s4d"), "-o", out, "--method", "wdd", "--truth", join(dir, "cal.phase.npy"),
+      "--json", "-q");
+    expect(r.status, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s).toMatchObject({ method: "wdd", rotationDeg: 12, defocusA: 25 });
+    expect(s.phasePearsonWithTruth).toBeGreaterThanOrEqual(0.9);
+    // Every frequency within 2 alpha keeps the whole disk.
+    expect(s.trotterPixels).toBe(s.frequencies * s.bfPixels);
+    expect(existsSync(join(out, "phase.png"))).toBe(true);
+    const bad = stem4d("ptycho", join(dir, "cal.s4d"), "-o", out, "--method", "epie");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--method: expected ssb or wdd, got 'epie'");
+  });
+
   it("dpc writes COM, curl, divergence and iCoM, and finds the rotation", () => {
     const out = join(dir, "dpc");
     const r = stem4d("dpc", join(dir, "bare.npy"), "-o", out, "--kv", "300", "--step", "0.2", "--mrad-per-pixel", "1",
