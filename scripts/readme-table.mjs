@@ -15,6 +15,7 @@ const PICKS = [
   ["analyze-vs-sklearn", /^stem4d analyze .* two-phase/,
     "whole `stem4d analyze`, 192x192x96x96 f32, two-phase simulation"],
   ["analyze-big", /^stem4d analyze/, "`stem4d analyze` on a 384x384 scan of 192x192 u16 (10.9 GB), binned while read"],
+  ["analyze-full", /^stem4d analyze/, "`stem4d analyze --bin 1` at full resolution: 192x192 scan of 384x384 u16 (10.9 GB)", true],
   ["gemm", /^WASM SIMD ceiling .* 1 core/, "WASM SIMD ceiling (f32x4 multiply + add, no FMA), one core", true],
   ["gemm", /^stem4d gemmF32 2048x9216 .* 1 core/, "GEMM of a PCA pass (2048x9216 times 9216x144), one core", true],
   ["gemm", /^numpy float32 matmul 2048x9216 .* 1 thread/, "numpy (OpenBLAS) on the same GEMM, one thread", true],
@@ -46,6 +47,12 @@ const PICKS = [
 
 const readme = process.argv[2] ?? "README.md", benchFile = process.argv[3] ?? "out/bench.json";
 const areas = JSON.parse(readFileSync(benchFile, "utf8")).areas ?? {};
+// The table as the README has it now: a row whose area this bench file does not hold keeps its last measurement
+// (its date and load are in its last column), so benchmarking one area does not erase the others.
+const previous = new Map(
+  (readFileSync(readme, "utf8").match(/<!-- bench-table:start[\s\S]*?<!-- bench-table:end -->/)?.[0] ?? "")
+    .split("\n").filter((l) => l.startsWith("| ")).map((l) => [l.split(" | ")[0].slice(2), l]),
+);
 
 const ms = (v) => {
   if (v === undefined || v === null || !Number.isFinite(v)) return "";
@@ -65,7 +72,8 @@ for (const [names, pattern, label, withNote] of PICKS) {
   const [area, a] = candidates.sort(([, x], [, y]) => y.date.localeCompare(x.date))[0] ?? [names, undefined];
   const row = a?.rows.find((r) => pattern.test(r.name));
   if (!row) {
-    lines.push(`| ${cell(label)} | not measured | | | |`);
+    const ran = [names].flat().some((n) => areas[n] && !areas[n].quick);
+    lines.push(!ran && previous.has(cell(label)) ? previous.get(cell(label)) : `| ${cell(label)} | not measured | | | |`);
     continue;
   }
   if (area === "codec") {
