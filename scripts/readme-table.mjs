@@ -48,11 +48,14 @@ const PICKS = [
 const readme = process.argv[2] ?? "README.md", benchFile = process.argv[3] ?? "out/bench.json";
 const areas = JSON.parse(readFileSync(benchFile, "utf8")).areas ?? {};
 // The table as the README has it now: a row whose area this bench file does not hold keeps its last measurement
-// (its date and load are in its last column), so benchmarking one area does not erase the others.
-const previous = new Map(
-  (readFileSync(readme, "utf8").match(/<!-- bench-table:start[\s\S]*?<!-- bench-table:end -->/)?.[0] ?? "")
-    .split("\n").filter((l) => l.startsWith("| ")).map((l) => [l.split(" | ")[0].slice(2), l]),
-);
+// (its date and load are in its last column), so benchmarking one area does not erase the others. Rows are known by
+// their label and how many rows above have the same label.
+const oldTable = readFileSync(readme, "utf8").match(/<!-- bench-table:start[^\n]*\n([\s\S]*?)<!-- bench-table:end -->/)?.[1] ?? "";
+const oldRows = oldTable.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| what |"));
+const keyed = (labels) => labels.map((label, i) => `${label}#${labels.slice(0, i).filter((x) => x === label).length}`);
+const previous = new Map(keyed(oldRows.map((l) => l.split(" | ")[0].slice(2))).map((k, i) => [k, oldRows[i]]));
+const previousFooter = oldTable.split("\n").filter((l) => l.trim() && !l.startsWith("|")).join("\n");
+const pickKeys = keyed(PICKS.map(([, , label]) => label.replace(/\|/g, "\\|")));
 
 const ms = (v) => {
   if (v === undefined || v === null || !Number.isFinite(v)) return "";
@@ -65,7 +68,7 @@ const lines = [
   "|---|---|---|---|---|",
 ];
 const seen = new Set();
-for (const [names, pattern, label, withNote] of PICKS) {
+for (const [pick, [names, pattern, label, withNote]] of PICKS.entries()) {
   // --quick runs use small data: never in the README. Of several areas with the row, the latest.
   const has = (x) => x && !x.quick && x.rows.some((r) => pattern.test(r.name));
   const candidates = [names].flat().map((n) => [n, areas[n]]).filter(([, x]) => has(x));
@@ -73,7 +76,7 @@ for (const [names, pattern, label, withNote] of PICKS) {
   const row = a?.rows.find((r) => pattern.test(r.name));
   if (!row) {
     const ran = [names].flat().some((n) => areas[n] && !areas[n].quick);
-    lines.push(!ran && previous.has(cell(label)) ? previous.get(cell(label)) : `| ${cell(label)} | not measured | | | |`);
+    lines.push(!ran && previous.has(pickKeys[pick]) ? previous.get(pickKeys[pick]) : `| ${cell(label)} | not measured | | | |`);
     continue;
   }
   if (area === "codec") {
@@ -88,10 +91,12 @@ for (const [names, pattern, label, withNote] of PICKS) {
   const ratio = row.ratio === undefined ? "" : row.ratio >= 1 ? `${row.ratio.toFixed(2)}x faster`
     : `${(1 / row.ratio).toFixed(2)}x slower`;
   const refText = ref ? `${ref.name}: ${ms(ref.medianMs)}` : row.reference ?? "";
-  const when = `${a.date.slice(0, 10)}, load ${a.machine?.loadStart ?? "?"}`;
+  const cpu = a.machine?.cpu ? `, ${a.machine.cpu.replace(/\(R\)|Processor|\s+\d+-Core.*$/g, "").trim()}` : "";
+  const when = `${a.date.slice(0, 10)}, load ${a.machine?.loadStart ?? "?"}${cpu}`;
   lines.push(`| ${cell(label)} | ${ms(row.medianMs)}${range}${tp} | ${cell(refText)} | ${ratio} | ${when} |`);
 }
 const machines = [...seen].map((s) => areas[s].machine).filter(Boolean);
+// With no area of this file in the table, the machine paragraph stays as it was.
 const m = machines[0];
 const wrap = (text) => text.split(" ").reduce((ls, w) => {
   if (ls.length && (ls.at(-1) + " " + w).length <= 116) ls[ls.length - 1] += " " + w;
@@ -99,10 +104,10 @@ const wrap = (text) => text.split(" ").reduce((ls, w) => {
   return ls;
 }, []).join("\n");
 const footer = m
-  ? wrap(`Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}. "load" is the one-minute load average ` +
-    "when the area started (2 cores: above ~2, other jobs shared them). Ratios compare runs made in the same run of " +
-    "the bench.")
-  : "";
+  ? wrap(`Machines: ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; the last column names the CPU. "load" is the ` +
+    "one-minute load average when the area started (2 cores: above ~2, other jobs shared them). Ratios compare runs " +
+    "made in the same run of the bench.")
+  : previousFooter;
 
 const START = "<!-- bench-table:start (scripts/readme-table.mjs writes this table from out/bench.json) -->";
 const END = "<!-- bench-table:end -->";
