@@ -32,6 +32,8 @@ export interface WebServerOptions {
   files?: readonly string[];
   /** The package to serve the page from (default: this one). */
   root?: string;
+  /** URL prefixes and the folders they serve, instead of the page (tests: a bundler's output folder). */
+  mounts?: readonly [string, string][];
 }
 
 export interface WebServer {
@@ -88,7 +90,7 @@ function sendFile(req: IncomingMessage, res: ServerResponse, path: string, heade
 /** Starts the server; the page and the files are checked first (a missing file is one line, before listening). */
 export async function startWebServer(o: WebServerOptions = {}): Promise<WebServer> {
   const root = resolve(o.root ?? packageRoot);
-  for (const need of ["web/index.html", "dist/web/main.js", "dist/build/stem4d.simd.wasm"]) {
+  for (const need of o.mounts ? [] : ["web/index.html", "dist/web/main.js", "dist/build/stem4d.simd.wasm"]) {
     const path = join(root, need);
     if (!existsSync(path)) throw new Error(`${path}: missing; build the page first (npm run build)`);
   }
@@ -103,8 +105,8 @@ export async function startWebServer(o: WebServerOptions = {}): Promise<WebServe
     url: `/files/${i}/${encodeURIComponent(basename(p))}` }));
   // URL prefixes and the folders they map to: only the page and what it loads.
   const h5 = h5wasmFolder(root);
-  const mounts: [string, string][] = [["/web/", join(root, "web")], ["/dist/", join(root, "dist")],
-    ...(h5 ? [["/node_modules/h5wasm/", h5] as [string, string]] : [])];
+  const mounts: [string, string][] = o.mounts?.map(([prefix, dir]) => [prefix, resolve(dir)]) ??
+    [["/web/", join(root, "web")], ["/dist/", join(root, "dist")], ...(h5 ? [["/node_modules/h5wasm/", h5] as [string, string]] : [])];
   const isolation: Record<string, string> = o.isolated === false ? {} :
     { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" };
 
@@ -120,7 +122,7 @@ export async function startWebServer(o: WebServerOptions = {}): Promise<WebServe
     } catch {
       return notFound();
     }
-    if (path === "/" || path === "/web") {
+    if (!o.mounts && (path === "/" || path === "/web")) {
       res.writeHead(302, { Location: "/web/" }).end();
       return;
     }

@@ -1,21 +1,19 @@
 // The same kernels, executor and simulator in headless Chromium (Debian's package, driven by playwright-core):
 // results must equal Node's bit for bit, single-threaded and on a pool of Web Workers over shared memory.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Server } from "node:http";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
 import "../../bindings/node.js";
-// @ts-expect-error: a plain JavaScript module without types
-import { serve } from "../../scripts/serve.mjs";
+import { startWebServer, type WebServer } from "../../cli/web-server.js";
 import { Core, runReductions, virtualImages, patternStats, diskMask, annulusMask, simulateTwoPhase } from "../../bindings/index.js";
-import { chromiumPath } from "../helpers/browser.js";
+import { chromiumPath, launchChromium } from "../helpers/browser.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const built = existsSync(join(root, "dist/bindings/core.js"));
 
-let server: Server, browser: Browser, base = "";
+let server: WebServer | undefined, browser: Browser, base = "";
 
 async function nodeCase(workers: number) {
   const core = await Core.create({ workers });
@@ -28,17 +26,14 @@ async function nodeCase(workers: number) {
 
 describe.skipIf(!chromiumPath || !built)("the core in headless Chromium", () => {
   beforeAll(async () => {
-    ({ server, url: base } = await serve(root));
-    const { chromium } = await import("playwright-core");
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    server = await startWebServer({ mounts: [["/", root]] });
+    base = server.url;
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise((ok) => server?.close(ok));
+    await server?.close();
   });
 
   for (const workers of [0, 2]) {

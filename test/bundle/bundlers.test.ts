@@ -4,14 +4,12 @@
 // reader of the entry, open a file with one and round-trip the default zstd backend. The Node entry bundled by
 // esbuild for Node must keep every reader and writer: the lists are data, so "sideEffects": false drops nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Server } from "node:http";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Browser } from "playwright-core";
 import type { Metafile } from "esbuild";
-// @ts-expect-error: a plain JavaScript module without types
-import { serve } from "../../scripts/serve.mjs";
+import { startWebServer, type WebServer } from "../../cli/web-server.js";
 import { readers } from "../../bindings/index.js";
 import { nodeReaders, writers } from "../../bindings/node.js";
 
@@ -52,7 +50,7 @@ async function bundleWithVite(): Promise<void> {
   viteModules = outputs.flatMap((o) => o.output ?? []).flatMap((c) => (c.type === "chunk" ? c.moduleIds ?? [] : []));
 }
 
-let server: Server | undefined, browser: Browser | undefined, base = "";
+let server: WebServer | undefined, browser: Browser | undefined, base = "";
 
 describe.skipIf(!built)("bundling the library", () => {
   beforeAll(async () => {
@@ -66,7 +64,7 @@ describe.skipIf(!built)("bundling the library", () => {
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise((ok) => (server ? server.close(ok) : ok(undefined)));
+    await server?.close();
   });
 
   it("esbuild's browser bundle has no Node-only module and nothing external", () => {
@@ -89,7 +87,8 @@ describe.skipIf(!built)("bundling the library", () => {
       const run = (path) => import(path).then((m) => m.probe()).catch((e) => ({ error: String(e && e.stack || e) }));
       window.results = Promise.all([run("./esbuild/app.js"), run("./vite/app.js")]);
     </script>`);
-    ({ server, url: base } = await serve(out));
+    server = await startWebServer({ mounts: [["/", out]] });
+    base = server.url;
     const { chromium } = await import("playwright-core");
     browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
     const page = await browser.newPage();
