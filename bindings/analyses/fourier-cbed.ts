@@ -53,6 +53,18 @@ function checkFrequencies(freqs: readonly SpatialFrequency[], what: string): voi
   });
 }
 
+/** Frames per tile of a scan DFT at K frequencies: at least as many bytes of frames as the tile's partial (2K
+ * float64 per pixel) and the executor's default; on a 2D scan, a power-of-two number of whole scan rows, so that the
+ * direct and the separable DFT (fourier-rows.ts) tile alike when they run together (a block holds a whole number of
+ * every reduction's tiles). */
+export function dftTileFrames(ctx: Pick<Dataset, "shape" | "dtype">, K: number): number {
+  const least = Math.max(defaultTileFrames(ctx), Math.ceil((2 * K * framePixels(ctx) * 8) / frameBytes(ctx)));
+  const nav = ctx.shape.slice(0, -2);
+  if (nav.length !== 2) return least;
+  const nx = nav[1]!;
+  return nx * 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(least / nx))));
+}
+
 /** The complex scan-DFT of every detector pixel at each frequency, in one pass: f64 [j][re | im][pixel]. */
 export function scanDft(freqs: readonly SpatialFrequency[], name = "scan DFT"): Reduction<Float64Array> {
   checkFrequencies(freqs, name);
@@ -66,10 +78,7 @@ export function scanDft(freqs: readonly SpatialFrequency[], name = "scan DFT"): 
     },
     // The kernel writes (not adds) each tile's DFT into that tile's partial, 2K float64 per pixel: tiles hold at
     // least that many bytes of frames, so many frequencies do not multiply the memory of partials.
-    tileFrames(ctx) {
-      const fb = frameBytes(ctx);
-      return Math.max(defaultTileFrames(ctx), Math.ceil((2 * K * framePixels(ctx) * 8) / fb));
-    },
+    tileFrames: (ctx) => dftTileFrames(ctx, K),
     process(tile, ptr) {
       const q = tile.rows * tile.cols;
       return [[{ fn: `fftDftTile${kernelSuffix(tile.dtype)}`, args: [tile.ptr, tile.count, q, weights + tile.start * K * 8, K, ptr.dft!] }]];
