@@ -47,7 +47,7 @@ const PICKS = [
 
 const readme = process.argv[2] ?? "README.md", benchFile = process.argv[3] ?? "out/bench.json";
 const areas = JSON.parse(readFileSync(benchFile, "utf8")).areas ?? {};
-// The table as the README has it now: a row whose area this bench file does not hold keeps its last measurement
+// The table as the README has it now: a row this bench file does not hold keeps its last measurement
 // (its date and load are in its last column), so benchmarking one area does not erase the others. Rows are known by
 // their label and how many rows above have the same label.
 const oldTable = readFileSync(readme, "utf8").match(/<!-- bench-table:start[^\n]*\n([\s\S]*?)<!-- bench-table:end -->/)?.[1] ?? "";
@@ -75,8 +75,7 @@ for (const [pick, [names, pattern, label, withNote]] of PICKS.entries()) {
   const [area, a] = candidates.sort(([, x], [, y]) => y.date.localeCompare(x.date))[0] ?? [names, undefined];
   const row = a?.rows.find((r) => pattern.test(r.name));
   if (!row) {
-    const ran = [names].flat().some((n) => areas[n] && !areas[n].quick);
-    lines.push(!ran && previous.has(pickKeys[pick]) ? previous.get(pickKeys[pick]) : `| ${cell(label)} | not measured | | | |`);
+    lines.push(previous.get(pickKeys[pick]) ?? `| ${cell(label)} | not measured | | | |`);
     continue;
   }
   if (area === "codec") {
