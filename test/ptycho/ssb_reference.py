@@ -27,15 +27,21 @@ def scan_to_detector(vy, vx, rot_deg, flip):
     return np.sin(t) * x + np.cos(t) * y, np.cos(t) * x - np.sin(t) * y
 
 
-def ssb(data, p):
-    ny, nx, dr, dc = data.shape
+def geometry(shape, p):
+    """Wavelength, aperture radius (1/A), detector frequencies KY, KX (1/A) and the bright-field disk's mask."""
+    dr, dc = shape[2:]
     lam = wavelength(p["kv"])
     ka = p["alphaMrad"] * 1e-3 / lam
-    sy, sx = p["stepA"]
     cy, cx = p["center"]
     dk = p["mradPerPixel"] * 1e-3 / lam
     KY, KX = np.meshgrid((np.arange(dr) - cy) * dk, (np.arange(dc) - cx) * dk, indexing="ij")
-    bf = KY**2 + KX**2 < ka**2
+    return lam, ka, KY, KX, KY**2 + KX**2 < ka**2
+
+
+def ssb(data, p):
+    ny, nx, dr, dc = data.shape
+    lam, ka, KY, KX, bf = geometry(data.shape, p)
+    sy, sx = p["stepA"]
     # Every trotter lies inside the bright-field disk: the 4D FFT is only needed over its pixels.
     G = np.fft.fft2(data[:, :, bf].astype(np.float64), axes=(0, 1))
     ky, kx = KY[bf], KX[bf]

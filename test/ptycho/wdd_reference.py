@@ -12,19 +12,14 @@ import sys
 
 import numpy as np
 
-from ssb_reference import chi, scan_to_detector, wavelength
+from ssb_reference import chi, geometry, scan_to_detector
 
 
 def wdd(data, p):
     ny, nx, dr, dc = data.shape
-    lam = wavelength(p["kv"])
-    ka = p["alphaMrad"] * 1e-3 / lam
+    lam, ka, KY, KX, bf = geometry(data.shape, p)
     sy, sx = p["stepA"]
-    cy, cx = p["center"]
-    dk = p["mradPerPixel"] * 1e-3 / lam
     df, c3 = p.get("defocusA", 0), p.get("c3mm", 0)
-    KY, KX = np.meshgrid((np.arange(dr) - cy) * dk, (np.arange(dc) - cx) * dk, indexing="ij")
-    bf = KY**2 + KX**2 < ka**2
     G = np.zeros((ny, nx, dr, dc), complex)
     G[:, :, bf] = np.fft.fft2(data[:, :, bf].astype(np.float64), axes=(0, 1))
     # H(rho, Q) = sum_k G(k, Q) exp(2 pi i k rho), rho on the detector's reciprocal grid.
