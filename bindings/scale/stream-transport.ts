@@ -6,7 +6,9 @@ export interface SenderTransport {
   /** Where the receiver is, for messages. */
   readonly peer: string;
   /** Sends one message; waits while the transport's queue is full (backpressure), but at most about a second:
-   * false when it could not be queued by then (the caller checks its timeouts and tries again). */
+   * false when it could not be queued by then (the caller checks its timeouts and tries again). A chunk's bytes are
+   * a view into the sender's ring, whose memory is reused once the receiver has acknowledged the chunk: a transport
+   * (or a test's loopback) that keeps them longer copies them. */
   send(parts: Uint8Array[]): Promise<boolean>;
   /** The next message from the receiver; undefined once the transport is closed. */
   receive(): Promise<Uint8Array[] | undefined>;
