@@ -2,44 +2,38 @@
 // default zstd backend (our build/zstd.wasm) must load there and give what Node gives; the Node-only zstd-codec
 // backend is refused with a clear error there, and works in Node.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Server } from "node:http";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import "../../bindings/node.js";
 import { runCodec } from "./fixtures/browser-entry.js";
 import { chromiumPath, launchChromium } from "../helpers/browser.js";
-import { bundleFixture, repoRoot, serveFixture } from "../helpers/web-bundle.js";
+import { bundleFixture, bundledJs, pageResult, repoRoot, serveFixture } from "../helpers/web-bundle.js";
 
 const wasmBuilt = existsSync(join(repoRoot, "build/stem4d.simd.wasm"));
 
-let server: Server, browser: Browser, base = "", dir = "";
+let server: Awaited<ReturnType<typeof serveFixture>> | undefined, browser: Browser, dir = "";
 
 describe.skipIf(!chromiumPath || !wasmBuilt)("the codec in headless Chromium", () => {
   beforeAll(async () => {
     dir = await bundleFixture("test/codec/fixtures/browser-entry.ts", "codec");
-    ({ base, server } = await serveFixture(dir, "codec", "runCodec"));
+    server = await serveFixture(dir, "codec", "runCodec");
     browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise((ok) => server?.close(ok));
+    await server?.close();
   });
 
   it("bundles with no Node module left in it", () => {
-    const js = readdirSync(join(dir, "out")).filter((f) => f.endsWith(".js")).map((f) => readFileSync(join(dir, "out", f), "utf8")).join("\n");
+    const js = bundledJs(dir);
     expect(js).not.toMatch(/from\s+["']node:/);
     expect(js).not.toMatch(/import\(\s*["']node:(fs|worker_threads)/);
   });
 
   it("encodes and decodes with the default zstd backend as in Node; zstd-codec is refused as Node-only", async () => {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    await page.goto(`${base}/index.html`);
-    const inBrowser = await page.evaluate(() => (window as unknown as { result: Promise<unknown> }).result);
-    await page.close();
+    const { result: inBrowser, errors } = await pageResult<unknown>(browser, `${server!.base}/index.html`);
     expect(errors).toEqual([]);
     const inNode = await runCodec();
     expect(inNode.zstdCodec).toBe("zstd-codec");

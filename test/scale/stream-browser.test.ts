@@ -2,43 +2,37 @@
 // resume, acknowledgements) in headless Chromium, bundled by Vite from test/scale/fixtures/stream-edge.ts: it needs
 // no Node API, and the chunks it sends are byte for byte the ones Node sends.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Server } from "node:http";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import "../../bindings/node.js";
 import { runEdge } from "./fixtures/stream-edge.js";
 import { chromiumPath, launchChromium } from "../helpers/browser.js";
-import { bundleFixture, repoRoot, serveFixture } from "../helpers/web-bundle.js";
+import { bundleFixture, bundledJs, pageResult, repoRoot, serveFixture } from "../helpers/web-bundle.js";
 
 const wasmBuilt = existsSync(join(repoRoot, "build/stem4d.simd.wasm"));
-let server: Server, browser: Browser, base = "", dir = "";
+let server: Awaited<ReturnType<typeof serveFixture>> | undefined, browser: Browser, dir = "";
 
 describe.skipIf(!chromiumPath || !wasmBuilt)("the stream's edge side in headless Chromium", () => {
   beforeAll(async () => {
     dir = await bundleFixture("test/scale/fixtures/stream-edge.ts", "edge");
-    ({ base, server } = await serveFixture(dir, "edge", "runEdge"));
+    server = await serveFixture(dir, "edge", "runEdge");
     browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise((ok) => server?.close(ok));
+    await server?.close();
   });
 
   it("bundles with no Node module in it", () => {
-    const js = readdirSync(join(dir, "out")).filter((f) => f.endsWith(".js")).map((f) => readFileSync(join(dir, "out", f), "utf8")).join("\n");
+    const js = bundledJs(dir);
     expect(js).not.toMatch(/from\s+["']node:/);
     expect(js).not.toMatch(/["']zeromq["']/);
   });
 
   it("sends the same chunks as Node for raw, lossless, events and pca", async () => {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    await page.goto(`${base}/index.html`);
-    const inBrowser = await page.evaluate(() => (window as unknown as { result: Promise<unknown> }).result);
-    await page.close();
+    const { result: inBrowser, errors } = await pageResult<unknown>(browser, `${server!.base}/index.html`);
     expect(errors).toEqual([]);
     const inNode = await runEdge();
     expect(inBrowser).toEqual(inNode);

@@ -4,14 +4,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Core } from "../../bindings/node.js";
 import { StreamReceiver } from "../../bindings/scale/stream-receive.js";
 import { chromiumPath, launchChromium } from "../helpers/browser.js";
 import { cliBuilt, stem4d } from "../helpers/cli.js";
-import { bundleFixture, repoRoot, serveFixture } from "../helpers/web-bundle.js";
+import { bundleFixture, pageResult, repoRoot, serveFixture } from "../helpers/web-bundle.js";
 
 const bin = (name: string) => join(repoRoot, "node_modules", ".bin", name);
 const runtimes: [string, string[]][] = [
@@ -82,22 +81,19 @@ console.log(JSON.stringify(await sendOverWebSocket(url)));\n`);
   }
 
   describe.skipIf(!chromiumPath)("in headless Chromium", () => {
-    let server: Server | undefined;
-    afterAll(async () => { await new Promise((ok) => (server ? server.close(ok) : ok(undefined))); });
+    let served: Awaited<ReturnType<typeof serveFixture>> | undefined;
+    afterAll(async () => { await served?.close(); });
 
     it("chromium: the received container holds the chunks stem4d compress writes", async () => {
-      const served = await serveFixture(bundle, "wsedge", "sendOverWebSocket");
-      server = served.server;
+      served = await serveFixture(bundle, "wsedge", "sendOverWebSocket");
+      const base = served.base;
       const browser = await launchChromium();
       const errors: string[] = [];
       try {
         const { received, sent, container } = await receiveFrom("chromium", async (endpoint) => {
-          const page = await browser.newPage();
-          page.on("pageerror", (e) => errors.push(String(e)));
-          await page.goto(`${served.base}/index.html#${encodeURIComponent(endpoint)}`);
-          const r = await page.evaluate(() => (window as unknown as { result: Promise<Record<string, unknown>> }).result);
-          await page.close();
-          return r;
+          const r = await pageResult<Record<string, unknown>>(browser, `${base}/index.html#${encodeURIComponent(endpoint)}`);
+          errors.push(...r.errors);
+          return r.result;
         });
         expect(errors).toEqual([]);
         expect(sent).toMatchObject({ chunks: 10, frames: 80, resent: 0 });
