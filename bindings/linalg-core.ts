@@ -63,12 +63,12 @@ const ROW_PARTS = 8;
 async function transposeProduct(core: Core, a: number, b: number, m: number, n: number, c: number): Promise<void> {
   const kb = Math.max(4, Math.min(256, Math.floor((256 << 10) / (n * 4) / 4) * 4));
   const parts = splitRows(m, ROW_PARTS);
-  const a8 = core.arena;
-  const scratch = parts.map(() => a8.alloc(n * kb * 4)), partials = parts.map(() => a8.alloc(n * n * 8));
-  const zeros = a8.alloc(n * 4);
+  const arena = core.arena;
+  const scratch = parts.map(() => arena.alloc(n * kb * 4)), partials = parts.map(() => arena.alloc(n * n * 8));
+  const zeros = arena.alloc(n * 4);
   try {
-    a8.f32(zeros, n).fill(0);
-    for (const p of partials) a8.f64(p, n * n).fill(0);
+    arena.f32(zeros, n).fill(0);
+    for (const p of partials) arena.f64(p, n * n).fill(0);
     await core.run(parts.map(([r0, r1], t): Task => {
       const task: Task = [];
       for (let i = r0; i < r1; i += kb) {
@@ -80,14 +80,14 @@ async function transposeProduct(core: Core, a: number, b: number, m: number, n: 
       }
       return task;
     }));
-    const out = a8.f64(c, n * n);
+    const out = arena.f64(c, n * n);
     out.fill(0);
     for (const p of partials) {
-      const v = a8.f64(p, n * n);
+      const v = arena.f64(p, n * n);
       for (let i = 0; i < v.length; i++) out[i]! += v[i]!;
     }
   } finally {
-    for (const p of [...scratch, ...partials, zeros]) a8.release(p);
+    for (const p of [...scratch, ...partials, zeros]) arena.release(p);
   }
 }
 

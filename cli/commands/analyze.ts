@@ -194,12 +194,12 @@ async function fourierSection(core: Core, ds: Dataset, r: AnalyzeResult, pixels:
   const analysed = r.bin > 1 || r.scanBin > 1 ? binDataset(core, ds, { detector: r.bin, scan: r.scanBin }) : ds;
   const factor = binFactorFor(analysed, FOURIER_SPECTRUM_SIDE);
   const coarse = factor > 1 ? binDataset(core, analysed, { detector: factor }) : analysed;
-  const progress = (stage: string) => (d: number, n: number) => onProgress(`fourier ${stage}`, d, n);
+  const progress = (stage: string, d: number, n: number) => onProgress(`fourier ${stage}`, d, n);
   try {
-    const analysis = await fourierAnalysis(core, coarse, { peaks: 4, onProgress: (stage, d, n) => progress(stage)(d, n) });
+    const analysis = await fourierAnalysis(core, coarse, { peaks: 4, onProgress: progress });
     if (coarse !== analysed) {
       const [rows, cols] = sigShape(analysed);
-      analysis.cbed = await cbedAt(core, analysed, analysis.frequencies, { onProgress: progress("patterns") });
+      analysis.cbed = await cbedAt(core, analysed, analysis.frequencies, { onProgress: (d, n) => progress("patterns", d, n) });
       analysis.grid = { ...analysis.grid, rows, cols };
     }
     const section = await fourierReportSection(core, analysed, { pixels, analysis });
