@@ -8,11 +8,11 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Core, openDataset, pca, pcaSpectrum, principalCosines, type PcaResult } from "../bindings/node.js";
 import { benchDataset } from "./datasets.js";
-import type { BenchOptions, BenchRow } from "./common.js";
+import { referenceEnv, type BenchOptions, type BenchRow } from "./common.js";
 
 const PY = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 const hasPython = (mods: string[]) => spawnSync(PY, ["-c", mods.map((m) => `import ${m}`).join("; ")], { stdio: "ignore" }).status === 0;
-const runPython = (src: string, args: string[]) => execFileSync(PY, ["-c", src, ...args], { maxBuffer: 1 << 28, env: { ...process.env, OMP_NUM_THREADS: "2" } }).toString();
+const runPython = (src: string, args: string[]) => execFileSync(PY, ["-c", src, ...args], { maxBuffer: 1 << 28, env: referenceEnv() }).toString();
 
 async function once<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const t0 = performance.now();

@@ -14,7 +14,7 @@ import { SUM_BYTES, singleSideBand } from "../bindings/analyses/ssb.js";
 import { integrateCom } from "../bindings/analyses/dpc.js";
 import { pearson } from "../bindings/analyses/ssb-metrics.js";
 import type { SsbParameters } from "../bindings/analyses/ssb-plan.js";
-import { measure, type BenchOptions, type BenchRow } from "./common.js";
+import { measure, referenceEnv, type BenchOptions, type BenchRow } from "./common.js";
 
 const REFERENCE = fileURLToPath(new URL("../../test/ptycho/ssb_reference.py", import.meta.url));
 
@@ -68,7 +68,7 @@ for _ in range(${runs}):
     cpu.append(time.process_time() - c)
 np.save(${JSON.stringify(out)}, np.stack([obj.real, obj.imag], axis=-1))
 print(np.median(times) * 1e3, np.median(cpu) * 1e3)
-`], { maxBuffer: 1 << 20, env: { ...process.env, OMP_NUM_THREADS: "2" } }).toString();
+`], { maxBuffer: 1 << 20, env: referenceEnv() }).toString();
   const [ms, cpuMs] = printed.trim().split(/\s+/).map(Number) as [number, number];
   return { ms, cpuMs, object: decodeNpyArray(readFileSync(out), out).data };
 }
