@@ -145,8 +145,11 @@ async function runBlock(
       for (const s of scheduled[pi]!)
         sideBySide.set(s.tile.start, [...(sideBySide.get(s.tile.start) ?? []), ...s.tasks]);
   });
+  // A tile's read fused with its kernels makes one task of the whole tile: good when the block holds enough tiles
+  // to keep every worker busy; with fewer (large frames, long tiles), the reads and then the lanes run in parallel.
   const sameTile = planned.every((p) => p.tile === planned[0]!.tile);
-  if (block.readCalls && sameTile) {
+  const fuse = sameTile && tilesOf(planned[0]!.tile, block.range).length >= 2 * core.workerCount;
+  if (block.readCalls && fuse) {
     await core.run(
       tilesOf(planned[0]!.tile, block.range).map(([t0, t1]) => [
         ...block.readCalls!(t0, t1),
