@@ -24,6 +24,11 @@ const NUMERIC: Record<string, [number, (dv: DataView, o: number, le: boolean) =>
   f4: [4, (d, o, l) => d.getFloat32(o, l)], f8: [8, (d, o, l) => d.getFloat64(o, l)],
 };
 
+const TYPED: Record<string, new (buffer: ArrayBuffer) => ArrayLike<number>> = {
+  b1: Uint8Array, u1: Uint8Array, i1: Int8Array, u2: Uint16Array, i2: Int16Array, u4: Uint32Array, i4: Int32Array,
+  f4: Float32Array, f8: Float64Array,
+};
+
 /** A whole small .npy array of any plain numeric type, as float64 values with its shape. */
 export function decodeNpyArray(file: Uint8Array, name: string): { data: Float64Array; shape: number[] } {
   const h = parseNpyHeader(file, name, true);
@@ -31,6 +36,11 @@ export function decodeNpyArray(file: Uint8Array, name: string): { data: Float64A
   const [size, get] = NUMERIC[h.descr.slice(1)]!;
   const n = h.shape.reduce((a, b) => a * b, 1);
   if (file.length < h.dataOffset + n * size) throw new Error(`${name}: shape [${h.shape.join(", ")}] needs ${n * size} data bytes after byte ${h.dataOffset}, but the file has ${file.length - h.dataOffset}`);
+  const Typed = h.littleEndian || size === 1 ? TYPED[h.descr.slice(1)] : undefined;
+  if (Typed) {
+    // Little-endian data (the hosts we run on are little-endian): one native conversion of an aligned copy.
+    return { data: new Float64Array(new Typed(file.slice(h.dataOffset, h.dataOffset + n * size).buffer)), shape: h.shape };
+  }
   const dv = new DataView(file.buffer, file.byteOffset + h.dataOffset, n * size);
   const data = new Float64Array(n);
   for (let i = 0; i < n; i++) data[i] = get(dv, i * size, h.littleEndian);

@@ -26,7 +26,7 @@ export function readMatrix(path: string, what: string): { data: Float32Array; ro
     throw new UsageError(`${what}: ${(e as Error).message}`);
   }
   if (a.shape.length !== 2) throw new UsageError(`${what}: ${path} has shape [${a.shape.join(", ")}]; expected a 2D array (rows x columns)`);
-  return { data: Float32Array.from(a.data), rows: a.shape[0]!, cols: a.shape[1]! };
+  return { data: new Float32Array(a.data), rows: a.shape[0]!, cols: a.shape[1]! };
 }
 
 /** The scan shape for per-position maps: --scan, else the analysed shape in a summary.json beside `path`, else flat. */

@@ -76,6 +76,31 @@ describe(".npy reading and writing", () => {
     expect(Array.from(decodeNpyArray(handMade(1, "|b1", [3], new Uint8Array([1, 0, 1])), "b.npy").data)).toEqual([1, 0, 1]);
   });
 
+  it("decodes every numeric type in either byte order to the values a DataView reads", () => {
+    const values = [-3, 0, 7, 1000, -120];
+    type Setter = (d: DataView, o: number, v: number, le: boolean) => void;
+    type Getter = (d: DataView, o: number, le: boolean) => number;
+    const types: [string, number, Setter, Getter][] = [
+      ["i1", 1, (d, o, v) => d.setInt8(o, v), (d, o) => d.getInt8(o)],
+      ["i2", 2, (d, o, v, le) => d.setInt16(o, v, le), (d, o, le) => d.getInt16(o, le)],
+      ["u2", 2, (d, o, v, le) => d.setUint16(o, Math.abs(v), le), (d, o, le) => d.getUint16(o, le)],
+      ["i4", 4, (d, o, v, le) => d.setInt32(o, v, le), (d, o, le) => d.getInt32(o, le)],
+      ["u4", 4, (d, o, v, le) => d.setUint32(o, Math.abs(v), le), (d, o, le) => d.getUint32(o, le)],
+      ["f4", 4, (d, o, v, le) => d.setFloat32(o, v / 8, le), (d, o, le) => d.getFloat32(o, le)],
+      ["f8", 8, (d, o, v, le) => d.setFloat64(o, v / 3, le), (d, o, le) => d.getFloat64(o, le)],
+      ["i8", 8, (d, o, v, le) => d.setBigInt64(o, BigInt(v), le), (d, o, le) => Number(d.getBigInt64(o, le))],
+    ];
+    for (const [code, size, set, get] of types) {
+      for (const le of [true, false]) {
+        const bytes = new Uint8Array(values.length * size), dv = new DataView(bytes.buffer);
+        values.forEach((v, i) => set(dv, i * size, v, le));
+        const descr = `${size === 1 ? "|" : le ? "<" : ">"}${code}`;
+        const decoded = decodeNpyArray(handMade(1, descr, [values.length], bytes), `${code}.npy`).data;
+        expect(Array.from(decoded), descr).toEqual(values.map((_, i) => get(dv, i * size, le)));
+      }
+    }
+  });
+
   const cases: [string, Uint8Array, RegExp][] = [
     ["a wrong magic", new Uint8Array(64).fill(65), /t\.npy: not a valid \.npy file at byte 0: expected the magic/],
     ["a file shorter than the preamble", new Uint8Array([0x93, 0x4e, 0x55]), /t\.npy: .*3 bytes long/],
