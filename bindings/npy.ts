@@ -38,8 +38,10 @@ export function decodeNpyArray(file: Uint8Array, name: string): { data: Float64A
   if (file.length < h.dataOffset + n * size) throw new Error(`${name}: shape [${h.shape.join(", ")}] needs ${n * size} data bytes after byte ${h.dataOffset}, but the file has ${file.length - h.dataOffset}`);
   const Typed = h.littleEndian || size === 1 ? TYPED[h.descr.slice(1)] : undefined;
   if (Typed) {
-    // Little-endian data (the hosts we run on are little-endian): one native conversion of an aligned copy.
-    return { data: new Float64Array(new Typed(file.slice(h.dataOffset, h.dataOffset + n * size).buffer)), shape: h.shape };
+    // Little-endian data (the hosts we run on are little-endian): one native conversion of an aligned copy (made
+    // with Uint8Array's slice: a Node Buffer's own slice is a view).
+    const copy = Uint8Array.prototype.slice.call(file, h.dataOffset, h.dataOffset + n * size);
+    return { data: new Float64Array(new Typed(copy.buffer)), shape: h.shape };
   }
   const dv = new DataView(file.buffer, file.byteOffset + h.dataOffset, n * size);
   const data = new Float64Array(n);

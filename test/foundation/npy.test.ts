@@ -97,6 +97,9 @@ describe(".npy reading and writing", () => {
         const descr = `${size === 1 ? "|" : le ? "<" : ">"}${code}`;
         const decoded = decodeNpyArray(handMade(1, descr, [values.length], bytes), `${code}.npy`).data;
         expect(Array.from(decoded), descr).toEqual(values.map((_, i) => get(dv, i * size, le)));
+        // A Node Buffer inside a larger pool (as readFileSync may return) decodes the same.
+        const pooled = Buffer.concat([Buffer.alloc(3), handMade(1, descr, [values.length], bytes)]).subarray(3);
+        expect(Array.from(decodeNpyArray(pooled, `${code}.npy`).data), `${descr} in a Buffer`).toEqual(Array.from(decoded));
       }
     }
   });
