@@ -49,6 +49,18 @@ export function decodeNpyArray(file: Uint8Array, name: string): { data: Float64A
   return { data, shape: h.shape };
 }
 
+/** A whole .npy array of any plain numeric type as float32 values: little-endian float32 data is viewed in place
+ * (no copy, no conversion: large score matrices), anything else converted. */
+export function decodeNpyFloat32(file: Uint8Array, name: string): { data: Float32Array; shape: number[] } {
+  const h = parseNpyHeader(file, name, true);
+  if (!("needBytes" in h) && h.descr === "<f4" && (file.byteOffset + h.dataOffset) % 4 === 0) {
+    const n = h.shape.reduce((a, b) => a * b, 1);
+    if (file.length >= h.dataOffset + 4 * n) return { data: new Float32Array(file.buffer, file.byteOffset + h.dataOffset, n), shape: h.shape };
+  }
+  const a = decodeNpyArray(file, name);
+  return { data: new Float32Array(a.data), shape: a.shape };
+}
+
 /** Bytes to read from the start of a file to be sure of holding a version 1 header's length field. */
 export const NPY_PREAMBLE = 12;
 

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { decodeNpyArray } from "../../bindings/node.js";
+import { decodeNpyFloat32 } from "../../bindings/node.js";
 import { kmeans } from "../../bindings/analyses/kmeans.js";
 import { UsageError, action, parseIntList, parsePositiveInt, report, withCore, writeNpy, type CommonOptions } from "../common.js";
 import { declare } from "./index.js";
@@ -21,12 +21,12 @@ interface Options extends CommonOptions {
 export function readMatrix(path: string, what: string): { data: Float32Array; rows: number; cols: number } {
   let a;
   try {
-    a = decodeNpyArray(readFileSync(path), path);
+    a = decodeNpyFloat32(readFileSync(path), path);
   } catch (e) {
     throw new UsageError(`${what}: ${(e as Error).message}`);
   }
   if (a.shape.length !== 2) throw new UsageError(`${what}: ${path} has shape [${a.shape.join(", ")}]; expected a 2D array (rows x columns)`);
-  return { data: new Float32Array(a.data), rows: a.shape[0]!, cols: a.shape[1]! };
+  return { data: a.data, rows: a.shape[0]!, cols: a.shape[1]! };
 }
 
 /** The scan shape for per-position maps: --scan, else the analysed shape in a summary.json beside `path`, else flat. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DTYPES, bufferByteSource, encodeNpy, npyDataset, openDataset, saveNpy, typedArray, dtypeSize, decodeNpyArray, type Dtype } from "../../bindings/node.js";
+import { DTYPES, bufferByteSource, encodeNpy, npyDataset, openDataset, saveNpy, typedArray, dtypeSize, decodeNpyArray, decodeNpyFloat32, type Dtype } from "../../bindings/node.js";
 import { hasPython, runPython } from "../helpers/python.js";
 import { randomArray } from "../helpers/data.js";
 
@@ -102,6 +102,20 @@ describe(".npy reading and writing", () => {
         expect(Array.from(decodeNpyArray(pooled, `${code}.npy`).data), `${descr} in a Buffer`).toEqual(Array.from(decoded));
       }
     }
+  });
+
+  it("decodes float32 matrices in place and other types by conversion, to the same values", () => {
+    const f4 = new Float32Array([0.1, -2.5, 3e7, 1e-30, 7, 8]);
+    const file = encodeNpy(f4, "f32", [2, 3]);
+    const viewed = decodeNpyFloat32(file, "s.npy");
+    expect(viewed.shape).toEqual([2, 3]);
+    expect(viewed.data.buffer).toBe(file.buffer);
+    expect(Array.from(viewed.data)).toEqual(Array.from(f4));
+    const big = new Uint8Array(f4.length * 4), dv = new DataView(big.buffer);
+    f4.forEach((v, i) => dv.setFloat32(i * 4, v, false));
+    expect(Array.from(decodeNpyFloat32(handMade(1, ">f4", [2, 3], big), "b.npy").data)).toEqual(Array.from(f4));
+    expect(Array.from(decodeNpyFloat32(handMade(1, "<f8", [2], new Uint8Array(new Float64Array([0.5, -1]).buffer)), "d.npy").data)).toEqual([0.5, -1]);
+    expect(() => decodeNpyFloat32(file.subarray(0, file.length - 4), "t.npy")).toThrow(/t\.npy: shape \[2, 3\] needs 24 data bytes after byte 128, but the file has 20/);
   });
 
   const cases: [string, Uint8Array, RegExp][] = [
