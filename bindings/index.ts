@@ -40,6 +40,7 @@ export * from "./analyses/cluster-agreement.js";
 export * from "./analyses/analyze.js";
 export * from "./figures/dendrogram.js";
 export * from "./figures/report.js";
+export * from "./figures/markup.js";
 export * from "./figures/report-analyze.js";
 export * from "./figures/map-figure.js";
 export * from "./figures/figure-layout.js";

@@ -3,7 +3,13 @@
 import type { Command } from "commander";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { Core, estimateCenter, isDtype, openDataset, saveNpy, type Dataset, type RawLayout } from "../bindings/node.js";
+import "../bindings/node-platform.js";
+import { Core } from "../bindings/core.js";
+import { estimateCenter } from "../bindings/analyses/center.js";
+import { isDtype } from "../bindings/dtype.js";
+import { openDataset, saveNpy } from "../bindings/node-files.js";
+import type { Dataset } from "../bindings/dataset.js";
+import type { RawLayout } from "../bindings/sources.js";
 import { pixelSize, type PixelSize } from "../bindings/figures/calibration.js";
 import { mapFigurePng, type MapFigure } from "../bindings/figures/map-figure.js";
 import { USAGE_EXIT, UsageError } from "./usage.js";

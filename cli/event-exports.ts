@@ -2,7 +2,8 @@
 // raw_csr (a TOML descriptor beside three raw arrays).
 import { writeFileSync } from "node:fs";
 import { basename } from "node:path";
-import { rawCsrToml, toRawCsr, writeRecords } from "../bindings/node.js";
+import { rawCsrToml, toRawCsr } from "../codec/event-analysis.js";
+import { writeRecords } from "../codec/events.js";
 import { ensureDir } from "./common.js";
 
 type Events = Parameters<typeof toRawCsr>[0];

@@ -1,7 +1,8 @@
 // The physical parameters phase-imaging commands (dpc, ptycho) take: from the options, else from the file's
 // calibration, else (pattern centre, detector pixel size) fitted from the bright-field disk.
 import type { Command } from "commander";
-import { estimateCenter, type Dataset } from "../bindings/node.js";
+import { estimateCenter } from "../bindings/analyses/center.js";
+import type { Dataset } from "../bindings/dataset.js";
 import {
   probeParameters, readProbeCalibration, type NamedCalibration, type ProbeCalibration, type ProbeParameterName, type ProbeParameters,
 } from "../bindings/electron-optics.js";

@@ -2,6 +2,7 @@
 // it out (leaves in its order, each link at the midpoint of its children), with the cuts marked as dashed lines
 // and every branch below a cut coloured like its cluster in that cut's map (the finest cut below which it lies).
 import { colorOf, type RGB } from "../png.js";
+import { escapeHtml } from "./markup.js";
 import { cutHeight, cutTree, leafOrder, type Linkage } from "../analyses/hcluster.js";
 
 export interface DendrogramOptions {
@@ -107,6 +108,3 @@ function ticks(max: number): number[] {
   return out;
 }
 
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-}

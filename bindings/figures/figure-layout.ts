@@ -3,8 +3,7 @@
 // device pixel density for files (text from the bitmap font). One layout, so a figure looks the same in both.
 import { encodePng, type RGB } from "../png.js";
 import { drawText, TEXT_SIZE, textWidth } from "./bitmap-font.js";
-import { escapeHtml } from "./dendrogram.js";
-import { dataUri } from "./report.js";
+import { dataUri, escapeHtml } from "./markup.js";
 
 /** Device pixels per CSS pixel of PNG figures (and of the map images inside SVG figures). */
 export const DENSITY = 2;

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { binDataset, writeDatasetNpy } from "../../bindings/node.js";
+import { binDataset } from "../../bindings/analyses/bin.js";
+import { writeDatasetNpy } from "../../bindings/node-files.js";
 import { UsageError, action, inputOptions, openInput, parsePositiveInt, progress, report, withCore, type CommonOptions } from "../common.js";
 import { declare } from "./index.js";
 

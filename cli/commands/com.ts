@@ -1,5 +1,7 @@
 import type { Command } from "commander";
-import { centerOfMass, runReduction, sigShape } from "../../bindings/node.js";
+import { centerOfMass } from "../../bindings/analyses/com.js";
+import { runReduction } from "../../bindings/executor.js";
+import { sigShape } from "../../bindings/dataset.js";
 import { action, datasetPixels, inputOptions, openInput, progress, report, resolveCenter, withCore, writeNpy, writePng, type CommonOptions } from "../common.js";
 import { declare } from "./index.js";
 

@@ -1,6 +1,10 @@
 import { ZSTD_BACKENDS, type ZstdBackendName } from "../../codec/zstd.js";
 import type { Command } from "commander";
-import { FILTER_IDS, FILTER_LIST, type FilterName, appendLossless, compressLossless, compressPca, describeThresholds, frameBytes, frameCount } from "../../bindings/node.js";
+import { FILTER_IDS, FILTER_LIST, type FilterName } from "../../codec/container-format.js";
+import { appendLossless, compressLossless } from "../../bindings/compress.js";
+import { compressPca } from "../../bindings/analyses/pca-compress.js";
+import { describeThresholds } from "../../bindings/analyses/counting.js";
+import { frameBytes, frameCount } from "../../bindings/dataset.js";
 import { appendFileSink, fileSink } from "../../codec/node-sink.js";
 import { planAppend } from "../../codec/container-append.js";
 import { fileByteSource } from "../../bindings/node-files.js";

@@ -2,7 +2,7 @@
 // file size. Also home of the format options other commands may share (flyback, flatfield, pixel mask, dataset).
 import type { Command } from "commander";
 import { writeDataset, writerFormats } from "../../bindings/writers/index.js";
-import { frameCount } from "../../bindings/node.js";
+import { frameCount } from "../../bindings/dataset.js";
 import { action, ensureDir, inputOptions, openInput, parsePositiveInt, progress, report, UsageError, type CommonOptions } from "../common.js";
 
 export interface FormatOptions {

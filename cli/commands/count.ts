@@ -1,10 +1,12 @@
 import type { ZstdBackendName } from "../../codec/zstd.js";
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
-import {
-  type CountingOptions, countToEvents, countingScanShape, decodeNpyArray, describeThresholds, framePixels,
-  concatEvents, type SparseEvents, type Dataset, type Core,
-} from "../../bindings/node.js";
+import { type CountingOptions, countToEvents, countingScanShape, describeThresholds } from "../../bindings/analyses/counting.js";
+import { decodeNpyArray } from "../../bindings/npy.js";
+import { framePixels, type Dataset } from "../../bindings/dataset.js";
+import { concatEvents } from "../../codec/event-encoder.js";
+import type { SparseEvents } from "../../codec/events.js";
+import type { Core } from "../../bindings/core.js";
 import { fileSink } from "../../codec/node-sink.js";
 import { UsageError, action, ensureDir, inputOptions, openInput, progress, report, withCore, type CommonOptions } from "../common.js";
 import { writeEventExports } from "../event-exports.js";

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { cropDataset, writeDatasetNpy } from "../../bindings/node.js";
+import { cropDataset } from "../../bindings/analyses/crop.js";
+import { writeDatasetNpy } from "../../bindings/node-files.js";
 import { UsageError, action, inputOptions, openInput, parseIntList, progress, report, type CommonOptions } from "../common.js";
 import { declare } from "./index.js";
 

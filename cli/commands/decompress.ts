@@ -1,7 +1,10 @@
 import { ZSTD_BACKENDS, type ZstdBackendName } from "../../codec/zstd.js";
 import type { Command } from "commander";
 import { writeEventExports } from "../event-exports.js";
-import { ContainerReader, containerDataset, fileByteSource, frameBytes, frameCount, readContainerEvents, writeDatasetNpy } from "../../bindings/node.js";
+import { ContainerReader } from "../../codec/container-reader.js";
+import { containerDataset, readContainerEvents } from "../../codec/container-dataset.js";
+import { fileByteSource, writeDatasetNpy } from "../../bindings/node-files.js";
+import { frameBytes, frameCount } from "../../bindings/dataset.js";
 import { UsageError, action, ensureDir, progress, report, type CommonOptions } from "../common.js";
 import { declare } from "./index.js";
 

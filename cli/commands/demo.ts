@@ -1,9 +1,14 @@
 import type { Command } from "commander";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  annulusMask, centerOfMass, diskMask, estimateCenter, openDataset, patternStats, runReductions, simulateTwoPhase, virtualImages, writeDatasetNpy,
-} from "../../bindings/node.js";
+import { annulusMask, diskMask } from "../../bindings/analyses/masks.js";
+import { centerOfMass } from "../../bindings/analyses/com.js";
+import { estimateCenter } from "../../bindings/analyses/center.js";
+import { openDataset, writeDatasetNpy } from "../../bindings/node-files.js";
+import { patternStats } from "../../bindings/analyses/patterns.js";
+import { runReductions } from "../../bindings/executor.js";
+import { simulateTwoPhase } from "../../bindings/simulate.js";
+import { virtualImages } from "../../bindings/analyses/virtual.js";
 import type { MapFigure } from "../../bindings/figures/map-figure.js";
 import { action, ensureDir, parseIntList, progress, report, withCore, writeNpy, writePng, type CommonOptions } from "../common.js";
 import { declare } from "./index.js";

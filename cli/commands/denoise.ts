@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { writeDatasetNpy } from "../../bindings/node.js";
+import { writeDatasetNpy } from "../../bindings/node-files.js";
 import { pcaDenoisedDataset } from "../../bindings/analyses/pca-denoise.js";
 import { UsageError, action, ensureDir, inputOptions, parsePositiveInt, progress, report } from "../common.js";
 import { pcaOptions, runPcaCommand, type PcaCliOptions } from "./pca.js";

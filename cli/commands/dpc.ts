@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
-import { decodeNpyArray } from "../../bindings/node.js";
+import { decodeNpyArray } from "../../bindings/npy.js";
 import { differentialPhaseContrast } from "../../bindings/analyses/dpc.js";
 import { pearson } from "../../bindings/analyses/ssb-metrics.js";
 import { UsageError, action, inputOptions, openInput, progress, report, withCore, writeNpy, writePng, type CommonOptions } from "../common.js";

@@ -1,7 +1,10 @@
 import type { Command } from "commander";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fourierAnalysis, fourierFigures, scanFftGrid, type BraggFilter, type SpatialFrequency } from "../../bindings/node.js";
+import { fourierAnalysis, fourierFigures } from "../../bindings/analyses/fourier-analysis.js";
+import { scanFftGrid } from "../../bindings/analyses/fourier-scan.js";
+import type { BraggFilter } from "../../bindings/analyses/fourier-bragg.js";
+import type { SpatialFrequency } from "../../bindings/analyses/fourier-cbed.js";
 import { writeScanFftNpy } from "../../bindings/analyses/fourier-node.js";
 import { BRAGG_RADIUS_RULE } from "../../bindings/analyses/fourier-analysis.js";
 import { mapFigurePng } from "../../bindings/figures/map-figure.js";

@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { decodeNpyArray, runReduction } from "../../bindings/node.js";
+import { decodeNpyArray } from "../../bindings/npy.js";
+import { runReduction } from "../../bindings/executor.js";
 import { binDetector } from "../../bindings/analyses/bin.js";
 import { clusterSums, meanPatterns } from "../../bindings/analyses/cluster-means.js";
 import { LINKAGE_METHODS, cutTree, linkage, mapLabels, type LinkageMethod } from "../../bindings/analyses/hcluster.js";

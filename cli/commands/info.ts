@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { frameCount, dtypeSize } from "../../bindings/node.js";
+import { frameCount } from "../../bindings/dataset.js";
+import { dtypeSize } from "../../bindings/dtype.js";
 import { action, inputOptions, openInput, report, type CommonOptions } from "../common.js";
 import { formatOpenOptions, formatOptions, type FormatOptions } from "./convert.js";
 import { declare } from "./index.js";

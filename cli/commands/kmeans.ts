@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { decodeNpyFloat32 } from "../../bindings/node.js";
+import { decodeNpyFloat32 } from "../../bindings/npy.js";
 import { kmeans } from "../../bindings/analyses/kmeans.js";
 import { UsageError, action, parseIntList, parsePositiveInt, report, withCore, writeNpy, type CommonOptions } from "../common.js";
 import { declare } from "./index.js";

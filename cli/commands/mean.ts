@@ -1,5 +1,7 @@
 import type { Command } from "commander";
-import { brightFieldDisk, patternStats, runReduction } from "../../bindings/node.js";
+import { brightFieldDisk } from "../../bindings/analyses/center.js";
+import { patternStats } from "../../bindings/analyses/patterns.js";
+import { runReduction } from "../../bindings/executor.js";
 import { action, datasetPixels, inputOptions, openInput, progress, report, withCore, writeNpy, writePng, type CommonOptions } from "../common.js";
 import { declare } from "./index.js";
 

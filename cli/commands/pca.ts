@@ -1,7 +1,10 @@
 import type { Command } from "commander";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { binDataset, frameCount, framePixels, pca, scanGrid, type Core, type Dataset, type PcaResult } from "../../bindings/node.js";
+import { binDataset } from "../../bindings/analyses/bin.js";
+import { frameCount, framePixels, scanGrid, type Dataset } from "../../bindings/dataset.js";
+import { pca, type PcaResult } from "../../bindings/analyses/pca.js";
+import type { Core } from "../../bindings/core.js";
 import { figureSheet, layoutPng } from "../../bindings/figures/figure-layout.js";
 import { mapFigureLayout } from "../../bindings/figures/map-figure.js";
 import { screeSvg } from "../../bindings/figures/scree.js";

@@ -3,7 +3,7 @@ import { differentialPhaseContrast } from "../../bindings/analyses/dpc.js";
 import { SUM_BYTES, runWithBrightField } from "../../bindings/analyses/ssb.js";
 import { ptychoReduction, type WddParameters } from "../../bindings/analyses/wdd.js";
 import { binnedSsbParameters, checkSsbParameters } from "../../bindings/analyses/ssb-plan.js";
-import { binDetector } from "../../bindings/node.js";
+import { binDetector } from "../../bindings/analyses/bin.js";
 import { fourierRingCorrelation, pearson } from "../../bindings/analyses/ssb-metrics.js";
 import {
   UsageError, action, inputOptions, openInput, progress, report, withCore, type CommonOptions,

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { type AnalysisSpec, hasAnalyses, writeResults } from "../../bindings/scale/analyses.js";
-import { isDtype } from "../../bindings/node.js";
+import { isDtype } from "../../bindings/dtype.js";
 import type { ShardSession } from "../../bindings/scale/shard-coordinator.js";
 import type { FileRef } from "../../bindings/scale/shard-jobs.js";
 import { UsageError, action, inputOptions, openInput, parseIntList, parseNumberList, parsePositiveInt, progress, report, resolveCenter, type CommonOptions } from "../common.js";

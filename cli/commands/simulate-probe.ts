@@ -2,7 +2,9 @@
 // the calibration, so dpc and ptycho need no options), the true phase beside it, and every parameter as JSON.
 import type { Command } from "commander";
 import { writeFileSync } from "node:fs";
-import { Core, writeDataset, type Dtype } from "../../bindings/node.js";
+import { Core } from "../../bindings/core.js";
+import { writeDataset } from "../../bindings/writers/index.js";
+import type { Dtype } from "../../bindings/dtype.js";
 import { DEFAULT_CRYSTAL, simulateProbe, type ProbeSimulationOptions } from "../../bindings/simulate-probe.js";
 import { UsageError, ensureDir, progress, report, writeNpy, type CommonOptions } from "../common.js";
 

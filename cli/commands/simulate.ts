@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { writeFileSync } from "node:fs";
-import { isDtype, simulateTwoPhase, simulatedBytes, writeDatasetNpy } from "../../bindings/node.js";
+import { isDtype } from "../../bindings/dtype.js";
+import { simulateTwoPhase, simulatedBytes } from "../../bindings/simulate.js";
+import { writeDatasetNpy } from "../../bindings/node-files.js";
 import { UsageError, action, ensureDir, parseIntList, progress, report, type CommonOptions } from "../common.js";
 import { probeModelOptions, simulateProbeModel, type ProbeModelOptions } from "./simulate-probe.js";
 import { declare } from "./index.js";

@@ -1,5 +1,10 @@
 import type { Command } from "commander";
-import { CodecError, ContainerReader, KIND_NAMES, contents, containerDataset, fileByteSource, streamFrames } from "../../bindings/node.js";
+import { CodecError } from "../../codec/errors.js";
+import { ContainerReader } from "../../codec/container-reader.js";
+import { KIND_NAMES } from "../../codec/container-format.js";
+import { contents, containerDataset } from "../../codec/container-dataset.js";
+import { fileByteSource } from "../../bindings/node-files.js";
+import { streamFrames } from "../../bindings/pipeline.js";
 import { action, progress, report, type CommonOptions } from "../common.js";
 import { declare } from "./index.js";
 

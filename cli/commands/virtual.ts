@@ -1,6 +1,10 @@
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
-import { annulusMask, decodeNpyArray, diskMask, runReduction, sigShape, virtualImages } from "../../bindings/node.js";
+import { annulusMask, diskMask } from "../../bindings/analyses/masks.js";
+import { decodeNpyArray } from "../../bindings/npy.js";
+import { runReduction } from "../../bindings/executor.js";
+import { sigShape } from "../../bindings/dataset.js";
+import { virtualImages } from "../../bindings/analyses/virtual.js";
 import { maskSaturation, outsideFrame } from "../../bindings/analyses/detector-checks.js";
 import { UsageError, action, datasetPixels, inputOptions, notice, openInput, parseNumberList, progress, report, resolveCenter, withCore, writeNpy, writePng, type CommonOptions } from "../common.js";
 import { declare } from "./index.js";

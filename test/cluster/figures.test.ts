@@ -1,7 +1,8 @@
 import { describe, it, expect } from "vitest";
 import { linkage, leafOrder, cutHeight } from "../../bindings/analyses/hcluster.js";
 import { dendrogramSvg } from "../../bindings/figures/dendrogram.js";
-import { dataUri, renderReport } from "../../bindings/figures/report.js";
+import { renderReport } from "../../bindings/figures/report.js";
+import { dataUri } from "../../bindings/figures/markup.js";
 
 describe("dendrogram SVG", () => {
   const C = [0, 1, 5, 6.5, 20, 40, 41];

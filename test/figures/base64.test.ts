@@ -1,7 +1,7 @@
 // The report inlines its figures as base64 data URIs: the encoder equals Node's Buffer base64 on every length
 // remainder, on empty input and on all byte values.
 import { describe, expect, it } from "vitest";
-import { base64, dataUri } from "../../bindings/figures/report.js";
+import { base64, dataUri } from "../../bindings/figures/markup.js";
 
 describe("base64 of the report's inlined figures", () => {
   it("equals Node's Buffer encoding for lengths 0 to 300 and every byte value", () => {
