@@ -49,4 +49,16 @@ describe.skipIf(!cliBuilt)("CLI start-up", () => {
     expect(help.stdout).toMatch(/--replicates/);
     expect(commandModules(help.urls).map((u) => u.split("/").pop())).toContain("kmeans.js");
   });
+
+  it("a command imports the library's parts it uses, not the whole entry", () => {
+    const r = modulesLoaded("virtual", "--help");
+    expect(r.status).toBe(0);
+    const lib = r.urls.filter((u) => /\/dist\/bindings\//.test(u)).map((u) => u.replace(/.*\/dist\/bindings\//, ""));
+    expect(lib).toContain("analyses/virtual.js");
+    expect(lib).not.toContain("index.js");
+    expect(lib).not.toContain("node.js");
+    for (const other of ["analyses/pca.js", "analyses/kmeans.js", "analyses/analyze.js", "figures/report.js", "analyses/ssb.js"]) {
+      expect(lib, other).not.toContain(other);
+    }
+  });
 });
