@@ -303,15 +303,21 @@ export function sparseSketchPass(omega: SparseSign, l: number, tileFrames: numbe
       idxPtr = ctx.input(omega.idx);
       valPtr = ctx.input(omega.val);
     },
+    // Rows of Y are per frame: the lanes take disjoint groups of the tile's frames.
     process(tile, ptr) {
-      return [
-        [
+      const q = tile.rows * tile.cols,
+        per = Math.ceil(tile.count / LANES),
+        tasks: Task[] = [];
+      for (let a = 0; a < tile.count; a += per) {
+        const n = Math.min(per, tile.count - a);
+        tasks.push([
           {
             fn: `pcaSparseSketch${kernelSuffix(tile.dtype)}`,
-            args: [tile.ptr, tile.count, tile.rows * tile.cols, idxPtr, valPtr, omega.s, l, ptr.Y!],
+            args: [tile.ptr + a * q * dtypeSize(tile.dtype), n, q, idxPtr, valPtr, omega.s, l, ptr.Y! + a * l * 4],
           },
-        ],
-      ];
+        ]);
+      }
+      return tasks;
     },
     finish: (buf) => buf.Y as Float32Array,
   };
