@@ -5,7 +5,7 @@ import { memoryDataset } from "../bindings/sources.js";
 import { simulateTwoPhase } from "../bindings/simulate.js";
 import type { AnalyzeOptions } from "../bindings/analyses/analyze.js";
 import { chosenFile, openFileSet, servedFiles, type PageFile } from "./files.js";
-import { useBrowserH5wasm } from "./hdf5-host.js";
+import { hdf5WorkerReads } from "./hdf5-remote.js";
 import { prepareDataset } from "./loaded.js";
 import { LinkedViews, type ViewSettings } from "./linked-views.js";
 import { PipelinePanel } from "./pipeline-panel.js";
@@ -27,8 +27,6 @@ $("threads").textContent = core.workerCount > 0
 
 /** What the scan-FFT and SSB status lines say before their first run (shown again for each new file). */
 const panelHints = ["fft-status", "ssb-status"].map((id) => [id, $(id).textContent ?? ""] as const);
-let files: PageFile[] = [];
-useBrowserH5wasm(() => files);
 let views: LinkedViews | undefined;
 let fourier: FourierViews | undefined;
 let ptycho: PtychoView | undefined;
@@ -101,7 +99,6 @@ async function show(ds: Dataset, label: string): Promise<void> {
 
 async function openFiles(list: PageFile[]): Promise<void> {
   if (list.length === 0) return;
-  files = list;
   $("status").className = "";
   $("status").textContent = `opening ${list.map((f) => f.name).join(", ")}...`;
   try {
@@ -217,6 +214,7 @@ Object.assign(globalThis, {
     get ptycho() { return ptycho; },
     settled: async () => { await current; await views?.settled(); },
     show,
+    hdf5Reads: hdf5WorkerReads,
   },
 });
 $("status").textContent = "choose or drop files";
