@@ -61,7 +61,7 @@ async function show(ds: Dataset, label: string): Promise<void> {
   views = undefined;
   fourier = undefined;
   ptycho = undefined;
-  for (const id of ["fft-power", "cbed-amp", "cbed-phase", "ssb-phase", "ssb-bf"]) {
+  for (const id of ["fft-power", "cbed-amp", "cbed-phase", "bragg-map", "ssb-phase", "ssb-bf"]) {
     const canvas = $<HTMLCanvasElement>(id);
     canvas.width = canvas.height = 0;
   }
@@ -81,7 +81,7 @@ async function show(ds: Dataset, label: string): Promise<void> {
   }, settings, showError);
   fourier = new FourierViews(core, loaded, {
     power: $<HTMLCanvasElement>("fft-power"), amplitude: $<HTMLCanvasElement>("cbed-amp"),
-    phase: $<HTMLCanvasElement>("cbed-phase"), status: $("fft-status"),
+    phase: $<HTMLCanvasElement>("cbed-phase"), bragg: $<HTMLCanvasElement>("bragg-map"), status: $("fft-status"),
   }, () => settings().contrast, (p) => track(p));
   ptycho = new PtychoView(core, loaded, {
     kv: input("ssb-kv"), alpha: input("ssb-alpha"), step: input("ssb-step"), rotation: input("ssb-rotation"),
@@ -188,6 +188,7 @@ function viewArray(view: string): [Float32Array, number[]] | undefined {
     mask: [views.currentMask(), det],
     "fft-power": [fourier?.power && Float32Array.from(fourier.power), scan],
     "cbed-amp": [fourier?.cbed?.amplitude, det], "cbed-phase": [fourier?.cbed?.phase, det],
+    "bragg-map": [fourier?.bragg?.maps[0], scan],
     "ssb-phase": [ptycho?.result?.phase, scan], "ssb-bf": [ptycho?.result?.brightField, scan],
   };
   const [values, shape] = arrays[view]!;
