@@ -7,6 +7,7 @@ import type { AnalyzeOptions } from "../bindings/analyses/analyze.js";
 import { chosenFile, openFileSet, servedFiles, type PageFile } from "./files.js";
 import { hdf5WorkerReads } from "./hdf5-remote.js";
 import { prepareDataset } from "./loaded.js";
+import { drawPreview } from "./preview-view.js";
 import { LinkedViews, type ViewSettings } from "./linked-views.js";
 import { PipelinePanel } from "./pipeline-panel.js";
 import { FourierViews } from "./fourier-views.js";
@@ -72,6 +73,11 @@ async function show(ds: Dataset, label: string): Promise<void> {
   const t0 = performance.now();
   const loaded = await prepareDataset(core, ds, label, (what, done, total) => {
     $("status").textContent = `${label}: ${what} ${done} of ${total} frames`;
+    timeline[what] = performance.now();
+  }, (preview) => {
+    drawPreview({ pattern: $<HTMLCanvasElement>("pattern"), image: $<HTMLCanvasElement>("image") }, preview, ds,
+      settings().contrast);
+    timeline.preview ??= performance.now();
   });
   views = new LinkedViews(core, loaded, {
     pattern: $<HTMLCanvasElement>("pattern"), image: $<HTMLCanvasElement>("image"),
@@ -91,14 +97,20 @@ async function show(ds: Dataset, label: string): Promise<void> {
   }, () => settings().contrast);
   syncRadii();
   await views.start();
+  timeline.image = views.firstImageAt!;
+  timeline.ready = performance.now();
   $("status").className = "";
   $("status").textContent = `${label}: shape [${loaded.ds.shape.join(", ")}] ${loaded.ds.dtype}, ` +
     `${loaded.resident ? "held in WebAssembly memory" : "streamed from the file for each pass"}; ready in ` +
     `${(performance.now() - t0).toFixed(0)} ms`;
 }
 
+/** When the last file set was chosen and when each stage of showing it last reported (performance.now(), ms). */
+let timeline: Record<string, number> = {};
+
 async function openFiles(list: PageFile[]): Promise<void> {
   if (list.length === 0) return;
+  timeline = { chosen: performance.now() };
   $("status").className = "";
   $("status").textContent = `opening ${list.map((f) => f.name).join(", ")}...`;
   try {
@@ -216,6 +228,7 @@ Object.assign(globalThis, {
     settled: async () => { await current; await views?.settled(); },
     show,
     hdf5Reads: hdf5WorkerReads,
+    get timeline() { return timeline; },
   },
 });
 $("status").textContent = "choose or drop files";
