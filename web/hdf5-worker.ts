@@ -75,8 +75,9 @@ function rangeRead(url: string, name: string, fs: EmscriptenFs): SyncRead {
 
 /** h5wasm's small reads are served from cached aligned blocks of this size (reads at least this large go straight
  * to the file): each fetch is a call into the browser (a Blob slice, an HTTP request) that costs milliseconds, and the
- * chunks of a frame stack lie near each other but are not always read in file order. */
-const BLOCK = 1 << 20, CACHED_BLOCKS = 32;
+ * chunks of a frame stack lie near each other but are not always read in file order. A block missed right after the
+ * last one fetched fetches the next ones with it, twice as many each time, up to MAX_RUN blocks. */
+const BLOCK = 1 << 20, CACHED_BLOCKS = 32, MAX_RUN = 8;
 
 /** The node's read: through the block cache; `count` records what was fetched from the file. */
 function cachedRead(fetch: SyncRead, size: number, count: FileReads): StreamOps["read"] {
@@ -87,13 +88,25 @@ function cachedRead(fetch: SyncRead, size: number, count: FileReads): StreamOps[
     count.largest = Math.max(count.largest, length);
     return fetch(position, length);
   };
-  const block = (index: number): Uint8Array => {
-    let b = blocks.get(index);
-    if (b) blocks.delete(index); // most recently used last
-    else b = fetched(index * BLOCK, Math.min(BLOCK, size - index * BLOCK));
+  const last = Math.ceil(size / BLOCK) - 1;
+  let next = -1, run = 1;
+  const keep = (index: number, b: Uint8Array) => {
+    blocks.delete(index); // most recently used last
     blocks.set(index, b);
     if (blocks.size > CACHED_BLOCKS) blocks.delete(blocks.keys().next().value!);
-    return b;
+  };
+  const block = (index: number): Uint8Array => {
+    const b = blocks.get(index);
+    if (b) {
+      keep(index, b);
+      return b;
+    }
+    run = index === next ? Math.min(MAX_RUN, 2 * run) : 1;
+    const n = Math.min(run, last - index + 1), start = index * BLOCK;
+    const bytes = fetched(start, Math.min(n * BLOCK, size - start));
+    for (let k = n - 1; k >= 0; k--) keep(index + k, bytes.subarray(k * BLOCK, (k + 1) * BLOCK)); // index last: newest
+    next = index + n;
+    return blocks.get(index)!;
   };
   return (_stream, buffer, offset, length, position) => {
     const n = Math.min(length, size - position);
