@@ -27,10 +27,11 @@ export interface Loaded {
 
 export async function prepareDataset(core: Core, file: Dataset, name: string,
   onProgress: (what: string, done: number, total: number) => void,
-  onPreview?: (p: Preview) => void | Promise<void>): Promise<Loaded> {
+  preview?: { show(p: Preview): void | Promise<void>; everyMs?: number }): Promise<Loaded> {
   const resident = frameCount(file) * frameBytes(file) <= RESIDENT_LIMIT;
   const { ds, stats } = resident
-    ? await readIntoCore(core, file, { onProgress: (d, t) => onProgress("reading", d, t), onPreview })
+    ? await readIntoCore(core, file, { onProgress: (d, t) => onProgress("reading", d, t), onPreview: preview?.show,
+      previewMs: preview?.everyMs })
     : { ds: file, stats: await runReduction(core, file, patternStats(),
       { onProgress: (d, t) => onProgress("mean pattern", d, t) }) };
   const det = sigShape(ds);

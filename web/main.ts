@@ -74,10 +74,13 @@ async function show(ds: Dataset, label: string): Promise<void> {
   const loaded = await prepareDataset(core, ds, label, (what, done, total) => {
     $("status").textContent = `${label}: ${what} ${done} of ${total} frames`;
     timeline[what] = performance.now();
-  }, (preview) => {
-    drawPreview({ pattern: $<HTMLCanvasElement>("pattern"), image: $<HTMLCanvasElement>("image") }, preview, ds,
-      settings().contrast);
-    timeline.preview ??= performance.now();
+  }, {
+    show(preview) {
+      drawPreview({ pattern: $<HTMLCanvasElement>("pattern"), image: $<HTMLCanvasElement>("image") }, preview, ds,
+        settings().contrast);
+      timeline.preview ??= performance.now();
+    },
+    everyMs: previewMs,
   });
   views = new LinkedViews(core, loaded, {
     pattern: $<HTMLCanvasElement>("pattern"), image: $<HTMLCanvasElement>("image"),
@@ -105,6 +108,8 @@ async function show(ds: Dataset, label: string): Promise<void> {
     `${(performance.now() - t0).toFixed(0)} ms`;
 }
 
+/** The shortest time between two previews while a file is read (ms). */
+let previewMs = 1000;
 /** When the last file set was chosen and when each stage of showing it last reported (performance.now(), ms). */
 let timeline: Record<string, number> = {};
 
@@ -229,6 +234,8 @@ Object.assign(globalThis, {
     show,
     hdf5Reads: hdf5WorkerReads,
     get timeline() { return timeline; },
+    get previewMs() { return previewMs; },
+    set previewMs(ms: number) { previewMs = ms; },
   },
 });
 $("status").textContent = "choose or drop files";
