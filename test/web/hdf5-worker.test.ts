@@ -5,7 +5,7 @@
 // explorer.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Core, annulusMask, openDataset, runReduction, virtualImages } from "../../bindings/node.js";
@@ -61,6 +61,23 @@ describe.skipIf(!chromiumPath || !built)("HDF5 read lazily by the page's worker"
     await ds.source.close?.();
     expect(s.errors).toEqual([]);
   }, 120_000);
+
+  it("shows the CLI's one-line message for a truncated or broken HDF5 file, from the worker", async () => {
+    const emd = readFileSync(real("emd/py4DSTEM_size2x3x4x5.h5"));
+    writeFileSync(join(tmp, "trunc.emd"), emd.subarray(0, 2000));
+    writeFileSync(join(tmp, "bad.h5"), Buffer.concat([emd.subarray(0, 8), Buffer.alloc(40, 0x78)]));
+    for (const file of ["trunc.emd", "bad.h5"]) {
+      let line = "";
+      try {
+        execFileSync(process.execPath, [join(root, "dist/cli/main.js"), "info", file], { cwd: tmp, stdio: "pipe" });
+      } catch (e) {
+        line = String((e as { stderr: Buffer }).stderr).trim();
+      }
+      expect(line).toMatch(new RegExp(`^stem4d info: error: ${file.replace(".", "\\.")}: `));
+      expect(await chooseFiles(s.page, [join(tmp, file)])).toBe(line.replace(/^stem4d info: /, ""));
+    }
+    expect(s.errors).toEqual([]);
+  }, 60_000);
 
   it("opens the real EMD file and the ARINA master's metadata through the worker's lazy reads", async () => {
     for (const set of [["emd/py4DSTEM_size2x3x4x5.h5"],
