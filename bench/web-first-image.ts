@@ -53,7 +53,8 @@ async function firstImage(s: ExplorerSession, file: string, size: string, runs: 
   const what = `a ${gb} GB .mib (${size}), 2 workers`;
   return [
     { name: `page: first image after choosing ${what}`, medianMs: median(first), minMs: Math.min(...first),
-      maxMs: Math.max(...first), samples: runs, note: "preview: the first 32 MiB block's mean, disk and virtual image" },
+      maxMs: Math.max(...first), samples: runs,
+      note: "preview: the first 32 MiB block's mean, disk and virtual image" },
     { name: `page: views of every frame of it`, medianMs: median(all), minMs: Math.min(...all), maxMs: Math.max(...all),
       samples: runs, note: "all frames in WASM memory, statistics reduced while reading" },
   ];

@@ -32,7 +32,8 @@ export function residentDataset(core: Core, data: TypedArrayOf, shape: readonly 
 
 /** Frames already in the core's memory at `ptr` (an arena region holding the whole shape, e.g. filled block by
  * block) as a resident dataset; `close()` releases the region. */
-export function residentAt(core: Core, ptr: number, shape: readonly number[], dtype: Dtype, name = "resident"): Dataset {
+export function residentAt(core: Core, ptr: number, shape: readonly number[], dtype: Dtype,
+  name = "resident"): Dataset {
   const fb = frameBytes({ shape, dtype }), frames = shape.slice(0, -2).reduce((a, b) => a * b, 1);
   let open = true;
   return {
@@ -42,8 +43,10 @@ export function residentAt(core: Core, ptr: number, shape: readonly number[], dt
       resident: { core, ptr },
       async readFrames(start, count, dest) {
         if (!open) throw new Error(`${name}: the dataset was closed`);
-        if (!(Number.isInteger(start) && Number.isInteger(count) && start >= 0 && count >= 0 && start + count <= frames)) {
-          throw new RangeError(`${name}: frames [${start}, ${start + count}) are outside the dataset's ${frames} frames`);
+        if (!(Number.isInteger(start) && Number.isInteger(count) && start >= 0 && count >= 0 &&
+          start + count <= frames)) {
+          throw new RangeError(`${name}: frames [${start}, ${start + count}) are outside the dataset's ${frames} ` +
+            "frames");
         }
         dest.set(core.arena.bytes(ptr + start * fb, count * fb));
       },

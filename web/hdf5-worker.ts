@@ -13,7 +13,9 @@ type H5Module = typeof import("h5wasm");
 
 /** The parts of Emscripten's FS and WORKERFS used here. */
 interface FsNode { size: number; stream_ops: StreamOps }
-interface StreamOps { read(stream: { node: FsNode }, buffer: Uint8Array, offset: number, length: number, position: number): number }
+interface StreamOps {
+  read(stream: { node: FsNode }, buffer: Uint8Array, offset: number, length: number, position: number): number;
+}
 interface WorkerFs { FILE_MODE: number; stream_ops: StreamOps;
   createNode(parent: FsNode, name: string, mode: number, dev: number, contents: { size: number }): FsNode }
 interface EmscriptenFs {
@@ -50,8 +52,8 @@ type SyncRead = (position: number, length: number) => Uint8Array;
 
 /** A chosen File, read slice by slice. */
 function blobRead(blob: Blob): SyncRead {
-  const reader = new (globalThis as unknown as { FileReaderSync: new () => { readAsArrayBuffer(b: Blob): ArrayBuffer } })
-    .FileReaderSync();
+  type Reader = { readAsArrayBuffer(b: Blob): ArrayBuffer };
+  const reader = new (globalThis as unknown as { FileReaderSync: new () => Reader }).FileReaderSync();
   return (position, length) => new Uint8Array(reader.readAsArrayBuffer(blob.slice(position, position + length)));
 }
 

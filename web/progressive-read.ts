@@ -5,7 +5,7 @@
 // in (frames not yet read are NaN), so the first image appears after the first block instead of after the file.
 import type { Core } from "../bindings/core.js";
 import { type Dataset, frameBytes, frameCount, sigShape } from "../bindings/dataset.js";
-import { finishState, runPartials, runReduction, tileUnit, type PartialState } from "../bindings/executor.js";
+import { copyState, finishState, runPartials, runReduction, tileUnit, type PartialState } from "../bindings/executor.js";
 import { streamFrames } from "../bindings/pipeline.js";
 import { residentAt } from "../bindings/sources.js";
 import { patternStats, type PatternStats } from "../bindings/analyses/patterns.js";
@@ -47,12 +47,11 @@ export async function readIntoCore(core: Core, file: Dataset, o: ProgressiveOpti
   let preview: { detector: Detector; mask: Float32Array; image: Float32Array; imaged: number } | undefined;
 
   const showPreview = async () => {
-    const sums = states![0]!;
-    const copy = { range: sums.range, buffers: Object.fromEntries(Object.entries(sums.buffers).map(([k, v]) => [k, v.slice()])) };
-    const soFar = finishState(core, { ...ds, shape: [reduced, ...det] }, stats, copy as PartialState);
+    const soFar = finishState(core, { ...ds, shape: [reduced, ...det] }, stats, copyState(states![0]!));
     if (!preview) {
       const detector = diskDetector(diskOrMiddle(soFar.mean, det));
-      preview = { detector, mask: detectorMask(det[0], det[1], detector), image: new Float32Array(total).fill(NaN), imaged: 0 };
+      const mask = detectorMask(det[0], det[1], detector);
+      preview = { detector, mask, image: new Float32Array(total).fill(NaN), imaged: 0 };
     }
     const v = await runReduction(core, ds, virtualImages([preview.mask]), { range: [preview.imaged, reduced] });
     preview.image.set(v.images[0]!.subarray(preview.imaged, reduced), preview.imaged);
