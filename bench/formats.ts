@@ -13,6 +13,7 @@ import { compare, measure, type BenchOptions, type BenchRow } from "./common.js"
 import { PY_BSLZ4 } from "./bslz4-reference.js";
 import { dmImage, dmRoot, writeDmFile } from "./dm-writer.js";
 import { serFile } from "./ser-writer.js";
+import { mibRecords } from "./mib-writer.js";
 
 const ARINA = new URL("../../../shared/data/real/arina/test_00_master.h5", import.meta.url).pathname;
 
@@ -41,15 +42,7 @@ async function readers(o: BenchOptions, dir: string): Promise<BenchRow[]> {
   const path = (n: string) => join(dir, n);
   await saveNpy(path("ref.npy"), data, "u16", [side, side, det, det]);
   // MIB U16: 384-byte ASCII header per frame, big-endian pixels.
-  const head = new Uint8Array(384).fill(0x20);
-  head.set(new TextEncoder().encode(`MQ1,000001,00384,01,${String(det).padStart(4, "0")},${String(det).padStart(4, "0")},U16,   1x1,01,2024-01-01 00:00:00.000000,0.001,0,0,0,1.0E+1,MQ1A,2024-01-01T00:00:00Z,1000000ns,12,`));
-  const mib = new Uint8Array(F * (384 + 2 * q));
-  for (let f = 0; f < F; f++) {
-    const at = f * (384 + 2 * q);
-    mib.set(head, at);
-    const dv = new DataView(mib.buffer, at + 384, 2 * q);
-    for (let i = 0; i < q; i++) dv.setUint16(2 * i, data[f * q + i]!, false);
-  }
+  const mib = mibRecords(data, F, det);
   writeFileSync(path("data.mib"), mib);
   // MRC mode 6 (u16).
   const mrcHead = new Uint8Array(1024), mdv = new DataView(mrcHead.buffer);

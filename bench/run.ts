@@ -21,6 +21,7 @@ const areas: Record<string, () => Promise<{ run(o: BenchOptions): Promise<BenchR
   ptycho: () => import("./ptycho.js"),
   stream: () => import("./stream.js"),
   web: () => import("./web.js"),
+  "web-first-image": () => import("./web-first-image.js"),
 };
 /** Areas that only run when named with --only (they simulate or read tens of GB, or repeat another area). */
 const onRequest = new Set(["analyze-big", "analyze-full", "kmeans-vs-sklearn"]);

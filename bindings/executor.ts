@@ -255,6 +255,12 @@ export function mergeStates(
   return { range, buffers };
 }
 
+/** A copy of a partial state (its buffers copied), to finish while the state itself goes on. */
+export function copyState(state: PartialState): PartialState {
+  const buffers = Object.fromEntries(Object.entries(state.buffers).map(([k, v]) => [k, v.slice()]));
+  return { range: state.range, buffers: buffers as PartialState["buffers"] };
+}
+
 /** Turns a (merged) partial state into the reduction's result. */
 export function finishState<R>(core: Core, dataset: Dataset, reduction: Reduction<R>, state: PartialState): R {
   return reduction.finish(state.buffers, contextFor(core, dataset));

@@ -99,6 +99,9 @@ export interface StreamOptions {
   blockBytes?: number;
   /** A new buffer for every block, for sinks that keep it (a socket's send queue). */
   freshBuffers?: boolean;
+  /** Where to read frames [first, first + count) instead of the stream's buffers (e.g. their place in a dataset
+   * being filled; the sink then gets that memory). */
+  into?: (first: number, count: number) => Uint8Array;
   onProgress?: (framesDone: number, framesTotal: number) => void;
 }
 
@@ -109,10 +112,11 @@ export async function streamFrames(ds: Dataset, sink: FrameSink, o: StreamOption
   const per = o.blockFrames ?? Math.max(1, Math.floor((o.blockBytes ?? 16 << 20) / fb));
   const blocks = planBlocks([0, range[1] - range[0]], per).map(([s, e]): FrameRange => [s + range[0], e + range[0]]);
   const largest = Math.min(per, range[1] - range[0]);
-  const buffers = o.freshBuffers ? [] : [new Uint8Array(largest * fb), new Uint8Array(largest * fb)];
+  const buffers = o.freshBuffers || o.into ? [] : [new Uint8Array(largest * fb), new Uint8Array(largest * fb)];
   const read = async (i: number) => {
     const [s, e] = blocks[i]!;
-    const bytes = o.freshBuffers ? new Uint8Array((e - s) * fb) : buffers[i % 2]!.subarray(0, (e - s) * fb);
+    const bytes = o.into ? o.into(s, e - s) : o.freshBuffers ? new Uint8Array((e - s) * fb)
+      : buffers[i % 2]!.subarray(0, (e - s) * fb);
     await ds.source.readFrames(s, e - s, bytes);
     return { s, e, bytes };
   };

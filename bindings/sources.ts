@@ -26,20 +26,27 @@ export function memoryDataset(data: TypedArrayOf, shape: readonly number[], name
 /** A dataset uploaded once into the core's memory (at most 1 GiB): every later pass on that core runs the kernels
  * on it in place, with no copy; other consumers read copies. `close()` gives the memory back. */
 export function residentDataset(core: Core, data: TypedArrayOf, shape: readonly number[], name = "resident"): Dataset {
-  const inner = memoryDataset(data, shape, name);
-  const ptr = core.arena.put(data);
-  const total = data.byteLength;
+  const { dtype } = memoryDataset(data, shape, name); // checks that the data fill the shape
+  return residentAt(core, core.arena.put(data), shape, dtype, name);
+}
+
+/** Frames already in the core's memory at `ptr` (an arena region holding the whole shape, e.g. filled block by
+ * block) as a resident dataset; `close()` releases the region. */
+export function residentAt(core: Core, ptr: number, shape: readonly number[], dtype: Dtype,
+  name = "resident"): Dataset {
+  const fb = frameBytes({ shape, dtype }), frames = shape.slice(0, -2).reduce((a, b) => a * b, 1);
   let open = true;
   return {
-    ...inner,
+    shape, dtype,
     source: {
       name,
       resident: { core, ptr },
       async readFrames(start, count, dest) {
         if (!open) throw new Error(`${name}: the dataset was closed`);
-        const fb = frameBytes(inner);
-        if (!(Number.isInteger(start) && Number.isInteger(count) && start >= 0 && count >= 0 && (start + count) * fb <= total)) {
-          throw new RangeError(`${name}: frames [${start}, ${start + count}) are outside the dataset's ${total / fb} frames`);
+        if (!(Number.isInteger(start) && Number.isInteger(count) && start >= 0 && count >= 0 &&
+          start + count <= frames)) {
+          throw new RangeError(`${name}: frames [${start}, ${start + count}) are outside the dataset's ${frames} ` +
+            "frames");
         }
         dest.set(core.arena.bytes(ptr + start * fb, count * fb));
       },

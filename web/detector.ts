@@ -1,6 +1,7 @@
 // The virtual detector on the mean pattern: a bright-field disk (inner radius 0) or an annulus, moved by dragging
 // its inside and resized by dragging either ring. Radii that make no detector give a message, never an exception.
 import { annulusMask } from "../bindings/analyses/masks.js";
+import type { DiskFit } from "../bindings/analyses/center.js";
 import { pixelAt, type Placement } from "./canvas-figure.js";
 
 export interface Detector {
@@ -8,6 +9,11 @@ export interface Detector {
   cx: number;
   inner: number;
   outer: number;
+}
+
+/** The detector a view opens with: the bright-field disk, to a tenth of a pixel. */
+export function diskDetector(d: DiskFit): Detector {
+  return { cy: +d.cy.toFixed(1), cx: +d.cx.toFixed(1), inner: 0, outer: +d.radius.toFixed(1) };
 }
 
 /** Why these radii make no detector, in one line; undefined when they do. */

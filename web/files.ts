@@ -1,13 +1,13 @@
 // Opening what the user chose or dropped, or what `stem4d serve` offers: the main file of the set (an ARINA master,
 // a .mib, a TIA .emi, a DE .mrc) and its companions (data files, .hdr, .ser, scan CSV), which the readers ask for
 // through the OpenContext's `sibling`. Chosen files are read through Blob slices, served ones through HTTP Range
-// requests, in pieces, in this page: nothing is uploaded.
+// requests, in pieces, in this page: nothing is uploaded. HDF5 sets are opened in a worker (hdf5-remote.ts).
 import { blobByteSource, httpByteSource, openWithReaders, readers, type ByteSource, type Dataset, type FormatReader,
   type OpenContext } from "../bindings/index.js";
-import { hdf5Format } from "../bindings/formats/hdf5/reader.js";
+import { hdf5InWorker } from "./hdf5-remote.js";
 
-/** Every reader of the browser entry, then HDF5 (h5wasm's ESM build, loaded by the page: see hdf5-host.ts). */
-export const pageReaders: readonly FormatReader[] = [...readers, hdf5Format];
+/** Every reader of the browser entry, then HDF5 read by h5wasm in a worker (files given to it by their handles). */
+export const pageReaders = (files: readonly PageFile[]): readonly FormatReader[] => [...readers, hdf5InWorker(files)];
 
 /** A file of the set, wherever its bytes are. */
 export interface PageFile {
@@ -15,26 +15,19 @@ export interface PageFile {
   readonly size: number;
   /** Its bytes, read in pieces. */
   bytes(): ByteSource;
-  /** All its bytes at once (for h5wasm, which reads synchronously). */
-  whole(): Promise<ArrayBuffer>;
+  /** Where they are, to hand to a worker: the chosen File, or the absolute URL of a served file. */
+  readonly origin: File | string;
 }
 
 /** A file chosen in the file input or dropped on the page. */
 export function chosenFile(f: File): PageFile {
-  return { name: f.name, size: f.size, bytes: () => blobByteSource(f), whole: () => f.arrayBuffer() };
+  return { name: f.name, size: f.size, bytes: () => blobByteSource(f), origin: f };
 }
 
 /** A file the server lists in /files.json (cli/web-server.ts), at `url` relative to `base`. */
 export function servedFile(f: { name: string; size: number; url: string }, base: string): PageFile {
   const url = new URL(f.url, base).href;
-  return {
-    name: f.name, size: f.size, bytes: () => httpByteSource(url, f.size, { name: f.name }),
-    async whole() {
-      const res = await fetch(url);
-      if (!res.ok) throw new Error(`${f.name}: the server answered ${res.status}`);
-      return res.arrayBuffer();
-    },
-  };
+  return { name: f.name, size: f.size, bytes: () => httpByteSource(url, f.size, { name: f.name }), origin: url };
 }
 
 /** The files the page's server offers (none when it serves only the page). */
@@ -78,8 +71,8 @@ export function fileSetContext(files: readonly PageFile[], main: PageFile): Open
   };
 }
 
-/** Opens the set as one dataset with the page's readers. */
-export function openFileSet(files: readonly PageFile[]): Promise<Dataset> {
+/** Opens the set as one dataset with `readers` (the page's by default). */
+export function openFileSet(files: readonly PageFile[], with_ = pageReaders(files)): Promise<Dataset> {
   const main = mainFile(files);
-  return openWithReaders(pageReaders, fileSetContext(files, main));
+  return openWithReaders(with_, fileSetContext(files, main));
 }

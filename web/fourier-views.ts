@@ -1,11 +1,15 @@
 // The scan-FFT views of the explorer: the power spectrum over the scan axes (Hann-windowed, summed over the detector,
-// log scale, zero frequency at the centre) with its peaks ringed, and the CBED amplitude and phase at a spatial
-// frequency: the first peak's at first, then whichever frequency is clicked on the spectrum. The numbers are those of
-// `stem4d fft` (scanPowerSpectrum, findPeaks and cbedAt of bindings/analyses).
+// log scale, zero frequency at the centre) with its peaks ringed, and the CBED amplitude and phase and the
+// Bragg-filtered map at a spatial frequency: the first peak's at first, then whichever frequency is clicked on the
+// spectrum. The numbers are those of `stem4d fft` (scanPowerSpectrum, findPeaks, cbedAt, braggFilter with the
+// radius of autoFilters, of bindings/analyses).
 import type { Core } from "../bindings/core.js";
 import { scanFftGrid, scanPowerSpectrum, type ScanGrid } from "../bindings/analyses/fourier-scan.js";
 import { cbedAt, type CbedAtFrequency, type SpatialFrequency } from "../bindings/analyses/fourier-cbed.js";
 import { fftShift, findPeaks, type FourierPeak } from "../bindings/analyses/fourier-peaks.js";
+import { braggFilter, type BraggFilter, type BraggMap } from "../bindings/analyses/fourier-bragg.js";
+import { autoFilters } from "../bindings/analyses/fourier-analysis.js";
+import { runReduction } from "../bindings/executor.js";
 import { frequencyStep, pixelSize } from "../bindings/figures/calibration.js";
 import { drawMap, pixelAt, type Contrast, type Placement } from "./canvas-figure.js";
 import type { Loaded } from "./loaded.js";
@@ -14,7 +18,15 @@ export interface FourierElements {
   power: HTMLCanvasElement;
   amplitude: HTMLCanvasElement;
   phase: HTMLCanvasElement;
+  bragg: HTMLCanvasElement;
   status: HTMLElement;
+}
+
+/** The Bragg filter `stem4d fft` applies at `f`: the radius autoFilters gives it among the frequencies the CLI
+ * analyses, i.e. the peaks, with `f` first when it is not one of them (as `stem4d fft --at` adds it). */
+export function braggFilterAt(f: SpatialFrequency, peaks: readonly SpatialFrequency[]): BraggFilter {
+  const i = peaks.findIndex((p) => p.ky === f.ky && p.kx === f.kx);
+  return i >= 0 ? autoFilters(peaks)[i]! : autoFilters([f, ...peaks])[0]!;
 }
 
 /** Peaks found, as `stem4d fft` finds them by default. */
@@ -26,6 +38,8 @@ export class FourierViews {
   power?: Float64Array;
   peaks: FourierPeak[] = [];
   cbed?: CbedAtFrequency;
+  /** The Bragg-filtered map at the CBED's frequency (over the whole detector). */
+  bragg?: BraggMap;
   powerAt?: Placement;
   private readonly listeners = new AbortController();
 
@@ -63,12 +77,13 @@ export class FourierViews {
     await this.showCbed({ ky: first.ky, kx: first.kx });
     const peakText = this.peaks.map((p) => `(${p.ky}, ${p.kx}) period ${p.period.toFixed(2)} px`).join("; ");
     this.el.status.textContent = `scan FFT in ${(performance.now() - t0).toFixed(0)} ms; peaks: ${peakText || "none"}` +
-      "; click the spectrum for the CBED at a frequency";
+      "; click the spectrum for the CBED and the Bragg-filtered map at a frequency";
   }
 
-  /** The CBED amplitude and phase at spatial frequency `f` (signed scan FFT bins). */
+  /** The CBED amplitude and phase and the Bragg-filtered map at spatial frequency `f` (signed scan FFT bins). */
   async showCbed(f: SpatialFrequency): Promise<void> {
     this.cbed = (await cbedAt(this.core, this.data.ds, [f]))[0]!;
+    this.bragg = (await runReduction(this.core, this.data.ds, braggFilter([braggFilterAt(f, this.peaks)])))[0]!;
     this.drawCbed();
     this.drawPower();
   }
@@ -77,6 +92,13 @@ export class FourierViews {
   redraw(): void {
     if (this.power) this.drawPower();
     if (this.cbed) this.drawCbed();
+  }
+
+  private drawBragg(): void {
+    const { ny, nx } = this.grid!, { ky, kx, radius, maps } = this.bragg!;
+    drawMap(this.el.bragg, { values: maps[0]!, rows: ny, cols: nx, unit: "amplitude", contrast: this.contrast(),
+      title: `Bragg-filtered map around (${ky}, ${kx}), radius ${+radius.toFixed(2)} bins`,
+      pixel: pixelSize(this.data.ds.calibration, this.data.ds.shape, "scan") });
   }
 
   private drawPower(): void {
@@ -110,5 +132,6 @@ export class FourierViews {
       unit: "|F| (log)", pixel, contrast: { ...c, log: true } });
     drawMap(this.el.phase, { values: phase, rows, cols, title: `CBED phase at (${ky}, ${kx})`, unit: "rad", pixel,
       kind: "signed", contrast: { log: false, lowPercentile: 0, highPercentile: 100 } });
+    if (this.bragg) this.drawBragg();
   }
 }

@@ -11,7 +11,7 @@ import { dpcFromCom } from "../bindings/analyses/dpc.js";
 import { pixelSize } from "../bindings/figures/calibration.js";
 import { readProbeCalibration } from "../bindings/electron-optics.js";
 import { drawMap, pixelAt, type Contrast, type Placement } from "./canvas-figure.js";
-import { detectorMask, detectorProblem, dragDetector, drawDetector, type Detector } from "./detector.js";
+import { detectorMask, detectorProblem, diskDetector, dragDetector, drawDetector, type Detector } from "./detector.js";
 import { dragRunOptions, frameValues, type Loaded } from "./loaded.js";
 import { brushOnCanvas, drawMaskOverlay, type BrushSettings } from "./mask-brush.js";
 import { drawPolygonPath, polygonOnCanvas, type Point } from "./mask-polygon.js";
@@ -54,6 +54,8 @@ export class LinkedViews {
   readonly reduceTimes: number[] = [];
   /** Milliseconds of each probe pattern shown (read and drawn). */
   readonly probeTimes: number[] = [];
+  /** When the virtual image was first drawn (performance.now(), ms). */
+  firstImageAt?: number;
   patternAt?: Placement;
   imageAt?: Placement;
   private pinned = false;
@@ -67,8 +69,7 @@ export class LinkedViews {
   /** `failed` reports errors of updates started by the mouse (they have no caller to reject). */
   constructor(readonly core: Core, readonly data: Loaded, readonly el: ViewElements,
     readonly settings: () => ViewSettings, readonly failed: (e: unknown) => void) {
-    const d = data.disk;
-    this.detector = { cy: +d.cy.toFixed(1), cx: +d.cx.toFixed(1), inner: 0, outer: +d.radius.toFixed(1) };
+    this.detector = diskDetector(data.disk);
     this.drawnMask = detectorMask(data.det[0], data.det[1], this.detector);
     const when = (mode: ViewSettings["mode"], tool?: BrushSettings["tool"]) => () => {
       const s = this.settings();
@@ -200,6 +201,7 @@ export class LinkedViews {
     const ctx = this.el.image.getContext("2d")!;
     this.imageBase = ctx.getImageData(0, 0, this.el.image.width, this.el.image.height);
     this.drawImageMarks();
+    this.firstImageAt ??= performance.now();
   }
 
   /** The probe position and region over the drawn virtual image (restored first: no redraw of the map). */

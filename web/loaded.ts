@@ -1,18 +1,18 @@
 // A dataset made ready for exploring: its frames copied once into the core's WebAssembly memory when they fit
-// (then dragging a detector re-reduces them in place on every worker), else left in the file and streamed for each
-// reduction; the mean and max patterns; the pattern centre and bright-field disk.
-import { allocTyped, dtypeSize, typedArray } from "../bindings/dtype.js";
+// (then dragging a detector re-reduces them in place on every worker), their statistics reduced on the way, with a
+// preview meanwhile (progressive-read.ts); else left in the file and streamed for each reduction. The mean and max
+// patterns; the pattern centre and bright-field disk.
 import { type Dataset, frameBytes, frameCount, sigShape } from "../bindings/dataset.js";
 import type { Core } from "../bindings/core.js";
 import { runReduction, type RunOptions } from "../bindings/executor.js";
-import { residentDataset } from "../bindings/sources.js";
 import { patternStats, type PatternStats } from "../bindings/analyses/patterns.js";
-import { brightFieldDisk, type DiskFit } from "../bindings/analyses/center.js";
+import type { DiskFit } from "../bindings/analyses/center.js";
 import { scanImageShape } from "../bindings/figures/report-analyze.js";
+import { dtypeSize, typedArray } from "../bindings/dtype.js";
+import { diskOrMiddle, readIntoCore, type Preview } from "./progressive-read.js";
 
 /** Datasets up to this size are held in the core's memory (the core's resident limit is 1 GiB). */
 export const RESIDENT_LIMIT = 1 << 30;
-const READ_BLOCK = 32 << 20;
 
 export interface Loaded {
   name: string;
@@ -26,36 +26,16 @@ export interface Loaded {
 }
 
 export async function prepareDataset(core: Core, file: Dataset, name: string,
-  onProgress: (what: string, done: number, total: number) => void): Promise<Loaded> {
-  const frames = frameCount(file), fb = frameBytes(file);
-  let ds = file;
-  const resident = frames * fb <= RESIDENT_LIMIT;
-  if (resident) {
-    const all = allocTyped(file.dtype, (frames * fb) / dtypeSize(file.dtype));
-    const bytes = new Uint8Array(all.buffer);
-    const block = Math.max(1, Math.floor(READ_BLOCK / fb));
-    for (let f = 0; f < frames; f += block) {
-      const n = Math.min(block, frames - f);
-      await file.source.readFrames(f, n, bytes.subarray(f * fb, (f + n) * fb));
-      onProgress("reading", f + n, frames);
-    }
-    const held = residentDataset(core, all, file.shape, file.source.name);
-    ds = { ...held, calibration: file.calibration, metadata: file.metadata };
-    await file.source.close?.();
-  }
-  const stats = await runReduction(core, ds, patternStats(),
-    { onProgress: (d, t) => onProgress("mean pattern", d, t) });
+  onProgress: (what: string, done: number, total: number) => void,
+  preview?: { show(p: Preview): void | Promise<void>; everyMs?: number }): Promise<Loaded> {
+  const resident = frameCount(file) * frameBytes(file) <= RESIDENT_LIMIT;
+  const { ds, stats } = resident
+    ? await readIntoCore(core, file, { onProgress: (d, t) => onProgress("reading", d, t), onPreview: preview?.show,
+      previewMs: preview?.everyMs })
+    : { ds: file, stats: await runReduction(core, file, patternStats(),
+      { onProgress: (d, t) => onProgress("mean pattern", d, t) }) };
   const det = sigShape(ds);
   return { name, ds, resident, scan: scanImageShape(ds.shape), det, stats, disk: diskOrMiddle(stats.mean, det) };
-}
-
-/** The bright-field disk, or (patterns without signal) a disk of an eighth of the detector in its middle. */
-function diskOrMiddle(mean: Float32Array, [rows, cols]: [number, number]): DiskFit {
-  try {
-    return brightFieldDisk(mean, rows, cols);
-  } catch {
-    return { cy: (rows - 1) / 2, cx: (cols - 1) / 2, radius: Math.max(1, Math.min(rows, cols) / 8) };
-  }
 }
 
 /** Frame `index` as float32 values. */

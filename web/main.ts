@@ -5,8 +5,9 @@ import { memoryDataset } from "../bindings/sources.js";
 import { simulateTwoPhase } from "../bindings/simulate.js";
 import type { AnalyzeOptions } from "../bindings/analyses/analyze.js";
 import { chosenFile, openFileSet, servedFiles, type PageFile } from "./files.js";
-import { useBrowserH5wasm } from "./hdf5-host.js";
+import { hdf5WorkerReads } from "./hdf5-remote.js";
 import { prepareDataset } from "./loaded.js";
+import { drawPreview } from "./preview-view.js";
 import { LinkedViews, type ViewSettings } from "./linked-views.js";
 import { PipelinePanel } from "./pipeline-panel.js";
 import { FourierViews } from "./fourier-views.js";
@@ -27,8 +28,6 @@ $("threads").textContent = core.workerCount > 0
 
 /** What the scan-FFT and SSB status lines say before their first run (shown again for each new file). */
 const panelHints = ["fft-status", "ssb-status"].map((id) => [id, $(id).textContent ?? ""] as const);
-let files: PageFile[] = [];
-useBrowserH5wasm(() => files);
 let views: LinkedViews | undefined;
 let fourier: FourierViews | undefined;
 let ptycho: PtychoView | undefined;
@@ -63,7 +62,7 @@ async function show(ds: Dataset, label: string): Promise<void> {
   views = undefined;
   fourier = undefined;
   ptycho = undefined;
-  for (const id of ["fft-power", "cbed-amp", "cbed-phase", "ssb-phase", "ssb-bf"]) {
+  for (const id of ["fft-power", "cbed-amp", "cbed-phase", "bragg-map", "ssb-phase", "ssb-bf"]) {
     const canvas = $<HTMLCanvasElement>(id);
     canvas.width = canvas.height = 0;
   }
@@ -74,6 +73,14 @@ async function show(ds: Dataset, label: string): Promise<void> {
   const t0 = performance.now();
   const loaded = await prepareDataset(core, ds, label, (what, done, total) => {
     $("status").textContent = `${label}: ${what} ${done} of ${total} frames`;
+    timeline[what] = performance.now();
+  }, {
+    show(preview) {
+      drawPreview({ pattern: $<HTMLCanvasElement>("pattern"), image: $<HTMLCanvasElement>("image") }, preview, ds,
+        settings().contrast);
+      timeline.preview ??= performance.now();
+    },
+    everyMs: previewMs,
   });
   views = new LinkedViews(core, loaded, {
     pattern: $<HTMLCanvasElement>("pattern"), image: $<HTMLCanvasElement>("image"),
@@ -83,7 +90,7 @@ async function show(ds: Dataset, label: string): Promise<void> {
   }, settings, showError);
   fourier = new FourierViews(core, loaded, {
     power: $<HTMLCanvasElement>("fft-power"), amplitude: $<HTMLCanvasElement>("cbed-amp"),
-    phase: $<HTMLCanvasElement>("cbed-phase"), status: $("fft-status"),
+    phase: $<HTMLCanvasElement>("cbed-phase"), bragg: $<HTMLCanvasElement>("bragg-map"), status: $("fft-status"),
   }, () => settings().contrast, (p) => track(p));
   ptycho = new PtychoView(core, loaded, {
     kv: input("ssb-kv"), alpha: input("ssb-alpha"), step: input("ssb-step"), rotation: input("ssb-rotation"),
@@ -93,15 +100,22 @@ async function show(ds: Dataset, label: string): Promise<void> {
   }, () => settings().contrast);
   syncRadii();
   await views.start();
+  timeline.image = views.firstImageAt!;
+  timeline.ready = performance.now();
   $("status").className = "";
   $("status").textContent = `${label}: shape [${loaded.ds.shape.join(", ")}] ${loaded.ds.dtype}, ` +
     `${loaded.resident ? "held in WebAssembly memory" : "streamed from the file for each pass"}; ready in ` +
     `${(performance.now() - t0).toFixed(0)} ms`;
 }
 
+/** The shortest time between two previews while a file is read (ms). */
+let previewMs = 1000;
+/** When the last file set was chosen and when each stage of showing it last reported (performance.now(), ms). */
+let timeline: Record<string, number> = {};
+
 async function openFiles(list: PageFile[]): Promise<void> {
   if (list.length === 0) return;
-  files = list;
+  timeline = { chosen: performance.now() };
   $("status").className = "";
   $("status").textContent = `opening ${list.map((f) => f.name).join(", ")}...`;
   try {
@@ -191,6 +205,7 @@ function viewArray(view: string): [Float32Array, number[]] | undefined {
     mask: [views.currentMask(), det],
     "fft-power": [fourier?.power && Float32Array.from(fourier.power), scan],
     "cbed-amp": [fourier?.cbed?.amplitude, det], "cbed-phase": [fourier?.cbed?.phase, det],
+    "bragg-map": [fourier?.bragg?.maps[0], scan],
     "ssb-phase": [ptycho?.result?.phase, scan], "ssb-bf": [ptycho?.result?.brightField, scan],
   };
   const [values, shape] = arrays[view]!;
@@ -217,6 +232,10 @@ Object.assign(globalThis, {
     get ptycho() { return ptycho; },
     settled: async () => { await current; await views?.settled(); },
     show,
+    hdf5Reads: hdf5WorkerReads,
+    get timeline() { return timeline; },
+    get previewMs() { return previewMs; },
+    set previewMs(ms: number) { previewMs = ms; },
   },
 });
 $("status").textContent = "choose or drop files";

@@ -5,7 +5,7 @@
 import type { Core } from "../core.js";
 import type { Dtype } from "../dtype.js";
 import { frameBytes, frameCount } from "../dataset.js";
-import { type PartialState, finishState, runPartials, tileUnit } from "../executor.js";
+import { type PartialState, copyState, finishState, runPartials, tileUnit } from "../executor.js";
 import type { Reduction } from "../reduction.js";
 import { liveDataset } from "./live-dataset.js";
 
@@ -74,9 +74,7 @@ export class LiveReducer {
   snapshot(i: number): unknown {
     const state = this.states?.[i];
     if (!state) return undefined;
-    const copies = Object.entries(state.buffers).map(([k, v]) => [k, v.slice()]);
-    const buffers = Object.fromEntries(copies) as typeof state.buffers;
-    return finishState(this.core, this.live.dataset, this.reductions[i]!, { range: state.range, buffers });
+    return finishState(this.core, this.live.dataset, this.reductions[i]!, copyState(state));
   }
 
   /** The results once every frame has arrived. */

@@ -11,11 +11,11 @@ export type H5Group = InstanceType<H5Module["Group"]>;
 
 let h5wasm: H5Module | undefined;
 
-/** Where h5wasm comes from outside Node: a browser page loads h5wasm's ESM build itself (the library's browser
- * entry never imports it) and puts each file h5wasm is about to open into its in-memory file system. */
+/** Where h5wasm comes from outside Node: the explorer's HDF5 worker (web/hdf5-worker.ts) loads h5wasm's ESM build
+ * itself (the library's browser entry never imports it) and mounts the files of a set as lazy WORKERFS nodes. */
 export interface H5wasmHost {
   load(): Promise<H5Module>;
-  /** Makes `path` openable by h5wasm (e.g. copies a dropped file into its file system). */
+  /** Makes `path` openable by h5wasm, or says why it is not. */
   prepare(path: string): Promise<void>;
 }
 
