@@ -3,7 +3,9 @@
 // part and an optional binary part) is one binary WebSocket message: the JSON part's length (u32, little-endian),
 // the JSON, then the binary part. Like a ZeroMQ DEALER, the transport reconnects by itself when the connection drops
 // (a receiver restarted); the receiver sees a new connection and says where to resume. Backpressure: a message is
-// queued only while the socket buffers at most `bufferBytes`.
+// queued only while the socket buffers at most `bufferBytes`. A wss:// connection whose TLS handshake fails (a
+// certificate not trusted, a name that does not match, a receiver that does not speak TLS) is not tried again: no
+// retry mends it, so the sender stops at once with the address and the TLS error.
 import type { SenderTransport } from "./stream-transport.js";
 import { Wakeup } from "./stream-transport.js";
 
@@ -28,6 +30,8 @@ export interface WebSocketSenderOptions {
   WebSocket?: WebSocketConstructor;
   /** Bytes the socket may buffer before sending waits (default 2 MiB). */
   bufferBytes?: number;
+  /** Appended to the error when the TLS handshake fails: how to trust the receiver (e.g. which option). */
+  tlsAdvice?: string;
 }
 
 const OPEN = 1;
@@ -75,6 +79,17 @@ export function webSocketAddress(url: string): string {
   return url;
 }
 
+/** The TLS error an error event tells of, if it is one (Node's ws and Bun give the error and its OpenSSL code,
+ * Deno a message; a browser tells nothing, and its sender retries until the stream's timeout). */
+export function tlsFailure(ev: unknown): string | undefined {
+  const e = ev as { error?: { code?: unknown; message?: unknown }; message?: unknown } | null;
+  const code = typeof e?.error?.code === "string" ? e.error.code : "";
+  const message = String(e?.error?.message ?? e?.message ?? "");
+  const tlsCode = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|ERR_SSL|HOSTNAME/.test(code);
+  if (!tlsCode && !/certificate|\bTLS\b|\bSSL\b|handshake/i.test(message)) return undefined;
+  return code && !message.includes(code) ? `${message} (${code})` : message;
+}
+
 /** The sender's end of a stream to a receiver listening at `url` (ws://HOST:PORT). */
 export function webSocketSender(url: string, o: WebSocketSenderOptions = {}): SenderTransport {
   webSocketAddress(url);
@@ -105,12 +120,17 @@ export function webSocketSender(url: string, o: WebSocketSenderOptions = {}): Se
       }
       wake.wake();
     };
-    ws.onerror = () => {}; // a close follows
+    ws.onerror = (ev) => {
+      // A close follows. A TLS failure ends the stream; anything else (a receiver not there yet) is tried again.
+      const tls = tlsFailure(ev);
+      if (tls) failure ??= new Error(`${url}: the TLS connection failed: ${tls}${o.tlsAdvice ? `; ${o.tlsAdvice}` : ""}`);
+      wake.wake();
+    };
     ws.onclose = () => {
       if (socket !== ws) return;
       socket = undefined;
       // Try again (a receiver restarting), a little later each time, as a ZeroMQ DEALER does.
-      if (!closed) setTimeout(connect, retryMs);
+      if (!closed && !failure) setTimeout(connect, retryMs);
       retryMs = Math.min(500, retryMs * 2);
       wake.wake();
     };

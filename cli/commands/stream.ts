@@ -15,6 +15,7 @@ import { countingCliOptions, countingFromCli } from "./count.js";
 import { analysisOptions, specFromOptions, type AnalysisFlags } from "./shard.js";
 import { declare } from "./index.js";
 import { LivePtycho, livePtychoOptions, type LivePtychoFlags } from "../live-ptycho.js";
+import { readTlsCa, readTlsIdentity } from "../tls-files.js";
 
 interface SendFlags extends CodecFlags {
   to: string;
@@ -27,6 +28,7 @@ interface SendFlags extends CodecFlags {
   series?: string;
   timeout: string;
   silence: string;
+  tlsCa?: string;
 }
 
 interface ReceiveFlags extends CommonOptions, AnalysisFlags, LivePtychoFlags {
@@ -38,6 +40,8 @@ interface ReceiveFlags extends CommonOptions, AnalysisFlags, LivePtychoFlags {
   hwm: string;
   timeout: string;
   silence: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 /** Checks an endpoint's scheme before anything is read or bound. */
@@ -86,7 +90,8 @@ export function register(program: Command): void {
   const stream = declare(program, "stream");
 
   countingCliOptions(inputOptions(stream.command("send <file>").description("encode a dataset and stream its container chunks to a receiver; exits 0 once the receiver's container is complete")))
-    .requiredOption("--to <endpoint>", "the receiver: tcp://10.0.0.5:5555 (ZeroMQ) or ws://10.0.0.5:5556 (WebSocket)")
+    .requiredOption("--to <endpoint>", "the receiver: tcp://10.0.0.5:5555 (ZeroMQ), ws://10.0.0.5:5556 (WebSocket) or wss://HOST:5556 (WebSocket over TLS)")
+    .option("--tls-ca <file>", "wss://: trust the CA certificates in this PEM file besides Node's own (or set NODE_EXTRA_CA_CERTS)")
     .option("--encode <mode>", "raw, lossless, events (electron counting, as `count` does) or pca", "raw")
     .option("--filter <name>", `lossless: ${FILTER_LIST} (floor: the chunk's per-pixel minimum subtracted, for integrating detectors)`, "bitshuffle")
     .option("--delta", "lossless: delta within each frame before the filter")
@@ -106,6 +111,7 @@ export function register(program: Command): void {
     .option("--timeout <s>", "give up when the receiver has been silent this long", "60")
     .action(action("stream send", async (file: string, o: SendFlags) => {
       checkEndpoint(o.to, "--to");
+      const tlsCa = readTlsCa(o.tlsCa, o.to);
       const rate = numberOption(o.rate, "--rate", (n) => n > 0, "a positive number of frames per second");
       const linkMbps = numberOption(o.linkMbps, "--link-mbps", (n) => n > 0, "a positive number of megabits per second");
       const ringBytes = numberOption(o.ringMb, "--ring-mb", (n) => n > 0, "a positive number of MiB")! * 2 ** 20;
@@ -114,7 +120,7 @@ export function register(program: Command): void {
       try {
         const encode = { ...encodeFromFlags(ds, o), onProgress: undefined };
         const send = (core: Core | undefined) => sendDataset(core, ds, {
-          to: o.to, encode, center, rate, linkMbps, ringBytes, series: o.series,
+          to: o.to, encode, center, rate, linkMbps, ringBytes, series: o.series, ...(tlsCa && { tls: { ca: tlsCa } }),
           highWaterMark: parsePositiveInt(o.hwm, "--hwm"),
           silenceMs: parsePositiveInt(o.silence, "--silence") * 1000, timeoutMs: parsePositiveInt(o.timeout, "--timeout") * 1000,
           onProgress: progress("send", o), onNotice: (line) => { if (!o.quiet) process.stderr.write(`stream send: ${line}\n`); },
@@ -139,7 +145,9 @@ export function register(program: Command): void {
   workers.description = "events, pca: worker threads (default 0: the main thread; each worker adds about 10 MB)";
 
   analysisOptions(stream.command("receive").description("receive one series into a container (valid at every moment; a restarted receiver continues it) and reduce its frames as they arrive"))
-    .requiredOption("--bind <endpoint>", "where to listen: tcp://*:5555 (ZeroMQ senders) or ws://*:5556 (WebSocket senders: browsers, Deno, Bun, Node)")
+    .requiredOption("--bind <endpoint>", "where to listen: tcp://*:5555 (ZeroMQ senders), ws://*:5556 (WebSocket senders: browsers, Deno, Bun, Node) or wss://*:5556 (over TLS: --tls-cert and --tls-key)")
+    .option("--tls-cert <file>", "wss://: the receiver's certificate (PEM; its chain may follow)")
+    .option("--tls-key <file>", "wss://: the certificate's private key (PEM)")
     .requiredOption("-o, --output <dir>", "folder for the container (stream.s4d) and the results (.npy, and .png unless --no-png)")
     .option("--container <file.s4d>", "the container (default OUT/stream.s4d); an unfinished one of the same series is continued")
     .option("--no-png", "write only .npy files")
@@ -154,13 +162,14 @@ export function register(program: Command): void {
     .action(action("stream receive", async (o: ReceiveFlags) => {
       // No analysis chosen: the receiver only stores the container.
       checkEndpoint(o.bind, "--bind");
+      const tls = readTlsIdentity(o.tlsCert, o.tlsKey, o.bind);
       const asked: AnalysisSpec = o.bf !== undefined || o.adf !== undefined || o.com || o.stats ? specFromOptions(o) : {};
       const say = (line: string) => { if (!o.quiet) process.stderr.write(`stream receive: ${line}\n`); };
       const ptycho = o.ptycho ? new LivePtycho(o.output, o, say) : undefined;
       const timeout = parsePositiveInt(o.timeout, "--timeout"), silence = parsePositiveInt(o.silence, "--silence");
       ensureDir(join(o.output, "x"));
       const container = o.container ?? join(o.output, "stream.s4d");
-      const rx = await StreamReceiver.bind(o.bind, { highWaterMark: parsePositiveInt(o.hwm, "--hwm") });
+      const rx = await StreamReceiver.bind(o.bind, { highWaterMark: parsePositiveInt(o.hwm, "--hwm"), tls });
       say(`listening on ${rx.endpoint}`);
       let stop = false;
       const onSignal = () => { stop = true; };
