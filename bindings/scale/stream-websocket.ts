@@ -79,14 +79,15 @@ export function webSocketAddress(url: string): string {
   return url;
 }
 
-/** The TLS error an error event tells of, if it is one (Node's ws and Bun give the error and its OpenSSL code,
- * Deno a message; a browser tells nothing, and its sender retries until the stream's timeout). */
+/** The TLS error an error event tells of, if it is one (Node's ws and Bun give the error and its OpenSSL code;
+ * Deno a message, and an untrusted certificate there reads "received fatal alert: NoApplicationProtocol"; a browser
+ * tells nothing, and its sender retries until the stream's timeout). */
 export function tlsFailure(ev: unknown): string | undefined {
   const e = ev as { error?: { code?: unknown; message?: unknown }; message?: unknown } | null;
   const code = typeof e?.error?.code === "string" ? e.error.code : "";
   const message = String(e?.error?.message ?? e?.message ?? "");
   const tlsCode = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|ERR_SSL|HOSTNAME/.test(code);
-  if (!tlsCode && !/certificate|\bTLS\b|\bSSL\b|handshake/i.test(message)) return undefined;
+  if (!tlsCode && !/certificate|\bTLS\b|\bSSL\b|fatal alert/i.test(message)) return undefined;
   return code && !message.includes(code) ? `${message} (${code})` : message;
 }
 
