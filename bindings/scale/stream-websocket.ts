@@ -44,13 +44,14 @@ export function messageHead(json: Uint8Array): Uint8Array {
   return head;
 }
 
-/** One protocol message as one WebSocket message. */
-export function packMessage(parts: Uint8Array[]): Uint8Array {
+/** One protocol message as one WebSocket message: in `into` when it is large enough (a view of it), else new. */
+export function packMessage(parts: Uint8Array[], into?: Uint8Array): Uint8Array {
   const [json, binary] = parts as [Uint8Array, Uint8Array | undefined];
-  if (!binary) return messageHead(json);
-  const out = new Uint8Array(4 + json.length + binary.length);
-  out.set(messageHead(json));
-  out.set(binary, 4 + json.length);
+  const size = 4 + json.length + (binary?.length ?? 0);
+  const out = into && into.length >= size ? into.subarray(0, size) : new Uint8Array(size);
+  new DataView(out.buffer, out.byteOffset, 4).setUint32(0, json.length, true);
+  out.set(json, 4);
+  if (binary) out.set(binary, 4 + json.length);
   return out;
 }
 
@@ -102,6 +103,7 @@ export function webSocketSender(url: string, o: WebSocketSenderOptions = {}): Se
   const wake = new Wakeup();
   const inbox: Uint8Array[][] = [];
   let socket: WebSocketLike | undefined, closed = false, failure: Error | undefined, retryMs = 100;
+  let packed: Uint8Array = new Uint8Array(0);
 
   const connect = () => {
     if (closed) return;
@@ -147,8 +149,14 @@ export function webSocketSender(url: string, o: WebSocketSenderOptions = {}): Se
         if (closed) return false;
         const ws = socket;
         if (ws && ws.readyState === OPEN && ws.bufferedAmount <= bufferBytes) {
-          if (ws.sendParts) ws.sendParts(parts);
-          else ws.send(packMessage(parts));
+          if (ws.sendParts) {
+            ws.sendParts(parts);
+          } else {
+            // One buffer for every message (no garbage per chunk): send() takes a copy of the bytes, as the
+            // WebSocket standard has it (browsers, Deno, Bun and ws copy before send returns).
+            packed = packMessage(parts, packed.buffer.byteLength ? new Uint8Array(packed.buffer) : undefined);
+            ws.send(packed);
+          }
           return true;
         }
         const left = deadline - performance.now();

@@ -82,16 +82,16 @@ describe.skipIf(!cliBuilt)("stem4d stream (CLI)", () => {
     expect(readFileSync(join(out, "com_x.npy")).equals(readFileSync(join(ref, "com_x.npy")))).toBe(true);
   }, 120_000);
 
-  it("send --encode events writes what count writes, and reports both thresholds", async () => {
+  it.each([["", []], [" (--low-memory: the baseline compiler only, a 2 MiB ring)", ["--low-memory"]]])("send --encode events writes what count writes, and reports both thresholds%s", async (_, extra) => {
     const data = join(dir, "frames.npy"), dark = join(dir, "dark.npy");
     const py = `import numpy as np; r=np.random.default_rng(1); d=(100+5*r.standard_normal((24,24))).astype(np.float32); np.save("${dark}", d)
 f=np.rint(d+3*r.standard_normal((6,5,24,24))).astype(np.uint16); i=r.integers(0,24*24,(6,5,4)); [f.reshape(30,-1).__setitem__((k, i.reshape(30,-1)[k]), f.reshape(30,-1)[k, i.reshape(30,-1)[k]]+80) for k in range(30)]; np.save("${data}", f)`;
     const { spawnSync } = await import("node:child_process");
     expect(spawnSync("/usr/bin/python3", ["-c", py]).status).toBe(0);
     const port = await freePort();
-    const out = join(dir, "ev");
+    const out = join(dir, `ev${extra.length}`);
     const rx = run(["stream", "receive", "--bind", `tcp://127.0.0.1:${port}`, "--stats", "-o", out, "--json", "--timeout", "30"]);
-    const s = await run(["stream", "send", data, "--to", `tcp://127.0.0.1:${port}`, "--encode", "events", "--dark", dark, "--json", "-q"]).done;
+    const s = await run(["stream", "send", data, "--to", `tcp://127.0.0.1:${port}`, "--encode", "events", "--dark", dark, ...extra, "--json", "-q"]).done;
     const r = await rx.done;
     expect(s.status, s.stderr).toBe(0);
     expect(r.status, r.stderr).toBe(0);
