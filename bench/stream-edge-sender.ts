@@ -16,7 +16,7 @@ const { Core } = runtime === "node" ? await import("../bindings/node.js") : awai
 
 const ds = generatedFrames(Number(framesArg));
 const encode: EncodeOptions = mode === "events"
-  ? { mode: "events", counting: { dark: new Float32Array(FRAME_ROWS * FRAME_COLS).fill(DARK_LEVEL), threshold: 20, xrayThreshold: 1000 } }
+  ? { mode: "events", counting: { dark: new Float32Array(FRAME_ROWS * FRAME_COLS).fill(DARK_LEVEL) } }
   : { mode: "lossless" };
 const core = mode === "events" ? await Core.create({ workers: 0 }) : undefined;
 try {

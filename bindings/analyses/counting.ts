@@ -124,7 +124,8 @@ export async function countingThresholds(core: Core, ds: Dataset, o: CountingOpt
   const n = Math.min(frameCount(ds), o.sampleFrames ?? 40);
   if (!Number.isInteger(n) || n < 1)
     throw new RangeError(`sampleFrames must be a positive integer, got ${o.sampleFrames}`);
-  const values = await runReduction(core, sampledFrames(ds, n), correctedValues(o));
+  // In blocks of o.blockBytes too: an edge sender's core keeps whatever memory this pass grew it to.
+  const values = await runReduction(core, sampledFrames(ds, n), correctedValues(o), { blockBytes: o.blockBytes });
   const fit = fitGaussian(values);
   const sample = meanAndStd(values);
   return {
