@@ -21,8 +21,10 @@ const encode: EncodeOptions = mode === "events"
 const core = mode === "events" ? await Core.create({ workers: 0 }) : undefined;
 try {
   const info = { mode: encode.mode, shape: ds.shape, dtype: ds.dtype, frames: Number(framesArg) };
-  const s = await sendSeries(webSocketSender(to, { WebSocket }), info, (sink) => encodeDataset(core, ds, encode, sink), { timeoutMs: 120_000, ringBytes: Number(ringMiB) * 2 ** 20 });
-  console.log(JSON.stringify({ runtime, mode, frames: s.frames, chunks: s.chunks, resent: s.resent, wireBytes: s.wireBytes, seconds: s.seconds }));
+  const s = await sendSeries(webSocketSender(to, { WebSocket }), info, (sink) => encodeDataset(core, ds, encode, sink),
+    { timeoutMs: 120_000, ringBytes: Number(ringMiB) * 2 ** 20 });
+  const { frames, chunks, resent, wireBytes, seconds } = s;
+  console.log(JSON.stringify({ runtime, mode, frames, chunks, resent, wireBytes, seconds }));
 } finally {
   await core?.close();
 }

@@ -114,7 +114,8 @@ function senders(file: string, frames: number): Sender[] {
     edge("deno", false, [], {}, ""),
     // Deno's V8 flags go after `run`.
     { ...edge("deno", true, [], {}, " --v8-flags=--liftoff-only,--max-semi-space-size=1, ring 2 MiB"),
-      command: (to: string, mode: string) => [...RUNTIMES.deno!, "--v8-flags=--liftoff-only,--max-semi-space-size=1", EDGE, to, mode, String(frames), "2"] },
+      command: (to: string, mode: string) =>
+        [...RUNTIMES.deno!, "--v8-flags=--liftoff-only,--max-semi-space-size=1", EDGE, to, mode, String(frames), "2"] },
     edge("bun", false, [], {}, ""),
     edge("bun", true, ["--smol"], { BUN_JSC_useOMGJIT: "0" }, " --smol, BUN_JSC_useOMGJIT=0, ring 2 MiB"),
   ];
@@ -137,8 +138,9 @@ export async function senderMemoryRows(gb: number): Promise<BenchRow[]> {
       rows.push({
         name: `stream send --encode ${mode}, ${s.how}: whole-process peak RSS over ${streamGb.toFixed(2)} GB`,
         medianMs: m.seconds * 1000, throughput: +m.peakMB.toFixed(1), unit: "MB peak RSS",
-        note: `${s.runtime}'s empty script peaks at ${floor[s.runtime]?.toFixed(1) ?? "?"} MB; ${(m.wireBytes / 2 ** 20).toFixed(0)} MiB on the wire; ` +
-          `${(streamGb * 1e3 / m.seconds).toFixed(0)} MB/s of frames` + (m.reported !== undefined ? `; its --json says ${m.reported} MB` : ""),
+        note: `${s.runtime}'s empty script peaks at ${floor[s.runtime]?.toFixed(1) ?? "?"} MB; ` +
+          `${(m.wireBytes / 2 ** 20).toFixed(0)} MiB on the wire; ${(streamGb * 1e3 / m.seconds).toFixed(0)} MB/s of frames` +
+          (m.reported !== undefined ? `; its --json says ${m.reported} MB` : ""),
       });
     }
   }

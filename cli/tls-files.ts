@@ -38,7 +38,11 @@ export function readTlsCa(path: string | undefined, to: string): string | undefi
 }
 
 /** --tls-cert FILE and --tls-key FILE for a wss:// receiver: both or neither, and the key must be the certificate's. */
-export function readTlsIdentity(certPath: string | undefined, keyPath: string | undefined, bind: string): { cert: string; key: string } | undefined {
+export function readTlsIdentity(
+  certPath: string | undefined,
+  keyPath: string | undefined,
+  bind: string,
+): { cert: string; key: string } | undefined {
   const wss = /^wss:\/\//i.test(bind);
   if (certPath === undefined && keyPath === undefined) {
     if (wss) throw new UsageError(`--bind '${bind}': wss:// needs --tls-cert FILE and --tls-key FILE (PEM)`);

@@ -37,7 +37,8 @@ export function testTls(): TestTls {
   writeFileSync(join(dir, "server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n");
   openssl(dir, "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
     "-out", "server.pem", "-days", "2", "-extfile", "server.ext");
-  made = { ca: join(dir, "ca.pem"), cert: join(dir, "server.pem"), key: join(dir, "server.key"), otherCa: join(dir, "other-ca.pem"), otherCaKey: join(dir, "other-ca.key") };
+  const at = (f: string) => join(dir, f);
+  made = { ca: at("ca.pem"), cert: at("server.pem"), key: at("server.key"), otherCa: at("other-ca.pem"), otherCaKey: at("other-ca.key") };
   return made;
 }
 
