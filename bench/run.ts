@@ -20,11 +20,12 @@ const areas: Record<string, () => Promise<{ run(o: BenchOptions): Promise<BenchR
   scale: () => import("./scale.js"),
   ptycho: () => import("./ptycho.js"),
   stream: () => import("./stream.js"),
+  "stream-memory": () => import("./stream-memory.js"),
   web: () => import("./web.js"),
   "web-first-image": () => import("./web-first-image.js"),
 };
 /** Areas that only run when named with --only (they simulate or read tens of GB, or repeat another area). */
-const onRequest = new Set(["analyze-big", "analyze-full", "kmeans-vs-sklearn"]);
+const onRequest = new Set(["analyze-big", "analyze-full", "kmeans-vs-sklearn", "stream-memory"]);
 
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");

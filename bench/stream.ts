@@ -3,8 +3,8 @@
 // ~40 ADU: what the edge counts) and on counted low-dose patterns (a counting detector's frames). Frames/s and
 // bytes on the wire, on loopback and through a link the sender throttles itself to (--link-mbps), each compared
 // with raw in the same run. Then counting + event encoding per core (electrons/s, GB/s of input), and the sender's
-// peak RSS for events and lossless on a long stream generated on the fly (bench/stream-rss.ts).
-import { spawn, spawnSync } from "node:child_process";
+// peak RSS for events and lossless per runtime on a 1 GB stream (bench/stream-memory.ts; 10 GB: --only stream-memory).
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +13,7 @@ import { Core, type Dataset, countToEvents, frameBytes, memoryDataset, openDatas
 import { saveNpy, writeDatasetNpy } from "../bindings/node-files.js";
 import type { BenchOptions, BenchRow } from "./common.js";
 import { freePort } from "./net.js";
+import { senderMemoryRows } from "./stream-memory.js";
 
 const CLI = fileURLToPath(new URL("../cli/main.js", import.meta.url));
 
@@ -84,7 +85,7 @@ export async function run(opts: BenchOptions): Promise<BenchRow[]> {
       }
     }
     rows.push(...await countingPerCore(await inMemory(eFile), electrons.dark));
-    for (const mode of ["events", "lossless"]) rows.push(senderMemory(mode, opts.quick ? 0.25 : 2));
+    rows.push(...await senderMemoryRows(opts.quick ? 0.25 : 1));
     return rows;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -124,14 +125,3 @@ async function countingPerCore(ds: Parameters<typeof countToEvents>[1], dark: Fl
   }
 }
 
-/** Peak RSS of a sender process streaming `gb` GB of frames generated on the fly (bench/stream-rss.ts). */
-function senderMemory(mode: string, gb: number): BenchRow {
-  const script = fileURLToPath(new URL("./stream-rss.js", import.meta.url));
-  const r = spawnSync(process.execPath, [script, mode, String(gb)], { encoding: "utf8", timeout: 1_800_000 });
-  if (r.status !== 0) throw new Error(`stream-rss ${mode}: ${r.stderr}`);
-  const m = JSON.parse(r.stdout);
-  return {
-    name: `stream send --encode ${mode}: sender peak RSS over a ${gb} GB stream`, medianMs: m.seconds * 1000, throughput: m.peakRssMB, unit: "MB peak RSS",
-    note: `RSS ${m.rssStartMB.toFixed(0)} MB before the stream, growth ${m.growthMB.toFixed(1)} MB; ${(m.wireBytes / 2 ** 20).toFixed(0)} MiB on the wire`,
-  };
-}

@@ -13,35 +13,83 @@ export interface GaussianFit {
   iterations: number;
 }
 
+/** The values of one array, as one block to GaussianFitter. */
 export function fitGaussian(values: Float32Array | Float64Array): GaussianFit {
   if (values.length === 0) throw new RangeError("fitGaussian: no values");
-  // Median and MAD from a strided sample of at most 2^18 values (a starting point only; the fit uses them all).
-  const stride = Math.max(1, Math.floor(values.length / (1 << 18)));
-  const sample = new Float64Array(Math.ceil(values.length / stride));
-  let integer = true;
-  for (let i = 0, k = 0; i < values.length; i += stride, k++) {
-    const v = values[i]!;
-    sample[k] = v;
-    if (integer && v !== Math.round(v)) integer = false;
+  const fitter = new GaussianFitter(values.length);
+  fitter.sample(values);
+  fitter.count(values);
+  return fitter.fit();
+}
+
+/**
+ * The same fit over values that arrive in blocks, in two passes over the same blocks in the same order (nothing
+ * kept but a strided sample and the histogram): `sample` every block, then `count` every block, then `fit`. The
+ * result is fitGaussian's on the blocks' concatenation, to the bit.
+ */
+export class GaussianFitter {
+  private readonly stride: number;
+  private readonly picked: Float64Array;
+  private picks = 0;
+  private seen = 0;
+  private integer = true;
+  private start?: { median: number; sigma: number; lo: number; width: number; hist: Float64Array };
+
+  /** `total`: how many values the two passes will see. */
+  constructor(private readonly total: number) {
+    // Median and MAD from a strided sample of at most 2^18 values (a starting point only; the fit uses them all).
+    this.stride = Math.max(1, Math.floor(total / (1 << 18)));
+    this.picked = new Float64Array(Math.ceil(total / this.stride));
   }
-  sample.sort();
-  const median = sample[sample.length >> 1]!;
-  const dev = sample.map((v) => Math.abs(v - median)).sort();
-  let sigma = 1.4826 * dev[dev.length >> 1]!;
-  let mean = median;
-  if (!(sigma > 0)) {
+
+  /** First pass: the next block of values. */
+  sample(values: ArrayLike<number>): void {
+    for (let i = (this.stride - (this.seen % this.stride)) % this.stride; i < values.length; i += this.stride) {
+      const v = values[i]!;
+      this.picked[this.picks++] = v;
+      if (this.integer && v !== Math.round(v)) this.integer = false;
+    }
+    this.seen += values.length;
+  }
+
+  /** Second pass: the next block of the same values, into the histogram around the sample's median. */
+  count(values: ArrayLike<number>): void {
+    const st = (this.start ??= this.histogramPlan());
+    if (!(st.sigma > 0)) return;
+    const bins = st.hist.length;
+    for (let i = 0; i < values.length; i++) {
+      const b = Math.floor((values[i]! - st.lo) / st.width);
+      if (b >= 0 && b < bins) st.hist[b]!++;
+    }
+  }
+
+  /** The histogram's bins around the median: sigma/8 wide (integer-wide, centred on the integers, for integer
+   * data, so no bin is systematically empty), +-12 sigma. */
+  private histogramPlan() {
+    if (this.picks !== this.picked.length) throw new RangeError(`GaussianFitter: sampled ${this.seen} of ${this.total} values before counting`);
+    const sorted = this.picked.sort();
+    const median = sorted[sorted.length >> 1]!;
+    const dev = sorted.map((v) => Math.abs(v - median)).sort();
+    const sigma = 1.4826 * dev[dev.length >> 1]!;
+    if (!(sigma > 0)) return { median, sigma, lo: 0, width: 0, hist: new Float64Array(0) };
+    const integer = this.integer;
+    const width = integer ? Math.max(1, Math.round(sigma / 8)) : sigma / 8;
+    const lo = integer ? Math.floor(median - 12 * sigma) - 0.5 * width : median - 12 * sigma;
+    return { median, sigma, lo, width, hist: new Float64Array(Math.ceil((24 * sigma) / width) + 1) };
+  }
+
+  fit(): GaussianFit {
+    const { median, sigma: sigma0, lo, width, hist } = (this.start ??= this.histogramPlan());
     // More than half the values are equal (noise-free data): the peak is a spike.
-    return { mean: median, sigma: 0, amplitude: values.length, binWidth: 0, iterations: 0 };
+    if (!(sigma0 > 0)) return { mean: median, sigma: 0, amplitude: this.total, binWidth: 0, iterations: 0 };
+    return fitPeak(hist, lo, width, median, sigma0);
   }
-  // Integer-valued data gets integer-wide bins centred on the integers, so no bin is systematically empty.
-  const width = integer ? Math.max(1, Math.round(sigma / 8)) : sigma / 8;
-  const lo = integer ? Math.floor(median - 12 * sigma) - 0.5 * width : median - 12 * sigma;
-  const bins = Math.ceil((24 * sigma) / width) + 1;
-  const hist = new Float64Array(bins);
-  for (let i = 0; i < values.length; i++) {
-    const b = Math.floor((values[i]! - lo) / width);
-    if (b >= 0 && b < bins) hist[b]!++;
-  }
+}
+
+/** Caruana's parabola through the log counts within +-2 sigma, weighted by the counts squared (Guo), repeated
+ * from (mean, sigma) until it settles. */
+function fitPeak(hist: Float64Array, lo: number, width: number, mean: number, sigma: number): GaussianFit {
+  const bins = hist.length;
   let amplitude = 0, it = 0;
   for (; it < 20; it++) {
     // Weighted least squares of ln(y) = a + b x + c x^2 over bins within +-2 sigma, weights y^2; x centred on mean.

@@ -12,6 +12,8 @@ need_build_tools
 # A real Redis for the scale-out tests (BullMQ shards); each test starts its own on a free loopback port.
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 /usr/bin/python3 -c "import numpy, scipy, sklearn, h5py" >/dev/null 2>&1 || need+=(python3-numpy python3-scipy python3-sklearn python3-h5py)
+# openssl makes the throwaway CA and certificate of the wss:// stream tests (test/helpers/tls.ts).
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 for extra in ${STEM4D_APT_EXTRA:-}; do need+=("$extra"); done
 install_needed "the build needs clang and lld; the tests that need the others are skipped"
 

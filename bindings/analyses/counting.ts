@@ -3,8 +3,8 @@
 // included, so it lies far above the electrons' deposits), the background threshold at the mean + 4 sigma of a
 // Gaussian fitted to the noise peak of their histogram; then one electron per pixel between the two thresholds and
 // strictly greater than its existing 8 neighbours. The per-pixel work is assembly/counting.ts.
-// Both steps are reductions on the frame pipeline: the sample's corrected values are a per-frame buffer of a
-// sampled view; counting is an ordered sink whose tiles are counted side by side on the pool and handed on as
+// Both steps are reductions on the frame pipeline: the sample's corrected values are handed on tile by tile (twice:
+// the thresholds are fitted in two passes over a sampled view); counting is an ordered sink whose tiles are counted side by side on the pool and handed on as
 // grouped events in frame order.
 import type { Core } from "../core.js";
 import { type Dataset, frameBytes, frameCount, framePixels, navShape, sigShape } from "../dataset.js";
@@ -15,7 +15,7 @@ import type { Reduction } from "../reduction.js";
 import type { SparseEvents } from "../../codec/events.js";
 import { EventEncoder, type EventOptions } from "../../codec/event-encoder.js";
 import type { ByteSink } from "../../codec/sink.js";
-import { fitGaussian, type GaussianFit } from "../../codec/gaussian-fit.js";
+import { GaussianFitter, type GaussianFit } from "../../codec/gaussian-fit.js";
 
 export interface CountingOptions {
   /** Dark reference, one value per detector pixel, subtracted first. */
@@ -81,12 +81,15 @@ function placeMaps(
   return { dark: input(o.dark ?? new Float32Array(q)), gain: o.gain ? input(o.gain) : 0 };
 }
 
-/** The dark-subtracted, gain-corrected values of every frame (a per-frame buffer of q values). */
-function correctedValues(o: CountingOptions): Reduction<Float32Array> {
+/** The dark-subtracted, gain-corrected values of each tile of frames (about 1 MiB of frames), handed to `each` in
+ * frame order and not kept: a tile's scratch buffer of q values per frame. */
+function correctedValues(o: CountingOptions, each: (values: Float32Array) => void): Reduction<void> {
   let maps = { dark: 0, gain: 0 };
+  const tileFrames = (ctx: Pick<Dataset, "shape" | "dtype">) => Math.max(1, Math.floor((1 << 20) / frameBytes(ctx)));
   return {
     name: "counting sample",
-    buffers: (ctx) => ({ values: { kind: "nav", type: "f32", per: framePixels(ctx) } }),
+    buffers: (ctx) => ({ values: { kind: "scratch", type: "f32", per: tileFrames(ctx) * framePixels(ctx) } }),
+    tileFrames,
     prepare(ctx) {
       maps = placeMaps(ctx.input, framePixels(ctx), o);
     },
@@ -101,11 +104,16 @@ function correctedValues(o: CountingOptions): Reduction<Float32Array> {
         ],
       ];
     },
-    finish: (buf) => buf.values as Float32Array,
+    emit(tile, view) {
+      each((view.buffer("values") as Float32Array).subarray(0, tile.count * tile.rows * tile.cols));
+    },
+    finish: () => undefined,
   };
 }
 
-/** The thresholds: fitted to the corrected values of evenly spread sample frames, unless both are given. */
+/** The thresholds: fitted to the corrected values of evenly spread sample frames, unless both are given. Two
+ * passes over the sample (the fit's starting point and the plain mean, then its histogram and the plain standard
+ * deviation) keep only a strided sample and a histogram: an edge computer's memory does not hold the whole sample. */
 export async function countingThresholds(core: Core, ds: Dataset, o: CountingOptions = {}): Promise<Thresholds> {
   const bgSigma = o.backgroundSigma ?? 4,
     xSigma = o.xraySigma ?? 10;
@@ -124,9 +132,23 @@ export async function countingThresholds(core: Core, ds: Dataset, o: CountingOpt
   const n = Math.min(frameCount(ds), o.sampleFrames ?? 40);
   if (!Number.isInteger(n) || n < 1)
     throw new RangeError(`sampleFrames must be a positive integer, got ${o.sampleFrames}`);
-  const values = await runReduction(core, sampledFrames(ds, n), correctedValues(o));
-  const fit = fitGaussian(values);
-  const sample = meanAndStd(values);
+  const sampleFrames = sampledFrames(ds, n), total = n * q;
+  const passOver = (each: (values: Float32Array) => void) =>
+    runReduction(core, sampleFrames, correctedValues(o, each), { blockBytes: o.blockBytes });
+  const fitter = new GaussianFitter(total);
+  // Sums in float64 in frame order, in two passes (the mean, then the squared deviations from it).
+  let sum = 0, ss = 0;
+  await passOver((v) => {
+    fitter.sample(v);
+    for (let i = 0; i < v.length; i++) sum += v[i]!;
+  });
+  const mean = sum / total;
+  await passOver((v) => {
+    fitter.count(v);
+    for (let i = 0; i < v.length; i++) ss += (v[i]! - mean) ** 2;
+  });
+  const fit = fitter.fit();
+  const sample = { mean, std: Math.sqrt(ss / total), values: total };
   return {
     background: o.threshold ?? fit.mean + bgSigma * fit.sigma,
     // Constant data (no spread at all) leaves nothing to call an X-ray.
@@ -137,16 +159,6 @@ export async function countingThresholds(core: Core, ds: Dataset, o: CountingOpt
     backgroundSigma: bgSigma,
     xraySigma: xSigma,
   };
-}
-
-/** Mean and (population) standard deviation in float64, two passes. */
-function meanAndStd(values: Float32Array): { mean: number; std: number; values: number } {
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += values[i]!;
-  const mean = sum / values.length;
-  let ss = 0;
-  for (let i = 0; i < values.length; i++) ss += (values[i]! - mean) ** 2;
-  return { mean, std: Math.sqrt(ss / values.length), values: values.length };
 }
 
 /** The thresholds as --json and container metadata state them: where each came from. */

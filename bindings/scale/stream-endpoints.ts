@@ -1,36 +1,56 @@
 // Node-only: a stream's two ends by the address's scheme. tcp:// is ZeroMQ (DEALER/ROUTER, stream-zmq.ts); ws:// is
 // a WebSocket (stream-websocket.ts, stream-ws-server.ts), which browsers, Deno and Bun speak too. Each transport is
 // loaded when its scheme is used, so a sender over WebSockets never loads the ZeroMQ addon, nor one over ZeroMQ `ws`.
+// wss:// is a WebSocket over TLS: the receiver presents a certificate and key (Node's https server), the sender
+// trusts Node's roots and NODE_EXTRA_CA_CERTS, or Node's roots and the CA certificates given as `tls.ca`.
 import type { Core } from "../core.js";
 import { type Dataset, frameCount } from "../dataset.js";
 import { type EncodeOptions, encodeDataset, pacedDataset, seriesCenter } from "./stream-encode.js";
 import { type SendOptions, type SendSummary, sendSeries } from "./stream-send.js";
 import type { ReceiverTransport, SenderTransport } from "./stream-transport.js";
+import type { ReceiverTls } from "./stream-ws-server.js";
 import { type WebSocketConstructor, messageHead, webSocketAddress } from "./stream-websocket.js";
 
 /** Which transport an address names; `role` (e.g. --to) names it in the error. */
 export function transportOf(address: string, role: string): "zmq" | "ws" {
   if (/^wss?:\/\//i.test(address)) return "ws";
   if (/^(tcp|ipc):\/\//i.test(address)) return "zmq";
-  throw new Error(`${role} '${address}': expected tcp://HOST:PORT (ZeroMQ) or ws://HOST:PORT (WebSocket)`);
+  throw new Error(`${role} '${address}': expected tcp://HOST:PORT (ZeroMQ), ws://HOST:PORT or wss://HOST:PORT (WebSocket)`);
 }
 
-/** The sender's transport to `to`. highWaterMark: ZeroMQ's send queue in messages (WebSocket: 2 MiB of buffer). */
-export async function openSender(to: string, o: { highWaterMark?: number } = {}): Promise<SenderTransport> {
-  if (transportOf(to, "--to") === "zmq") return (await import("./stream-zmq.js")).zmqSender(to, o);
+/** Whether an address is a WebSocket over TLS. */
+export const isTlsAddress = (address: string): boolean => /^wss:\/\//i.test(address);
+
+export interface OpenSenderOptions {
+  /** ZeroMQ's send queue in messages (a WebSocket waits past 2 MiB of buffer). */
+  highWaterMark?: number;
+  /** wss://: CA certificates (PEM) to trust besides Node's bundled roots (without it: those and NODE_EXTRA_CA_CERTS). */
+  tls?: { ca?: string | Uint8Array };
+}
+
+/** The sender's transport to `to`. */
+export async function openSender(to: string, o: OpenSenderOptions = {}): Promise<SenderTransport> {
+  const zmq = transportOf(to, "--to") === "zmq";
+  if (o.tls && !isTlsAddress(to)) throw new Error(`--to '${to}': TLS options are for a wss:// address`);
+  if (zmq) return (await import("./stream-zmq.js")).zmqSender(to, o);
   webSocketAddress(to);
   const { webSocketSender } = await import("./stream-websocket.js");
-  return webSocketSender(to, { WebSocket: await nodeWebSocket() });
+  return webSocketSender(to, {
+    WebSocket: await nodeWebSocket(o.tls?.ca),
+    tlsAdvice: "trust the receiver's CA with --tls-ca FILE (library: tls.ca) or NODE_EXTRA_CA_CERTS=FILE",
+  });
 }
 
 /** The ws package's client, sending a message's parts as two fragments of one message, each straight from where
  * it lies (a chunk from the sender's ring): no copy, so no garbage per chunk. Its masking key is zero (so ws need
- * not copy to mask): masking guards HTTP proxies against scripts in a browser, and this client is not one. */
-async function nodeWebSocket(): Promise<WebSocketConstructor> {
+ * not copy to mask): masking guards HTTP proxies against scripts in a browser, and this client is not one.
+ * `ca`: trusted besides Node's bundled roots (a `ca` option replaces the default store, NODE_EXTRA_CA_CERTS too). */
+async function nodeWebSocket(ca?: string | Uint8Array): Promise<WebSocketConstructor> {
   const { WebSocket } = await import("ws");
+  const trust = ca === undefined ? {} : { ca: [...(await import("node:tls")).rootCertificates, Buffer.from(ca)] };
   class PartsWebSocket extends WebSocket {
     constructor(url: string) {
-      super(url, { perMessageDeflate: false, generateMask: (mask) => { mask.fill(0); } });
+      super(url, { perMessageDeflate: false, generateMask: (mask) => { mask.fill(0); }, ...trust });
     }
 
     sendParts(parts: Uint8Array[]): void {
@@ -44,13 +64,16 @@ async function nodeWebSocket(): Promise<WebSocketConstructor> {
 }
 
 /** The receiver's transport bound at `bind` (tcp://*:5555, tcp://127.0.0.1:* for any free port, ws://*:5555). */
-export async function openReceiver(bind: string, o: { highWaterMark?: number } = {}): Promise<ReceiverTransport> {
-  if (transportOf(bind, "--bind") === "zmq") return (await import("./stream-zmq.js")).zmqReceiver(bind, o);
+export async function openReceiver(bind: string, o: { highWaterMark?: number; tls?: ReceiverTls } = {}): Promise<ReceiverTransport> {
+  if (transportOf(bind, "--bind") === "zmq") {
+    if (o.tls) throw new Error(`cannot listen on ${bind}: a certificate and key are for a wss:// address`);
+    return (await import("./stream-zmq.js")).zmqReceiver(bind, o);
+  }
   return (await import("./stream-ws-server.js")).webSocketReceiver(bind, o);
 }
 
 export interface SendDatasetOptions extends SendOptions {
-  /** Where the receiver listens, e.g. tcp://10.0.0.5:5555 or ws://10.0.0.5:5556. */
+  /** Where the receiver listens, e.g. tcp://10.0.0.5:5555, ws://10.0.0.5:5556 or wss://edge.lab:5556. */
   to: string;
   encode: EncodeOptions;
   /** The pattern centre to send (default: found as `stem4d virtual` finds it; false: none). */
@@ -59,11 +82,13 @@ export interface SendDatasetOptions extends SendOptions {
   rate?: number;
   /** Messages queued in the socket before sending waits (ZMQ_SNDHWM); default 4. */
   highWaterMark?: number;
+  /** wss://: CA certificates to trust (OpenSenderOptions.tls). */
+  tls?: OpenSenderOptions["tls"];
 }
 
 /** Encodes a dataset and streams it to a receiver; resolves once the receiver's container is complete. */
 export async function sendDataset(core: Core | undefined, ds: Dataset, o: SendDatasetOptions): Promise<SendSummary> {
-  const transport = await openSender(o.to, { highWaterMark: o.highWaterMark });
+  const transport = await openSender(o.to, { highWaterMark: o.highWaterMark, tls: o.tls });
   let info;
   try {
     const center = o.center === false ? undefined : await seriesCenter(ds, o.center);

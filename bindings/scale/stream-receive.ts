@@ -77,8 +77,8 @@ export class StreamReceiver {
   }
 
   /** Listens with a ZeroMQ ROUTER socket (tcp://*:5555, or tcp://127.0.0.1:* for any free port) or a WebSocket
-   * server (ws://*:5555, ws://127.0.0.1:* ). */
-  static async bind(address: string, options: { highWaterMark?: number } = {}): Promise<StreamReceiver> {
+   * server (ws://*:5555, ws://127.0.0.1:*, or wss://*:5555 with `tls`: a certificate and key in PEM). */
+  static async bind(address: string, options: Parameters<typeof openReceiver>[1] = {}): Promise<StreamReceiver> {
     return new StreamReceiver(await openReceiver(address, options));
   }
 

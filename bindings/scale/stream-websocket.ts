@@ -3,7 +3,9 @@
 // part and an optional binary part) is one binary WebSocket message: the JSON part's length (u32, little-endian),
 // the JSON, then the binary part. Like a ZeroMQ DEALER, the transport reconnects by itself when the connection drops
 // (a receiver restarted); the receiver sees a new connection and says where to resume. Backpressure: a message is
-// queued only while the socket buffers at most `bufferBytes`.
+// queued only while the socket buffers at most `bufferBytes`. A wss:// connection whose TLS handshake fails (a
+// certificate not trusted, a name that does not match, a receiver that does not speak TLS) is not tried again: no
+// retry mends it, so the sender stops at once with the address and the TLS error.
 import type { SenderTransport } from "./stream-transport.js";
 import { Wakeup } from "./stream-transport.js";
 
@@ -28,6 +30,8 @@ export interface WebSocketSenderOptions {
   WebSocket?: WebSocketConstructor;
   /** Bytes the socket may buffer before sending waits (default 2 MiB). */
   bufferBytes?: number;
+  /** Appended to the error when the TLS handshake fails: how to trust the receiver (e.g. which option). */
+  tlsAdvice?: string;
 }
 
 const OPEN = 1;
@@ -40,13 +44,14 @@ export function messageHead(json: Uint8Array): Uint8Array {
   return head;
 }
 
-/** One protocol message as one WebSocket message. */
-export function packMessage(parts: Uint8Array[]): Uint8Array {
+/** One protocol message as one WebSocket message: in `into` when it is large enough (a view of it), else new. */
+export function packMessage(parts: Uint8Array[], into?: Uint8Array): Uint8Array {
   const [json, binary] = parts as [Uint8Array, Uint8Array | undefined];
-  if (!binary) return messageHead(json);
-  const out = new Uint8Array(4 + json.length + binary.length);
-  out.set(messageHead(json));
-  out.set(binary, 4 + json.length);
+  const size = 4 + json.length + (binary?.length ?? 0);
+  const out = into && into.length >= size ? into.subarray(0, size) : new Uint8Array(size);
+  new DataView(out.buffer, out.byteOffset, 4).setUint32(0, json.length, true);
+  out.set(json, 4);
+  if (binary) out.set(binary, 4 + json.length);
   return out;
 }
 
@@ -75,6 +80,18 @@ export function webSocketAddress(url: string): string {
   return url;
 }
 
+/** The TLS error an error event tells of, if it is one (Node's ws and Bun give the error and its OpenSSL code;
+ * Deno a message, and an untrusted certificate there reads "received fatal alert: NoApplicationProtocol"; a browser
+ * tells nothing, and its sender retries until the stream's timeout). */
+export function tlsFailure(ev: unknown): string | undefined {
+  const e = ev as { error?: { code?: unknown; message?: unknown }; message?: unknown } | null;
+  const code = typeof e?.error?.code === "string" ? e.error.code : "";
+  const message = String(e?.error?.message ?? e?.message ?? "");
+  const tlsCode = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|ERR_SSL|HOSTNAME/.test(code);
+  if (!tlsCode && !/certificate|\bTLS\b|\bSSL\b|fatal alert/i.test(message)) return undefined;
+  return code && !message.includes(code) ? `${message} (${code})` : message;
+}
+
 /** The sender's end of a stream to a receiver listening at `url` (ws://HOST:PORT). */
 export function webSocketSender(url: string, o: WebSocketSenderOptions = {}): SenderTransport {
   webSocketAddress(url);
@@ -86,6 +103,7 @@ export function webSocketSender(url: string, o: WebSocketSenderOptions = {}): Se
   const wake = new Wakeup();
   const inbox: Uint8Array[][] = [];
   let socket: WebSocketLike | undefined, closed = false, failure: Error | undefined, retryMs = 100;
+  let packed: Uint8Array = new Uint8Array(0);
 
   const connect = () => {
     if (closed) return;
@@ -105,12 +123,17 @@ export function webSocketSender(url: string, o: WebSocketSenderOptions = {}): Se
       }
       wake.wake();
     };
-    ws.onerror = () => {}; // a close follows
+    ws.onerror = (ev) => {
+      // A close follows. A TLS failure ends the stream; anything else (a receiver not there yet) is tried again.
+      const tls = tlsFailure(ev);
+      if (tls) failure ??= new Error(`${url}: the TLS connection failed: ${tls}${o.tlsAdvice ? `; ${o.tlsAdvice}` : ""}`);
+      wake.wake();
+    };
     ws.onclose = () => {
       if (socket !== ws) return;
       socket = undefined;
       // Try again (a receiver restarting), a little later each time, as a ZeroMQ DEALER does.
-      if (!closed) setTimeout(connect, retryMs);
+      if (!closed && !failure) setTimeout(connect, retryMs);
       retryMs = Math.min(500, retryMs * 2);
       wake.wake();
     };
@@ -126,8 +149,14 @@ export function webSocketSender(url: string, o: WebSocketSenderOptions = {}): Se
         if (closed) return false;
         const ws = socket;
         if (ws && ws.readyState === OPEN && ws.bufferedAmount <= bufferBytes) {
-          if (ws.sendParts) ws.sendParts(parts);
-          else ws.send(packMessage(parts));
+          if (ws.sendParts) {
+            ws.sendParts(parts);
+          } else {
+            // One buffer for every message (no garbage per chunk): send() takes a copy of the bytes, as the
+            // WebSocket standard has it (browsers, Deno, Bun and ws copy before send returns).
+            packed = packMessage(parts, packed.buffer.byteLength ? new Uint8Array(packed.buffer) : undefined);
+            ws.send(packed);
+          }
           return true;
         }
         const left = deadline - performance.now();

@@ -2,35 +2,60 @@
 // WebSockets, for senders in browsers, Deno, Bun or Node (stream-websocket.ts). Each connection is one sender, known
 // by an id of its own, as a ZeroMQ ROUTER knows its peers: a sender that reconnects is a new peer and is told where
 // to resume. Messages wait in a queue of at most `highWaterMark`; past it the connections are paused, so TCP pushes
-// back on the sender.
+// back on the sender. At a wss:// address the server is Node's https server with the given certificate and key.
+import { createServer } from "node:https";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { ReceiverTransport } from "./stream-transport.js";
 import { Wakeup } from "./stream-transport.js";
 import { packMessage, unpackMessage } from "./stream-websocket.js";
 
-/** ws://HOST:PORT as a host (undefined: every interface) and a port (0: any free one). */
-function parseBind(bind: string): { host: string | undefined; port: number } {
-  const m = /^ws:\/\/(\[[^\]]+\]|[^:/[\]]+):(\d+|\*)\/?$/.exec(bind);
-  const port = m ? (m[2] === "*" ? 0 : Number(m[2])) : -1;
+/** The certificate (chain) and private key a wss:// receiver presents, in PEM. */
+export interface ReceiverTls {
+  cert: string | Uint8Array;
+  key: string | Uint8Array;
+}
+
+/** ws://HOST:PORT or wss://HOST:PORT as a scheme, a host (undefined: every interface) and a port (0: any free one). */
+function parseBind(bind: string): { scheme: "ws" | "wss"; host: string | undefined; port: number } {
+  const m = /^(wss?):\/\/(\[[^\]]+\]|[^:/[\]]+):(\d+|\*)\/?$/i.exec(bind);
+  const port = m ? (m[3] === "*" ? 0 : Number(m[3])) : -1;
   if (!m || port > 65535) {
-    throw new Error(`cannot listen on ${bind}: expected ws://HOST:PORT (HOST * for every interface, PORT * for any free one)`);
+    throw new Error(`cannot listen on ${bind}: expected ws://HOST:PORT or wss://HOST:PORT (HOST * for every interface, PORT * for any free one)`);
   }
-  const host = m[1] === "*" ? undefined : m[1]!.replace(/^\[(.*)\]$/, "$1");
-  return { host, port };
+  const host = m[2] === "*" ? undefined : m[2]!.replace(/^\[(.*)\]$/, "$1");
+  return { scheme: m[1]!.toLowerCase() as "ws" | "wss", host, port };
+}
+
+/** Node's https server for a wss:// address (not yet listening); undefined for ws://. */
+function tlsServer(bind: string, scheme: "ws" | "wss", tls: ReceiverTls | undefined) {
+  if (scheme === "ws") {
+    if (tls) throw new Error(`cannot listen on ${bind}: a certificate and key are for a wss:// address`);
+    return undefined;
+  }
+  if (!tls) throw new Error(`cannot listen on ${bind}: wss:// needs a certificate and its private key (PEM)`);
+  try {
+    const pem = (x: string | Uint8Array) => (typeof x === "string" ? x : Buffer.from(x));
+    return createServer({ cert: pem(tls.cert), key: pem(tls.key) });
+  } catch (e) {
+    throw new Error(`cannot listen on ${bind}: the TLS certificate and key: ${(e as Error).message}`);
+  }
 }
 
 type Queued = { from: string; parts: Uint8Array[] } | { error: Error };
 
-export async function webSocketReceiver(bind: string, o: { highWaterMark?: number } = {}): Promise<ReceiverTransport> {
-  const { host, port } = parseBind(bind);
+export async function webSocketReceiver(bind: string, o: { highWaterMark?: number; tls?: ReceiverTls } = {}): Promise<ReceiverTransport> {
+  const { scheme, host, port } = parseBind(bind);
   const highWaterMark = o.highWaterMark ?? 16;
-  const server = new WebSocketServer({ host, port, maxPayload: 2 ** 30, perMessageDeflate: false });
+  const https = tlsServer(bind, scheme, o.tls);
+  const options = { maxPayload: 2 ** 30, perMessageDeflate: false };
+  const server = new WebSocketServer(https ? { server: https, ...options } : { host, port, ...options });
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
-    server.once("error", (e) => { server.close(); reject(new Error(`cannot listen on ${bind}: ${e.message}`)); });
+    server.once("error", (e) => { server.close(); https?.close(); reject(new Error(`cannot listen on ${bind}: ${e.message}`)); });
+    https?.listen(port, host);
   });
   const address = server.address();
-  const endpoint = address && typeof address === "object" ? `ws://${host ?? "0.0.0.0"}:${address.port}` : bind;
+  const endpoint = address && typeof address === "object" ? `${scheme}://${host ?? "0.0.0.0"}:${address.port}` : bind;
   const senders = new Map<string, WebSocket>();
   const queue: Queued[] = [];
   const wake = new Wakeup();
@@ -86,6 +111,7 @@ export async function webSocketReceiver(bind: string, o: { highWaterMark?: numbe
         setTimeout(() => ws.terminate(), 500).unref();
       }
       server.close();
+      https?.close();
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
 import { type Core, FILTER_IDS, FILTER_LIST, type FilterName } from "../../bindings/node.js";
 import { type AnalysisSpec, buildReductions, hasAnalyses, writeResults } from "../../bindings/scale/analyses.js";
 import { ENCODE_MODES, type EncodeMode } from "../../bindings/scale/protocol.js";
@@ -15,18 +16,21 @@ import { countingCliOptions, countingFromCli } from "./count.js";
 import { analysisOptions, specFromOptions, type AnalysisFlags } from "./shard.js";
 import { declare } from "./index.js";
 import { LivePtycho, livePtychoOptions, type LivePtychoFlags } from "../live-ptycho.js";
+import { readTlsCa, readTlsIdentity } from "../tls-files.js";
 
 interface SendFlags extends CodecFlags {
   to: string;
   encode: string;
   rate?: string;
   linkMbps?: string;
-  ringMb: string;
+  ringMb?: string;
+  lowMemory?: boolean;
   center?: string;
   hwm: string;
   series?: string;
   timeout: string;
   silence: string;
+  tlsCa?: string;
 }
 
 interface ReceiveFlags extends CommonOptions, AnalysisFlags, LivePtychoFlags {
@@ -38,6 +42,8 @@ interface ReceiveFlags extends CommonOptions, AnalysisFlags, LivePtychoFlags {
   hwm: string;
   timeout: string;
   silence: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 /** Checks an endpoint's scheme before anything is read or bound. */
@@ -86,7 +92,8 @@ export function register(program: Command): void {
   const stream = declare(program, "stream");
 
   countingCliOptions(inputOptions(stream.command("send <file>").description("encode a dataset and stream its container chunks to a receiver; exits 0 once the receiver's container is complete")))
-    .requiredOption("--to <endpoint>", "the receiver: tcp://10.0.0.5:5555 (ZeroMQ) or ws://10.0.0.5:5556 (WebSocket)")
+    .requiredOption("--to <endpoint>", "the receiver: tcp://10.0.0.5:5555 (ZeroMQ), ws://10.0.0.5:5556 (WebSocket) or wss://HOST:5556 (WebSocket over TLS)")
+    .option("--tls-ca <file>", "wss://: trust the CA certificates in this PEM file besides Node's own (or set NODE_EXTRA_CA_CERTS)")
     .option("--encode <mode>", "raw, lossless, events (electron counting, as `count` does) or pca", "raw")
     .option("--filter <name>", `lossless: ${FILTER_LIST} (floor: the chunk's per-pixel minimum subtracted, for integrating detectors)`, "bitshuffle")
     .option("--delta", "lossless: delta within each frame before the filter")
@@ -99,22 +106,28 @@ export function register(program: Command): void {
     .option("--center <cy,cx>", "pattern centre sent to the receiver (default: found from the bright-field disk, as `virtual` does)")
     .option("--rate <fps>", "frames per second the source delivers at most (a detector's pace)")
     .option("--link-mbps <n>", "limit the sender's own wire rate to n megabits per second")
-    .option("--ring-mb <n>", "MiB of sent chunks kept until the receiver acknowledges them (the sender's memory bound)", "8")
+    .option("--ring-mb <n>", "MiB of sent chunks kept until the receiver acknowledges them (the sender's memory bound; default 8, 2 with --low-memory)")
+    .option("--low-memory", "an edge computer's footprint: WebAssembly compiled by V8's baseline compiler only (about 10 MB less; " +
+      "encoding 1.4-2x slower) and a 2 MiB ring")
     .option("--hwm <n>", "messages queued in the socket before sending waits (ZeroMQ high-water mark; a WebSocket waits past 2 MiB)", "4")
     .option("--series <id>", "series id (default: a random one)")
     .option("--silence <s>", "report a receiver silent this long", "5")
     .option("--timeout <s>", "give up when the receiver has been silent this long", "60")
     .action(action("stream send", async (file: string, o: SendFlags) => {
       checkEndpoint(o.to, "--to");
+      const tlsCa = readTlsCa(o.tlsCa, o.to);
       const rate = numberOption(o.rate, "--rate", (n) => n > 0, "a positive number of frames per second");
       const linkMbps = numberOption(o.linkMbps, "--link-mbps", (n) => n > 0, "a positive number of megabits per second");
-      const ringBytes = numberOption(o.ringMb, "--ring-mb", (n) => n > 0, "a positive number of MiB")! * 2 ** 20;
+      const ringBytes = (numberOption(o.ringMb, "--ring-mb", (n) => n > 0, "a positive number of MiB") ?? (o.lowMemory ? 2 : 8)) * 2 ** 20;
+      // Before any WebAssembly is compiled: TurboFan's optimised copies of the core's and zstd's code (tiered up
+      // while the stream runs) are the part of the sender's memory that a flag can take away.
+      if (o.lowMemory) setFlagsFromString("--liftoff-only");
       const center = o.center === undefined ? undefined : (([cy, cx]) => ({ cy: cy!, cx: cx! }))(parseNumberList(o.center, "--center", 2));
       const ds = await openInput(file, o);
       try {
         const encode = { ...encodeFromFlags(ds, o), onProgress: undefined };
         const send = (core: Core | undefined) => sendDataset(core, ds, {
-          to: o.to, encode, center, rate, linkMbps, ringBytes, series: o.series,
+          to: o.to, encode, center, rate, linkMbps, ringBytes, series: o.series, ...(tlsCa && { tls: { ca: tlsCa } }),
           highWaterMark: parsePositiveInt(o.hwm, "--hwm"),
           silenceMs: parsePositiveInt(o.silence, "--silence") * 1000, timeoutMs: parsePositiveInt(o.timeout, "--timeout") * 1000,
           onProgress: progress("send", o), onNotice: (line) => { if (!o.quiet) process.stderr.write(`stream send: ${line}\n`); },
@@ -139,7 +152,9 @@ export function register(program: Command): void {
   workers.description = "events, pca: worker threads (default 0: the main thread; each worker adds about 10 MB)";
 
   analysisOptions(stream.command("receive").description("receive one series into a container (valid at every moment; a restarted receiver continues it) and reduce its frames as they arrive"))
-    .requiredOption("--bind <endpoint>", "where to listen: tcp://*:5555 (ZeroMQ senders) or ws://*:5556 (WebSocket senders: browsers, Deno, Bun, Node)")
+    .requiredOption("--bind <endpoint>", "where to listen: tcp://*:5555 (ZeroMQ senders), ws://*:5556 (WebSocket senders: browsers, Deno, Bun, Node) or wss://*:5556 (over TLS: --tls-cert and --tls-key)")
+    .option("--tls-cert <file>", "wss://: the receiver's certificate (PEM; its chain may follow)")
+    .option("--tls-key <file>", "wss://: the certificate's private key (PEM)")
     .requiredOption("-o, --output <dir>", "folder for the container (stream.s4d) and the results (.npy, and .png unless --no-png)")
     .option("--container <file.s4d>", "the container (default OUT/stream.s4d); an unfinished one of the same series is continued")
     .option("--no-png", "write only .npy files")
@@ -154,13 +169,14 @@ export function register(program: Command): void {
     .action(action("stream receive", async (o: ReceiveFlags) => {
       // No analysis chosen: the receiver only stores the container.
       checkEndpoint(o.bind, "--bind");
+      const tls = readTlsIdentity(o.tlsCert, o.tlsKey, o.bind);
       const asked: AnalysisSpec = o.bf !== undefined || o.adf !== undefined || o.com || o.stats ? specFromOptions(o) : {};
       const say = (line: string) => { if (!o.quiet) process.stderr.write(`stream receive: ${line}\n`); };
       const ptycho = o.ptycho ? new LivePtycho(o.output, o, say) : undefined;
       const timeout = parsePositiveInt(o.timeout, "--timeout"), silence = parsePositiveInt(o.silence, "--silence");
       ensureDir(join(o.output, "x"));
       const container = o.container ?? join(o.output, "stream.s4d");
-      const rx = await StreamReceiver.bind(o.bind, { highWaterMark: parsePositiveInt(o.hwm, "--hwm") });
+      const rx = await StreamReceiver.bind(o.bind, { highWaterMark: parsePositiveInt(o.hwm, "--hwm"), tls });
       say(`listening on ${rx.endpoint}`);
       let stop = false;
       const onSignal = () => { stop = true; };

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "../../bindings/node.js";
 import { Core, DTYPES, type Dtype, memoryDataset, type TypedArrayOf, allocTyped } from "../../bindings/index.js";
 import { Rng } from "../../bindings/simulate.js";
-import { type SparseEvents, concatEvents, countElectrons, countingThresholds, fitGaussian, simulateElectronFrames } from "../../bindings/index.js";
+import { sampleIndices } from "../../bindings/pipeline.js";
+import { type SparseEvents, concatEvents, countElectrons, countingThresholds, fitGaussian, GaussianFitter, simulateElectronFrames } from "../../bindings/index.js";
 
 let core: Core;
 beforeAll(async () => { core = await Core.create({ workers: 0 }); });
@@ -92,6 +93,44 @@ describe("threshold fit", () => {
     expect(th.background).toBeCloseTo(th.fit!.mean + 4 * th.fit!.sigma, 6);
     expect(th.xray).toBeCloseTo(th.sample!.mean + 10 * th.sample!.std, 6);
     expect(th.sample!.std).toBeGreaterThan(th.fit!.sigma); // the electrons widen the plain spread
+  });
+
+  it("fits values given in blocks (two passes) exactly as the whole array, for any split", () => {
+    const rng = new Rng(8, 8);
+    for (const integer of [false, true]) {
+      const v = new Float32Array(700001);
+      for (let i = 0; i < v.length; i++) { const x = rng.next() < 0.02 ? 40 * rng.next() : 2 + 3 * rng.normal(); v[i] = integer ? Math.round(x) : x; }
+      const whole = fitGaussian(v);
+      for (const cuts of [[1], [262143, 262144, 5], [100000, 333333, 333331]]) {
+        const blocks: Float32Array[] = [];
+        let at = 0;
+        for (const n of [...cuts, v.length]) { blocks.push(v.subarray(at, Math.min(v.length, at + n))); at = Math.min(v.length, at + n); }
+        const fitter = new GaussianFitter(v.length);
+        blocks.forEach((b) => fitter.sample(b));
+        blocks.forEach((b) => fitter.count(b));
+        expect(fitter.fit()).toEqual(whole);
+      }
+    }
+  });
+
+  it("fits the thresholds of the whole sample whatever the block size (the sample is never held whole)", async () => {
+    const sim = simulateElectronFrames({ scan: [6, 8], detector: [64, 64], seed: 4 });
+    const big = await countingThresholds(core, sim.dataset, { dark: sim.dark, sampleFrames: 24 });
+    const small = await countingThresholds(core, sim.dataset, { dark: sim.dark, sampleFrames: 24, blockBytes: 3 * 64 * 64 * 2 });
+    expect(small).toEqual(big);
+    // The X-ray rule in straight JS over every sampled corrected value (float64 sums in frame order).
+    const frames = new Uint16Array(24 * 64 * 64);
+    const picks = sampleIndices(48, 24);
+    const all = new Uint8Array(48 * 64 * 64 * 2);
+    await sim.dataset.source.readFrames(0, 48, all);
+    const src = new Uint16Array(all.buffer);
+    picks.forEach((f, k) => frames.set(src.subarray(f * 4096, (f + 1) * 4096), k * 4096));
+    const values = Float32Array.from(frames, (x, i) => Math.fround(x - sim.dark[i % 4096]!));
+    let sum = 0, ss = 0;
+    values.forEach((x) => { sum += x; });
+    const mean = sum / values.length;
+    values.forEach((x) => { ss += (x - mean) ** 2; });
+    expect(big.sample).toEqual({ mean, std: Math.sqrt(ss / values.length), values: values.length });
   });
 });
 

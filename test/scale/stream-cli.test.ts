@@ -1,4 +1,5 @@
-// `stem4d stream send` and `stem4d stream receive` as processes on 127.0.0.1, over ZeroMQ and over a WebSocket. The
+// `stem4d stream send` and `stem4d stream receive` as processes on 127.0.0.1, over ZeroMQ, a WebSocket and a
+// WebSocket over TLS (a throwaway CA made with openssl). The
 // receiver is killed (SIGKILL) in the middle of a series: its container must still verify up to its last whole
 // chunk; a receiver restarted on the same folder continues it, and the final container and images equal what
 // `compress`, `virtual` and `com` write for the same file.
@@ -9,11 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLI, cliBuilt, stem4d } from "../helpers/cli.js";
 import { freePort } from "../helpers/net.js";
+import { opensslFound, byScheme, testTls } from "../helpers/tls.js";
 
 const dir = mkdtempSync(join(tmpdir(), "stem4d-stream-cli-"));
 
-function run(args: string[]): { child: ChildProcess; done: Promise<{ status: number | null; signal: string | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, [CLI, ...args]);
+function run(args: string[], env?: Record<string, string>): { child: ChildProcess; done: Promise<{ status: number | null; signal: string | null; stdout: string; stderr: string }> } {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
   let stdout = "", stderr = "";
   child.stdout!.on("data", (d) => { stdout += d.toString(); });
   child.stderr!.on("data", (d) => { stderr += d.toString(); });
@@ -30,15 +32,24 @@ function chunkBytes(file: string): Buffer {
   return b.subarray(20 + b.readUInt32LE(12), b.readUInt32LE(b.length - 16));
 }
 
+/** A 4x4 scan of 16x16 patterns, made once. */
+function smallData(): string {
+  const data = join(dir, "small.npy");
+  if (!existsSync(data)) expect(stem4d("simulate", "-o", data, "--scan", "4,4", "--detector", "16,16", "-q").status).toBe(0);
+  return data;
+}
+
+type TlsFiles = ReturnType<typeof testTls>;
+
 describe.skipIf(!cliBuilt)("stem4d stream (CLI)", () => {
-  it.each(["tcp", "ws"])("a receiver killed mid-series and restarted ends with the one-pass container and images (%s://)", async (scheme) => {
+  it.each(byScheme())("a receiver killed mid-series and restarted ends with the one-pass container and images (%s)", async (_, { scheme, receiveFlags, sendFlags }) => {
     const data = join(dir, "sim.npy");
     if (!existsSync(data)) expect(stem4d("simulate", "-o", data, "--scan", "32,24", "--detector", "40,40", "--seed", "4", "-q").status).toBe(0);
     const port = await freePort();
     const out = join(dir, `rx-${scheme}`), container = join(out, "stream.s4d");
-    const receiveArgs = ["stream", "receive", "--bind", `${scheme}://127.0.0.1:${port}`, "--bf", "3", "--com", "-o", out, "--json", "--timeout", "30"];
+    const receiveArgs = ["stream", "receive", "--bind", `${scheme}://127.0.0.1:${port}`, ...receiveFlags, "--bf", "3", "--com", "-o", out, "--json", "--timeout", "30"];
     const first = run(receiveArgs);
-    const sender = run(["stream", "send", data, "--to", `${scheme}://127.0.0.1:${port}`, "--encode", "lossless", "--frames-per-chunk", "16", "--rate", "500", "--silence", "1", "--json"]);
+    const sender = run(["stream", "send", data, "--to", `${scheme}://127.0.0.1:${port}`, ...sendFlags, "--encode", "lossless", "--frames-per-chunk", "16", "--rate", "500", "--silence", "1", "--json"]);
     // Kill the receiver once a dozen chunks are in its container (about a third of the series).
     while (!existsSync(container) || statSync(container).size < 12 * 12000) await sleep(50);
     first.child.kill("SIGKILL");
@@ -71,16 +82,16 @@ describe.skipIf(!cliBuilt)("stem4d stream (CLI)", () => {
     expect(readFileSync(join(out, "com_x.npy")).equals(readFileSync(join(ref, "com_x.npy")))).toBe(true);
   }, 120_000);
 
-  it("send --encode events writes what count writes, and reports both thresholds", async () => {
+  it.each([["", []], [" (--low-memory: the baseline compiler only, a 2 MiB ring)", ["--low-memory"]]])("send --encode events writes what count writes, and reports both thresholds%s", async (_, extra) => {
     const data = join(dir, "frames.npy"), dark = join(dir, "dark.npy");
     const py = `import numpy as np; r=np.random.default_rng(1); d=(100+5*r.standard_normal((24,24))).astype(np.float32); np.save("${dark}", d)
 f=np.rint(d+3*r.standard_normal((6,5,24,24))).astype(np.uint16); i=r.integers(0,24*24,(6,5,4)); [f.reshape(30,-1).__setitem__((k, i.reshape(30,-1)[k]), f.reshape(30,-1)[k, i.reshape(30,-1)[k]]+80) for k in range(30)]; np.save("${data}", f)`;
     const { spawnSync } = await import("node:child_process");
     expect(spawnSync("/usr/bin/python3", ["-c", py]).status).toBe(0);
     const port = await freePort();
-    const out = join(dir, "ev");
+    const out = join(dir, `ev${extra.length}`);
     const rx = run(["stream", "receive", "--bind", `tcp://127.0.0.1:${port}`, "--stats", "-o", out, "--json", "--timeout", "30"]);
-    const s = await run(["stream", "send", data, "--to", `tcp://127.0.0.1:${port}`, "--encode", "events", "--dark", dark, "--json", "-q"]).done;
+    const s = await run(["stream", "send", data, "--to", `tcp://127.0.0.1:${port}`, "--encode", "events", "--dark", dark, ...extra, "--json", "-q"]).done;
     const r = await rx.done;
     expect(s.status, s.stderr).toBe(0);
     expect(r.status, r.stderr).toBe(0);
@@ -89,19 +100,82 @@ f=np.rint(d+3*r.standard_normal((6,5,24,24))).astype(np.uint16); i=r.integers(0,
     expect(chunkBytes(join(out, "stream.s4d")).equals(chunkBytes(join(dir, "count.s4d")))).toBe(true);
   }, 60_000);
 
-  it.each(["tcp", "ws"])("send fails with a clear error when no receiver answers (%s://)", (scheme) => {
-    const data = join(dir, "small.npy");
-    if (!existsSync(data)) expect(stem4d("simulate", "-o", data, "--scan", "4,4", "--detector", "16,16", "-q").status).toBe(0);
-    const r = stem4d("stream", "send", data, "--to", `${scheme}://127.0.0.1:9`, "--timeout", "2", "--silence", "1");
+  it.each(byScheme())("send fails with a clear error when no receiver answers (%s)", (_, { scheme, sendFlags }) => {
+    const data = smallData();
+    const r = stem4d("stream", "send", data, "--to", `${scheme}://127.0.0.1:9`, ...sendFlags, "--timeout", "2", "--silence", "1");
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`stream send: no answer from the receiver at ${scheme}://127\\.0\\.0\\.1:9 for 1 s`));
     expect(r.stderr).toMatch(new RegExp(`stem4d stream send: error: ${scheme}://127\\.0\\.0\\.1:9: no answer from the receiver for [23] s; series "[^"]+": 0 chunks acknowledged, 0 sent`));
   });
 
   it("rejects an endpoint of another scheme with one line", () => {
-    const r = stem4d("stream", "send", join(dir, "small.npy"), "--to", "http://127.0.0.1:9");
+    const r = stem4d("stream", "send", smallData(), "--to", "http://127.0.0.1:9");
     expect(r.status).toBe(2);
-    expect(r.stderr.trim()).toBe("stem4d stream send: error: --to 'http://127.0.0.1:9': expected tcp://HOST:PORT (ZeroMQ) or ws://HOST:PORT (WebSocket); see 'stem4d stream send --help'");
+    expect(r.stderr.trim()).toBe("stem4d stream send: error: --to 'http://127.0.0.1:9': expected tcp://HOST:PORT (ZeroMQ), ws://HOST:PORT or wss://HOST:PORT (WebSocket); see 'stem4d stream send --help'");
+  });
+
+  describe.skipIf(!opensslFound)("over TLS (wss://)", () => {
+    /** A wss:// receiver on a free port and a sender of the small dataset to it with `sendFlags` and `env`. */
+    async function sendTo(sendFlags: string[], env?: Record<string, string>, scheme = "wss") {
+      const tls = testTls(), port = await freePort();
+      const receiveFlags = scheme === "wss" ? ["--tls-cert", tls.cert, "--tls-key", tls.key] : [];
+      const rx = run(["stream", "receive", "--bind", `${scheme}://127.0.0.1:${port}`, ...receiveFlags, "-o", join(dir, `tls-${port}`), "--timeout", "10", "--json", "-q"]);
+      const sent = await run(["stream", "send", smallData(), "--to", `wss://127.0.0.1:${port}`, ...sendFlags, "--encode", "lossless", "--timeout", "20", "--json"], env).done;
+      if (sent.status !== 0) rx.child.kill("SIGTERM");
+      return { sent, received: await rx.done, port };
+    }
+
+    it("a sender trusts the receiver's CA given by NODE_EXTRA_CA_CERTS as by --tls-ca", async () => {
+      const { sent, received } = await sendTo([], { NODE_EXTRA_CA_CERTS: testTls().ca });
+      expect(sent.status, sent.stderr).toBe(0);
+      expect(received.status, received.stderr).toBe(0);
+      expect(JSON.parse(received.stdout)).toMatchObject({ frames: 16, damagedChunks: 0 });
+    }, 60_000);
+
+    it.each([
+      ["another CA's certificate (--tls-ca)", () => ["--tls-ca", testTls().otherCa], "wss", /unable to verify the first certificate \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)/],
+      ["Node's own roots only", () => [], "wss", /unable to verify the first certificate \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)/],
+      ["a receiver that does not speak TLS (ws://)", () => ["--tls-ca", testTls().ca], "ws", /wrong version number/],
+    ])("a sender refuses a receiver it cannot trust, with one line naming the address and the TLS error: %s", async (_, flags, scheme, error) => {
+      const { sent, port } = await sendTo(flags(), undefined, scheme);
+      expect(sent.status).toBe(1);
+      const lines = sent.stderr.trim().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^stem4d stream send: error: wss://127\\.0\\.0\\.1:${port}: the TLS connection failed: `));
+      expect(lines[0]).toMatch(error);
+    }, 60_000);
+
+    it.each([
+      ["wss:// without a certificate", (t: TlsFiles) => ["--bind", "wss://127.0.0.1:9"],
+        "--bind 'wss://127.0.0.1:9': wss:// needs --tls-cert FILE and --tls-key FILE (PEM); see 'stem4d stream receive --help'"],
+      ["a certificate without its key", (t: TlsFiles) => ["--bind", "wss://127.0.0.1:9", "--tls-cert", t.cert],
+        "wss:// needs both --tls-cert FILE and --tls-key FILE; see 'stem4d stream receive --help'"],
+      ["a key file that is not there", (t: TlsFiles) => ["--bind", "wss://127.0.0.1:9", "--tls-cert", t.cert, "--tls-key", join(dir, "nokey.pem")],
+        `--tls-key '${join(dir, "nokey.pem")}': cannot read it (ENOENT)`],
+      ["another certificate's key", (t: TlsFiles) => ["--bind", "wss://127.0.0.1:9", "--tls-cert", t.cert, "--tls-key", t.otherCaKey],
+        `--tls-key '${testTls().otherCaKey}' is not the private key of the certificate in --tls-cert '${testTls().cert}'`],
+      ["a key given as the certificate", (t: TlsFiles) => ["--bind", "wss://127.0.0.1:9", "--tls-cert", t.key, "--tls-key", t.key],
+        `--tls-cert '${testTls().key}': no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)`],
+      ["a certificate for a plain ws:// address", (t: TlsFiles) => ["--bind", "ws://127.0.0.1:9", "--tls-cert", t.cert, "--tls-key", t.key],
+        "--tls-cert/--tls-key: only for a wss:// address, not 'ws://127.0.0.1:9'; see 'stem4d stream receive --help'"],
+    ])("stream receive: bad TLS options give one line (%s)", (_, args, message) => {
+      const r = stem4d("stream", "receive", "-o", join(dir, "never"), "--timeout", "1", ...args(testTls()));
+      expect(r.stderr.trim()).toBe(`stem4d stream receive: error: ${message}`);
+      expect(r.status).not.toBe(0);
+    });
+
+    it.each([
+      ["a CA file that holds no certificate", (t: TlsFiles) => ["--to", "wss://127.0.0.1:9", "--tls-ca", t.key],
+        `--tls-ca '${testTls().key}': no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)`],
+      ["a CA file that is not there", () => ["--to", "wss://127.0.0.1:9", "--tls-ca", join(dir, "noca.pem")],
+        `--tls-ca '${join(dir, "noca.pem")}': cannot read it (ENOENT)`],
+      ["a CA for a plain ws:// address", (t: TlsFiles) => ["--to", "ws://127.0.0.1:9", "--tls-ca", t.ca],
+        "--tls-ca: only for a wss:// address, not 'ws://127.0.0.1:9'; see 'stem4d stream send --help'"],
+    ])("stream send: bad TLS options give one line (%s)", (_, args, message) => {
+      const r = stem4d("stream", "send", smallData(), "--timeout", "1", ...args(testTls()));
+      expect(r.stderr.trim()).toBe(`stem4d stream send: error: ${message}`);
+      expect(r.status).not.toBe(0);
+    });
   });
 
   it("receive --analyze runs the paper's pipeline on the received container: the files analyze writes for the sent file", async () => {
@@ -128,7 +202,7 @@ f=np.rint(d+3*r.standard_normal((6,5,24,24))).astype(np.uint16); i=r.integers(0,
   }, 180_000);
 
   it("rejects an unknown encoding with one line", () => {
-    const r = stem4d("stream", "send", join(dir, "small.npy"), "--to", "tcp://127.0.0.1:9", "--encode", "gzip");
+    const r = stem4d("stream", "send", smallData(), "--to", "tcp://127.0.0.1:9", "--encode", "gzip");
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe("stem4d stream send: error: --encode: 'gzip' is not raw, lossless, events or pca; see 'stem4d stream send --help'");
   });

@@ -59,6 +59,6 @@ describe("bad input on a WebSocket stream", () => {
   });
 
   it("refuses to listen on an address it cannot parse", async () => {
-    await expect(StreamReceiver.bind("ws://127.0.0.1")).rejects.toThrow("cannot listen on ws://127.0.0.1: expected ws://HOST:PORT (HOST * for every interface, PORT * for any free one)");
+    await expect(StreamReceiver.bind("ws://127.0.0.1")).rejects.toThrow("cannot listen on ws://127.0.0.1: expected ws://HOST:PORT or wss://HOST:PORT (HOST * for every interface, PORT * for any free one)");
   });
 });

@@ -1,0 +1,71 @@
+// A throwaway certificate authority and a server certificate for 127.0.0.1 and localhost, made with the openssl CLI
+// (scripts/test.sh installs it where missing), for the wss:// stream tests; and the stream's transports as the
+// tests run them: ZeroMQ, WebSocket, WebSocket over TLS, each with what its receiver and sender need.
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const opensslFound = spawnSync("openssl", ["version"]).status === 0;
+
+export interface TestTls {
+  /** The CA's certificate (PEM file) that signed `cert`. */
+  ca: string;
+  cert: string;
+  key: string;
+  /** Another CA's certificate, which did not sign `cert`, and its key. */
+  otherCa: string;
+  otherCaKey: string;
+}
+
+const openssl = (dir: string, ...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+
+function makeCa(dir: string, name: string): void {
+  openssl(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.pem`,
+    "-days", "2", "-subj", `/CN=stem4d test ${name}`, "-addext", "basicConstraints=critical,CA:TRUE");
+}
+
+let made: TestTls | undefined;
+
+/** The files (made once per test process, in a temporary folder). */
+export function testTls(): TestTls {
+  if (made) return made;
+  const dir = mkdtempSync(join(tmpdir(), "stem4d-tls-"));
+  makeCa(dir, "ca");
+  makeCa(dir, "other-ca");
+  openssl(dir, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
+  writeFileSync(join(dir, "server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n");
+  openssl(dir, "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+    "-out", "server.pem", "-days", "2", "-extfile", "server.ext");
+  const at = (f: string) => join(dir, f);
+  made = { ca: at("ca.pem"), cert: at("server.pem"), key: at("server.key"), otherCa: at("other-ca.pem"), otherCaKey: at("other-ca.key") };
+  return made;
+}
+
+export interface StreamTransport {
+  scheme: "tcp" | "ws" | "wss";
+  /** The receiver's options (StreamReceiver.bind) and the sender's (sendDataset), in process. */
+  receiver: { tls?: { cert: string; key: string } };
+  sender: { tls?: { ca: string } };
+  /** The same as `stem4d stream receive` and `stream send` flags. */
+  receiveFlags: string[];
+  sendFlags: string[];
+}
+
+/** Every transport of the stream; wss:// only where openssl can make its certificates. */
+export function streamTransports(): StreamTransport[] {
+  const plain = (scheme: "tcp" | "ws"): StreamTransport => ({ scheme, receiver: {}, sender: {}, receiveFlags: [], sendFlags: [] });
+  if (!opensslFound) return [plain("tcp"), plain("ws")];
+  const t = testTls();
+  const pem = (f: string) => readFileSync(f, "utf8");
+  return [plain("tcp"), plain("ws"), {
+    scheme: "wss",
+    receiver: { tls: { cert: pem(t.cert), key: pem(t.key) } },
+    sender: { tls: { ca: pem(t.ca) } },
+    receiveFlags: ["--tls-cert", t.cert, "--tls-key", t.key],
+    sendFlags: ["--tls-ca", t.ca],
+  }];
+}
+
+/** The transports as [name, transport] rows for it.each / describe.each: "tcp://", "ws://", "wss://". */
+export const byScheme = (): [string, StreamTransport][] => streamTransports().map((t) => [`${t.scheme}://`, t]);
