@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
-import { type Core, FILTER_IDS, FILTER_LIST, type FilterName } from "../../bindings/node.js";
+import type { Core } from "../../bindings/core.js";
+import { FILTER_IDS, FILTER_LIST, type FilterName } from "../../codec/container-format.js";
 import { type AnalysisSpec, buildReductions, hasAnalyses, writeResults } from "../../bindings/scale/analyses.js";
 import { ENCODE_MODES, type EncodeMode } from "../../bindings/scale/protocol.js";
 import type { EncodeOptions } from "../../bindings/scale/stream-encode.js";
