@@ -2,12 +2,12 @@
 // part of it with the mouse, then fill a polygon clicked on the pattern; the page's virtual image must equal Node's virtualImages with the same weights, and
 // the mask saved as .npy must be those weights. A page error fails the test; the screenshot goes to out/web/.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Core, decodeNpyArray, openDataset, runReduction, simulateTwoPhase, virtualImages, writeDatasetNpy } from
+import { type Core, decodeNpyArray, openDataset, runReduction, simulateTwoPhase, virtualImages, writeDatasetNpy } from
   "../../bindings/node.js";
-import { built, chooseFiles, chromiumPath, openExplorer, pointOf, root, settled, type ExplorerSession } from
+import { closeExplorerFixture, openExplorerFixture } from "../helpers/explorer-fixture.js";
+import { built, chooseFiles, chromiumPath, pointOf, root, settled, type ExplorerSession } from
   "../../bench/web-page.js";
 
 const shots = join(root, "out/web");
@@ -35,17 +35,11 @@ async function stroke(a: [number, number], b: [number, number]): Promise<void> {
 describe.skipIf(!chromiumPath || !built)("the drawn mask in the explorer page", () => {
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
-    tmp = mkdtempSync(join(tmpdir(), "stem4d-mask-"));
+    ({ session: s, core, tmp } = await openExplorerFixture("stem4d-mask-"));
     file = join(tmp, "two-phase.npy");
     await writeDatasetNpy(simulateTwoPhase({ scan: [16, 16], detector: [32, 32], seed: 4 }).dataset, file);
-    core = await Core.create({ workers: 2 });
-    s = await openExplorer(2);
   }, 120_000);
-  afterAll(async () => {
-    await s?.close();
-    await core?.close();
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => closeExplorerFixture({ session: s, core, tmp }));
 
   it("paints and erases with the mouse, and the image equals Node's virtualImages with that mask", async () => {
     expect(await chooseFiles(s.page, [file])).toMatch(/ready in/);

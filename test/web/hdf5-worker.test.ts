@@ -5,11 +5,11 @@
 // explorer.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Core, annulusMask, openDataset, runReduction, virtualImages } from "../../bindings/node.js";
-import { built, chooseFiles, chromiumPath, openExplorer, root, type ExplorerSession } from "../../bench/web-page.js";
+import { type Core, annulusMask, openDataset, runReduction, virtualImages } from "../../bindings/node.js";
+import { closeExplorerFixture, openExplorerFixture } from "../helpers/explorer-fixture.js";
+import { built, chooseFiles, chromiumPath, root, type ExplorerSession } from "../../bench/web-page.js";
 import type { FileReads } from "../../web/hdf5-remote.js";
 
 const cli = (...args: string[]) => execFileSync(process.execPath, [join(root, "dist/cli/main.js"), ...args, "-q"]);
@@ -22,16 +22,10 @@ const workerReads = async (): Promise<FileReads[]> =>
 
 describe.skipIf(!chromiumPath || !built)("HDF5 read lazily by the page's worker", () => {
   beforeAll(async () => {
-    tmp = mkdtempSync(join(tmpdir(), "stem4d-h5worker-"));
-    core = await Core.create({ workers: 2 });
-    s = await openExplorer(2);
+    ({ session: s, core, tmp } = await openExplorerFixture("stem4d-h5worker-"));
   }, 120_000);
 
-  afterAll(async () => {
-    await s?.close();
-    await core?.close();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => closeExplorerFixture({ session: s, core, tmp }));
 
   it("opens a generated EMD stack reading its metadata only, then frames in pieces, each byte about once", async () => {
     cli("simulate", "--scan", "32,32", "--detector", "128,128", "-o", join(tmp, "sim.npy"));

@@ -3,27 +3,20 @@
 // Node's (statistics, detector and image as if read in one piece).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Core, annulusMask, brightFieldDisk, openDataset, patternStats, runReduction,
+import { type Core, annulusMask, brightFieldDisk, openDataset, patternStats, runReduction,
   virtualImages } from "../../bindings/node.js";
-import { built, chooseFiles, chromiumPath, openExplorer, root, type ExplorerSession } from "../../bench/web-page.js";
+import { closeExplorerFixture, openExplorerFixture } from "../helpers/explorer-fixture.js";
+import { built, chooseFiles, chromiumPath, root, type ExplorerSession } from "../../bench/web-page.js";
 
 let s: ExplorerSession, core: Core, tmp: string;
 
 describe.skipIf(!chromiumPath || !built)("the page's progressive read", () => {
   beforeAll(async () => {
-    tmp = mkdtempSync(join(tmpdir(), "stem4d-progressive-"));
-    core = await Core.create({ workers: 2 });
-    s = await openExplorer(2);
+    ({ session: s, core, tmp } = await openExplorerFixture("stem4d-progressive-"));
   }, 120_000);
 
-  afterAll(async () => {
-    await s?.close();
-    await core?.close();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => closeExplorerFixture({ session: s, core, tmp }));
 
   it("previews the first blocks, then shows Node's mean pattern, detector and image over every frame", async () => {
     const file = join(tmp, "three-blocks.npy"); // 2400 frames of 32 KiB: 75 MiB, three blocks
