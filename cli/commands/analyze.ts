@@ -1,11 +1,10 @@
 import type { Command } from "commander";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { binDataset } from "../../bindings/analyses/bin.js";
+import { binDataset, binFactorFor } from "../../bindings/analyses/bin.js";
 import { decodeNpyArray } from "../../bindings/npy.js";
 import { sigShape, type Dataset } from "../../bindings/dataset.js";
 import type { Core } from "../../bindings/core.js";
-import { binFactorFor } from "../../bindings/analyses/bin.js";
 import { cbedAt } from "../../bindings/analyses/fourier-cbed.js";
 import { fourierAnalysis } from "../../bindings/analyses/fourier-analysis.js";
 import { agreementSection, levelAgreement } from "../../bindings/figures/report-agreement.js";

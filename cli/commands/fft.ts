@@ -1,12 +1,11 @@
 import type { Command } from "commander";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fourierAnalysis, fourierFigures } from "../../bindings/analyses/fourier-analysis.js";
+import { BRAGG_RADIUS_RULE, fourierAnalysis, fourierFigures } from "../../bindings/analyses/fourier-analysis.js";
 import { scanFftGrid } from "../../bindings/analyses/fourier-scan.js";
 import type { BraggFilter } from "../../bindings/analyses/fourier-bragg.js";
 import type { SpatialFrequency } from "../../bindings/analyses/fourier-cbed.js";
 import { writeScanFftNpy } from "../../bindings/analyses/fourier-node.js";
-import { BRAGG_RADIUS_RULE } from "../../bindings/analyses/fourier-analysis.js";
 import { mapFigurePng } from "../../bindings/figures/map-figure.js";
 import { UsageError, action, datasetPixels, inputOptions, openInput, parseIntList, parseNumberList, parsePositiveInt, progress, report, withCore, writeNpy, type CommonOptions } from "../common.js";
 import { declare } from "./index.js";
