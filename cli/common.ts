@@ -13,6 +13,7 @@ import type { RawLayout } from "../bindings/sources.js";
 import { pixelSize, type PixelSize } from "../bindings/figures/calibration.js";
 import { mapFigurePng, type MapFigure } from "../bindings/figures/map-figure.js";
 import { USAGE_EXIT, UsageError } from "./usage.js";
+import { takeEarlyCore } from "./early-core.js";
 
 export { UsageError };
 
@@ -98,7 +99,7 @@ export function datasetPixels(ds: Dataset, detectorBin?: number, scanBin?: numbe
 export async function withCore<T>(o: CommonOptions, fn: (core: Core) => Promise<T>): Promise<T> {
   const workers = o.workers === undefined ? undefined : Number(o.workers);
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 0)) throw new UsageError(`--workers: expected a non-negative integer, got '${o.workers}'`);
-  const core = await Core.create({ workers });
+  const core = await (takeEarlyCore(workers) ?? Core.create({ workers }));
   try {
     return await fn(core);
   } finally {

@@ -8,11 +8,13 @@ interface CommandEntry {
   usage: string;
   summary: string;
   load: () => Promise<{ register(program: Command): void }>;
+  /** Runs on the core: its workers start while the command's modules load (cli/early-core.ts). */
+  computes?: true;
 }
 
 export const commands: Record<string, CommandEntry> = {
   demo: {
-    usage: "demo", load: () => import("./demo.js"),
+    usage: "demo", load: () => import("./demo.js"), computes: true,
     summary: "the main job on a built-in default: simulate a two-phase dataset, then write its virtual BF/ADF " +
       "images, COM maps and mean pattern",
   },
@@ -26,29 +28,29 @@ export const commands: Record<string, CommandEntry> = {
       "physical probe model (any output format; .s4d keeps the calibration; .phase.npy and .probe.json beside it)",
   },
   virtual: {
-    usage: "virtual <file>", load: () => import("./virtual.js"),
+    usage: "virtual <file>", load: () => import("./virtual.js"), computes: true,
     summary: "virtual detector image: bright-field disk, annular dark field, or any mask",
   },
   com: {
-    usage: "com <file>", load: () => import("./com.js"),
+    usage: "com <file>", load: () => import("./com.js"), computes: true,
     summary: "centre of mass of every pattern, relative to the pattern centre (detector pixels)",
   },
   dpc: {
-    usage: "dpc <file>", load: () => import("./dpc.js"),
+    usage: "dpc <file>", load: () => import("./dpc.js"), computes: true,
     summary: "differential phase contrast: centre of mass in mrad, scan rotation by minimum curl, divergence, " +
       "iCoM phase",
   },
   ptycho: {
-    usage: "ptycho <file>", load: () => import("./ptycho.js"),
+    usage: "ptycho <file>", load: () => import("./ptycho.js"), computes: true,
     summary: "single-side-band ptychography: the complex object from the double-overlap regions of the scan FFT, " +
       "in one pass",
   },
   mean: {
-    usage: "mean <file>", load: () => import("./mean.js"),
+    usage: "mean <file>", load: () => import("./mean.js"), computes: true,
     summary: "mean (and max) diffraction pattern over all probe positions",
   },
   bin: {
-    usage: "bin <file>", load: () => import("./bin.js"),
+    usage: "bin <file>", load: () => import("./bin.js"), computes: true,
     summary: "bin detector pixels and/or probe positions by integer factors (float32 sums)",
   },
   crop: {
@@ -56,12 +58,12 @@ export const commands: Record<string, CommandEntry> = {
     summary: "crop scan and detector ranges (half-open start,end)",
   },
   fft: {
-    usage: "fft <file>", load: () => import("./fft.js"),
+    usage: "fft <file>", load: () => import("./fft.js"), computes: true,
     summary: "Fourier analysis over the scan axes: power spectrum summed over the detector, its peaks, CBED " +
       "amplitude/phase at spatial frequencies, Bragg-filtered maps",
   },
   pca: {
-    usage: "pca <file>", load: () => import("./pca.js"),
+    usage: "pca <file>", load: () => import("./pca.js"), computes: true,
     summary: "principal component analysis of the unfolded P x Q data: eigenvalues, scores, components, scree plots",
   },
   denoise: {
@@ -69,7 +71,7 @@ export const commands: Record<string, CommandEntry> = {
     summary: "PCA denoising: the dataset rebuilt from its first q components, streamed to a float32 .npy",
   },
   compress: {
-    usage: "compress <file>", load: () => import("./compress.js"),
+    usage: "compress <file>", load: () => import("./compress.js"), computes: true,
     summary: "compress a dataset into a stem4d container (.s4d)",
   },
   decompress: {
@@ -82,7 +84,7 @@ export const commands: Record<string, CommandEntry> = {
     summary: "check every checksum of a stem4d container and print what is intact (exit 1 when anything is not)",
   },
   count: {
-    usage: "count <file>", load: () => import("./count.js"),
+    usage: "count <file>", load: () => import("./count.js"), computes: true,
     summary: "electron counting: frames -> events container (stempy's method)",
   },
   convert: {
@@ -90,16 +92,16 @@ export const commands: Record<string, CommandEntry> = {
     summary: "copy a dataset into another format, streaming (.npy, EMD 1.0 .h5, Zarr v3, .s4d)",
   },
   analyze: {
-    usage: "analyze <file>", load: () => import("./analyze.js"),
+    usage: "analyze <file>", load: () => import("./analyze.js"), computes: true,
     summary: "the paper's pipeline: bin, PCA, k-means, dendrogram of the centroids, cluster maps and mean patterns, " +
       "with an HTML report",
   },
   kmeans: {
-    usage: "kmeans <scores.npy>", load: () => import("./kmeans.js"),
+    usage: "kmeans <scores.npy>", load: () => import("./kmeans.js"), computes: true,
     summary: "k-means of PCA scores (rows = probe positions): centroids.npy and labels_k<K>.npy",
   },
   hcluster: {
-    usage: "hcluster <centroids.npy>", load: () => import("./hcluster.js"),
+    usage: "hcluster <centroids.npy>", load: () => import("./hcluster.js"), computes: true,
     summary: "agglomerative clustering of k-means centroids: linkage.npy (SciPy layout), dendrogram.svg, " +
       "labels_cut<N>.npy, mean_patterns_cut<N>.npy",
   },

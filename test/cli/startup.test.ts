@@ -50,6 +50,16 @@ describe.skipIf(!cliBuilt)("CLI start-up", () => {
     expect(commandModules(help.urls).map((u) => u.split("/").pop())).toContain("kmeans.js");
   });
 
+  it("a computing command that stops before computing exits at once, its early-started workers closed", () => {
+    for (const args of [["virtual", "no-such-file.npy", "--bf", "3", "-o", "x.npy"], ["virtual", "x.npy", "--workers", "abc"],
+      ["kmeans", "no-such-scores.npy", "-o", "out", "--workers=1"]]) {
+      const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 30_000 });
+      expect(r.signal, args.join(" ")).toBeNull(); // not killed by the timeout: nothing kept the process alive
+      expect(r.status, args.join(" ")).not.toBe(0);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    }
+  });
+
   it("a command imports the library's parts it uses, not the whole entry", () => {
     const r = modulesLoaded("virtual", "--help");
     expect(r.status).toBe(0);
