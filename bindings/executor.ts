@@ -148,10 +148,10 @@ async function runBlock(
   // A tile's read fused with its kernels makes one task of the whole tile: good when the block holds enough tiles
   // to keep every worker busy; with fewer (large frames, long tiles), the reads and then the lanes run in parallel.
   const sameTile = planned.every((p) => p.tile === planned[0]!.tile);
-  const fuse = sameTile && tilesOf(planned[0]!.tile, block.range).length >= 2 * core.workerCount;
-  if (block.readCalls && fuse) {
+  const tiles = sameTile ? tilesOf(planned[0]!.tile, block.range) : [];
+  if (block.readCalls && tiles.length >= 2 * core.workerCount && tiles.length > 0) {
     await core.run(
-      tilesOf(planned[0]!.tile, block.range).map(([t0, t1]) => [
+      tiles.map(([t0, t1]) => [
         ...block.readCalls!(t0, t1),
         ...(sideBySide.get(t0) ?? []).flat(),
       ]),
