@@ -23,6 +23,19 @@ export function fftGatherU16(fr: usize, n: i32, q: i32, q0: i32, count: i32, per
 export function fftGatherU32(fr: usize, n: i32, q: i32, q0: i32, count: i32, per: i32, dst: usize): void { gather<u32>(fr, n, q, q0, count, per, dst); }
 export function fftGatherF32(fr: usize, n: i32, q: i32, q0: i32, count: i32, per: i32, dst: usize): void { gather<f32>(fr, n, q, q0, count, per, dst); }
 
+/** Elements [e0, e1) of packed lanes (each `lanes` complex values) times weights[e] (float32): an apodisation
+ * window over the scan, applied in place. */
+export function fftScaleLanes(data: usize, e0: i32, e1: i32, lanes: i32, weights: usize): void {
+  const floats = lanes << 1, end = floats & ~3;
+  for (let e = e0; e < e1; e++) {
+    const p = data + ((<usize>e * <usize>floats) << 2);
+    const w = load<f32>(weights + (<usize>e << 2)), wv = f32x4.splat(w);
+    let i = 0;
+    for (; i < end; i += 4) v128.store(p + (<usize>i << 2), f32x4.mul(v128.load(p + (<usize>i << 2)), wv));
+    for (; i < floats; i++) store<f32>(p + (<usize>i << 2), load<f32>(p + (<usize>i << 2)) * w);
+  }
+}
+
 /** out[e] += sum over `lanes` complex values of |z|^2, for n elements `stride` complex apart (out is float64). */
 export function fftPowerLanes(data: usize, n: i32, stride: i32, lanes: i32, out: usize): void {
   const end = <usize>(lanes & ~3) << 3;

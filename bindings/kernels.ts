@@ -153,6 +153,8 @@ export interface Kernels {
   fftGatherU32(fr: number, n: number, q: number, q0: number, count: number, per: number, dst: number): void;
   /** assembly/fft-scan/fftGatherF32 */
   fftGatherF32(fr: number, n: number, q: number, q0: number, count: number, per: number, dst: number): void;
+  /** assembly/fft-scan/fftScaleLanes */
+  fftScaleLanes(data: number, e0: number, e1: number, lanes: number, weights: number): void;
   /** assembly/fft-scan/fftPowerLanes */
   fftPowerLanes(data: number, n: number, stride: number, lanes: number, out: number): void;
   /** assembly/fft-scan/fftUnpackPairs */

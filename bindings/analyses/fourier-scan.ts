@@ -52,15 +52,18 @@ export function hannWindow(n: number): Float64Array {
 }
 
 /** Multiplies each scan position's packed lanes in a gathered slab by wy(y) wx(x). */
-function applyWindow(core: Core, s: ScanSlab, ny: number, nx: number): void {
-  const wy = hannWindow(ny), wx = hannWindow(nx);
-  const v = core.arena.f32(s.ptr, ny * nx * s.pairs * 2), lanes = 2 * s.pairs;
-  for (let y = 0; y < ny; y++) {
-    for (let x = 0; x < nx; x++) {
-      const w = wy[y]! * wx[x]!, at = (y * nx + x) * lanes;
-      for (let l = 0; l < lanes; l++) v[at + l] = v[at + l]! * w;
-    }
-  }
+/** The separable window wy[y] wx[x] of the scan as float32 weights, one per scan element, in the core (the caller
+ * releases it). */
+function placeWindow(core: Core, ny: number, nx: number): number {
+  const wy = hannWindow(ny), wx = hannWindow(nx), ptr = core.arena.alloc(ny * nx * 4);
+  const w = core.arena.f32(ptr, ny * nx);
+  for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) w[y * nx + x] = wy[y]! * wx[x]!;
+  return ptr;
+}
+
+/** Every element of the slab times its window weight, the scan rows split over the workers. */
+function applyWindow(core: Core, s: ScanSlab, ny: number, nx: number, weights: number, workers: number): Promise<void> {
+  return core.run(splitRange(ny, workers).map(([y0, y1]): Task => [{ fn: "fftScaleLanes", args: [s.ptr, y0 * nx, y1 * nx, s.pairs, weights] }]));
 }
 
 /** A slab of the transform in the core's memory (one region), handed to the consumer of each pass. */
@@ -110,6 +113,7 @@ export async function scanFftPasses(core: Core, ds: Dataset, o: ScanFftOptions, 
   const px = fftPlan(core, nx), py = fftPlan(core, ny);
   const workers = Math.max(1, core.workerCount);
   const regions: number[] = [], scratches: number[] = [];
+  const window = o.window === "hann" ? placeWindow(core, ny, nx) : 0;
   try {
     for (let i = 0; i < slabsPerPass; i++) regions.push(a.alloc(P * pairsPerSlab * 8));
     const scratchBytes = Math.max(fftScratchBytes(px, pairsPerSlab), fftScratchBytes(py, nx * pairsPerSlab), 16);
@@ -125,7 +129,7 @@ export async function scanFftPasses(core: Core, ds: Dataset, o: ScanFftOptions, 
       await runReduction(core, ds, gatherSlabs(slabs), {
         onProgress: o.onProgress && ((d) => o.onProgress!(pass * P + d, passes * P)),
       });
-      if (o.window === "hann") for (const slab of slabs) applyWindow(core, slab, ny, nx);
+      if (window) for (const slab of slabs) await applyWindow(core, slab, ny, nx, window, workers);
       for (const { ptr, pairs } of slabs) {
         // Along x: every scan row is an axis of nx elements of `pairs` lanes; rows are split over the workers.
         await core.run(splitRange(ny, workers).map(([y0, y1], w): Task => {
@@ -144,6 +148,7 @@ export async function scanFftPasses(core: Core, ds: Dataset, o: ScanFftOptions, 
   } finally {
     for (const s of scratches) a.release(s);
     for (const r of regions) a.release(r);
+    if (window) a.release(window);
   }
 }
 
