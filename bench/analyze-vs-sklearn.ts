@@ -143,7 +143,10 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
     const args = [data.path, scoresOf(data), String(runs)];
     const ref = JSON.parse(lastLine(runReference(PY_PIPELINE, args))) as PyPipeline;
     rows.push(...(await kmeansRows(label, scoresOf(data), runs)));
-    rows.push(...analyzeRows(label, data, truth, runs, ref, exactSpectra(data)));
+    const exact = exactSpectra(data);
+    rows.push(...analyzeRows(label, data, truth, runs, ref, exact, []));
+    // The same without the report's Fourier analysis over the scan (which the reference does not do).
+    rows.push(...analyzeRows(label, data, truth, runs, ref, exact, ["--no-fourier"]).slice(0, 1));
   }
   return rows;
 }
@@ -203,9 +206,9 @@ async function kmeansRows(label: string, scores: string, runs: number): Promise<
 const spreadOf = (t: { minMs: number; medianMs: number; maxMs: number; samples: number }) =>
   ({ minMs: t.minMs, medianMs: t.medianMs, maxMs: t.maxMs, samples: t.samples });
 
-/** Fresh `stem4d analyze` processes on the file, against the reference pipeline's runs. */
+/** Fresh `stem4d analyze` processes on the file (with `flags`), against the reference pipeline's runs. */
 function analyzeRows(label: string, data: BenchData, truth: boolean, runs: number, ref: PyPipeline,
-  exact: { raw: Float64Array; centred: Float64Array }): BenchRow[] {
+  exact: { raw: Float64Array; centred: Float64Array }, flags: string[]): BenchRow[] {
   const cli = fileURLToPath(new URL("../cli/main.js", import.meta.url));
   const out = join(OUT, `analyze_${label.split(" ")[0]}`);
   const ms: number[] = [];
@@ -219,14 +222,14 @@ function analyzeRows(label: string, data: BenchData, truth: boolean, runs: numbe
   let ari = NaN;
   for (let r = 0; r < runs; r++) {
     const t0 = performance.now();
-    const args = [cli, "analyze", data.path, "-o", out, "-q", "--json", "--cuts", "16,4,2", "--seed", String(r)];
+    const args = [cli, "analyze", data.path, "-o", out, "-q", "--json", "--cuts", "16,4,2", "--seed", String(r), ...flags];
     execFileSync(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] });
     ms.push(performance.now() - t0);
     summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
     // Stage names as the analysis reports them ("PCA (reads and bins the frames)", "k-means", "Fourier analysis").
     const stage = (prefix: string) => summary!.stages.find((x) => x.stage.startsWith(prefix))?.seconds ?? NaN;
-    stageTimes.push(`PCA ${stage("PCA").toFixed(1)} s + k-means ${stage("k-means").toFixed(1)} s` +
-      ` + report's Fourier ${stage("Fourier").toFixed(1)} s`);
+    const fourier = flags.includes("--no-fourier") ? "" : ` + report's Fourier ${stage("Fourier").toFixed(1)} s`;
+    stageTimes.push(`PCA ${stage("PCA").toFixed(1)} s + k-means ${stage("k-means").toFixed(1)} s${fourier}`);
   }
   if (truth) {
     const cut2 = decodeNpyArray(readFileSync(join(out, "labels_cut2.npy")), "labels_cut2.npy").data;
@@ -245,7 +248,7 @@ function analyzeRows(label: string, data: BenchData, truth: boolean, runs: numbe
     `${block} columns each`;
   return [
     {
-      name: `stem4d analyze ${data.shape.join("x")} ${label} (whole process)`, ...ours,
+      name: `stem4d analyze ${flags.join(" ")}${flags.length ? " " : ""}${data.shape.join("x")} ${label} (whole process)`, ...ours,
       ratio: theirs.medianMs / ours.medianMs, reference: refName,
       throughput: data.bytes / (ours.medianMs / 1000) / 1e9, unit: "GB/s",
       note: `peak RSS ${(summary!.peakMemoryBytes / 2 ** 30).toFixed(2)} GiB; ${stageTimes.join("; ")}` +

@@ -37,6 +37,8 @@ export interface AnalyzeFlags extends CommonOptions {
   replicates?: string;
   distance: string;
   method: string;
+  /** false with --no-fourier: the report has no Fourier section (none of its passes over the frames). */
+  fourier?: boolean;
   redis?: string;
   /** With --redis (commander gives them their defaults). */
   queue?: string;
@@ -68,6 +70,7 @@ export function register(program: Command): void {
     .option("--distance <d>", "k-means distance: sqeuclidean (mean centroids) or cityblock (median centroids)",
       ANALYZE_DEFAULTS.distance)
     .option("--method <m>", `linkage of the centroids: ${LINKAGE_METHODS.join(", ")}`, ANALYZE_DEFAULTS.method)
+    .option("--no-fourier", "leave the Fourier analysis over the scan axes out of the report, and its passes over the frames")
     .addHelpText("after", "\nDefaults that do not fit the data (a small scan) are lowered, each with a notice line on stderr; an explicit value that cannot work is an error.");
   coordinatorOptions(cmd, "run the passes over the frames on `stem4d worker` processes via this Redis (k-means and the linkage stay here)")
     .option("--shards <n>", "frame ranges per pass with --redis", ANALYZE_DEFAULTS.shards)
@@ -114,8 +117,10 @@ export async function analyzeFile(file: string, o: AnalyzeFlags): Promise<Record
       const agreement = truth && levelAgreement(r, truth);
       const extra: ReportSection[] = [];
       if (truth && agreement) extra.push(await agreementSection(r, agreement, truth, o.truth!, { colors, pixel: pixels.scan }));
-      extra.push(await fourierSection(core, ds, r, pixels, onProgress));
-      clock.end("Fourier analysis");
+      if (o.fourier !== false) {
+        extra.push(await fourierSection(core, ds, r, pixels, onProgress));
+        clock.end("Fourier analysis");
+      }
       const files = await writeOutputs(o.output, r, colors);
       clock.end("writing the arrays");
       const html = await analyzeReport(r, {

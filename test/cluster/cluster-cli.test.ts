@@ -74,6 +74,20 @@ describe.skipIf(!cliBuilt)("stem4d analyze / kmeans / hcluster", () => {
     expect(fourier).toContain("<th>period (scan px)</th>"); // the peak table is a table
   });
 
+  it("--no-fourier leaves the Fourier section and its stage out and changes nothing else", () => {
+    const lean = join(dir, "lean");
+    const r = stem4d("analyze", data, "-o", lean, "--components", "20", "--k", "10", "--cuts", "5,2", "--bin", "2", "--seed", "1", "--replicates", "3", "-q", "--no-fourier");
+    expect(r.status, r.stderr).toBe(0);
+    const s = JSON.parse(readFileSync(join(lean, "summary.json"), "utf8"));
+    expect(s.stages.map((x: { stage: string }) => x.stage)).not.toContain("Fourier analysis");
+    const html = readFileSync(join(lean, "report.html"), "utf8");
+    expect(html).not.toContain('<section id="fourier">');
+    expect(html).toContain("Dendrogram cut: 2 clusters");
+    for (const name of ["labels_k10.npy", "labels_cut2.npy", "eigenvalues.npy", "mean_patterns_cut5.npy"]) {
+      expect(Array.from(decodeNpyArray(readFileSync(join(lean, name)), name).data)).toEqual(Array.from(npy(name).data));
+    }
+  });
+
   it("kmeans and hcluster as single steps reproduce analyze's labels, linkage and mean patterns", () => {
     const step = join(dir, "steps");
     let r = stem4d("kmeans", join(out, "scores.npy"), "-o", step, "--k", "10", "--seed", "1", "--replicates", "3", "--json");
