@@ -11,6 +11,7 @@ export * from "./fft-dft";
 export * from "./fft-scan";
 export * from "./kmeans-distance";
 export * from "./kmeans";
+export * from "./kmeans-prepare";
 export * from "./cluster-means";
 export * from "./lz4";
 export * from "./bitshuffle";

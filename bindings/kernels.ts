@@ -179,6 +179,8 @@ export interface Kernels {
   kmeansRun(points: number, n: number, d: number, k: number, metric: number, seed: number, stream: number, trials: number, initGiven: number, maxIter: number, tol: number, emptyAction: number, cents: number, labels: number, work: number, info: number): number;
   /** assembly/kmeans/kmeansAssign */
   kmeansAssign(points: number, n: number, d: number, k: number, metric: number, cents: number, labels: number, dist: number, work: number): number;
+  /** assembly/kmeans-prepare/kmeansCentre */
+  kmeansCentre(src: number, n: number, cols: number, d: number, dp: number, mean: number, sq: number, dst: number): number;
   /** assembly/cluster-means/clusterAccumulateU8 */
   clusterAccumulateU8(p: number, n: number, q: number, labels: number, k: number, acc: number): void;
   /** assembly/cluster-means/clusterAccumulateU16 */

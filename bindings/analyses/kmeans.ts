@@ -79,15 +79,6 @@ export async function kmeans(core: Core, data: Float32Array, shape: [number, num
   checkInputs(data, n, cols, k, d, replicates, maxIter, trials, distance);
   if (init && init.length !== k * d) throw new RangeError(`k-means: initial centroids hold ${init.length} values; expected k x dims = ${k} x ${d}`);
 
-  // Centre the columns (distances do not change; the dot-product distance form loses less to cancellation), and
-  // pad rows to a multiple of 4 with zeros (changes no distance) so the kernels run whole SIMD vectors.
-  const mean = new Float64Array(d), variance = new Float64Array(d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j]! += data[i * cols + j]!;
-  for (let j = 0; j < d; j++) mean[j]! /= n;
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) variance[j]! += (data[i * cols + j]! - mean[j]!) ** 2;
-  let meanVar = 0;
-  for (let j = 0; j < d; j++) meanVar += variance[j]! / n / d;
-  const tol = (options.tol ?? 1e-4) * meanVar;
   const dp = Math.ceil(d / 4) * 4;
   const metric = distance === "cityblock" ? 1 : 0;
   const emptyAction = options.emptyAction === "error" ? 1 : 0;
@@ -96,15 +87,26 @@ export async function kmeans(core: Core, data: Float32Array, shape: [number, num
   const owned: number[] = [];
   const alloc = (bytes: number) => { const p = arena.alloc(bytes); owned.push(p); return p; };
   try {
-    const points = alloc(n * dp * 4);
+    // Centre the columns (distances do not change; the dot-product distance form loses less to cancellation), and
+    // pad rows to a multiple of 4 with zeros (changes no distance) so the kernels run whole SIMD vectors; in the
+    // core, after checking every value is finite.
+    const points = alloc(n * dp * 4), stats = alloc(d * 16);
+    const source = dp === cols ? points : alloc(n * cols * 4);
+    arena.f32(source, n * cols).set(data);
+    const bad = core.call("kmeansCentre", source, n, cols, d, dp, stats, stats + d * 8, points);
+    if (bad >= 0) {
+      const i = Math.floor(bad / cols), j = bad % cols;
+      throw new RangeError(`k-means: value at row ${i} (point ${i}), column ${j} is ${data[bad]}; the data must be finite (check the input for NaN)`);
+    }
+    const mean = arena.f64(stats, d).slice(), spread = arena.f64(stats + d * 8, d);
+    let meanVar = 0;
+    for (let j = 0; j < d; j++) meanVar += spread[j]! / n / d;
+    const tol = (options.tol ?? 1e-4) * meanVar;
     const workBytes = Number(core.call("kmeansWorkBytes", n, dp, k, trials));
     const runs = Array.from({ length: replicates }, () => ({
       cents: alloc(k * dp * 4), labels: alloc(n * 4), work: alloc(workBytes), info: alloc(64),
     }));
     // Views only after the last allocation: memory may have grown.
-    const pv = arena.f32(points, n * dp);
-    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) pv[i * dp + j] = data[i * cols + j]! - mean[j]!;
-    for (let i = 0; i < n; i++) for (let j = d; j < dp; j++) pv[i * dp + j] = 0;
     if (init) {
       const cv = arena.f32(runs[0]!.cents, k * dp).fill(0);
       for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) cv[c * dp + j] = init[c * d + j]! - mean[j]!;
@@ -172,10 +174,4 @@ function checkInputs(data: Float32Array, n: number, cols: number, k: number, d: 
   if (!Number.isInteger(maxIter) || maxIter < 1) throw new RangeError(`k-means: maxIter must be a positive integer, got ${maxIter}`);
   if (!Number.isInteger(trials) || trials < 1) throw new RangeError(`k-means: trials must be a positive integer, got ${trials}`);
   if (distance !== "sqeuclidean" && distance !== "cityblock") throw new RangeError(`k-means: distance must be "sqeuclidean" or "cityblock", got ${JSON.stringify(distance)}`);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < d; j++) {
-      const v = data[i * cols + j]!;
-      if (!Number.isFinite(v)) throw new RangeError(`k-means: value at row ${i} (point ${i}), column ${j} is ${v}; the data must be finite (check the input for NaN)`);
-    }
-  }
 }
