@@ -17,7 +17,7 @@ import { countingCliOptions, countingFromCli } from "./count.js";
 import { analysisOptions, specFromOptions, type AnalysisFlags } from "./shard.js";
 import { declare } from "./index.js";
 import { LivePtycho, livePtychoOptions, type LivePtychoFlags } from "../live-ptycho.js";
-import { readTlsCa, readTlsIdentity } from "../tls-files.js";
+import { readTlsCa, readTlsClientIdentity, readTlsIdentity } from "../tls-files.js";
 
 interface SendFlags extends CodecFlags {
   to: string;
@@ -32,6 +32,8 @@ interface SendFlags extends CodecFlags {
   timeout: string;
   silence: string;
   tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 interface ReceiveFlags extends CommonOptions, AnalysisFlags, LivePtychoFlags {
@@ -45,6 +47,7 @@ interface ReceiveFlags extends CommonOptions, AnalysisFlags, LivePtychoFlags {
   silence: string;
   tlsCert?: string;
   tlsKey?: string;
+  tlsClientCa?: string;
 }
 
 /** Checks an endpoint's scheme before anything is read or bound. */
@@ -95,6 +98,8 @@ export function register(program: Command): void {
   countingCliOptions(inputOptions(stream.command("send <file>").description("encode a dataset and stream its container chunks to a receiver; exits 0 once the receiver's container is complete")))
     .requiredOption("--to <endpoint>", "the receiver: tcp://10.0.0.5:5555 (ZeroMQ), ws://10.0.0.5:5556 (WebSocket) or wss://HOST:5556 (WebSocket over TLS)")
     .option("--tls-ca <file>", "wss://: trust the CA certificates in this PEM file besides Node's own (or set NODE_EXTRA_CA_CERTS)")
+    .option("--tls-cert <file>", "wss://: this sender's certificate (PEM; its chain may follow), for a receiver that accepts only senders its CA signed")
+    .option("--tls-key <file>", "wss://: the private key of --tls-cert (PEM)")
     .option("--encode <mode>", "raw, lossless, events (electron counting, as `count` does) or pca", "raw")
     .option("--filter <name>", `lossless: ${FILTER_LIST} (floor: the chunk's per-pixel minimum subtracted, for integrating detectors)`, "bitshuffle")
     .option("--delta", "lossless: delta within each frame before the filter")
@@ -117,6 +122,8 @@ export function register(program: Command): void {
     .action(action("stream send", async (file: string, o: SendFlags) => {
       checkEndpoint(o.to, "--to");
       const tlsCa = readTlsCa(o.tlsCa, o.to);
+      const identity = readTlsClientIdentity(o.tlsCert, o.tlsKey, o.to);
+      const tls = tlsCa || identity ? { ...(tlsCa && { ca: tlsCa }), ...identity } : undefined;
       const rate = numberOption(o.rate, "--rate", (n) => n > 0, "a positive number of frames per second");
       const linkMbps = numberOption(o.linkMbps, "--link-mbps", (n) => n > 0, "a positive number of megabits per second");
       const ringBytes = (numberOption(o.ringMb, "--ring-mb", (n) => n > 0, "a positive number of MiB") ?? (o.lowMemory ? 2 : 8)) * 2 ** 20;
@@ -128,7 +135,7 @@ export function register(program: Command): void {
       try {
         const encode = { ...encodeFromFlags(ds, o), onProgress: undefined };
         const send = (core: Core | undefined) => sendDataset(core, ds, {
-          to: o.to, encode, center, rate, linkMbps, ringBytes, series: o.series, ...(tlsCa && { tls: { ca: tlsCa } }),
+          to: o.to, encode, center, rate, linkMbps, ringBytes, series: o.series, tls,
           highWaterMark: parsePositiveInt(o.hwm, "--hwm"),
           silenceMs: parsePositiveInt(o.silence, "--silence") * 1000, timeoutMs: parsePositiveInt(o.timeout, "--timeout") * 1000,
           onProgress: progress("send", o), onNotice: (line) => { if (!o.quiet) process.stderr.write(`stream send: ${line}\n`); },
@@ -156,6 +163,7 @@ export function register(program: Command): void {
     .requiredOption("--bind <endpoint>", "where to listen: tcp://*:5555 (ZeroMQ senders), ws://*:5556 (WebSocket senders: browsers, Deno, Bun, Node) or wss://*:5556 (over TLS: --tls-cert and --tls-key)")
     .option("--tls-cert <file>", "wss://: the receiver's certificate (PEM; its chain may follow)")
     .option("--tls-key <file>", "wss://: the certificate's private key (PEM)")
+    .option("--tls-client-ca <file>", "wss://: accept only senders presenting a certificate signed by a CA in this PEM file (mutual TLS)")
     .requiredOption("-o, --output <dir>", "folder for the container (stream.s4d) and the results (.npy, and .png unless --no-png)")
     .option("--container <file.s4d>", "the container (default OUT/stream.s4d); an unfinished one of the same series is continued")
     .option("--no-png", "write only .npy files")
@@ -170,14 +178,18 @@ export function register(program: Command): void {
     .action(action("stream receive", async (o: ReceiveFlags) => {
       // No analysis chosen: the receiver only stores the container.
       checkEndpoint(o.bind, "--bind");
-      const tls = readTlsIdentity(o.tlsCert, o.tlsKey, o.bind);
+      const identity = readTlsIdentity(o.tlsCert, o.tlsKey, o.bind);
+      const clientCa = readTlsCa(o.tlsClientCa, o.bind, "--tls-client-ca");
+      const tls = identity && { ...identity, ...(clientCa && { clientCa }) };
       const asked: AnalysisSpec = o.bf !== undefined || o.adf !== undefined || o.com || o.stats ? specFromOptions(o) : {};
       const say = (line: string) => { if (!o.quiet) process.stderr.write(`stream receive: ${line}\n`); };
       const ptycho = o.ptycho ? new LivePtycho(o.output, o, say) : undefined;
       const timeout = parsePositiveInt(o.timeout, "--timeout"), silence = parsePositiveInt(o.silence, "--silence");
       ensureDir(join(o.output, "x"));
       const container = o.container ?? join(o.output, "stream.s4d");
-      const rx = await StreamReceiver.bind(o.bind, { highWaterMark: parsePositiveInt(o.hwm, "--hwm"), tls });
+      // A refused sender is told even with --quiet: it is not progress, and the others are still served.
+      const onNotice = (line: string) => process.stderr.write(`stream receive: ${line}\n`);
+      const rx = await StreamReceiver.bind(o.bind, { highWaterMark: parsePositiveInt(o.hwm, "--hwm"), tls, onNotice });
       say(`listening on ${rx.endpoint}`);
       let stop = false;
       const onSignal = () => { stop = true; };
