@@ -63,8 +63,8 @@ export function testTls(): TestTls {
 export interface StreamTransport {
   scheme: "tcp" | "ws" | "wss";
   /** The receiver's options (StreamReceiver.bind) and the sender's (sendDataset), in process. */
-  receiver: { tls?: { cert: string; key: string } };
-  sender: { tls?: { ca: string } };
+  receiver: { tls?: { cert: string; key: string; clientCa?: string } };
+  sender: { tls?: { ca: string; cert?: string; key?: string } };
   /** The same as `stem4d stream receive` and `stream send` flags. */
   receiveFlags: string[];
   sendFlags: string[];
@@ -83,6 +83,20 @@ export function streamTransports(): StreamTransport[] {
     receiveFlags: ["--tls-cert", t.cert, "--tls-key", t.key],
     sendFlags: ["--tls-ca", t.ca],
   }];
+}
+
+/** wss:// with client certificates (mutual TLS): the receiver accepts senders whose certificate the test CA signed,
+ * and the sender presents one. */
+export function mutualTlsTransport(): StreamTransport {
+  const t = testTls();
+  const pem = (f: string) => readFileSync(f, "utf8");
+  return {
+    scheme: "wss",
+    receiver: { tls: { cert: pem(t.cert), key: pem(t.key), clientCa: pem(t.ca) } },
+    sender: { tls: { ca: pem(t.ca), cert: pem(t.clientCert), key: pem(t.clientKey) } },
+    receiveFlags: ["--tls-cert", t.cert, "--tls-key", t.key, "--tls-client-ca", t.ca],
+    sendFlags: ["--tls-ca", t.ca, "--tls-cert", t.clientCert, "--tls-key", t.clientKey],
+  };
 }
 
 /** The transports as [name, transport] rows for it.each / describe.each: "tcp://", "ws://", "wss://". */
