@@ -1,6 +1,7 @@
 // Node-only: a stream's two ends by the address's scheme. tcp:// is ZeroMQ (DEALER/ROUTER, stream-zmq.ts); ws:// is
 // a WebSocket (stream-websocket.ts, stream-ws-server.ts), which browsers, Deno and Bun speak too. Each transport is
-// loaded when its scheme is used, so a sender over WebSockets never loads the ZeroMQ addon, nor one over ZeroMQ `ws`.
+// loaded when its scheme is used, so a sender over WebSockets never loads the ZeroMQ addon, nor one over ZeroMQ `ws`;
+// a Node sender's WebSocket client is its own (node-websocket.ts), on node:net and node:tls: no `ws` package.
 // wss:// is a WebSocket over TLS: the receiver presents a certificate and key (Node's https server), the sender
 // trusts Node's roots and NODE_EXTRA_CA_CERTS, or Node's roots and the CA certificates given as `tls.ca`. A receiver
 // given a client CA too accepts only senders presenting a certificate it signed (`tls.cert` and `tls.key` here).
@@ -10,7 +11,7 @@ import { type EncodeOptions, encodeDataset, pacedDataset, seriesCenter } from ".
 import { type SendOptions, type SendSummary, sendSeries } from "./stream-send.js";
 import type { ReceiverTransport, SenderTransport } from "./stream-transport.js";
 import type { WebSocketReceiverOptions } from "./stream-ws-server.js";
-import { type WebSocketConstructor, messageHead, webSocketAddress } from "./stream-websocket.js";
+import { webSocketAddress } from "./stream-websocket.js";
 
 /** Which transport an address names; `role` (e.g. --to) names it in the error. */
 export function transportOf(address: string, role: string): "zmq" | "ws" {
@@ -55,41 +56,14 @@ export async function openSender(to: string, o: OpenSenderOptions = {}): Promise
   if (zmq) return (await import("./stream-zmq.js")).zmqSender(to, o);
   webSocketAddress(to);
   if ((o.tls?.cert === undefined) !== (o.tls?.key === undefined)) throw new Error(`--to '${to}': a client certificate needs both tls.cert and tls.key`);
-  const { webSocketSender } = await import("./stream-websocket.js");
+  const [{ webSocketSender }, { nodeWebSocketClass }] = await Promise.all([import("./stream-websocket.js"), import("./node-websocket.js")]);
   return webSocketSender(to, {
-    WebSocket: await nodeWebSocket(o.tls),
+    WebSocket: nodeWebSocketClass(o.tls),
     tlsAdvice: "trust the receiver's CA with --tls-ca FILE (library: tls.ca) or NODE_EXTRA_CA_CERTS=FILE",
     certificateAdvice: "the receiver accepts only senders with a certificate its CA signed: give --tls-cert FILE and " +
       "--tls-key FILE (library: tls.cert, tls.key)",
     clientCertificate: o.tls?.cert === undefined ? undefined : await describeCertificate(o.tls.cert),
   });
-}
-
-/** The ws package's client, sending a message's parts as two fragments of one message, each straight from where
- * it lies (a chunk from the sender's ring): no copy, so no garbage per chunk. Its masking key is zero (so ws need
- * not copy to mask): masking guards HTTP proxies against scripts in a browser, and this client is not one.
- * `tls.ca`: trusted besides Node's bundled roots (a `ca` option replaces the default store, NODE_EXTRA_CA_CERTS
- * too); `tls.cert`, `tls.key`: presented when the receiver asks for a certificate. */
-async function nodeWebSocket(tls: SenderTls = {}): Promise<WebSocketConstructor> {
-  const { WebSocket } = await import("ws");
-  const pem = (x: string | Uint8Array) => Buffer.from(x);
-  const trust = {
-    ...(tls.ca !== undefined && { ca: [...(await import("node:tls")).rootCertificates, pem(tls.ca)] }),
-    ...(tls.cert !== undefined && tls.key !== undefined && { cert: pem(tls.cert), key: pem(tls.key) }),
-  };
-  class PartsWebSocket extends WebSocket {
-    constructor(url: string) {
-      super(url, { perMessageDeflate: false, generateMask: (mask) => { mask.fill(0); }, ...trust });
-    }
-
-    sendParts(parts: Uint8Array[]): void {
-      const head = messageHead(parts[0]!);
-      if (parts.length === 1) return this.send(head);
-      this.send(head, { binary: true, fin: false });
-      this.send(parts[1]!, { binary: true, fin: true });
-    }
-  }
-  return PartsWebSocket as unknown as WebSocketConstructor;
 }
 
 /** The receiver's transport bound at `bind` (tcp://*:5555, tcp://127.0.0.1:* for any free port, ws://*:5555). */

@@ -1,5 +1,5 @@
-// The live stream's sender over a WebSocket, with the standard WebSocket API only (browsers, Deno, Bun; in Node the
-// `ws` package's client, which has the same API: stream-endpoints.ts). Each protocol message (protocol.ts: a JSON
+// The live stream's sender over a WebSocket, with the standard WebSocket API only (browsers, Deno, Bun; in Node a
+// client of the same API on node:net and node:tls: node-websocket.ts). Each protocol message (protocol.ts: a JSON
 // part and an optional binary part) is one binary WebSocket message: the JSON part's length (u32, little-endian),
 // the JSON, then the binary part. Like a ZeroMQ DEALER, the transport reconnects by itself when the connection drops
 // (a receiver restarted); the receiver sees a new connection and says where to resume. Backpressure: a message is
