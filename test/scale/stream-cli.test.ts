@@ -82,7 +82,7 @@ describe.skipIf(!cliBuilt)("stem4d stream (CLI)", () => {
     expect(readFileSync(join(out, "com_x.npy")).equals(readFileSync(join(ref, "com_x.npy")))).toBe(true);
   }, 120_000);
 
-  it.each([["", []], [" (--low-memory: the baseline compiler only, a 2 MiB ring)", ["--low-memory"]]])("send --encode events writes what count writes, and reports both thresholds%s", async (_, extra) => {
+  it.each([["", []], [" (--low-memory: Node restarted with a small young generation and one thread, the baseline compiler only, a 2 MiB ring)", ["--low-memory"]]])("send --encode events writes what count writes, and reports both thresholds%s", async (_, extra) => {
     const data = join(dir, "frames.npy"), dark = join(dir, "dark.npy");
     const py = `import numpy as np; r=np.random.default_rng(1); d=(100+5*r.standard_normal((24,24))).astype(np.float32); np.save("${dark}", d)
 f=np.rint(d+3*r.standard_normal((6,5,24,24))).astype(np.uint16); i=r.integers(0,24*24,(6,5,4)); [f.reshape(30,-1).__setitem__((k, i.reshape(30,-1)[k]), f.reshape(30,-1)[k, i.reshape(30,-1)[k]]+80) for k in range(30)]; np.save("${data}", f)`;
@@ -96,9 +96,22 @@ f=np.rint(d+3*r.standard_normal((6,5,24,24))).astype(np.uint16); i=r.integers(0,
     expect(s.status, s.stderr).toBe(0);
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(s.stdout).thresholds).toMatchObject({ xrayRule: "sample mean + 10 sample std", backgroundRule: "fit mean + 4 fit sigma" });
+    if (extra.length) expect(JSON.parse(s.stdout).nodeFlags).toEqual(expect.arrayContaining(["--max-semi-space-size=1", "--single-threaded"]));
     expect(stem4d("count", data, "--dark", dark, "-o", join(dir, "count.s4d"), "-q").status).toBe(0);
     expect(chunkBytes(join(out, "stream.s4d")).equals(chunkBytes(join(dir, "count.s4d")))).toBe(true);
   }, 60_000);
+
+  it("send --low-memory: a signal to the command reaches the restarted sender, and both end", async () => {
+    const sender = run(["stream", "send", smallData(), "--to", "ws://127.0.0.1:9", "--low-memory", "--timeout", "30"]);
+    const pid = sender.child.pid!;
+    const children = () => { try { return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim(); } catch { return ""; } };
+    while (!children()) await sleep(50);
+    const restarted = Number(children().split(/\s+/)[0]);
+    await sleep(500);
+    sender.child.kill("SIGTERM");
+    expect((await sender.done).signal).toBe("SIGTERM");
+    expect(existsSync(`/proc/${restarted}`)).toBe(false);
+  }, 30_000);
 
   it.each(byScheme())("send fails with a clear error when no receiver answers (%s)", (_, { scheme, sendFlags }) => {
     const data = smallData();
