@@ -3,7 +3,7 @@
 // first process only waits, passing signals on and exiting as the second one does. The flags, as measured on the
 // sender (README, Scale-out): a young generation of 1 MiB semi-spaces instead of up to 16 (V8's default), V8's
 // work on the main thread only (no background GC or compiler threads, each with its own malloc arena), one malloc
-// arena. --liftoff-only (WebAssembly from the baseline compiler only) takes effect when set at run time
+// arena; none of them slows encoding. --liftoff-only (--baseline-wasm) takes effect when set at run time
 // (cli/stream-send-run.ts); NODE_OPTIONS and flags given to node are kept.
 import { spawn } from "node:child_process";
 

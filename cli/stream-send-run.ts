@@ -18,6 +18,7 @@ export interface SendFlags extends CodecFlags {
   linkMbps?: string;
   ringMb?: string;
   lowMemory?: boolean;
+  baselineWasm?: boolean;
   center?: string;
   hwm: string;
   series?: string;
@@ -78,9 +79,9 @@ export async function sendStream(file: string, o: SendFlags): Promise<void> {
   const rate = numberOption(o.rate, "--rate", (n) => n > 0, "a positive number of frames per second");
   const linkMbps = numberOption(o.linkMbps, "--link-mbps", (n) => n > 0, "a positive number of megabits per second");
   const ringBytes = (numberOption(o.ringMb, "--ring-mb", (n) => n > 0, "a positive number of MiB") ?? (o.lowMemory ? 2 : 8)) * 2 ** 20;
-  // Before any WebAssembly is compiled: TurboFan's optimised copies of the core's and zstd's code (tiered up
-  // while the stream runs) are the part of the sender's memory that a flag can take away.
-  if (o.lowMemory) setFlagsFromString("--liftoff-only");
+  // Before any WebAssembly is compiled: TurboFan's compilations of the core's and zstd's code (tiered up while the
+  // stream runs) and their optimised copies cost an edge sender 5-15 MB (README, Scale-out).
+  if (o.baselineWasm) setFlagsFromString("--liftoff-only");
   const center = o.center === undefined ? undefined : (([cy, cx]) => ({ cy: cy!, cx: cx! }))(parseNumberList(o.center, "--center", 2));
   const ds = await openInput(file, o);
   try {

@@ -82,7 +82,8 @@ describe.skipIf(!cliBuilt)("stem4d stream (CLI)", () => {
     expect(readFileSync(join(out, "com_x.npy")).equals(readFileSync(join(ref, "com_x.npy")))).toBe(true);
   }, 120_000);
 
-  it.each([["", []], [" (--low-memory: Node restarted with a small young generation and one thread, the baseline compiler only, a 2 MiB ring)", ["--low-memory"]]])("send --encode events writes what count writes, and reports both thresholds%s", async (_, extra) => {
+  it.each([["", []], [" (--low-memory: Node restarted with a small young generation and one thread, a 2 MiB ring)", ["--low-memory"]],
+    [" (and --baseline-wasm: WebAssembly from the baseline compiler only)", ["--low-memory", "--baseline-wasm"]]])("send --encode events writes what count writes, and reports both thresholds%s", async (_, extra) => {
     const data = join(dir, "frames.npy"), dark = join(dir, "dark.npy");
     const py = `import numpy as np; r=np.random.default_rng(1); d=(100+5*r.standard_normal((24,24))).astype(np.float32); np.save("${dark}", d)
 f=np.rint(d+3*r.standard_normal((6,5,24,24))).astype(np.uint16); i=r.integers(0,24*24,(6,5,4)); [f.reshape(30,-1).__setitem__((k, i.reshape(30,-1)[k]), f.reshape(30,-1)[k, i.reshape(30,-1)[k]]+80) for k in range(30)]; np.save("${data}", f)`;
