@@ -31,7 +31,7 @@ export function register(program: Command): void {
     .option("--rate <fps>", "frames per second the source delivers at most (a detector's pace)")
     .option("--link-mbps <n>", "limit the sender's own wire rate to n megabits per second")
     .option("--ring-mb <n>", "MiB of sent chunks kept until the receiver acknowledges them (the sender's memory bound; default 8, 2 with --low-memory)")
-    .option("--low-memory", "an edge computer's footprint at full speed (about 20 MB less): Node started again with a " +
+    .option("--low-memory", "an edge computer's footprint at full speed (10-20 MB less): Node started again with a " +
       "1 MiB young generation and V8 on one thread, and a 2 MiB ring")
     .option("--baseline-wasm", "WebAssembly from V8's baseline compiler only (Liftoff): about 5 MB less on long streams, " +
       "10-15 MB on short ones; encoding takes 30-40% more CPU")
