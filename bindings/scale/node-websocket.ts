@@ -9,7 +9,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { type Socket, connect as netConnect, isIP } from "node:net";
 import { type ConnectionOptions, connect as tlsConnect, rootCertificates } from "node:tls";
 import type { WebSocketConstructor, WebSocketLike } from "./stream-websocket.js";
-import { messageHead } from "./stream-websocket.js";
+import { NOT_A_WEBSOCKET, messageHead } from "./stream-websocket.js";
 
 /** What a wss:// connection trusts besides Node's bundled roots, and the certificate it presents if asked. */
 export interface NodeWebSocketTls {
@@ -37,6 +37,11 @@ function frameHeader(opcode: number, length: number): Buffer {
 
 /** Error events carry the error as ws's and Bun's do ({ error, message }), for tlsFailure (stream-websocket.ts). */
 const errorEvent = (error: Error) => ({ error, message: error.message });
+
+/** A peer that answers, but not as a WebSocket server: no retry mends it (stream-websocket.ts stops at once). */
+function notWebSocket(message: string): Error {
+  return Object.assign(new Error(message), { code: NOT_A_WEBSOCKET });
+}
 
 function ended(message: string): Error {
   return Object.assign(new Error(message), { code: "ECONNRESET" });
@@ -152,11 +157,11 @@ class NodeWebSocket implements WebSocketLike {
     const headers = new Map(lines.map((l) => [l.slice(0, l.indexOf(":")).trim().toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]));
     const accept = createHash("sha1").update(this.key + GUID).digest("base64");
     if (!/^HTTP\/1\.1 101\b/.test(status)) {
-      this.fail(new Error(`the receiver answered '${status}' to the WebSocket handshake; expected 101 Switching Protocols`));
+      this.fail(notWebSocket(`it answered '${status}' to the WebSocket handshake; expected 101 Switching Protocols`));
       return false;
     }
     if (headers.get("sec-websocket-accept") !== accept) {
-      this.fail(new Error("the receiver's handshake answer has a wrong Sec-WebSocket-Accept; expected a WebSocket server"));
+      this.fail(notWebSocket("its handshake answer has a wrong Sec-WebSocket-Accept; expected a WebSocket server"));
       return false;
     }
     const rest = bytes.subarray(end + 4);

@@ -44,6 +44,9 @@ export interface WebSocketSenderOptions {
   clientCertificate?: string;
 }
 
+/** The error code of a peer that answers the opening handshake, but not as a WebSocket server (Node's client). */
+export const NOT_A_WEBSOCKET = "ERR_STEM4D_NOT_A_WEBSOCKET";
+
 /** Closes right after the TLS handshake, in a row, that a sender presenting a certificate takes for a refusal. */
 const REFUSALS = 3;
 
@@ -157,7 +160,10 @@ export function webSocketSender(url: string, o: WebSocketSenderOptions = {}): Se
     ws.onerror = (ev) => {
       // A close follows. A TLS failure ends the stream; anything else (a receiver not there yet) is tried again.
       const tls = tlsFailure(ev), reset = ws.readyState !== OPEN && certificate ? connectionReset(ev) : undefined;
-      if (tls) {
+      const code = (ev as { error?: { code?: unknown } } | null)?.error?.code;
+      if (code === NOT_A_WEBSOCKET) {
+        failure ??= new Error(`${url}: not a stem4d receiver: ${(ev as { error: Error }).error.message}`);
+      } else if (tls) {
         const advice = /certificate.required/i.test(tls) ? o.certificateAdvice : o.tlsAdvice;
         failure ??= new Error(`${url}: the TLS connection failed: ${tls}${advice ? `; ${advice}` : ""}`);
       } else if (reset && ++resets >= REFUSALS) {
