@@ -9,9 +9,9 @@ const g = globalThis as { Deno?: { args: string[] }; process?: { argv: string[] 
 const [to, mode, framesArg, ringMiB = "8"] = (g.Deno ? g.Deno.args : g.process!.argv.slice(2)) as [string, string, string, string?];
 const runtime = g.Deno ? "deno" : "Bun" in globalThis ? "bun" : "node";
 
-// Node 20 has no WebSocket of its own (nor can it fetch the core's wasm from a file: URL): its platform and the ws
-// package's client come in only there.
-const WebSocket = g.WebSocket ?? ((await import("ws")).WebSocket as unknown as WebSocketConstructor);
+// Node 20 has no WebSocket of its own (nor can it fetch the core's wasm from a file: URL): its platform and the Node
+// sender's own client (bindings/scale/node-websocket.ts) come in only there.
+const WebSocket = g.WebSocket ?? (await import("../bindings/scale/node-websocket.js")).nodeWebSocketClass();
 const { Core } = runtime === "node" ? await import("../bindings/node.js") : await import("../bindings/index.js");
 
 const ds = generatedFrames(Number(framesArg));

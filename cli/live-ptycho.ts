@@ -2,7 +2,6 @@
 // from the options, else from the series' calibration (the container header the sender sent), the disk centre also
 // from the sender's; the running object (the frames reduced so far) is written every --ptycho-every seconds from a
 // copy of the running state, and at the end the files `stem4d ptycho` writes for the received container.
-import type { Command } from "commander";
 import { join } from "node:path";
 import type { ContainerMetadata } from "../codec/container-format.js";
 import type { VirtualImages } from "../bindings/analyses/virtual.js";
@@ -14,29 +13,9 @@ import type { Layout } from "../bindings/scale/stream-receive.js";
 import type { LiveReducer } from "../bindings/scale/stream-reduce.js";
 import type { SeriesMessage } from "../bindings/scale/protocol.js";
 import { UsageError } from "./common.js";
-import { probeOptions, statedProbe, type ProbeOptions } from "./probe-options.js";
+import { statedProbe } from "./probe-options.js";
+import type { LivePtychoFlags } from "./live-ptycho-options.js";
 import { parseMethod, parseWiener, writePhaseMap, writeSsbFiles } from "./ssb-files.js";
-
-export interface LivePtychoFlags extends ProbeOptions {
-  ptycho?: boolean | string;
-  ptychoEvery: string;
-  wiener?: string;
-  epsilon?: string;
-}
-
-/** The flags (the receiver declares --center already: the same centre serves both). */
-export function livePtychoOptions(cmd: Command): Command {
-  return probeOptions(cmd
-    .option("--ptycho [method]", "ptychography as frames arrive, ssb (default: single-side-band) or wdd (Wigner "
-      + "distribution deconvolution): OUT/ptycho/ (the files `stem4d ptycho` writes; running_phase.npy/png while the "
-      + "series arrives)")
-    .option("--ptycho-every <s>", "--ptycho: write the running object at most this often", "5")
-    .option("--wiener <eps>", "--ptycho: Wiener-style regularisation, a fraction of the bright-field intensity "
-      + "(default 0)")
-    .option("--epsilon <eps>", "--ptycho wdd: Wiener term of the deconvolution, a fraction of the largest |chi_A|^2 "
-      + "(default 1e-3)"),
-  { live: true });
-}
 
 export class LivePtycho {
   readonly dir: string;

@@ -1,21 +1,28 @@
 #!/usr/bin/env node
 // stem4d's command line. Each command lives in cli/commands/<name>.ts and registers itself here.
-import { Command } from "commander";
-import { commands, registerCommands } from "./commands/index.js";
-import { releaseEarlyCore, startCoreEarly, workersArgument } from "./early-core.js";
-import { parseCommandLine, quietUsageErrors } from "./usage.js";
-
-const program = quietUsageErrors(new Command("stem4d")
-  .description("4D-STEM analytics with a WebAssembly SIMD core")
-  .version("0.1.0"));
+import { restartLean, wantsLeanRestart } from "./lean-restart.js";
 
 const args = process.argv.slice(2);
-const workers = workersArgument(args);
-if (Object.hasOwn(commands, args[0] ?? "") && commands[args[0]!]!.computes && workers !== null &&
-  !args.includes("--help") && !args.includes("-h")) {
-  startCoreEarly(workers);
-}
-await registerCommands(program, args);
+if (wantsLeanRestart(args)) {
+  // Before anything else loads: this process only waits for the lean one (cli/lean-restart.ts).
+  process.exitCode = await restartLean(args).catch((e: Error) => {
+    process.stderr.write(`stem4d stream send: error: ${e.message}\n`);
+    return 1;
+  });
+} else {
+  const [{ Command }, { commands, registerCommands }, early, { parseCommandLine, quietUsageErrors }] = await Promise.all([
+    import("commander"), import("./commands/index.js"), import("./early-core.js"), import("./usage.js"),
+  ]);
+  const program = quietUsageErrors(new Command("stem4d")
+    .description("4D-STEM analytics with a WebAssembly SIMD core")
+    .version("0.1.0"));
+  const workers = early.workersArgument(args);
+  if (Object.hasOwn(commands, args[0] ?? "") && commands[args[0]!]!.computes && workers !== null &&
+    !args.includes("--help") && !args.includes("-h")) {
+    early.startCoreEarly(workers);
+  }
+  await registerCommands(program, args);
 
-await parseCommandLine(program);
-await releaseEarlyCore();
+  await parseCommandLine(program);
+  await early.releaseEarlyCore();
+}

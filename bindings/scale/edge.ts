@@ -3,5 +3,6 @@
 export { sendSeries, type SendOptions, type SendSummary, type SeriesInfo } from "./stream-send.js";
 export { encodeDataset, seriesCenter, pacedDataset, type EncodeOptions } from "./stream-encode.js";
 export { webSocketSender, type WebSocketConstructor, type WebSocketLike, type WebSocketSenderOptions } from "./stream-websocket.js";
+export type { WebSocketClientTls } from "./stream-websocket-tls.js";
 export type { SenderTransport } from "./stream-transport.js";
 export { PROTOCOL_VERSION, ENCODE_MODES, type EncodeMode, type StreamCenter } from "./protocol.js";

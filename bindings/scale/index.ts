@@ -2,10 +2,10 @@
 // Never imported by the browser build; the CLI's stream, shard and worker commands are thin layers over it.
 export { sendSeries, type SendOptions, type SendSummary, type SeriesInfo } from "./stream-send.js";
 export { encodeDataset, seriesCenter, pacedDataset, type EncodeOptions } from "./stream-encode.js";
-export { sendDataset, openSender, openReceiver, type SendDatasetOptions } from "./stream-endpoints.js";
+export { sendDataset, openSender, openReceiver, type SendDatasetOptions, type SenderTls } from "./stream-endpoints.js";
 export { zmqSender, zmqReceiver } from "./stream-zmq.js";
 export { webSocketSender, type WebSocketConstructor } from "./stream-websocket.js";
-export { webSocketReceiver } from "./stream-ws-server.js";
+export { webSocketReceiver, type ReceiverTls, type WebSocketReceiverOptions } from "./stream-ws-server.js";
 export { StreamReceiver, type Layout, type ReceiveOptions, type ReceiveResult } from "./stream-receive.js";
 export { LiveReducer } from "./stream-reduce.js";
 export { liveDataset, LiveFrames } from "./live-dataset.js";

@@ -1,15 +1,17 @@
 // Node-only: a stream's two ends by the address's scheme. tcp:// is ZeroMQ (DEALER/ROUTER, stream-zmq.ts); ws:// is
 // a WebSocket (stream-websocket.ts, stream-ws-server.ts), which browsers, Deno and Bun speak too. Each transport is
-// loaded when its scheme is used, so a sender over WebSockets never loads the ZeroMQ addon, nor one over ZeroMQ `ws`.
+// loaded when its scheme is used, so a sender over WebSockets never loads the ZeroMQ addon, nor one over ZeroMQ `ws`;
+// a Node sender's WebSocket client is its own (node-websocket.ts), on node:net and node:tls: no `ws` package.
 // wss:// is a WebSocket over TLS: the receiver presents a certificate and key (Node's https server), the sender
-// trusts Node's roots and NODE_EXTRA_CA_CERTS, or Node's roots and the CA certificates given as `tls.ca`.
+// trusts Node's roots and NODE_EXTRA_CA_CERTS, or Node's roots and the CA certificates given as `tls.ca`. A receiver
+// given a client CA too accepts only senders presenting a certificate it signed (`tls.cert` and `tls.key` here).
 import type { Core } from "../core.js";
 import { type Dataset, frameCount } from "../dataset.js";
 import { type EncodeOptions, encodeDataset, pacedDataset, seriesCenter } from "./stream-encode.js";
 import { type SendOptions, type SendSummary, sendSeries } from "./stream-send.js";
 import type { ReceiverTransport, SenderTransport } from "./stream-transport.js";
-import type { ReceiverTls } from "./stream-ws-server.js";
-import { type WebSocketConstructor, messageHead, webSocketAddress } from "./stream-websocket.js";
+import type { WebSocketReceiverOptions } from "./stream-ws-server.js";
+import { webSocketAddress } from "./stream-websocket.js";
 
 /** Which transport an address names; `role` (e.g. --to) names it in the error. */
 export function transportOf(address: string, role: string): "zmq" | "ws" {
@@ -24,8 +26,27 @@ export const isTlsAddress = (address: string): boolean => /^wss:\/\//i.test(addr
 export interface OpenSenderOptions {
   /** ZeroMQ's send queue in messages (a WebSocket waits past 2 MiB of buffer). */
   highWaterMark?: number;
-  /** wss://: CA certificates (PEM) to trust besides Node's bundled roots (without it: those and NODE_EXTRA_CA_CERTS). */
-  tls?: { ca?: string | Uint8Array };
+  /** wss://: CA certificates (PEM) to trust besides Node's bundled roots (without it: those and NODE_EXTRA_CA_CERTS),
+   * and the certificate (its chain may follow) and key to present to a receiver that asks senders for one. */
+  tls?: SenderTls;
+}
+
+export interface SenderTls {
+  ca?: string | Uint8Array;
+  cert?: string | Uint8Array;
+  key?: string | Uint8Array;
+}
+
+/** A certificate's subject and issuer, for errors: "CN=edge-7, issued by CN=Lab CA". */
+async function describeCertificate(pem: string | Uint8Array): Promise<string> {
+  const { X509Certificate } = await import("node:crypto");
+  const oneLine = (name: string) => name.split("\n").join(", ");
+  try {
+    const c = new X509Certificate(pem);
+    return `${oneLine(c.subject)}, issued by ${oneLine(c.issuer)}`;
+  } catch (e) {
+    throw new Error(`tls.cert: not a PEM certificate (${(e as Error).message})`);
+  }
 }
 
 /** The sender's transport to `to`. */
@@ -34,37 +55,19 @@ export async function openSender(to: string, o: OpenSenderOptions = {}): Promise
   if (o.tls && !isTlsAddress(to)) throw new Error(`--to '${to}': TLS options are for a wss:// address`);
   if (zmq) return (await import("./stream-zmq.js")).zmqSender(to, o);
   webSocketAddress(to);
-  const { webSocketSender } = await import("./stream-websocket.js");
+  if ((o.tls?.cert === undefined) !== (o.tls?.key === undefined)) throw new Error(`--to '${to}': a client certificate needs both tls.cert and tls.key`);
+  const [{ webSocketSender }, { nodeWebSocketClass }] = await Promise.all([import("./stream-websocket.js"), import("./node-websocket.js")]);
   return webSocketSender(to, {
-    WebSocket: await nodeWebSocket(o.tls?.ca),
+    WebSocket: nodeWebSocketClass(o.tls),
     tlsAdvice: "trust the receiver's CA with --tls-ca FILE (library: tls.ca) or NODE_EXTRA_CA_CERTS=FILE",
+    certificateAdvice: "the receiver accepts only senders with a certificate its CA signed: give --tls-cert FILE and " +
+      "--tls-key FILE (library: tls.cert, tls.key)",
+    clientCertificate: o.tls?.cert === undefined ? undefined : await describeCertificate(o.tls.cert),
   });
 }
 
-/** The ws package's client, sending a message's parts as two fragments of one message, each straight from where
- * it lies (a chunk from the sender's ring): no copy, so no garbage per chunk. Its masking key is zero (so ws need
- * not copy to mask): masking guards HTTP proxies against scripts in a browser, and this client is not one.
- * `ca`: trusted besides Node's bundled roots (a `ca` option replaces the default store, NODE_EXTRA_CA_CERTS too). */
-async function nodeWebSocket(ca?: string | Uint8Array): Promise<WebSocketConstructor> {
-  const { WebSocket } = await import("ws");
-  const trust = ca === undefined ? {} : { ca: [...(await import("node:tls")).rootCertificates, Buffer.from(ca)] };
-  class PartsWebSocket extends WebSocket {
-    constructor(url: string) {
-      super(url, { perMessageDeflate: false, generateMask: (mask) => { mask.fill(0); }, ...trust });
-    }
-
-    sendParts(parts: Uint8Array[]): void {
-      const head = messageHead(parts[0]!);
-      if (parts.length === 1) return this.send(head);
-      this.send(head, { binary: true, fin: false });
-      this.send(parts[1]!, { binary: true, fin: true });
-    }
-  }
-  return PartsWebSocket as unknown as WebSocketConstructor;
-}
-
 /** The receiver's transport bound at `bind` (tcp://*:5555, tcp://127.0.0.1:* for any free port, ws://*:5555). */
-export async function openReceiver(bind: string, o: { highWaterMark?: number; tls?: ReceiverTls } = {}): Promise<ReceiverTransport> {
+export async function openReceiver(bind: string, o: WebSocketReceiverOptions = {}): Promise<ReceiverTransport> {
   if (transportOf(bind, "--bind") === "zmq") {
     if (o.tls) throw new Error(`cannot listen on ${bind}: a certificate and key are for a wss:// address`);
     return (await import("./stream-zmq.js")).zmqReceiver(bind, o);
@@ -82,8 +85,8 @@ export interface SendDatasetOptions extends SendOptions {
   rate?: number;
   /** Messages queued in the socket before sending waits (ZMQ_SNDHWM); default 4. */
   highWaterMark?: number;
-  /** wss://: CA certificates to trust (OpenSenderOptions.tls). */
-  tls?: OpenSenderOptions["tls"];
+  /** wss://: CA certificates to trust, a certificate and key to present (OpenSenderOptions.tls). */
+  tls?: SenderTls;
 }
 
 /** Encodes a dataset and streams it to a receiver; resolves once the receiver's container is complete. */

@@ -1,13 +1,16 @@
-// The live stream's sender over a WebSocket, with the standard WebSocket API only (browsers, Deno, Bun; in Node the
-// `ws` package's client, which has the same API: stream-endpoints.ts). Each protocol message (protocol.ts: a JSON
+// The live stream's sender over a WebSocket, with the standard WebSocket API only (browsers, Deno, Bun; in Node a
+// client of the same API on node:net and node:tls: node-websocket.ts). Each protocol message (protocol.ts: a JSON
 // part and an optional binary part) is one binary WebSocket message: the JSON part's length (u32, little-endian),
 // the JSON, then the binary part. Like a ZeroMQ DEALER, the transport reconnects by itself when the connection drops
 // (a receiver restarted); the receiver sees a new connection and says where to resume. Backpressure: a message is
 // queued only while the socket buffers at most `bufferBytes`. A wss:// connection whose TLS handshake fails (a
 // certificate not trusted, a name that does not match, a receiver that does not speak TLS) is not tried again: no
-// retry mends it, so the sender stops at once with the address and the TLS error.
+// retry mends it, so the sender stops at once with the address and the TLS error. A receiver that asks senders for
+// a certificate (mutual TLS) and does not accept this one closes the connection right after the handshake without
+// saying why (Node does); a sender presenting a certificate takes three such closes in a row for that refusal.
 import type { SenderTransport } from "./stream-transport.js";
 import { Wakeup } from "./stream-transport.js";
+import { type WebSocketClientTls, clientTlsWebSocket } from "./stream-websocket-tls.js";
 
 /** The part of the standard WebSocket interface the sender uses. */
 export interface WebSocketLike {
@@ -32,7 +35,20 @@ export interface WebSocketSenderOptions {
   bufferBytes?: number;
   /** Appended to the error when the TLS handshake fails: how to trust the receiver (e.g. which option). */
   tlsAdvice?: string;
+  /** Appended to the error when the receiver asks for a client certificate and none was given. */
+  certificateAdvice?: string;
+  /** wss:// with the runtime's own WebSocket: the CA to trust and a certificate to present (mutual TLS). Bun and
+   * Deno take them; a browser's WebSocket takes none (it presents a certificate from its own store, if asked). */
+  tls?: WebSocketClientTls;
+  /** Names the certificate that `WebSocket` presents, when the class given presents one (Node's sender). */
+  clientCertificate?: string;
 }
+
+/** The error code of a peer that answers the opening handshake, but not as a WebSocket server (Node's client). */
+export const NOT_A_WEBSOCKET = "ERR_STEM4D_NOT_A_WEBSOCKET";
+
+/** Closes right after the TLS handshake, in a row, that a sender presenting a certificate takes for a refusal. */
+const REFUSALS = 3;
 
 const OPEN = 1;
 
@@ -80,6 +96,20 @@ export function webSocketAddress(url: string): string {
   return url;
 }
 
+/** The reason in one of OpenSSL's error lines ("...:error:0A0000C7:SSL routines:FUNCTION:REASON:FILE:LINE:..."). */
+export function openSslReason(message: string): string {
+  return /:error:[0-9A-F]+:[^:]*:[^:]*:([^:]+):/.exec(message)?.[1] ?? message.trim();
+}
+
+/** A connection the peer reset or ended before the WebSocket opened: its message, else undefined. */
+function connectionReset(ev: unknown): string | undefined {
+  const e = ev as { error?: { code?: unknown; message?: unknown }; message?: unknown } | null;
+  const code = typeof e?.error?.code === "string" ? e.error.code : "";
+  const message = String(e?.error?.message ?? e?.message ?? "");
+  if (code !== "ECONNRESET" && !/socket hang up|connection ended|connection reset/i.test(message)) return undefined;
+  return code && !message.includes(code) ? `${message} (${code})` : message;
+}
+
 /** The TLS error an error event tells of, if it is one (Node's ws and Bun give the error and its OpenSSL code;
  * Deno a message, and an untrusted certificate there reads "received fatal alert: NoApplicationProtocol"; a browser
  * tells nothing, and its sender retries until the stream's timeout). */
@@ -89,16 +119,20 @@ export function tlsFailure(ev: unknown): string | undefined {
   const message = String(e?.error?.message ?? e?.message ?? "");
   const tlsCode = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|ERR_SSL|HOSTNAME/.test(code);
   if (!tlsCode && !/certificate|\bTLS\b|\bSSL\b|fatal alert/i.test(message)) return undefined;
-  return code && !message.includes(code) ? `${message} (${code})` : message;
+  const reason = openSslReason(message);
+  return code && !reason.includes(code) ? `${reason} (${code})` : reason;
 }
 
 /** The sender's end of a stream to a receiver listening at `url` (ws://HOST:PORT). */
 export function webSocketSender(url: string, o: WebSocketSenderOptions = {}): SenderTransport {
   webSocketAddress(url);
-  const Socket = o.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (o.tls && o.WebSocket) throw new Error(`${url}: options.tls is for the runtime's own WebSocket; give it to the class passed as options.WebSocket`);
+  const Socket = o.tls ? clientTlsWebSocket(url, o.tls) : o.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (!Socket) {
     throw new Error(`${url}: this runtime has no WebSocket; pass one (e.g. the ws package's) as options.WebSocket`);
   }
+  const certificate = o.clientCertificate ?? (o.tls?.cert === undefined ? undefined : "options.tls.cert");
+  let resets = 0;
   const bufferBytes = o.bufferBytes ?? 2 << 20;
   const wake = new Wakeup();
   const inbox: Uint8Array[][] = [];
@@ -110,7 +144,7 @@ export function webSocketSender(url: string, o: WebSocketSenderOptions = {}): Se
     const ws = new Socket(url);
     socket = ws;
     ws.binaryType = "arraybuffer";
-    ws.onopen = () => { retryMs = 100; wake.wake(); };
+    ws.onopen = () => { retryMs = 100; resets = 0; wake.wake(); };
     ws.onmessage = (ev) => {
       if (!(ev.data instanceof ArrayBuffer)) {
         failure ??= new Error(`${url}: the receiver sent a text message; expected binary stem4d messages`);
@@ -125,8 +159,20 @@ export function webSocketSender(url: string, o: WebSocketSenderOptions = {}): Se
     };
     ws.onerror = (ev) => {
       // A close follows. A TLS failure ends the stream; anything else (a receiver not there yet) is tried again.
-      const tls = tlsFailure(ev);
-      if (tls) failure ??= new Error(`${url}: the TLS connection failed: ${tls}${o.tlsAdvice ? `; ${o.tlsAdvice}` : ""}`);
+      const tls = tlsFailure(ev), reset = ws.readyState !== OPEN && certificate ? connectionReset(ev) : undefined;
+      const code = (ev as { error?: { code?: unknown } } | null)?.error?.code;
+      if (code === NOT_A_WEBSOCKET) {
+        failure ??= new Error(`${url}: not a stem4d receiver: ${(ev as { error: Error }).error.message}`);
+      } else if (tls) {
+        const advice = /certificate.required/i.test(tls) ? o.certificateAdvice : o.tlsAdvice;
+        failure ??= new Error(`${url}: the TLS connection failed: ${tls}${advice ? `; ${advice}` : ""}`);
+      } else if (reset && ++resets >= REFUSALS) {
+        failure ??= new Error(`${url}: the TLS connection failed: the receiver did not accept this sender's certificate ` +
+          `(${certificate}): it closed the connection right after the TLS handshake, ${REFUSALS} times (${reset}); ` +
+          "the receiver's client CA (--tls-client-ca) must hold the CA that signed it");
+      } else {
+        resets = reset ? resets : 0;
+      }
       wake.wake();
     };
     ws.onclose = () => {

@@ -5,25 +5,9 @@ import type { ShardSession } from "../../bindings/scale/shard-coordinator.js";
 import type { FileRef } from "../../bindings/scale/shard-jobs.js";
 import { UsageError, action, inputOptions, openInput, parseIntList, parseNumberList, parsePositiveInt, progress, report, resolveCenter, type CommonOptions } from "../common.js";
 import { declare } from "./index.js";
+import { type AnalysisFlags, analysisOptions } from "../analysis-options.js";
 
 /** The analysis flags shared by `shard` and `stream receive`. */
-export interface AnalysisFlags {
-  bf?: string;
-  adf?: string;
-  com?: boolean;
-  stats?: boolean;
-  center?: string;
-}
-
-export function analysisOptions(cmd: Command): Command {
-  return cmd
-    .option("--bf <radius>", "bright-field disk of this radius (detector pixels): bf.npy")
-    .option("--adf <inner,outer>", "annular dark field between these radii: adf.npy")
-    .option("--com", "centre of mass: com_y.npy, com_x.npy")
-    .option("--stats", "mean and max pattern: mean.npy, max.npy")
-    .option("--center <cy,cx>", "pattern centre; default: found from the bright-field disk");
-}
-
 /** The spec from the flags (the centre only if given); throws a UsageError for bad values. */
 export function specFromOptions(o: AnalysisFlags): AnalysisSpec {
   const spec: AnalysisSpec = {};

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { CLI, cliBuilt } from "../helpers/cli.js";
+import { CLI, cliBuilt, stem4d } from "../helpers/cli.js";
 
 /** Every module URL a run of the CLI with these arguments loads (through a module-resolution hook). */
 function modulesLoaded(...args: string[]): { status: number; stdout: string; urls: string[] } {
@@ -58,6 +58,19 @@ describe.skipIf(!cliBuilt)("CLI start-up", () => {
       expect(r.status, args.join(" ")).not.toBe(0);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
     }
+  });
+
+  it("stream send loads neither the receiver's modules nor the ws package", () => {
+    const data = join(mkdtempSync(join(tmpdir(), "stem4d-startup-")), "small.npy");
+    expect(stem4d("simulate", "-o", data, "--scan", "2,2", "--detector", "8,8", "-q").status).toBe(0);
+    // Nobody listens there: the sender connects, tries again and gives up after a second.
+    const r = modulesLoaded("stream", "send", data, "--to", "ws://127.0.0.1:9", "--timeout", "1", "--silence", "1", "-q");
+    expect(r.status).toBe(1);
+    const mine = r.urls.filter((u) => /\/dist\//.test(u)).map((u) => u.replace(/.*\/dist\//, ""));
+    expect(mine).toEqual(expect.arrayContaining(["cli/stream-send-run.js", "bindings/scale/node-websocket.js"]));
+    for (const other of ["cli/stream-receive-run.js", "bindings/scale/stream-receive.js", "cli/live-ptycho.js", "bindings/scale/analyses.js",
+      "bindings/analyses/ssb.js", "cli/commands/shard.js"]) expect(mine, other).not.toContain(other);
+    expect(packages(r.urls)).toEqual(["commander"]);
   });
 
   it("a command imports the library's parts it uses, not the whole entry", () => {

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLI, cliBuilt, stem4d } from "../helpers/cli.js";
 import { freePort } from "../helpers/net.js";
-import { opensslFound, byScheme, testTls } from "../helpers/tls.js";
+import { opensslFound, byScheme, mutualTlsTransport, testTls } from "../helpers/tls.js";
 
 const dir = mkdtempSync(join(tmpdir(), "stem4d-stream-cli-"));
 
@@ -82,7 +82,8 @@ describe.skipIf(!cliBuilt)("stem4d stream (CLI)", () => {
     expect(readFileSync(join(out, "com_x.npy")).equals(readFileSync(join(ref, "com_x.npy")))).toBe(true);
   }, 120_000);
 
-  it.each([["", []], [" (--low-memory: the baseline compiler only, a 2 MiB ring)", ["--low-memory"]]])("send --encode events writes what count writes, and reports both thresholds%s", async (_, extra) => {
+  it.each([["", []], [" (--low-memory: Node restarted with a small young generation and one thread, a 2 MiB ring)", ["--low-memory"]],
+    [" (and --baseline-wasm: WebAssembly from the baseline compiler only)", ["--low-memory", "--baseline-wasm"]]])("send --encode events writes what count writes, and reports both thresholds%s", async (_, extra) => {
     const data = join(dir, "frames.npy"), dark = join(dir, "dark.npy");
     const py = `import numpy as np; r=np.random.default_rng(1); d=(100+5*r.standard_normal((24,24))).astype(np.float32); np.save("${dark}", d)
 f=np.rint(d+3*r.standard_normal((6,5,24,24))).astype(np.uint16); i=r.integers(0,24*24,(6,5,4)); [f.reshape(30,-1).__setitem__((k, i.reshape(30,-1)[k]), f.reshape(30,-1)[k, i.reshape(30,-1)[k]]+80) for k in range(30)]; np.save("${data}", f)`;
@@ -96,9 +97,22 @@ f=np.rint(d+3*r.standard_normal((6,5,24,24))).astype(np.uint16); i=r.integers(0,
     expect(s.status, s.stderr).toBe(0);
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(s.stdout).thresholds).toMatchObject({ xrayRule: "sample mean + 10 sample std", backgroundRule: "fit mean + 4 fit sigma" });
+    if (extra.length) expect(JSON.parse(s.stdout).nodeFlags).toEqual(expect.arrayContaining(["--max-semi-space-size=1", "--single-threaded"]));
     expect(stem4d("count", data, "--dark", dark, "-o", join(dir, "count.s4d"), "-q").status).toBe(0);
     expect(chunkBytes(join(out, "stream.s4d")).equals(chunkBytes(join(dir, "count.s4d")))).toBe(true);
   }, 60_000);
+
+  it("send --low-memory: a signal to the command reaches the restarted sender, and both end", async () => {
+    const sender = run(["stream", "send", smallData(), "--to", "ws://127.0.0.1:9", "--low-memory", "--timeout", "30"]);
+    const pid = sender.child.pid!;
+    const children = () => { try { return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim(); } catch { return ""; } };
+    while (!children()) await sleep(50);
+    const restarted = Number(children().split(/\s+/)[0]);
+    await sleep(500);
+    sender.child.kill("SIGTERM");
+    expect((await sender.done).signal).toBe("SIGTERM");
+    expect(existsSync(`/proc/${restarted}`)).toBe(false);
+  }, 30_000);
 
   it.each(byScheme())("send fails with a clear error when no receiver answers (%s)", (_, { scheme, sendFlags }) => {
     const data = smallData();
@@ -145,6 +159,32 @@ f=np.rint(d+3*r.standard_normal((6,5,24,24))).astype(np.uint16); i=r.integers(0,
       expect(lines[0]).toMatch(error);
     }, 60_000);
 
+    it("a receiver with --tls-client-ca refuses senders without its CA's certificate, says so, and takes the next one", async () => {
+      const t = testTls(), port = await freePort(), out = join(dir, "mtls"), to = `wss://127.0.0.1:${port}`;
+      const rx = run(["stream", "receive", "--bind", to, ...mutualTlsTransport().receiveFlags, "-o", out, "--timeout", "20", "--json", "-q"]);
+      const send = (flags: string[]) => run(["stream", "send", smallData(), "--to", to, "--tls-ca", t.ca, ...flags, "--encode", "lossless", "--timeout", "20", "--json"]).done;
+      // A sender started before the receiver listens tries again until it does.
+      const bare = await send([]);
+      const foreign = await send(["--tls-cert", t.foreignClientCert, "--tls-key", t.foreignClientKey]);
+      const accepted = await send(["--tls-cert", t.clientCert, "--tls-key", t.clientKey]);
+      const received = await rx.done;
+      for (const refused of [bare, foreign]) {
+        expect(refused.status).toBe(1);
+        expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+        expect(refused.stderr).toMatch(new RegExp(`^stem4d stream send: error: wss://127\\.0\\.0\\.1:${port}: the TLS connection failed: `));
+      }
+      expect(bare.stderr).toMatch(/tlsv13 alert certificate required \(ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED\); the receiver accepts only senders with a certificate its CA signed: give --tls-cert FILE and --tls-key FILE/);
+      expect(foreign.stderr).toMatch(/the receiver did not accept this sender's certificate \(CN=stem4d test foreign sender, issued by CN=stem4d test other-ca\): it closed the connection right after the TLS handshake, 3 times \((the connection ended before the receiver answered the WebSocket handshake \(ECONNRESET\)|read ECONNRESET)\)/);
+      expect(accepted.status, accepted.stderr).toBe(0);
+      expect(received.status, received.stderr).toBe(0);
+      const refusals = received.stderr.trim().split("\n");
+      expect(refusals[0]).toMatch(new RegExp(`^stream receive: wss://127\\.0\\.0\\.1:${port}: refused a sender at 127\\.0\\.0\\.1:\\d+: it presented no certificate, and this receiver asks for one$`));
+      expect(refusals.slice(1)).toEqual(Array(3).fill(expect.stringMatching(/: refused a sender at 127\.0\.0\.1:\d+: its certificate is not signed by a CA the receiver trusts for senders \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)$/)));
+      expect(JSON.parse(received.stdout)).toMatchObject({ frames: 16, damagedChunks: 0 });
+      expect(stem4d("compress", smallData(), "-o", join(dir, "mtls-ref.s4d"), "-q").status).toBe(0);
+      expect(chunkBytes(join(out, "stream.s4d")).equals(chunkBytes(join(dir, "mtls-ref.s4d")))).toBe(true);
+    }, 60_000);
+
     it.each([
       ["wss:// without a certificate", (t: TlsFiles) => ["--bind", "wss://127.0.0.1:9"],
         "--bind 'wss://127.0.0.1:9': wss:// needs --tls-cert FILE and --tls-key FILE (PEM); see 'stem4d stream receive --help'"],
@@ -158,6 +198,14 @@ f=np.rint(d+3*r.standard_normal((6,5,24,24))).astype(np.uint16); i=r.integers(0,
         `--tls-cert '${testTls().key}': no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)`],
       ["a certificate for a plain ws:// address", (t: TlsFiles) => ["--bind", "ws://127.0.0.1:9", "--tls-cert", t.cert, "--tls-key", t.key],
         "--tls-cert/--tls-key: only for a wss:// address, not 'ws://127.0.0.1:9'; see 'stem4d stream receive --help'"],
+      ["a client CA for a plain ws:// address", (t: TlsFiles) => ["--bind", "ws://127.0.0.1:9", "--tls-client-ca", t.ca],
+        "--tls-client-ca: only for a wss:// address, not 'ws://127.0.0.1:9'; see 'stem4d stream receive --help'"],
+      ["a client CA for a ZeroMQ address", (t: TlsFiles) => ["--bind", "tcp://127.0.0.1:9", "--tls-client-ca", t.ca],
+        "--tls-client-ca: only for a wss:// address, not 'tcp://127.0.0.1:9'; see 'stem4d stream receive --help'"],
+      ["a client CA without the receiver's certificate", (t: TlsFiles) => ["--bind", "wss://127.0.0.1:9", "--tls-client-ca", t.ca],
+        "--bind 'wss://127.0.0.1:9': wss:// needs --tls-cert FILE and --tls-key FILE (PEM); see 'stem4d stream receive --help'"],
+      ["a client CA file that holds no certificate", (t: TlsFiles) => ["--bind", "wss://127.0.0.1:9", "--tls-cert", t.cert, "--tls-key", t.key, "--tls-client-ca", t.clientKey],
+        `--tls-client-ca '${testTls().clientKey}': no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)`],
     ])("stream receive: bad TLS options give one line (%s)", (_, args, message) => {
       const r = stem4d("stream", "receive", "-o", join(dir, "never"), "--timeout", "1", ...args(testTls()));
       expect(r.stderr.trim()).toBe(`stem4d stream receive: error: ${message}`);
@@ -171,6 +219,16 @@ f=np.rint(d+3*r.standard_normal((6,5,24,24))).astype(np.uint16); i=r.integers(0,
         `--tls-ca '${join(dir, "noca.pem")}': cannot read it (ENOENT)`],
       ["a CA for a plain ws:// address", (t: TlsFiles) => ["--to", "ws://127.0.0.1:9", "--tls-ca", t.ca],
         "--tls-ca: only for a wss:// address, not 'ws://127.0.0.1:9'; see 'stem4d stream send --help'"],
+      ["a certificate for a ZeroMQ address", (t: TlsFiles) => ["--to", "tcp://127.0.0.1:9", "--tls-cert", t.clientCert, "--tls-key", t.clientKey],
+        "--tls-cert/--tls-key: only for a wss:// address, not 'tcp://127.0.0.1:9'; see 'stem4d stream send --help'"],
+      ["a certificate without its key", (t: TlsFiles) => ["--to", "wss://127.0.0.1:9", "--tls-cert", t.clientCert],
+        "a sender's certificate needs both --tls-cert FILE and --tls-key FILE; see 'stem4d stream send --help'"],
+      ["a key without its certificate", (t: TlsFiles) => ["--to", "wss://127.0.0.1:9", "--tls-key", t.clientKey],
+        "a sender's certificate needs both --tls-cert FILE and --tls-key FILE; see 'stem4d stream send --help'"],
+      ["another certificate's key", (t: TlsFiles) => ["--to", "wss://127.0.0.1:9", "--tls-cert", t.clientCert, "--tls-key", t.foreignClientKey],
+        `--tls-key '${testTls().foreignClientKey}' is not the private key of the certificate in --tls-cert '${testTls().clientCert}'`],
+      ["a certificate file that is not there", (t: TlsFiles) => ["--to", "wss://127.0.0.1:9", "--tls-cert", join(dir, "nocert.pem"), "--tls-key", t.clientKey],
+        `--tls-cert '${join(dir, "nocert.pem")}': cannot read it (ENOENT)`],
     ])("stream send: bad TLS options give one line (%s)", (_, args, message) => {
       const r = stem4d("stream", "send", smallData(), "--timeout", "1", ...args(testTls()));
       expect(r.stderr.trim()).toBe(`stem4d stream send: error: ${message}`);

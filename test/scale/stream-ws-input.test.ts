@@ -58,6 +58,29 @@ describe("bad input on a WebSocket stream", () => {
     expect(() => webSocketSender("not a url", { WebSocket: WebSocket as never })).toThrow(/expected ws:\/\/HOST:PORT/);
   });
 
+  it("says which runtimes take TLS options for their own WebSocket, where this one (Node) does not", () => {
+    const tls = { ca: "CA", cert: "CERT", key: "KEY" };
+    expect(() => webSocketSender("wss://127.0.0.1:9", { tls })).toThrow("wss://127.0.0.1:9: this runtime's WebSocket takes no TLS options (Bun's and Deno's do); a browser trusts its platform's certificate store and presents a client certificate from its own store when the receiver asks");
+    expect(() => webSocketSender("wss://127.0.0.1:9", { tls: { cert: "CERT" } })).toThrow("wss://127.0.0.1:9: options.tls needs both cert and key (PEM) to present a certificate");
+    expect(() => webSocketSender("ws://127.0.0.1:9", { tls })).toThrow("ws://127.0.0.1:9: options.tls is for a wss:// address");
+    expect(() => webSocketSender("wss://127.0.0.1:9", { tls, WebSocket: WebSocket as never })).toThrow("options.tls is for the runtime's own WebSocket; give it to the class passed as options.WebSocket");
+  });
+
+  it("Node's sender stops at once, with one line, at a peer that answers but is no WebSocket server", async () => {
+    const { createServer } = await import("node:http");
+    const { nodeWebSocketClass } = await import("../../bindings/scale/node-websocket.js");
+    const http = createServer((_, res) => { res.writeHead(404).end("no"); });
+    await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+    const url = `ws://127.0.0.1:${(http.address() as { port: number }).port}`;
+    try {
+      const sender = webSocketSender(url, { WebSocket: nodeWebSocketClass() });
+      await expect(sender.send([new Uint8Array(2)])).rejects.toThrow(`${url}: not a stem4d receiver: it answered 'HTTP/1.1 404 Not Found' to the WebSocket handshake; expected 101 Switching Protocols`);
+      sender.close();
+    } finally {
+      http.close();
+    }
+  });
+
   it("refuses to listen on an address it cannot parse", async () => {
     await expect(StreamReceiver.bind("ws://127.0.0.1")).rejects.toThrow("cannot listen on ws://127.0.0.1: expected ws://HOST:PORT or wss://HOST:PORT (HOST * for every interface, PORT * for any free one)");
   });

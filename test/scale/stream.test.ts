@@ -1,5 +1,5 @@
-// Compressed live streams over real sockets on 127.0.0.1 (ZeroMQ, WebSocket and WebSocket over TLS with a throwaway
-// CA: every test runs over each), sender
+// Compressed live streams over real sockets on 127.0.0.1 (ZeroMQ, WebSocket, and WebSocket over TLS with a throwaway
+// CA, with and without a client certificate the receiver asks for: every test runs over each), sender
 // and receiver in this process: for every encoding the received container decodes to exactly what the file encoders write, the receiver's images equal one
 // pass over those frames, and lost, damaged or repeated chunks are recovered from the sender's ring.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,7 +16,7 @@ import { buildReductions } from "../../bindings/scale/analyses.js";
 import type { EncodeOptions } from "../../bindings/scale/stream-encode.js";
 import { StreamReceiver, type ReceiveOptions } from "../../bindings/scale/stream-receive.js";
 import { type SendDatasetOptions, sendDataset } from "../../bindings/scale/stream-endpoints.js";
-import { type StreamTransport, byScheme } from "../helpers/tls.js";
+import { type StreamTransport, byScheme, mutualTlsTransport, opensslFound } from "../helpers/tls.js";
 
 const dir = mkdtempSync(join(tmpdir(), "stem4d-stream-"));
 const bits = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -69,7 +69,9 @@ async function decodeBytes(bytes: Uint8Array): Promise<{ ds: Dataset; frames: Bu
   return { ds, frames: await allFrames(ds) };
 }
 
-describe.each(byScheme())("compressed live stream over %s", (_, transport) => {
+const withClientCertificates: [string, StreamTransport][] = opensslFound ? [["wss:// with a client certificate", mutualTlsTransport()]] : [];
+
+describe.each([...byScheme(), ...withClientCertificates])("compressed live stream over %s", (_, transport) => {
   const twoPhase = simulateTwoPhase({ scan: [12, 10], detector: [32, 32], seed: 5, dose: 2000 }).dataset;
   const electrons = simulateElectronFrames({ scan: [8, 10], detector: [48, 48], seed: 2, dose: 0.01 });
   const cases: [string, Dataset, EncodeOptions][] = [

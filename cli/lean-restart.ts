@@ -1,0 +1,37 @@
+// `stem4d stream send --low-memory`: the flags that shrink an edge sender most can only be given when Node starts
+// (V8 sizes its heap then), so the command starts itself again with them, before it loads anything else, and its
+// first process only waits, passing signals on and exiting as the second one does. The flags, as measured on the
+// sender (README, Scale-out): a young generation of 1 MiB semi-spaces instead of up to 16 (V8's default), V8's
+// work on the main thread only (no background GC or compiler threads, each with its own malloc arena), one malloc
+// arena; none of them slows encoding. --liftoff-only (--baseline-wasm) takes effect when set at run time
+// (cli/stream-send-run.ts); NODE_OPTIONS and flags given to node are kept.
+import { spawn } from "node:child_process";
+
+export const LEAN_NODE_FLAGS = ["--max-semi-space-size=1", "--single-threaded"];
+/** Set in the restarted process: it is already lean. */
+const RESTARTED = "STEM4D_LOW_MEMORY_RESTARTED";
+
+/** Whether this command line asks for a lean sender that Node has not yet been started for. */
+export function wantsLeanRestart(args: readonly string[]): boolean {
+  return args[0] === "stream" && args[1] === "send" && args.includes("--low-memory") && !process.env[RESTARTED] &&
+    !args.includes("--help") && !args.includes("-h");
+}
+
+/** Runs the same command in a Node started with the lean flags; resolves to its exit code (a signal is passed on). */
+export function restartLean(args: readonly string[]): Promise<number> {
+  const child = spawn(process.execPath, [...LEAN_NODE_FLAGS, ...process.execArgv, process.argv[1]!, ...args], {
+    stdio: "inherit",
+    env: { ...process.env, [RESTARTED]: "1", MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "1" },
+  });
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  const forward = (signal: NodeJS.Signals) => { child.kill(signal); };
+  for (const s of signals) process.on(s, forward);
+  return new Promise((resolve, reject) => {
+    child.once("error", (e) => reject(new Error(`--low-memory: cannot start ${process.execPath} again with ${LEAN_NODE_FLAGS.join(" ")}: ${e.message}`)));
+    child.once("exit", (code, signal) => {
+      for (const s of signals) process.off(s, forward);
+      if (signal) process.kill(process.pid, signal);
+      resolve(code ?? 1);
+    });
+  });
+}
