@@ -51,7 +51,6 @@ export function hannWindow(n: number): Float64Array {
   return Float64Array.from({ length: n }, (_, i) => (n === 1 ? 1 : 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n)));
 }
 
-/** Multiplies each scan position's packed lanes in a gathered slab by wy(y) wx(x). */
 /** The separable window wy[y] wx[x] of the scan as float32 weights, one per scan element, in the core (the caller
  * releases it). */
 function placeWindow(core: Core, ny: number, nx: number): number {
