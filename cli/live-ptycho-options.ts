@@ -23,4 +23,3 @@ export function livePtychoOptions(cmd: Command): Command {
       + "(default 1e-3)"),
   { live: true });
 }
-

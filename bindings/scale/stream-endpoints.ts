@@ -12,6 +12,7 @@ import { type SendOptions, type SendSummary, sendSeries } from "./stream-send.js
 import type { ReceiverTransport, SenderTransport } from "./stream-transport.js";
 import type { WebSocketReceiverOptions } from "./stream-ws-server.js";
 import { webSocketAddress } from "./stream-websocket.js";
+import type { NodeWebSocketTls } from "./node-websocket.js";
 
 /** Which transport an address names; `role` (e.g. --to) names it in the error. */
 export function transportOf(address: string, role: string): "zmq" | "ws" {
@@ -31,11 +32,8 @@ export interface OpenSenderOptions {
   tls?: SenderTls;
 }
 
-export interface SenderTls {
-  ca?: string | Uint8Array;
-  cert?: string | Uint8Array;
-  key?: string | Uint8Array;
-}
+/** What a Node sender's wss:// connection trusts and presents: its WebSocket client's options. */
+export type SenderTls = NodeWebSocketTls;
 
 /** A certificate's subject and issuer, for errors: "CN=edge-7, issued by CN=Lab CA". */
 async function describeCertificate(pem: string | Uint8Array): Promise<string> {

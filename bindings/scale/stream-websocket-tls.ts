@@ -2,8 +2,8 @@
 // present to a receiver that asks senders for one (mutual TLS). The WebSocket standard has no such options; two
 // runtimes extend it: Bun (`new WebSocket(url, { tls: { ca, cert, key } })`) and Deno (`new WebSocket(url, { client:
 // Deno.createHttpClient({ caCerts, cert, key }) })`). A browser's WebSocket takes none: it trusts its platform's
-// store and, when a receiver asks, presents a certificate from the browser's own store. Node's sender uses the ws
-// package's client, which takes them as options (stream-endpoints.ts). Web APIs only: no Node module here.
+// store and, when a receiver asks, presents a certificate from the browser's own store. Node's sender uses its own
+// client, which takes them as options (node-websocket.ts). Web APIs only: no Node module here.
 import type { WebSocketConstructor } from "./stream-websocket.js";
 
 /** PEM text of the CA certificates to trust, and of the certificate (its chain may follow) and key to present. */

@@ -7,7 +7,6 @@ import { UsageError, action, inputOptions, openInput, parseIntList, parseNumberL
 import { declare } from "./index.js";
 import { type AnalysisFlags, analysisOptions } from "../analysis-options.js";
 
-/** The analysis flags shared by `shard` and `stream receive`. */
 /** The spec from the flags (the centre only if given); throws a UsageError for bad values. */
 export function specFromOptions(o: AnalysisFlags): AnalysisSpec {
   const spec: AnalysisSpec = {};
