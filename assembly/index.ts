@@ -16,6 +16,7 @@ export * from "./cluster-means";
 export * from "./lz4";
 export * from "./bitshuffle";
 export * from "./gemm";
+export * from "./gemm-i16";
 export * from "./simd-peak";
 export * from "./pca";
 export * from "./eig-band";

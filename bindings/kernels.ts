@@ -199,24 +199,44 @@ export interface Kernels {
   gemmF32(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   /** assembly/gemm/gemmF32AccF64 */
   gemmF32AccF64(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number): void;
+  /** assembly/gemm-i16/gemmI16 */
+  gemmI16(m: number, n: number, kp: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number, kcp: number): void;
+  /** assembly/gemm-i16/gemmI16PackB */
+  gemmI16PackB(b: number, rows: number, cols: number, ldb: number, scale: number, bp: number): void;
   /** assembly/simd-peak/simdPeakF32 */
   simdPeakF32(iterations: number): number;
   /** assembly/pca/pcaRowsU8 */
   pcaRowsU8(s: number, n: number, q: number, c0: number, c1: number, cen: number, d: number, ld: number): void;
+  /** assembly/pca/pcaRowsI16U8 */
+  pcaRowsI16U8(s: number, n: number, q: number, c0: number, c1: number, cen: number, d: number, ld: number): void;
   /** assembly/pca/pcaRowsU16 */
   pcaRowsU16(s: number, n: number, q: number, c0: number, c1: number, cen: number, d: number, ld: number): void;
+  /** assembly/pca/pcaRowsI16U16 */
+  pcaRowsI16U16(s: number, n: number, q: number, c0: number, c1: number, cen: number, d: number, ld: number): void;
   /** assembly/pca/pcaRowsU32 */
   pcaRowsU32(s: number, n: number, q: number, c0: number, c1: number, cen: number, d: number, ld: number): void;
+  /** assembly/pca/pcaRowsI16U32 */
+  pcaRowsI16U32(s: number, n: number, q: number, c0: number, c1: number, cen: number, d: number, ld: number): void;
   /** assembly/pca/pcaRowsF32 */
   pcaRowsF32(s: number, n: number, q: number, c0: number, c1: number, cen: number, d: number, ld: number): void;
+  /** assembly/pca/pcaRowsI16F32 */
+  pcaRowsI16F32(s: number, n: number, q: number, c0: number, c1: number, cen: number, d: number, ld: number): void;
   /** assembly/pca/pcaColsU8 */
   pcaColsU8(s: number, n: number, q: number, c0: number, c1: number, cen: number, d: number, ss: number): void;
+  /** assembly/pca/pcaColsI16U8 */
+  pcaColsI16U8(s: number, n: number, q: number, c0: number, c1: number, cen: number, d: number, ss: number): void;
   /** assembly/pca/pcaColsU16 */
   pcaColsU16(s: number, n: number, q: number, c0: number, c1: number, cen: number, d: number, ss: number): void;
+  /** assembly/pca/pcaColsI16U16 */
+  pcaColsI16U16(s: number, n: number, q: number, c0: number, c1: number, cen: number, d: number, ss: number): void;
   /** assembly/pca/pcaColsU32 */
   pcaColsU32(s: number, n: number, q: number, c0: number, c1: number, cen: number, d: number, ss: number): void;
+  /** assembly/pca/pcaColsI16U32 */
+  pcaColsI16U32(s: number, n: number, q: number, c0: number, c1: number, cen: number, d: number, ss: number): void;
   /** assembly/pca/pcaColsF32 */
   pcaColsF32(s: number, n: number, q: number, c0: number, c1: number, cen: number, d: number, ss: number): void;
+  /** assembly/pca/pcaColsI16F32 */
+  pcaColsI16F32(s: number, n: number, q: number, c0: number, c1: number, cen: number, d: number, ss: number): void;
   /** assembly/pca/pcaSparseSketchU8 */
   pcaSparseSketchU8(p: number, n: number, q: number, idx: number, val: number, s: number, l: number, out: number): void;
   /** assembly/pca/pcaSparseSketchU16 */
@@ -225,6 +245,14 @@ export interface Kernels {
   pcaSparseSketchU32(p: number, n: number, q: number, idx: number, val: number, s: number, l: number, out: number): void;
   /** assembly/pca/pcaSparseSketchF32 */
   pcaSparseSketchF32(p: number, n: number, q: number, idx: number, val: number, s: number, l: number, out: number): void;
+  /** assembly/pca/valueRangeU8 */
+  valueRangeU8(p: number, count: number, hi: number, lo: number, frac: number): void;
+  /** assembly/pca/valueRangeU16 */
+  valueRangeU16(p: number, count: number, hi: number, lo: number, frac: number): void;
+  /** assembly/pca/valueRangeU32 */
+  valueRangeU32(p: number, count: number, hi: number, lo: number, frac: number): void;
+  /** assembly/pca/valueRangeF32 */
+  valueRangeF32(p: number, count: number, hi: number, lo: number, frac: number): void;
   /** assembly/eig-band/eigBandToTridiagonal */
   eigBandToTridiagonal(band: number, n: number, b: number, d: number, e: number): void;
   /** assembly/eig-panel/eigPanelQR */

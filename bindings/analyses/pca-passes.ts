@@ -3,6 +3,9 @@
 //   adjoint:  Z = (D - 1 m^T)^T Y for Y (P x l) in memory, Z (Q x l) accumulated tile after tile;
 //   sums:     the column sums of D (float64), which give the centre m.
 // D is the P x Q matrix of frames, m a float32 centre subtracted while each tile is converted to float32.
+// Integer data of a small range (counted electrons) take 16-bit integer products instead (assembly/gemm-i16.ts: twice
+// the multiply-adds per instruction): the frames less an integer centre are exact in 16 bits, the in-memory operand
+// is scaled column by column by a power of two and rounded, and the results are scaled back, exactly.
 //
 // Every pass uses a fixed number of lanes per tile, each with its own part of the tile's scratch buffer for the
 // converted frames. Lanes write disjoint rows of Y or disjoint row panels of Z, so the results do not depend on the
@@ -37,9 +40,26 @@ export function sketchLaneRows(q: number): number {
 /** Leading dimension of a lane's converted block (padded so that its rows do not alias in the cache). */
 const blockStride = (q: number) => paddedStride(columnBlock(q));
 
-/** Y = (D - 1 centre^T) Z, Z row-major Q x l. Tiles of `tileFrames` (default: one lane's rows per lane). */
+/** How a pass multiplies in 16-bit integers: its in-memory operand B (Z or Y) is taken as round(B diag(scale)), each
+ * scale a power of two with |B scale| <= 32767, and `kcp` pairs of products are summed in 32 bits before each
+ * conversion to float32 (2 kcp max|D - centre| 32767 < 2^31: no sum overflows). */
+export interface IntegerProducts {
+  scale: Float32Array;
+  kcp: number;
+}
+
+/** Z for the integer sketch: gemmI16's pairs of rows of round(Z diag(scale)), ceil(Q / 2) x l words. */
+export interface PackedBasis extends IntegerProducts {
+  words: Int32Array;
+}
+
+/** A row stride of 16-bit integers, even, whose byte size is an odd multiple of 64 (see paddedStride). */
+const pairStride = (n: number) => 2 * paddedStride(Math.ceil(n / 2));
+
+/** Y = (D - 1 centre^T) Z, Z row-major Q x l (float32, or packed 16-bit integers). Tiles of `tileFrames` (default:
+ * one lane's rows per lane). */
 export function sketchPass(
-  Z: Float32Array,
+  Z: Float32Array | PackedBasis,
   l: number,
   centre: Float32Array,
   tileFrames?: number,
@@ -47,6 +67,7 @@ export function sketchPass(
   let zPtr = 0,
     cPtr = 0,
     laneRows = 0;
+  const packed = Z instanceof Float32Array ? undefined : Z;
   return {
     name: "PCA sketch Y = D Z",
     buffers: (ctx) => ({
@@ -58,10 +79,12 @@ export function sketchPass(
     },
     prepare(ctx) {
       const q = pixels(ctx.shape);
-      if (Z.length !== q * l) throw new RangeError(`sketch: Z has ${Z.length} values, expected ${q} x ${l}`);
+      if (packed) {
+        if (packed.words.length !== Math.ceil(q / 2) * l) throw new RangeError(`sketch: packed Z has ${packed.words.length} words, expected ceil(${q} / 2) x ${l}`);
+      } else if ((Z as Float32Array).length !== q * l) throw new RangeError(`sketch: Z has ${(Z as Float32Array).length} values, expected ${q} x ${l}`);
       if (centre.length !== q) throw new RangeError(`sketch: the centre has ${centre.length} values for ${q} pixels`);
       laneRows = sketchLaneRows(q);
-      zPtr = ctx.input(Z);
+      zPtr = ctx.input(packed ? packed.words : (Z as Float32Array));
       cPtr = ctx.input(centre);
     },
     // Each lane takes its rows of the tile in groups of laneRows; for each block of pixels it converts the group's
@@ -71,7 +94,7 @@ export function sketchPass(
         k = kernelSuffix(tile.dtype);
       const per = roundUp4(Math.ceil(tile.count / LANES)),
         block = columnBlock(q),
-        ld = blockStride(q);
+        ld = packed ? pairStride(block) : blockStride(q);
       const tasks: Task[] = [];
       for (let lane = 0; lane < LANES; lane++) {
         const r0 = lane * per,
@@ -83,12 +106,14 @@ export function sketchPass(
           const n = Math.min(r1, a + laneRows) - a;
           for (let c0 = 0; c0 < q; c0 += block) {
             const c1 = Math.min(q, c0 + block);
+            const src = tile.ptr + a * q * dtypeSize(tile.dtype), y = ptr.Y! + a * l * 4, acc = c0 > 0 ? 1 : 0;
             task.push(
-              { fn: `pcaRows${k}`, args: [tile.ptr + a * q * dtypeSize(tile.dtype), n, q, c0, c1, cPtr, scr, ld] },
-              {
-                fn: "gemmF32",
-                args: [n, l, c1 - c0, scr, ld, zPtr + c0 * l * 4, l, ptr.Y! + a * l * 4, l, c0 > 0 ? 1 : 0],
-              },
+              packed
+                ? { fn: `pcaRowsI16${k}`, args: [src, n, q, c0, c1, cPtr, scr, ld] }
+                : { fn: `pcaRows${k}`, args: [src, n, q, c0, c1, cPtr, scr, ld] },
+              packed
+                ? { fn: "gemmI16", args: [n, l, Math.ceil((c1 - c0) / 2), scr, ld, zPtr + (c0 / 2) * l * 4, l, y, l, acc, packed.kcp] }
+                : { fn: "gemmF32", args: [n, l, c1 - c0, scr, ld, zPtr + c0 * l * 4, l, y, l, acc] },
             );
           }
         }
@@ -96,8 +121,16 @@ export function sketchPass(
       }
       return tasks;
     },
-    finish: (buf) => buf.Y as Float32Array,
+    finish: (buf) => unscale(buf.Y as Float32Array, l, packed?.scale),
   };
+}
+
+/** M diag(1 / scale) in place (M rows x l): the integer products' results in the data's units (exact: powers of 2). */
+function unscale(M: Float32Array, l: number, scale: Float32Array | undefined): Float32Array {
+  if (!scale) return M;
+  const inv = scale.map((s) => 1 / s);
+  for (let i = 0; i < M.length; i += l) for (let j = 0; j < l; j++) M[i + j]! *= inv[j]!;
+  return M;
 }
 
 /** Frames per tile of the adjoint pass: each lane's part of Z is read and written once per tile, so the tile is
@@ -121,17 +154,22 @@ export interface AdjointResult {
   sumSquares?: Float64Array;
 }
 
-/** Z = (D - 1 centre^T)^T Y, Y row-major P x l; optionally the centred sums of squares per pixel. */
+/** Z = (D - 1 centre^T)^T Y, Y row-major P x l; optionally the centred sums of squares per pixel. With `integer`,
+ * each lane packs its tile's rows of Y into 16-bit pairs and multiplies in integers. */
 export function adjointPass(
   Y: Float32Array,
   l: number,
   centre: Float32Array,
   sumSquares = false,
+  integer?: IntegerProducts,
 ): Reduction<AdjointResult> {
   let yPtr = 0,
     cPtr = 0,
+    sPtr = 0,
     panel = 0,
     sub = 0;
+  // Per lane: the converted sub-panel, then (integer products) the tile's rows of Y as pairs.
+  const packedY = integer ? (ADJOINT_TILE / 2) * l * 4 : 0, laneBytes = SUBPANEL_BYTES + packedY;
   return {
     name: "PCA adjoint Z = D^T Y",
     buffers: (ctx) => {
@@ -139,7 +177,7 @@ export function adjointPass(
       return {
         Z: { kind: "single", type: "f32", per: q * l, write: "ordered" },
         ...(sumSquares ? { ss: { kind: "single", type: "f64", per: q, write: "ordered" } as const } : {}),
-        converted: { kind: "scratch", type: "f32", per: (LANES * SUBPANEL_BYTES) / 4 },
+        converted: { kind: "scratch", type: "f32", per: (LANES * laneBytes) / 4 },
       };
     },
     tileFrames: () => ADJOINT_TILE,
@@ -150,33 +188,71 @@ export function adjointPass(
       if (centre.length !== q) throw new RangeError(`adjoint: the centre has ${centre.length} values for ${q} pixels`);
       panel = roundUp4(Math.ceil(q / LANES));
       sub = subPanelWidth(panel, ADJOINT_TILE);
+      if (integer && integer.scale.length !== l) throw new RangeError(`adjoint: ${integer.scale.length} scales for ${l} columns`);
       yPtr = ctx.input(Y);
       cPtr = ctx.input(centre);
+      if (integer) sPtr = ctx.input(integer.scale);
     },
     process(tile, ptr) {
       const q = tile.rows * tile.cols,
-        k = kernelSuffix(tile.dtype);
+        k = kernelSuffix(tile.dtype),
+        n = tile.count,
+        ss = sumSquares ? ptr.ss! : 0,
+        y = yPtr + tile.start * l * 4;
       const tasks: Task[] = [];
       for (let lane = 0; lane < LANES; lane++) {
         const c0 = lane * panel,
           c1 = Math.min(q, c0 + panel);
         if (c0 >= c1) break;
         // The lane's panel of pixels in sub-panels: each converted (transposed) and multiplied while in cache.
-        const scr = ptr.converted! + lane * SUBPANEL_BYTES,
-          task: Task = [];
+        const scr = ptr.converted! + lane * laneBytes,
+          yPairs = scr + SUBPANEL_BYTES,
+          task: Task = integer ? [{ fn: "gemmI16PackB", args: [y, n, l, l, sPtr, yPairs] }] : [];
         for (let s0 = c0; s0 < c1; s0 += sub) {
-          const s1 = Math.min(c1, s0 + sub),
-            n = tile.count;
-          task.push(
-            { fn: `pcaCols${k}`, args: [tile.ptr, n, q, s0, s1, cPtr, scr, sumSquares ? ptr.ss! : 0] },
-            { fn: "gemmF32", args: [s1 - s0, l, n, scr, n, yPtr + tile.start * l * 4, l, ptr.Z! + s0 * l * 4, l, 1] },
-          );
+          const s1 = Math.min(c1, s0 + sub), z = ptr.Z! + s0 * l * 4;
+          if (integer) {
+            const pairs = Math.ceil(n / 2);
+            task.push(
+              { fn: `pcaColsI16${k}`, args: [tile.ptr, n, q, s0, s1, cPtr, scr, ss] },
+              { fn: "gemmI16", args: [s1 - s0, l, pairs, scr, 2 * pairs, yPairs, l, z, l, 1, integer.kcp] },
+            );
+          } else {
+            task.push(
+              { fn: `pcaCols${k}`, args: [tile.ptr, n, q, s0, s1, cPtr, scr, ss] },
+              { fn: "gemmF32", args: [s1 - s0, l, n, scr, n, y, l, z, l, 1] },
+            );
+          }
         }
         tasks.push(task);
       }
       return tasks;
     },
-    finish: (buf) => ({ Z: buf.Z as Float32Array, sumSquares: sumSquares ? (buf.ss as Float64Array) : undefined }),
+    finish: (buf) => ({ Z: unscale(buf.Z as Float32Array, l, integer?.scale), sumSquares: sumSquares ? (buf.ss as Float64Array) : undefined }),
+  };
+}
+
+/** The largest and smallest value of the data, and the largest distance of any value from an integer (NaN when a
+ * value is not finite): whether PCA can multiply in 16-bit integers. */
+export interface ValueRange {
+  hi: number;
+  lo: number;
+  frac: number;
+}
+
+export function valueRangePass(tileFrames?: number): Reduction<ValueRange> {
+  return {
+    name: "PCA value range",
+    tileFrames: tileFrames ? () => tileFrames : undefined,
+    buffers: () => ({
+      hi: { kind: "single", type: "f32", merge: "max" },
+      lo: { kind: "single", type: "f32", merge: "min" },
+      frac: { kind: "single", type: "f32", merge: "max", fill: 0 },
+    }),
+    process(tile, ptr) {
+      const count = tile.count * tile.rows * tile.cols;
+      return [[{ fn: `valueRange${kernelSuffix(tile.dtype)}`, args: [tile.ptr, count, ptr.hi!, ptr.lo!, ptr.frac!] }]];
+    },
+    finish: (buf) => ({ hi: buf.hi![0]!, lo: buf.lo![0]!, frac: buf.frac![0]! }),
   };
 }
 
