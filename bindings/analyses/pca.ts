@@ -284,7 +284,7 @@ export function sparseSign(Q: number, l: number, seed: number): SparseSign {
 }
 
 /** Pairs of 16-bit products summed in 32 bits at a time (see IntegerProducts) when the data are integers whose values
- * less their rounded mean fit in 16 bits with room for at least 16 pairs; 0 (float32 products) otherwise. */
+ * less their rounded mean (at most hi - lo <= 2048) fit in 16 bits with at least 16 pairs per sum; 0 (float32 products) otherwise. */
 export function integerPairs(range: ValueRange): number {
   const span = range.hi - range.lo;
   if (!(range.frac === 0) || !(span >= 0)) return 0;

@@ -46,6 +46,18 @@ function passes(c: ReturnType<typeof exactCase>): [string, Reduction<unknown>][]
   ] as [string, Reduction<unknown>][];
 }
 
+/** The 16-bit integer products of the same passes (integer data and integer factors: Z and Y with scale 1). */
+function integerPasses(c: ReturnType<typeof exactCase>): [string, Reduction<unknown>][] {
+  const scale = new Float32Array(l).fill(1), kcp = 256;
+  const words = new Int32Array(Math.ceil(Q / 2) * l);
+  for (let i = 0; i < Q; i++) for (let j = 0; j < l; j++) words[(i >> 1) * l + j]! |= (c.Z[i * l + j]! & 0xffff) << (16 * (i & 1));
+  return [
+    ["sketch, integer products", sketchPass({ words, scale, kcp }, l, c.centre)],
+    ["sketch, integer products, one tile per 50 frames", sketchPass({ words, scale, kcp }, l, c.centre, 50)],
+    ["adjoint, integer products, with sums of squares", adjointPass(c.Y, l, c.centre, true, { scale, kcp })],
+  ] as [string, Reduction<unknown>][];
+}
+
 /** The states of `r` over a random split of the frames, merged in a random order. */
 async function merged(core: Core, ds: Dataset, r: Reduction<unknown>, rng: Rng): Promise<unknown> {
   const cuts = new Set<number>([0, P]);
@@ -76,6 +88,20 @@ describe("PCA passes", () => {
     for (const [name, r] of passes(c)) {
       const one = flat(await runReduction(cores[2]!, c.ds, r));
       for (let trial = 0; trial < 3; trial++) expect(flat(await merged(cores[2]!, c.ds, r, rng)), name).toEqual(one);
+    }
+  });
+
+  it("with integer products: the float32 products' exact results, for any workers, block size and split", async () => {
+    const rng = new Rng(8);
+    const c = exactCase(9);
+    const float = passes(c);
+    for (const [name, r] of integerPasses(c)) {
+      const same = float.find(([n]) => name.startsWith(n.split(" ")[0]!) && name.includes("50") === n.includes("50"))!;
+      const one = flat(await runReduction(cores[0]!, c.ds, r));
+      expect(one, `${name} = ${same[0]}`).toEqual(flat(await runReduction(cores[0]!, c.ds, same[1])));
+      for (const w of [1, 2, 4]) expect(flat(await runReduction(cores[w]!, c.ds, r)), `${name}, ${w} workers`).toEqual(one);
+      expect(flat(await runReduction(cores[2]!, c.ds, r, { blockBytes: 1 })), `${name}, small blocks`).toEqual(one);
+      for (let trial = 0; trial < 3; trial++) expect(flat(await merged(cores[2]!, c.ds, r, rng)), `${name}, split`).toEqual(one);
     }
   });
 

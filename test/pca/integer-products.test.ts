@@ -1,0 +1,209 @@
+// PCA's 16-bit integer products: the kernels (gemmI16, the packing of B, the integer conversions, the value range)
+// against JS loops at shapes off the SIMD blocks, and PCA with integer products against PCA with float32 products
+// and against the exact decomposition; when the integer path is taken and when it is not.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import "../../bindings/node.js";
+import { Core, memoryDataset, pca, principalCosines, type PcaResult } from "../../bindings/index.js";
+import { integerPairs } from "../../bindings/analyses/pca.js";
+import { Rng } from "../../bindings/simulate.js";
+import { denseCovariance, jacobiEigen, lowRankData } from "./reference.js";
+
+let core: Core;
+beforeAll(async () => { core = await Core.create({ workers: 2 }); });
+afterAll(async () => { await core.close(); });
+
+const ints = (n: number, lo: number, hi: number, rng: Rng) => Int16Array.from({ length: n }, () => lo + Math.floor(rng.next() * (hi - lo + 1)));
+
+/** Places a typed array in the core's memory; returns its pointer. */
+const put = (a: ArrayBufferView) => core.arena.put(a);
+
+/** B (rows x n, 16-bit) as gemmI16's words: pairs of rows, the second zero past the last row. */
+function packPairs(B: Int16Array, rows: number, n: number): Int32Array {
+  const out = new Int32Array(Math.ceil(rows / 2) * n);
+  for (let p = 0; p < rows; p += 2) for (let j = 0; j < n; j++) {
+    const lo = B[p * n + j]!, hi = p + 1 < rows ? B[(p + 1) * n + j]! : 0;
+    out[(p / 2) * n + j] = (lo & 0xffff) | (hi << 16);
+  }
+  return out;
+}
+
+describe("gemmI16", () => {
+  for (const [m, k, n, kcp] of [[1, 1, 1, 256], [5, 3, 9, 256], [7, 300, 17, 5], [4, 256, 8, 256], [13, 513, 30, 64], [70, 40, 33, 1], [3, 0, 5, 256]] as const) {
+    it(`C (=, +=) A B exactly for ${m} x ${k} times ${k} x ${n}, ${kcp} pairs per 32-bit sum`, () => {
+      const rng = new Rng(m * 1000 + k + n);
+      const kp = Math.ceil(k / 2), lda = 2 * kp;
+      // Sums stay below 2^24, so every partial sum and float32 addition is exact.
+      const A = ints(m * k, -60, 60, rng), B = ints(k * n, -200, 200, rng);
+      const Apad = new Int16Array(m * lda);
+      for (let i = 0; i < m; i++) Apad.set(A.subarray(i * k, (i + 1) * k), i * lda);
+      const C0 = Float32Array.from({ length: m * n }, () => Math.round(rng.next() * 100));
+      const pa = put(Apad), pb = put(packPairs(B, k, n)), pc = put(C0);
+      try {
+        for (const accumulate of [0, 1]) {
+          core.arena.f32(pc, m * n).set(C0);
+          core.call("gemmI16", m, n, kp, pa, lda, pb, n, pc, n, accumulate, kcp);
+          const C = core.arena.f32(pc, m * n);
+          for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+            let s = accumulate ? C0[i * n + j]! : 0;
+            for (let p = 0; p < k; p++) s += A[i * k + p]! * B[p * n + j]!;
+            expect(C[i * n + j], `(${i}, ${j}), accumulate ${accumulate}`).toBe(s);
+          }
+        }
+      } finally {
+        for (const p of [pa, pb, pc]) core.arena.release(p);
+      }
+    });
+  }
+
+  it("sums the full 16-bit range without overflow when the pairs per sum respect the bound", () => {
+    const rng = new Rng(9), m = 4, k = 64, n = 8, span = 2047;
+    const kcp = integerPairs({ hi: span, lo: 0, frac: 0 });
+    const A = ints(m * k, -span, span, rng), B = ints(k * n, -32767, 32767, rng);
+    A.fill(span, 0, k); B.fill(32767); // row 0: the largest possible sum
+    const pa = put(A), pb = put(packPairs(B, k, n)), pc = put(new Float32Array(m * n));
+    try {
+      core.call("gemmI16", m, n, k / 2, pa, k, pb, n, pc, n, 0, kcp);
+      const C = core.arena.f32(pc, m * n);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) s += A[i * k + p]! * B[p * n + j]!;
+        expect(Math.abs(C[i * n + j]! - s)).toBeLessThanOrEqual(Math.abs(s) * 2 ** -23 * Math.ceil(k / 2 / kcp));
+      }
+      expect(C[0]).toBeGreaterThan(0);
+    } finally {
+      for (const p of [pa, pb, pc]) core.arena.release(p);
+    }
+  });
+});
+
+describe("integer conversions", () => {
+  it("gemmI16PackB rounds B times each column's scale into pairs of rows", () => {
+    const rng = new Rng(4);
+    for (const [rows, cols] of [[1, 1], [7, 5], [8, 8], [13, 19]] as const) {
+      const B = Float32Array.from({ length: rows * cols }, () => rng.next() * 2 - 1);
+      const scale = Float32Array.from({ length: cols }, (_, j) => 2 ** (10 + (j % 5)));
+      const pb = put(B), ps = put(scale), po = put(new Int32Array(Math.ceil(rows / 2) * cols));
+      try {
+        core.call("gemmI16PackB", pb, rows, cols, cols, ps, po);
+        const rounded = Int16Array.from(B, (v, i) => Math.round(v * scale[i % cols]!));
+        expect(Array.from(core.arena.i32(po, Math.ceil(rows / 2) * cols))).toEqual(Array.from(packPairs(rounded, rows, cols)));
+      } finally {
+        for (const p of [pb, ps, po]) core.arena.release(p);
+      }
+    }
+  });
+
+  for (const dtype of ["U8", "U16", "U32", "F32"] as const) {
+    it(`pcaRowsI16${dtype} and pcaColsI16${dtype} give the float32 conversion's values, with a zero after odd lengths`, () => {
+      const rng = new Rng(dtype.length), n = 9, q = 23, c0 = 2, c1 = 17, w = c1 - c0;
+      const values = Array.from({ length: n * q }, () => Math.floor(rng.next() * 200));
+      const src = dtype === "U8" ? Uint8Array.from(values) : dtype === "U16" ? Uint16Array.from(values) : dtype === "U32" ? Uint32Array.from(values) : Float32Array.from(values);
+      const centre = Float32Array.from({ length: q }, () => Math.round(rng.next() * 100));
+      const ld = 18, even = n + 1;
+      const ps = put(src), pc = put(centre), pr = put(new Int16Array(n * ld).fill(-1)), pt = put(new Int16Array(w * even).fill(-1));
+      const pss = put(new Float64Array(q)), pssF = put(new Float64Array(q)), ptF = put(new Float32Array(w * n));
+      try {
+        core.call(`pcaRowsI16${dtype}`, ps, n, q, c0, c1, pc, pr, ld);
+        core.call(`pcaColsI16${dtype}`, ps, n, q, c0, c1, pc, pt, pss);
+        core.call(`pcaCols${dtype}`, ps, n, q, c0, c1, pc, ptF, pssF);
+        const i16 = (ptr: number, length: number) => new Int16Array(core.arena.bytes(ptr, 2 * length).buffer, ptr, length);
+        const rowsOut = i16(pr, n * ld), colsOut = i16(pt, w * even);
+        for (let r = 0; r < n; r++) {
+          for (let j = 0; j < w; j++) {
+            const x = values[r * q + c0 + j]! - centre[c0 + j]!;
+            expect(rowsOut[r * ld + j]).toBe(x);
+            expect(colsOut[j * even + r]).toBe(x);
+          }
+          expect(rowsOut[r * ld + w], "pad after an odd row").toBe(0);
+        }
+        for (let j = 0; j < w; j++) expect(colsOut[j * even + n], "pad after an odd column").toBe(0);
+        expect(Array.from(core.arena.f64(pss, q))).toEqual(Array.from(core.arena.f64(pssF, q)));
+      } finally {
+        for (const p of [ps, pc, pr, pt, pss, pssF, ptF]) core.arena.release(p);
+      }
+    });
+  }
+
+  it("valueRange finds the largest and smallest value and how far any value is from an integer", () => {
+    const run = (fn: string, data: ArrayBufferView & { length: number }) => {
+      const pd = put(data), out = put(Float32Array.of(-Infinity, Infinity, 0));
+      try {
+        core.call(fn, pd, data.length, out, out + 4, out + 8);
+        return Array.from(core.arena.f32(out, 3));
+      } finally {
+        core.arena.release(pd);
+        core.arena.release(out);
+      }
+    };
+    expect(run("valueRangeU8", Uint8Array.of(3, 0, 250, 7, 9))).toEqual([250, 0, 0]);
+    expect(run("valueRangeU16", Uint16Array.of(300, 65535, 2, 8, 1, 1, 1))).toEqual([65535, 1, 0]);
+    expect(run("valueRangeU32", Uint32Array.of(5, 6, 7))).toEqual([7, 5, 0]);
+    expect(run("valueRangeF32", Float32Array.of(1, 2, -3, 4, 5, 6))).toEqual([6, -3, 0]);
+    expect(run("valueRangeF32", Float32Array.of(1, 2, 3, 4, 5.25))).toEqual([5.25, 1, 0.25]);
+    expect(run("valueRangeF32", Float32Array.of(1, 2.5, 3, 4, 5))[2]).toBe(0.5);
+    expect(run("valueRangeF32", Float32Array.of(1, 2, NaN, 4, 5))[2]).toBeNaN();
+    expect(run("valueRangeF32", Float32Array.of(1, 2, 3, 4, Infinity))[2]).toBeNaN();
+  });
+
+  it("integerPairs allows integer products only for integer data of a range up to 2048", () => {
+    expect(integerPairs({ hi: 26, lo: 0, frac: 0 })).toBe(256);
+    expect(integerPairs({ hi: 2048, lo: 0, frac: 0 })).toBe(16);
+    expect(integerPairs({ hi: 2049, lo: 0, frac: 0 })).toBe(0);
+    expect(integerPairs({ hi: 1000, lo: -1049, frac: 0 })).toBe(0);
+    expect(integerPairs({ hi: 26, lo: 0, frac: 0.5 })).toBe(0);
+    expect(integerPairs({ hi: 26, lo: 0, frac: NaN })).toBe(0);
+    // The bound: no 32-bit sum of kcp pairs of products can overflow.
+    for (const span of [1, 26, 255, 1000, 2048]) expect(2 * integerPairs({ hi: span, lo: 0, frac: 0 }) * span * 32767).toBeLessThan(2 ** 31);
+  });
+});
+
+describe("PCA with integer products", () => {
+  const shape = [12, 15, 8, 9], P = 180, Q = 72, k = 6;
+  const columnsOf = (r: PcaResult) => {
+    const out = new Float64Array(Q * r.k);
+    for (let i = 0; i < r.k; i++) for (let q = 0; q < Q; q++) out[q * r.k + i] = r.components[i * Q + q]!;
+    return out;
+  };
+
+  for (const meanCenter of [false, true]) {
+    it(`${meanCenter ? "mean-centred" : "raw"}: matches the float32 products and the exact decomposition`, async () => {
+      const data = lowRankData(P, Q, 8, 6, 11, new Uint16Array(P * Q), 40);
+      const ds = memoryDataset(data, shape);
+      const o = { components: k, meanCenter, oversample: 10, powerIterations: 4, seed: 2 };
+      const int = await pca(core, ds, o), flt = await pca(core, ds, { ...o, integerProducts: false });
+      expect(int.arithmetic).toBe("int16");
+      expect(flt.arithmetic).toBe("float32");
+      const ref = jacobiEigen(denseCovariance(data, P, Q, meanCenter), Q);
+      for (let i = 0; i < k; i++) {
+        expect(Math.abs(int.eigenvalues[i]! - ref.values[i]!) / ref.values[i]!).toBeLessThan(1e-5);
+        expect(Math.abs(int.eigenvalues[i]! - flt.eigenvalues[i]!) / flt.eigenvalues[i]!).toBeLessThan(1e-5);
+      }
+      // The integer path's total is exact; the float32 path's carries its float32 centring (about 1e-9 here).
+      expect(Math.abs(int.totalVariance - flt.totalVariance) / flt.totalVariance).toBeLessThan(1e-7);
+      for (const c of principalCosines(columnsOf(int), columnsOf(flt), Q, k, k)) expect(c).toBeGreaterThan(1 - 1e-6);
+      // Scores are the projections of the (centred) data on the components.
+      const mean = meanCenter ? int.mean! : new Float32Array(Q);
+      for (const p of [0, 77, P - 1]) for (let i = 0; i < k; i++) {
+        let s = 0;
+        for (let q = 0; q < Q; q++) s += (data[p * Q + q]! - mean[q]!) * int.components[i * Q + q]!;
+        expect(Math.abs(int.scores[p * k + i]! - s)).toBeLessThan(1e-4 * Math.sqrt(int.eigenvalues[0]! * P));
+      }
+    });
+  }
+
+  it("multiplies in float32 when the data are not integers, span more than 2048, or integer products are turned off", async () => {
+    const rng = new Rng(3);
+    const cases: [string, ArrayBufferView & ArrayLike<number>, "int16" | "float32"][] = [
+      ["small u8 counts", Uint8Array.from({ length: P * Q }, () => Math.floor(rng.next() * 5)), "int16"],
+      ["integer-valued float32", Float32Array.from({ length: P * Q }, () => Math.floor(rng.next() * 30) - 10), "int16"],
+      ["float32 with fractions", Float32Array.from({ length: P * Q }, () => rng.next() * 30), "float32"],
+      ["u16 spanning 3000", Uint16Array.from({ length: P * Q }, () => Math.floor(rng.next() * 3000)), "float32"],
+    ];
+    for (const [name, data, expected] of cases) {
+      const r = await pca(core, memoryDataset(data as Uint8Array, shape), { components: 3 });
+      expect(r.arithmetic, name).toBe(expected);
+    }
+    const off = await pca(core, memoryDataset(cases[0]![1] as Uint8Array, shape), { components: 3, integerProducts: false });
+    expect(off.arithmetic).toBe("float32");
+  });
+});
