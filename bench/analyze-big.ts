@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { adjustedRandIndex, decodeNpyArray } from "../bindings/node.js";
-import { heavyRuns, spread, type BenchOptions, type BenchRow } from "./common.js";
+import { heavyRuns, pcaPassText, spread, type BenchOptions, type BenchRow, type PcaSummary } from "./common.js";
 import { benchDataset, benchTruth } from "./datasets.js";
 
 export async function run(o: BenchOptions): Promise<BenchRow[]> {
@@ -49,18 +49,13 @@ export async function runFull(o: BenchOptions): Promise<BenchRow[]> {
   const s = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as {
     peakMemoryBytes: number;
     stages: { stage: string; seconds: number }[];
-    pca: { block: number; blocks: number; milliseconds: Record<string, number> };
+    pca: PcaSummary;
   };
-  const P = scan[0] * scan[1], Q = detector[0] * detector[1], { block, blocks, milliseconds: t } = s.pca;
-  const pass = (name: string, count: number) => {
-    const seconds = t[name]! / 1000;
-    return `${count} ${name.replace("pass.", "")} ${(seconds / count).toFixed(1)} s each (${((2 * P * Q * block * count) / seconds / 1e9).toFixed(1)} GFLOP/s)`;
-  };
+  const P = scan[0] * scan[1], Q = detector[0] * detector[1];
   const stages = s.stages.map((x) => `${x.stage} ${x.seconds.toFixed(1)} s`).join(", ");
   return [{
     name: `stem4d analyze ${data.shape.join("x")} ${data.dtype} --bin 1 (whole process, one run)`, ...spread([ms]),
     throughput: data.bytes / (ms / 1000) / 1e9, unit: "GB/s",
-    note: `peak RSS ${(s.peakMemoryBytes / 2 ** 30).toFixed(2)} GiB; PCA passes: first ${(t["pass.first"]! / 1000).toFixed(1)} s, ` +
-      `${pass("pass.adjoint", blocks)}, ${pass("pass.sketch", blocks)}, ${block} columns; stages: ${stages}`,
+    note: `peak RSS ${(s.peakMemoryBytes / 2 ** 30).toFixed(2)} GiB; PCA passes: ${pcaPassText(s.pca, P, Q)}; stages: ${stages}`,
   }];
 }

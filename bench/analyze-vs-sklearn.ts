@@ -15,7 +15,8 @@ import { fileURLToPath } from "node:url";
 import { Core, adjustedRandIndex, decodeNpyArray } from "../bindings/node.js";
 import { kmeans, type KMeansResult } from "../bindings/analyses/kmeans.js";
 import {
-  PY_BLAS_KERNEL, hasPython, heavyRuns, lastLine, runReference, spread, timeRuns, type BenchOptions, type BenchRow,
+  PY_BLAS_KERNEL, hasPython, heavyRuns, lastLine, pcaPassText, runReference, spread, timeRuns, type BenchOptions, type BenchRow,
+  type PcaSummary,
 } from "./common.js";
 import { benchDataset, benchTruth, clusterlessDataset, type BenchData } from "./datasets.js";
 
@@ -215,7 +216,7 @@ function analyzeRows(label: string, data: BenchData, truth: boolean, runs: numbe
   interface Summary {
     peakMemoryBytes: number;
     stages: { stage: string; seconds: number }[];
-    pca: { block: number; blocks: number; milliseconds: Record<string, number> };
+    pca: PcaSummary;
   }
   let summary: Summary | undefined;
   const stageTimes: string[] = [];
@@ -240,12 +241,7 @@ function analyzeRows(label: string, data: BenchData, truth: boolean, runs: numbe
   const ours = spread(ms);
   // Eigenvalues against the exact spectrum: stem4d's of the raw data (the paper's choice), scikit-learn's centred.
   const eigenvalues = decodeNpyArray(readFileSync(join(out, "eigenvalues.npy")), "eigenvalues.npy").data;
-  const { block, blocks, milliseconds } = summary!.pca;
-  const flops = 2 * (data.shape[0] * data.shape[1]) * (data.shape[2] * data.shape[3]) * block * blocks;
-  const rate = (stage: string) => `${(flops / (milliseconds[stage]! / 1000) / 1e9).toFixed(1)} GFLOP/s`;
-  const passText = `PCA passes (last run): ${blocks} adjoint ${(milliseconds["pass.adjoint"]! / 1000).toFixed(1)} s ` +
-    `(${rate("pass.adjoint")}), ${blocks} sketch ${(milliseconds["pass.sketch"]! / 1000).toFixed(1)} s (${rate("pass.sketch")}), ` +
-    `${block} columns each`;
+  const passText = `PCA passes (last run): ${pcaPassText(summary!.pca, data.shape[0] * data.shape[1], data.shape[2] * data.shape[3])}`;
   return [
     {
       name: `stem4d analyze ${flags.join(" ")}${flags.length ? " " : ""}${data.shape.join("x")} ${label} (whole process)`, ...ours,

@@ -146,3 +146,23 @@ export function printTable(title: string, rows: BenchRow[]): void {
   const notes = rows.filter((r) => r.note);
   if (notes.length) console.log("\n" + notes.map((r) => `- ${r.name}: ${r.note}`).join("\n"));
 }
+
+/** The `pca` section of an analyze summary.json, as far as the benchmarks read it. */
+export interface PcaSummary {
+  block: number;
+  blocks: number;
+  arithmetic: string;
+  milliseconds: Record<string, number>;
+}
+
+/** The time and rate of PCA's adjoint and sketch passes (each 2 P Q block operations: a multiply and an add per
+ * element of the product, in float32 or in 16-bit integers). */
+export function pcaPassText(pca: PcaSummary, P: number, Q: number): string {
+  const unit = pca.arithmetic === "int16" ? "G int16 op/s" : "GFLOP/s";
+  const pass = (name: string) => {
+    const seconds = pca.milliseconds[`pass.${name}`]! / 1000;
+    return `${pca.blocks} ${name} ${(seconds / pca.blocks).toFixed(1)} s each (${((2 * P * Q * pca.block * pca.blocks) / seconds / 1e9).toFixed(1)} ${unit})`;
+  };
+  return `first ${(pca.milliseconds["pass.first"]! / 1000).toFixed(1)} s, ${pass("adjoint")}, ${pass("sketch")}, ` +
+    `${pca.block} columns, ${pca.arithmetic} products`;
+}

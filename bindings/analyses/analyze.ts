@@ -33,6 +33,8 @@ export interface AnalyzeOptions {
   /** Every eigenvalue too, from the Gram matrix (the paper's scree of all components; the binned detector must have
    * at most 16384 pixels): one more pass and a dense eigensolve. */
   fullSpectrum?: boolean;
+  /** PCA's products in 16-bit integers when the data are integers of a small range (default true; see pca.ts). */
+  integerProducts?: boolean;
   seed?: number;
   replicates?: number;
   distance?: KMeansDistance;
@@ -100,7 +102,7 @@ export interface AnalyzeResult {
   shape: number[];
   bin: number;
   scanBin: number;
-  options: { components: number; dims: number; k: number; cuts: number[]; meanCenter: boolean; fullSpectrum: boolean; seed: number; replicates: number; distance: KMeansDistance; method: LinkageMethod };
+  options: { components: number; dims: number; k: number; cuts: number[]; meanCenter: boolean; fullSpectrum: boolean; integerProducts: boolean; seed: number; replicates: number; distance: KMeansDistance; method: LinkageMethod };
   pca: PcaResult;
   kmeans: KMeansResult;
   linkage: Linkage;
@@ -169,7 +171,7 @@ export function analyzePlan(ds: Dataset, o: AnalyzeOptions): AnalyzePlan {
   for (const c of cuts) if (!Number.isInteger(c) || c < 1 || c > k) throw fail("cuts", `each must be an integer in [1, ${k}] (k), got ${c} (default: ${defaultCuts(k).join(",") || "none"} here)`);
   return {
     bin, scanBin, components, dims, k, cuts, adapted,
-    meanCenter: o.meanCenter ?? false, fullSpectrum: o.fullSpectrum ?? false, seed: o.seed ?? 0, replicates: o.replicates ?? 10,
+    meanCenter: o.meanCenter ?? false, fullSpectrum: o.fullSpectrum ?? false, integerProducts: o.integerProducts ?? true, seed: o.seed ?? 0, replicates: o.replicates ?? 10,
     distance: o.distance ?? "sqeuclidean", method: o.method ?? "ward",
   };
 }
@@ -210,7 +212,7 @@ export async function analyze(core: Core, input: Dataset, o: AnalyzeOptions = {}
     const P = frameCount(ds), Q = framePixels(ds);
     const runPasses = o.runner?.({ detector: bin, scan: scanBin }, ds) ?? localPasses(core, ds);
 
-    const p = await pca(core, ds, { runPasses, components: options.components, meanCenter: options.meanCenter, fullSpectrum: options.fullSpectrum, seed: options.seed, onProgress: (d, n) => o.onProgress?.("pca", d, n) });
+    const p = await pca(core, ds, { runPasses, components: options.components, meanCenter: options.meanCenter, fullSpectrum: options.fullSpectrum, integerProducts: options.integerProducts, seed: options.seed, onProgress: (d, n) => o.onProgress?.("pca", d, n) });
     endStage("PCA (reads and bins the frames)");
 
     const km = await kmeans(core, p.scores, [P, options.components], { k: options.k, dims: options.dims, seed: options.seed, replicates: options.replicates, distance: options.distance });
