@@ -20,7 +20,7 @@
 // (pca-passes.ts): the centre is then the rounded mean, so the frames less the centre are exact small integers, and
 // each basis block Z is rounded to 16 bits per column before its sketch. The rounded block Z' is the one kept, so
 // A K is exact for the basis K actually used; K is then orthonormal only to about 1e-4, and the Rayleigh-Ritz step
-// works on K R^-1 (K^T K = R^T R): A K R^-1 = (A K) R^-1, again with no further pass.
+// works on K R^-1 (K^T K = R^T R): (A K R^-1)^T (A K R^-1) = R^-T (A K)^T (A K) R^-1, again with no further pass.
 import type { Core } from "../core.js";
 import { type Dataset, frameCount, framePixels, navShape, sigShape } from "../dataset.js";
 import { Gaussian, cholesky, invertUpper, symmetricEigen } from "../linalg.js";
@@ -216,17 +216,20 @@ export async function pca(core: Core, dataset: Dataset, options: PcaOptions): Pr
   // (A K)^T (A K) = W Sigma^2 W^T, V = K W, scores A V = (A K) W.
   t = performance.now();
   const L = l * Zs.length;
-  const K = concatColumns(Zs, Q, l);
-  let AK = concatColumns(Ys, P, l);
-  // A rounded basis K: the step works on the orthonormal K R^-1, with A K R^-1 = (A K) R^-1.
+  const K = concatColumns(Zs, Q, l), AK = concatColumns(Ys, P, l);
+  // A rounded basis K: the step works on the orthonormal K R^-1, whose Gram matrix with A is R^-T (A K)^T (A K) R^-1,
+  // and whose eigenvectors W give V = K (R^-1 W) and scores (A K)(R^-1 W).
   const Rinv = kcp ? await whitening(core, K, Q, L) : undefined;
-  if (Rinv) AK = await multiply(core, AK, P, L, Rinv, L);
-  const eig = symmetricEigen(await gramF64(core, AK, P, L), L);
+  let G: Float64Array = await gramF64(core, AK, P, L);
+  if (Rinv) G = congruence(G, Rinv, L);
+  const eig = symmetricEigen(G, L);
   const values = eig.values;
-  const Wk = new Float32Array(L * k);
+  let Wk: Float64Array = new Float64Array(L * k);
   for (let i = 0; i < L; i++) for (let j = 0; j < k; j++) Wk[i * k + j] = eig.vectors[i * L + j]!;
-  const V = await multiply(core, K, Q, L, Rinv ? await multiply(core, Rinv, L, L, Wk, k) : Wk, k); // Q x k
-  const scores = await multiply(core, AK, P, L, Wk, k); // P x k
+  if (Rinv) Wk = upperTimes(Rinv, Wk, L, k);
+  const W32 = Float32Array.from(Wk);
+  const V = await multiply(core, K, Q, L, W32, k); // Q x k
+  const scores = await multiply(core, AK, P, L, W32, k); // P x k
   const components = new Float32Array(k * Q);
   for (let j = 0; j < Q; j++) for (let i = 0; i < k; i++) components[i * Q + j] = V[j * k + i]!;
   orientComponents(components, scores, k, Q, P);
@@ -314,11 +317,51 @@ function packBasis(Z: Float32Array, Q: number, l: number, kcp: number): PackedBa
   return { words, scale, kcp, rounded };
 }
 
-/** R^-1 (L x L, float32) for K^T K = R^T R: K R^-1 has orthonormal columns. */
-async function whitening(core: Core, K: Float32Array, Q: number, L: number): Promise<Float32Array> {
+/** R^-1 (L x L, upper triangular, float64) for K^T K = R^T R: K R^-1 has orthonormal columns. */
+async function whitening(core: Core, K: Float32Array, Q: number, L: number): Promise<Float64Array> {
   const R = cholesky(await gramF64(core, K, Q, L), L);
   if (!R) throw new Error(`PCA: the rounded basis (${Q} x ${L}) is not of full rank; run with integerProducts false`);
-  return Float32Array.from(invertUpper(R, L));
+  return invertUpper(R, L);
+}
+
+/** U^T G U for symmetric G and upper-triangular U (n x n, float64). */
+function congruence(G: Float64Array, U: Float64Array, n: number): Float64Array {
+  const GU = upperTimes(U, G, n, n, true), out = new Float64Array(n * n);
+  // (U^T GU)[i, :] = sum over r <= i of U[r, i] GU[r, :].
+  for (let i = 0; i < n; i++) {
+    const o = out.subarray(i * n, (i + 1) * n);
+    for (let r = 0; r <= i; r++) {
+      const u = U[r * n + i]!;
+      if (u === 0) continue;
+      const row = GU.subarray(r * n, (r + 1) * n);
+      for (let j = 0; j < n; j++) o[j]! += u * row[j]!;
+    }
+  }
+  return out;
+}
+
+/** U B for upper-triangular U (n x n) and B (n x m), or B U (B n x n) when `right`; float64, row-major. */
+function upperTimes(U: Float64Array, B: Float64Array, n: number, m: number, right = false): Float64Array {
+  const out = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) {
+    const o = out.subarray(i * m, (i + 1) * m);
+    if (right) {
+      // (B U)[i, :] = sum over r of B[i, r] U[r, r:].
+      for (let r = 0; r < n; r++) {
+        const b = B[i * n + r]!;
+        if (b === 0) continue;
+        for (let j = r; j < m; j++) o[j]! += b * U[r * n + j]!;
+      }
+    } else {
+      // (U B)[i, :] = sum over r >= i of U[i, r] B[r, :].
+      for (let r = i; r < n; r++) {
+        const u = U[i * n + r]!;
+        if (u === 0) continue;
+        for (let j = 0; j < m; j++) o[j]! += u * B[r * m + j]!;
+      }
+    }
+  }
+  return out;
 }
 
 /** The blocks (rows x cols each) side by side: rows x (cols * blocks.length). */
