@@ -28,6 +28,7 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
     const peak: KernelCall = { fn: "simdPeakF32", args: [iterations] };
     const two = await timeRuns(runs, () => core.run([[peak], [peak]]));
     rows.push({ name: "WASM SIMD ceiling, 2 cores", ...spread1(two), throughput: gflops(two, 2), unit: "GFLOP/s" });
+    rows.push(...await integerRows(core, runs, iterations));
     for (const [m, n, k] of SHAPES) {
       const a = core.arena, pa = a.alloc(m * k * 4), pb = a.alloc(k * n * 4), pc = a.alloc(2 * m * n * 4);
       a.f32(pa, m * k).forEach((_, i, v) => { v[i] = ((i * 7919) % 1000) / 1000; });
@@ -53,10 +54,53 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
     await core.close();
   }
   if (hasPython(["numpy"])) rows.push(...numpyRows(runs));
-  return compare(rows, SHAPES.flatMap(([m, n, k]): [string, string][] => [1, 2].map((c) => [
-    `stem4d gemmF32 ${m}x${k} times ${k}x${n}, ${c} core${c > 1 ? "s" : ""}`,
-    `numpy float32 matmul ${m}x${k} times ${k}x${n}, ${c} thread${c > 1 ? "s" : ""}`,
-  ])));
+  const [m, n, k] = SHAPES[1]!;
+  return compare(rows, [
+    ...SHAPES.flatMap(([m, n, k]): [string, string][] => [1, 2].map((c) => [
+      `stem4d gemmF32 ${m}x${k} times ${k}x${n}, ${c} core${c > 1 ? "s" : ""}`,
+      `numpy float32 matmul ${m}x${k} times ${k}x${n}, ${c} thread${c > 1 ? "s" : ""}`,
+    ])),
+    ...[1, 2].map((c): [string, string] => [
+      `stem4d gemmI16 ${m}x${k} times ${k}x${n}, ${c} core${c > 1 ? "s" : ""}`,
+      `stem4d gemmF32 ${m}x${k} times ${k}x${n}, ${c} core${c > 1 ? "s" : ""}`,
+    ]),
+  ]);
+}
+
+/** The 16-bit integer products of PCA passes on counted data (assembly/gemm-i16.ts): their ceiling on one core, and
+ * the PCA pass's product (2048 frames of 9216 pixels times 9216 x 144) on one core and on two (compared with
+ * gemmF32's rows on the same shape). */
+async function integerRows(core: Core, runs: number, iterations: number): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const ops = 192 * iterations;
+  const ceilingCpu = ops / cpuTime(runs, () => core.call("simdPeakI16", iterations)) / 1e6;
+  const one = await timeRuns(runs, () => core.call("simdPeakI16", iterations));
+  rows.push({
+    name: "WASM SIMD ceiling, 16-bit integers (i32x4.dot_i16x8_s + add), 1 core", ...spread1(one),
+    throughput: ops / one.medianMs / 1e6, unit: "G int16 op/s",
+    note: `${ceilingCpu.toFixed(1)} G op/s per CPU-second (fastest of ${runs}); an op is a multiply or an add, as a flop`,
+  });
+  const [m, n, k] = SHAPES[1]!, kp = k / 2;
+  const a = core.arena, pa = a.alloc(m * k * 2), pb = a.alloc(kp * n * 4), pc = a.alloc(2 * m * n * 4);
+  try {
+    // Counts of 0..26 against a basis rounded to 16 bits (any words: the speed does not depend on the values).
+    new Int16Array(a.bytes(pa, m * k * 2).buffer, pa, m * k).forEach((_, i, v) => { v[i] = (i * 7919) % 27; });
+    a.i32(pb, kp * n).forEach((_, i, v) => { v[i] = Math.imul(i, 104729); });
+    const op = (2 * m * n * k) / 1e9, label = `${m}x${k} times ${k}x${n}`;
+    const call = (c: number): KernelCall => ({ fn: "gemmI16", args: [m, n, kp, pa, k, pb, n, c, n, 0, 256] });
+    const product = () => core.call("gemmI16", m, n, kp, pa, k, pb, n, pc, n, 0, 256);
+    const int1 = await timeRuns(runs, product);
+    const perCpu = op / (cpuTime(runs, product) / 1000);
+    rows.push({
+      name: `stem4d gemmI16 ${label}, 1 core`, ...spread1(int1), throughput: op / (int1.medianMs / 1000), unit: "G int16 op/s",
+      note: `${perCpu.toFixed(1)} G op/s per CPU-second = ${((100 * perCpu) / ceilingCpu).toFixed(0)}% of the integer ceiling's`,
+    });
+    const int2 = await timeRuns(runs, () => core.run([[call(pc)], [call(pc + m * n * 4)]]));
+    rows.push({ name: `stem4d gemmI16 ${label}, 2 cores`, ...spread1(int2), throughput: (2 * op) / (int2.medianMs / 1000), unit: "G int16 op/s" });
+  } finally {
+    for (const p of [pa, pb, pc]) a.release(p);
+  }
+  return rows;
 }
 
 /** The least CPU time (user + system, milliseconds) of `runs` calls on this thread. */

@@ -205,6 +205,8 @@ export interface Kernels {
   gemmI16PackB(b: number, rows: number, cols: number, ldb: number, scale: number, bp: number): void;
   /** assembly/simd-peak/simdPeakF32 */
   simdPeakF32(iterations: number): number;
+  /** assembly/simd-peak/simdPeakI16 */
+  simdPeakI16(iterations: number): number;
   /** assembly/pca/pcaRowsU8 */
   pcaRowsU8(s: number, n: number, q: number, c0: number, c1: number, cen: number, d: number, ld: number): void;
   /** assembly/pca/pcaRowsI16U8 */
