@@ -107,6 +107,45 @@ export async function gramF64(core: Core, A: Float32Array, m: number, n: number)
   });
 }
 
+/** The Gram matrix of blocks B_1 .. B_d (rows x cols each, float32) side by side: [B_1 .. B_d]^T [B_1 .. B_d],
+ * L x L in float64 (L = d cols), block by block (as gramF64), without building the rows x L matrix. */
+export async function blockGramF64(core: Core, blocks: Float32Array[], rows: number, cols: number): Promise<Float64Array> {
+  for (const B of blocks) if (B.length !== rows * cols) throw new RangeError(`blockGramF64: a block has ${B.length} values, expected ${rows} x ${cols}`);
+  const d = blocks.length, L = d * cols, G = new Float64Array(L * L);
+  return placed(core, blocks, [cols * cols * 8], async (ptrs) => {
+    const g = ptrs[d]!;
+    for (let a = 0; a < d; a++) {
+      for (let b = a; b < d; b++) {
+        await transposeProduct(core, ptrs[a]!, ptrs[b]!, rows, cols, g);
+        const C = core.arena.f64(g, cols * cols);
+        for (let i = 0; i < cols; i++) {
+          for (let j = 0; j < cols; j++) {
+            G[(a * cols + i) * L + b * cols + j] = C[i * cols + j]!;
+            G[(b * cols + j) * L + a * cols + i] = C[i * cols + j]!;
+          }
+        }
+      }
+    }
+    return G;
+  });
+}
+
+/** [B_1 .. B_d] W for blocks B_a (rows x cols each) side by side and W (d cols x n), float32: the sum of B_a times
+ * W's rows a cols .. (a + 1) cols, without building the rows x d cols matrix. */
+export async function blockMultiply(core: Core, blocks: Float32Array[], rows: number, cols: number, W: Float32Array, n: number): Promise<Float32Array> {
+  const d = blocks.length;
+  if (W.length !== d * cols * n) throw new RangeError(`blockMultiply: W has ${W.length} values, expected ${d * cols} x ${n}`);
+  for (const B of blocks) if (B.length !== rows * cols) throw new RangeError(`blockMultiply: a block has ${B.length} values, expected ${rows} x ${cols}`);
+  return placed(core, [...blocks, W], [rows * n * 4], async (ptrs) => {
+    const w = ptrs[d]!, c = ptrs[d + 1]!;
+    await core.run(panels(rows).map(([r0, r1]) => blocks.map((_, a) => ({
+      fn: "gemmF32" as const,
+      args: [r1 - r0, n, cols, ptrs[a]! + r0 * cols * 4, cols, w + a * cols * n * 4, n, c + r0 * n * 4, n, a > 0 ? 1 : 0],
+    }))));
+    return core.arena.f32(c, rows * n).slice();
+  });
+}
+
 /** An orthonormal basis of the column space of Z (rows x cols, rows >= cols, float32), by shifted Cholesky QR
  * repeated three times (after Fukaya et al., SIAM J. Sci. Comput. 2020): the shift keeps the first factorisation
  * defined however ill-conditioned Z is, the next two rounds restore orthogonality to float32 accuracy. When Z is

@@ -23,6 +23,8 @@ const PICKS = [
   ["gemm", /^WASM SIMD ceiling .* 1 core/, "WASM SIMD ceiling (f32x4 multiply + add, no FMA), one core", true],
   ["gemm", /^stem4d gemmF32 2048x9216 .* 1 core/, "GEMM of a PCA pass (2048x9216 times 9216x144), one core", true],
   ["gemm", /^numpy float32 matmul 2048x9216 .* 1 thread/, "numpy (OpenBLAS) on the same GEMM, one thread", true],
+  ["gemm", /^WASM SIMD ceiling, 16-bit integers/, "WASM SIMD ceiling for 16-bit integers (i32x4.dot_i16x8_s + add), one core", true],
+  ["gemm", /^stem4d gemmI16 2048x9216 .* 1 core/, "the PCA pass's GEMM in 16-bit integers (counted data), one core", true],
   ["foundation", /^virtual detector u16, full-frame mask, 1w/,
     "virtual detector, u16 in memory, full-frame mask, 1 worker"],
   ["foundation", /^virtual detector u16, full-frame mask, 2w/,

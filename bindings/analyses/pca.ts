@@ -24,7 +24,7 @@
 import type { Core } from "../core.js";
 import { type Dataset, frameCount, framePixels, navShape, sigShape } from "../dataset.js";
 import { Gaussian, cholesky, invertUpper, symmetricEigen } from "../linalg.js";
-import { gramF64, multiply, orthonormalize, projectOut } from "../linalg-core.js";
+import { blockGramF64, blockMultiply, orthonormalize, projectOut } from "../linalg-core.js";
 import { type PassRunner, localPasses, passes as passSpecs } from "./pass-specs.js";
 import { type AdjointResult, type IntegerProducts, type PackedBasis, type ValueRange, sketchLaneRows, LANES, type SparseSign } from "./pca-passes.js";
 import { MAX_SPECTRUM_PIXELS, pcaSpectrum } from "./pca-spectrum.js";
@@ -200,8 +200,8 @@ export async function pca(core: Core, dataset: Dataset, options: PcaOptions): Pr
     let Z = await adjoint(Y);
     lap("pass.adjoint", t);
     t = performance.now();
-    // Rounded earlier blocks are orthonormal to about 1e-4 only: projecting twice leaves 1e-8.
-    if (krylov) for (let round = 0; round < (kcp ? 2 : 1); round++) Z = await projectOut(core, Z, Zs, Q, l);
+    // (Rounded earlier blocks are orthonormal to about 1e-4 only: projectOut's two rounds leave 1e-8.)
+    if (krylov) Z = await projectOut(core, Z, Zs, Q, l);
     Z = await orthonormalize(core, Z, Q, l);
     lap("orthonormalize", t);
     t = performance.now();
@@ -216,11 +216,10 @@ export async function pca(core: Core, dataset: Dataset, options: PcaOptions): Pr
   // (A K)^T (A K) = W Sigma^2 W^T, V = K W, scores A V = (A K) W.
   t = performance.now();
   const L = l * Zs.length;
-  const K = concatColumns(Zs, Q, l), AK = concatColumns(Ys, P, l);
   // A rounded basis K: the step works on the orthonormal K R^-1, whose Gram matrix with A is R^-T (A K)^T (A K) R^-1,
   // and whose eigenvectors W give V = K (R^-1 W) and scores (A K)(R^-1 W).
-  const Rinv = kcp ? await whitening(core, K, Q, L) : undefined;
-  let G: Float64Array = await gramF64(core, AK, P, L);
+  const Rinv = kcp ? await whitening(core, Zs, Q, l) : undefined;
+  let G: Float64Array = await blockGramF64(core, Ys, P, l);
   if (Rinv) G = congruence(G, Rinv, L);
   const eig = symmetricEigen(G, L);
   const values = eig.values;
@@ -228,8 +227,8 @@ export async function pca(core: Core, dataset: Dataset, options: PcaOptions): Pr
   for (let i = 0; i < L; i++) for (let j = 0; j < k; j++) Wk[i * k + j] = eig.vectors[i * L + j]!;
   if (Rinv) Wk = upperTimes(Rinv, Wk, L, k);
   const W32 = Float32Array.from(Wk);
-  const V = await multiply(core, K, Q, L, W32, k); // Q x k
-  const scores = await multiply(core, AK, P, L, W32, k); // P x k
+  const V = await blockMultiply(core, Zs, Q, l, W32, k); // Q x k
+  const scores = await blockMultiply(core, Ys, P, l, W32, k); // P x k
   const components = new Float32Array(k * Q);
   for (let j = 0; j < Q; j++) for (let i = 0; i < k; i++) components[i * Q + j] = V[j * k + i]!;
   orientComponents(components, scores, k, Q, P);
@@ -317,9 +316,10 @@ function packBasis(Z: Float32Array, Q: number, l: number, kcp: number): PackedBa
   return { words, scale, kcp, rounded };
 }
 
-/** R^-1 (L x L, upper triangular, float64) for K^T K = R^T R: K R^-1 has orthonormal columns. */
-async function whitening(core: Core, K: Float32Array, Q: number, L: number): Promise<Float64Array> {
-  const R = cholesky(await gramF64(core, K, Q, L), L);
+/** R^-1 (L x L, upper triangular, float64) for K^T K = R^T R, K the blocks side by side (Q x l each): K R^-1 has
+ * orthonormal columns. */
+async function whitening(core: Core, blocks: Float32Array[], Q: number, l: number): Promise<Float64Array> {
+  const L = blocks.length * l, R = cholesky(await blockGramF64(core, blocks, Q, l), L);
   if (!R) throw new Error(`PCA: the rounded basis (${Q} x ${L}) is not of full rank; run with integerProducts false`);
   return invertUpper(R, L);
 }
@@ -361,14 +361,6 @@ function upperTimes(U: Float64Array, B: Float64Array, n: number, m: number, righ
       }
     }
   }
-  return out;
-}
-
-/** The blocks (rows x cols each) side by side: rows x (cols * blocks.length). */
-function concatColumns(blocks: Float32Array[], rows: number, cols: number): Float32Array {
-  if (blocks.length === 1) return blocks[0]!;
-  const L = cols * blocks.length, out = new Float32Array(rows * L);
-  blocks.forEach((B, j) => { for (let r = 0; r < rows; r++) out.set(B.subarray(r * cols, (r + 1) * cols), r * L + j * cols); });
   return out;
 }
 
