@@ -26,7 +26,9 @@ import { type Dataset, frameCount, framePixels, navShape, sigShape } from "../da
 import { Gaussian, cholesky, invertUpper, symmetricEigen } from "../linalg.js";
 import { blockGramF64, blockMultiply, orthonormalize, projectOut } from "../linalg-core.js";
 import { type PassRunner, localPasses, passes as passSpecs } from "./pass-specs.js";
-import { type AdjointResult, type IntegerProducts, type PackedBasis, type ValueRange, sketchLaneRows, LANES, type SparseSign } from "./pca-passes.js";
+import {
+  type AdjointResult, type IntegerProducts, type PackedBasis, type SparseSign, type ValueRange, LANES, sketchLaneRows,
+} from "./pca-passes.js";
 import { MAX_SPECTRUM_PIXELS, pcaSpectrum } from "./pca-spectrum.js";
 
 export interface PcaOptions {
@@ -176,7 +178,8 @@ export async function pca(core: Core, dataset: Dataset, options: PcaOptions): Pr
     const Yc = Yin.slice();
     addRowVector(Yc, P, l, negate(ybar));
     const integer: IntegerProducts | undefined = kcp ? { scale: powerOfTwoScales(Yc, l), kcp } : undefined;
-    const [adj] = (await runPasses([passSpecs.adjoint(Yc, l, m, !sumSquares, integer)], progress("adjoint"))) as [AdjointResult];
+    const [adj] = (await runPasses([passSpecs.adjoint(Yc, l, m, !sumSquares, integer)], progress("adjoint"))) as
+      [AdjointResult];
     pass++;
     sumSquares ??= adj.sumSquares;
     addOuter(adj.Z, Q, l, sMinusPc, ybar);
@@ -286,7 +289,8 @@ export function sparseSign(Q: number, l: number, seed: number): SparseSign {
 }
 
 /** Pairs of 16-bit products summed in 32 bits at a time (see IntegerProducts) when the data are integers whose values
- * less their rounded mean (at most hi - lo <= 2048) fit in 16 bits with at least 16 pairs per sum; 0 (float32 products) otherwise. */
+ * less their rounded mean (at most hi - lo) allow at least 16 pairs per sum, that is hi - lo <= 2048; 0 (float32
+ * products) otherwise. */
 export function integerPairs(range: ValueRange): number {
   const span = range.hi - range.lo;
   if (!(range.frac === 0) || !(span >= 0)) return 0;
