@@ -1,122 +1,16 @@
 // Dense float32 matrix products C = A B (row-major, leading dimensions in elements) for PCA and the Gram matrix.
 //
-// Wasm SIMD has no fused multiply-add, so throughput comes from register blocking: a 4 x 8 block of C lives in eight
-// f32x4 accumulators, and every step of the inner loop loads two vectors of B and four broadcast elements of A for
-// sixteen multiply-adds. The k dimension is cut into blocks of KC rows so that the block of B being swept stays in
-// the 1 MiB L2 cache while every 4-row strip of A passes over it. Edges (m not a multiple of 4, n not a multiple
-// of 8) take narrower paths, so any shape is exact; callers that care about speed pad n to a multiple of 8.
+// Wasm SIMD has no fused multiply-add, so throughput comes from register blocking (gemm-blocks.ts, shared with the
+// 16-bit integer product): a 4 x 8 block of C in eight f32x4 accumulators, sixteen multiply-adds per step of the
+// inner loop, k cut into blocks of KC rows so that the block of B being swept stays in the 1 MiB L2 cache. Edges
+// take narrower paths, so any shape is exact; callers that care about speed pad n to a multiple of 8.
 // (Packing B into contiguous strips measured no faster here, 18-22 GFLOP/s either way on one core, so B is read
 // in place and the kernels need no scratch memory.)
 
-const KC: i32 = 256;
-const NC: i32 = 256; // KC x NC floats of B = 256 KiB: room in the 1 MiB L2 for a panel of A as well (+10% over 512)
+import { blockedProduct, storeRow8 } from "./gemm-blocks";
 
-// The 4 x 8 block of C at c gets A[0:4, 0:kb] B[0:kb, 0:8] (strides in bytes).
-// mode 0: C = AB; 1: C += AB; 2: C (float64) += AB.
-@inline function block4x8(kb: i32, a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize, mode: i32): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let pa = a, pb = b;
-  for (let p = 0; p < kb; p++) {
-    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-    const a0 = v128.load32_splat(pa), a1 = v128.load32_splat(pa + lda);
-    c00 = f32x4.add(c00, f32x4.mul(a0, b0)); c01 = f32x4.add(c01, f32x4.mul(a0, b1));
-    c10 = f32x4.add(c10, f32x4.mul(a1, b0)); c11 = f32x4.add(c11, f32x4.mul(a1, b1));
-    const a2 = v128.load32_splat(pa + 2 * lda), a3 = v128.load32_splat(pa + 3 * lda);
-    c20 = f32x4.add(c20, f32x4.mul(a2, b0)); c21 = f32x4.add(c21, f32x4.mul(a2, b1));
-    c30 = f32x4.add(c30, f32x4.mul(a3, b0)); c31 = f32x4.add(c31, f32x4.mul(a3, b1));
-    pa += 4;
-    pb += ldb;
-  }
-  storeRow8(c, c00, c01, mode);
-  storeRow8(c + ldc, c10, c11, mode);
-  storeRow8(c + 2 * ldc, c20, c21, mode);
-  storeRow8(c + 3 * ldc, c30, c31, mode);
-}
-
-// One row of A against 8 columns of B (the rows left over when m is not a multiple of 4).
-@inline function block1x8(kb: i32, a: usize, b: usize, ldb: usize, c: usize, mode: i32): void {
-  let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
-  let pa = a, pb = b;
-  for (let p = 0; p < kb; p++) {
-    const a0 = v128.load32_splat(pa);
-    c0 = f32x4.add(c0, f32x4.mul(a0, v128.load(pb)));
-    c1 = f32x4.add(c1, f32x4.mul(a0, v128.load(pb, 16)));
-    pa += 4;
-    pb += ldb;
-  }
-  storeRow8(c, c0, c1, mode);
-}
-
-@inline function storeRow8(c: usize, v0: v128, v1: v128, mode: i32): void {
-  if (mode == 0) {
-    v128.store(c, v0);
-    v128.store(c, v1, 16);
-  } else if (mode == 1) {
-    v128.store(c, f32x4.add(v128.load(c), v0));
-    v128.store(c, f32x4.add(v128.load(c, 16), v1), 16);
-  } else {
-    addF64(c, v0);
-    addF64(c + 32, v1);
-  }
-}
-
-// Four float64 at c += the four lanes of v.
-@inline function addF64(c: usize, v: v128): void {
-  v128.store(c, f64x2.add(v128.load(c), f64x2.promote_low_f32x4(v)));
-  v128.store(c, f64x2.add(v128.load(c, 16), f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1))), 16);
-}
-
-// Columns left over when n is not a multiple of 8: plain dot products (rare; hot callers pad n).
-@inline function edgeColumns(m: i32, j0: i32, n: i32, kb: i32, a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize, mode: i32): void {
-  const cs: usize = mode == 2 ? 8 : 4;
-  for (let i = 0; i < m; i++) {
-    for (let j = j0; j < n; j++) {
-      let s: f32 = 0;
-      let pa = a + <usize>i * lda, pb = b + (<usize>j << 2);
-      for (let p = 0; p < kb; p++) {
-        s += load<f32>(pa) * load<f32>(pb);
-        pa += 4;
-        pb += ldb;
-      }
-      const pc = c + <usize>i * ldc + <usize>j * cs;
-      if (mode == 0) store<f32>(pc, s);
-      else if (mode == 1) store<f32>(pc, load<f32>(pc) + s);
-      else store<f64>(pc, load<f64>(pc) + <f64>s);
-    }
-  }
-}
-
-@inline function gemm(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, mode: i32): void {
-  const cs: usize = mode == 2 ? 8 : 4; // bytes per element of C
-  const ldaB = <usize>lda << 2, ldbB = <usize>ldb << 2, ldcB = <usize>ldc * cs;
-  const m4 = m & ~3, n8 = n & ~7;
-  if (k == 0) {
-    // An empty sum: C = 0 when overwriting, unchanged when accumulating.
-    if (mode == 0) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldcB, 0, <usize>n << 2);
-    return;
-  }
-  for (let p0 = 0; p0 < k; p0 += KC) {
-    const kb = min(KC, k - p0);
-    // After the first block of k, every mode accumulates into what the first block wrote.
-    const md = p0 == 0 ? mode : mode == 2 ? 2 : 1;
-    const ap = a + (<usize>p0 << 2), bp = b + <usize>p0 * ldbB;
-    for (let j0 = 0; j0 < n8; j0 += NC) {
-      const j1 = min(n8, j0 + NC);
-      for (let i = 0; i < m4; i += 4) {
-        const ai = ap + <usize>i * ldaB, ci = c + <usize>i * ldcB;
-        for (let j = j0; j < j1; j += 8) {
-          block4x8(kb, ai, ldaB, bp + (<usize>j << 2), ldbB, ci + <usize>j * cs, ldcB, md);
-        }
-      }
-      for (let i = m4; i < m; i++) {
-        const ai = ap + <usize>i * ldaB, ci = c + <usize>i * ldcB;
-        for (let j = j0; j < j1; j += 8) block1x8(kb, ai, bp + (<usize>j << 2), ldbB, ci + <usize>j * cs, md);
-      }
-    }
-    if (n8 < n) edgeColumns(m, n8, n, kb, ap, ldaB, bp, ldbB, c, ldcB, md);
-  }
-}
+const KC: i32 = 256; // rows of B per block: KC x 256 floats of B = 256 KiB, room for A in the L2 as well
+const NC: i32 = 256;
 
 // The transposed-A variant: the 4 x 8 block of C at c gets A[0:kb, 0:4]^T B[0:kb, 0:8]. The four elements of A
 // for one step are adjacent, so one vector load and four lane broadcasts replace four scalar loads.
@@ -136,10 +30,10 @@ const NC: i32 = 256; // KC x NC floats of B = 256 KiB: room in the 1 MiB L2 for 
     pa += lda;
     pb += ldb;
   }
-  storeRow8(c, c00, c01, mode);
-  storeRow8(c + ldc, c10, c11, mode);
-  storeRow8(c + 2 * ldc, c20, c21, mode);
-  storeRow8(c + 3 * ldc, c30, c31, mode);
+  storeRow8<f32>(c, c00, c01, mode);
+  storeRow8<f32>(c + ldc, c10, c11, mode);
+  storeRow8<f32>(c + 2 * ldc, c20, c21, mode);
+  storeRow8<f32>(c + 3 * ldc, c30, c31, mode);
 }
 
 // C[m x n] (=, +=) A[k x m]^T B[k x n], float32; blocked over k like gemm.
@@ -186,12 +80,12 @@ export function gemmTF32(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, l
 
 /** C[m x n] = A[m x k] B[k x n] (accumulate = 0) or C += A B (accumulate = 1); float32, row-major. */
 export function gemmF32(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
-  if (accumulate) gemm(m, n, k, a, lda, b, ldb, c, ldc, 1);
-  else gemm(m, n, k, a, lda, b, ldb, c, ldc, 0);
+  if (accumulate) blockedProduct<f32>(m, n, k, a, lda, b, ldb, c, ldc, 1, KC);
+  else blockedProduct<f32>(m, n, k, a, lda, b, ldb, c, ldc, 0, KC);
 }
 
 /** C[m x n] (float64) += A[m x k] B[k x n] (float32): products summed in float32 over blocks of 256 along k, the
  * blocks summed in float64, so long sums (Gram matrices over many frames) keep float64 accuracy between blocks. */
 export function gemmF32AccF64(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32): void {
-  gemm(m, n, k, a, lda, b, ldb, c, ldc, 2);
+  blockedProduct<f32>(m, n, k, a, lda, b, ldb, c, ldc, 2, KC);
 }
