@@ -1,6 +1,8 @@
 // Event mode, encoding side: grouped events in (from counting, a record stream or memory), EVENTS chunks out.
 // Positions arrive in order in blocks of any size; a chunk is cut every `positionsPerChunk` positions (default one
-// scan row) or earlier when its electrons would exceed the per-chunk limit.
+// scan row), or at the last position that keeps its electrons within TARGET_CHUNK_ELECTRONS: where chunks are cut
+// depends on the events alone, never on the blocks they arrived in (a live stream's sender counts in smaller blocks
+// than `stem4d count` and writes the same chunks).
 import type { Calibration } from "../bindings/dataset.js";
 import type { Dtype } from "../bindings/dtype.js";
 import { ChunkKind } from "./container-format.js";
@@ -113,10 +115,9 @@ export class EventEncoder {
     const P = positionsOf(ev);
     let at = 0;
     while (at < P) {
-      let end = Math.min(P, at + this.positionsPerChunk);
-      if (!all && end - at < this.positionsPerChunk && ev.offsets[P]! - ev.offsets[at]! < TARGET_CHUNK_ELECTRONS) break;
-      // Keep the chunk's electrons near the target by cutting at an earlier position when needed.
-      while (end > at + 1 && ev.offsets[end]! - ev.offsets[at]! > TARGET_CHUNK_ELECTRONS) end = at + Math.ceil((end - at) / 2);
+      const end = chunkEnd(ev.offsets, at, Math.min(P, at + this.positionsPerChunk));
+      // Fewer positions than a chunk holds, within the target: later positions may still belong to this chunk.
+      if (!all && end === P && end - at < this.positionsPerChunk && ev.offsets[P]! - ev.offsets[at]! <= TARGET_CHUNK_ELECTRONS) break;
       if (ev.offsets[end]! - ev.offsets[at]! > MAX_CHUNK_ELECTRONS) throw new RangeError(`position ${ev.first + at} holds more than the ${MAX_CHUNK_ELECTRONS} electrons a chunk may hold`);
       const piece = sliceEvents(ev, at, end);
       const { payload, rawLength, flags } = this.chunks.encode(piece, this.level);
@@ -129,6 +130,19 @@ export class EventEncoder {
     this.pendingPositions = rest ? positionsOf(rest) : 0;
     this.pendingElectrons = rest ? electronsOf(rest) : 0;
   }
+}
+
+/** Where a chunk starting at position `at` ends, positions up to `limit` being available: the last position that
+ * keeps its electrons within TARGET_CHUNK_ELECTRONS (at least one position). */
+function chunkEnd(offsets: Uint32Array, at: number, limit: number): number {
+  if (offsets[limit]! - offsets[at]! <= TARGET_CHUNK_ELECTRONS) return limit;
+  let lo = at + 1, hi = limit; // the answer lies in [lo, hi): offsets[hi] is past the target
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (offsets[mid]! - offsets[at]! <= TARGET_CHUNK_ELECTRONS) lo = mid;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Joins consecutive blocks of positions into one. */
