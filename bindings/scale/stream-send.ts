@@ -81,7 +81,8 @@ class SeriesSender {
   private lastSent = 0;
   private silenceNoted = false;
   private linkFree = 0;
-  private readonly transmitted = new Set<number>();
+  /** Chunks [0, sentEnd) have been sent at least once (chunks go in order: a resume only goes back). */
+  private sentEnd = 0;
   private stats = { wireBytes: 0, containerBytes: 0, resent: 0, resumes: 0 };
   private readonly skip: Set<number>;
   private readonly corrupt: Set<number>;
@@ -248,9 +249,9 @@ class SeriesSender {
   private async sendChunk(seq: number): Promise<boolean> {
     const c = this.ring.get(seq);
     if (!c) throw new Error(`series "${this.series}": chunk ${seq} is not in the ring (held: ${this.ring.oldest}-${this.ring.end - 1})`);
-    const first = !this.transmitted.has(seq);
+    const first = seq >= this.sentEnd;
     if (first && this.skip.has(seq)) {
-      this.transmitted.add(seq);
+      this.sentEnd = seq + 1;
       return true;
     }
     let bytes = c.bytes;
@@ -261,7 +262,7 @@ class SeriesSender {
     const kind = bytes[4]!;
     if (!(await this.send({ type: "chunk", series: this.series, epoch: this.epoch, seq, kind, frames: c.frames }, bytes))) return false;
     if (!first) this.stats.resent++;
-    this.transmitted.add(seq);
+    this.sentEnd = Math.max(this.sentEnd, seq + 1);
     return true;
   }
 
