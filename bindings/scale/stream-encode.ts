@@ -7,7 +7,6 @@ import type { Dataset } from "../dataset.js";
 import { estimateCenter } from "../analyses/center.js";
 import { compressLossless } from "../compress.js";
 import { type CountingOptions, countToEvents } from "../analyses/counting.js";
-import { compressPca } from "../analyses/pca-compress.js";
 import type { LosslessOptions } from "../../codec/lossless.js";
 import type { EventOptions } from "../../codec/event-encoder.js";
 import type { PcaLossyOptions } from "../../codec/pca-lossy.js";
@@ -39,6 +38,8 @@ export async function encodeDataset(core: Core | undefined, ds: Dataset, o: Enco
     // The chunks are those `stem4d count` writes: where they are cut does not depend on the blocks.
     await countToEvents(needCore(), ds, sink, { blockBytes: 512 << 10, ...o.counting, onProgress: o.onProgress }, o.events ?? {});
   } else if (o.mode === "pca") {
+    // Loaded for PCA only: an events or lossless sender does not hold the linear algebra's code.
+    const { compressPca } = await import("../analyses/pca-compress.js");
     const p = o.pca ?? {};
     await compressPca(needCore(), ds, sink, { ...p, onProgress: (d, t, stage) => { p.onProgress?.(d, t, stage); if (stage === "encode") o.onProgress?.(d, t); } });
   } else {

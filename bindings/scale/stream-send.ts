@@ -128,13 +128,14 @@ class SeriesSender {
 
   /** A chunk from the encoder: into the ring once there is room. */
   private async accept(c: ContainerChunk): Promise<void> {
-    while (!this.ring.fits(c.bytes.length)) {
+    const n = c.parts[0].length + c.parts[1].length;
+    while (!this.ring.fits(n)) {
       if (this.failure) throw this.failure;
       await this.wake.wait(1000);
     }
     if (this.failure) throw this.failure;
-    this.ring.push(c.seq, c.bytes, chunkFrames(c));
-    this.stats.containerBytes += c.bytes.length;
+    this.ring.push(c.seq, c.parts, chunkFrames(c));
+    this.stats.containerBytes += n;
     this.wake.wake();
   }
 
