@@ -5,11 +5,14 @@
 // work on the main thread only (no background GC or compiler threads, each with its own malloc arena), one malloc
 // arena; none of them slows encoding. --liftoff-only (--baseline-wasm) takes effect when set at run time
 // (cli/stream-send-run.ts); NODE_OPTIONS and flags given to node are kept. --expose-gc lets the sender collect
-// its garbage once a second (collectGarbageEvery): V8 otherwise lets a long stream's garbage (a few small buffers
-// and objects per chunk) pile up in the old generation and grows the heap to hold it.
+// its garbage once its encoder is set up and once a second after (leanCollector): V8 otherwise lets a long
+// stream's garbage (a few small buffers and objects per chunk) pile up in the old generation and grows the heap to
+// hold it. --no-turbo-inlining: the optimising compiler's work on the sender's hot functions (the executor's
+// block loop above all) takes 1-2 MB of memory for a moment while it runs, less without inlining, for no
+// measurable loss of speed here (the work is in WebAssembly).
 import { spawn } from "node:child_process";
 
-export const LEAN_NODE_FLAGS = ["--max-semi-space-size=1", "--single-threaded", "--expose-gc"];
+export const LEAN_NODE_FLAGS = ["--max-semi-space-size=1", "--single-threaded", "--expose-gc", "--no-turbo-inlining"];
 /** Set in the restarted process: it is already lean. */
 const RESTARTED = "STEM4D_LOW_MEMORY_RESTARTED";
 
@@ -39,7 +42,7 @@ export function restartLean(args: readonly string[]): Promise<number> {
 }
 
 /** The sender's garbage collector when Node was started with --expose-gc (a lean restart): called once when the
- * first chunk has gone (what start-up and the counting thresholds left behind: module sources, the threshold fit's
+ * encoder is ready (what start-up and the counting thresholds left behind: module sources, the threshold fit's
  * sample, the dark reference's file), then every `ms` (a long stream's small garbage). A full collection of the
  * sender's heap (about 8 MB) takes a few milliseconds. */
 export function leanCollector(ms: number): { started(): void; stop(): void } | undefined {

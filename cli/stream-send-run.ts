@@ -84,7 +84,6 @@ export async function sendStream(file: string, o: SendFlags): Promise<void> {
   // stream runs) and their optimised copies cost an edge sender 5-15 MB (README, Scale-out).
   if (o.baselineWasm) setFlagsFromString("--liftoff-only");
   const collector = o.lowMemory ? leanCollector(1000) : undefined;
-  const shown = progress("send", o);
   const center = o.center === undefined ? undefined : (([cy, cx]) => ({ cy: cy!, cx: cx! }))(parseNumberList(o.center, "--center", 2));
   const ds = await openInput(file, o);
   try {
@@ -93,7 +92,7 @@ export async function sendStream(file: string, o: SendFlags): Promise<void> {
       to: o.to, encode, center, rate, linkMbps, ringBytes, series: o.series, tls,
       highWaterMark: parsePositiveInt(o.hwm, "--hwm"),
       silenceMs: parsePositiveInt(o.silence, "--silence") * 1000, timeoutMs: parsePositiveInt(o.timeout, "--timeout") * 1000,
-      onProgress: (done, total) => { collector?.started(); shown(done, total); }, onNotice: (line) => { if (!o.quiet) process.stderr.write(`stream send: ${line}\n`); },
+      onProgress: progress("send", o), onEncoderReady: () => collector?.started(), onNotice: (line) => { if (!o.quiet) process.stderr.write(`stream send: ${line}\n`); },
     });
     // raw and lossless need no compute core; events and pca run on the main thread unless --workers says more
     // (each worker thread is about 10 MB of an edge computer's memory).

@@ -28,6 +28,9 @@ export interface SendOptions {
   skip?: number[];
   corrupt?: number[];
   onProgress?: (framesSent: number, framesTotal: number) => void;
+  /** Called once the encoder has written the container's header (its set-up done, e.g. the counting thresholds
+   * fitted), before its first chunk: a moment for the caller to drop what the set-up left behind. */
+  onEncoderReady?: () => void;
   /** One line for each event worth telling a person (silence, a resume). */
   onNotice?: (line: string) => void;
 }
@@ -97,7 +100,12 @@ class SeriesSender {
   async run(encode: (sink: ByteSink) => Promise<unknown>): Promise<SendSummary> {
     const t0 = performance.now();
     const splitter = new ChunkSplitter({
-      header: (bytes, metadata) => { this.header = { bytes, metadata }; this.stats.containerBytes += bytes.length; this.wake.wake(); },
+      header: (bytes, metadata) => {
+        this.header = { bytes, metadata };
+        this.stats.containerBytes += bytes.length;
+        this.o.onEncoderReady?.();
+        this.wake.wake();
+      },
       chunk: (c) => this.accept(c),
     });
     const listening = this.listen();

@@ -114,6 +114,20 @@ describe("columnar event chunks", () => {
     expectSameEvents(await fromContainer(whole), ev);
   });
 
+  it("write the same chunks for blocks with and without times as for the blocks joined first", async () => {
+    const ev = randomEvents([6, 9], [32, 32], 40, 7, true);
+    const blocks = [0, 5, 11, 12, 30, 41, 54].slice(0, -1).map((a, i, all) => sliceEvents(ev, a, [...all, 54][i + 1]!));
+    // Blocks 0, 2 and 4 lose their times (an electron's time is then its frame number).
+    const mixed = blocks.map((b, i) => (i % 2 === 0 ? { ...b, times: undefined } : b));
+    const sink = new MemorySink();
+    const enc = await EventEncoder.create(sink, { scanShape: ev.scanShape, detShape: ev.detShape }, { positionsPerChunk: 7 });
+    for (const b of mixed) await enc.push(b);
+    await enc.finish();
+    const joined = await toContainer(concatEvents(mixed), 7);
+    const reader = await ContainerReader.open(bufferByteSource(joined, "joined.s4d"));
+    expect(Buffer.compare(sink.bytes().subarray(reader.dataStart), joined.subarray(reader.dataStart))).toBe(0);
+  });
+
   it("store at most 2 bytes per electron without time and 4 with time at low dose", async () => {
     // 0.01 electrons per pixel on a 128 x 128 detector: ~164 per position.
     for (const ticks of [false, true]) {
