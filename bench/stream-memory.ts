@@ -91,7 +91,8 @@ async function measure(name: string, command: (to: string) => string[], env: Rec
     const restarted = r.childPeak > 0;
     return {
       name, peakMB: (restarted ? r.childPeak : r.peak) / 2 ** 20, ...(restarted && { waitingMB: r.peak / 2 ** 20 }),
-      seconds: (performance.now() - t0) / 1000, wireBytes: out.wireBytes, reported: out.peakRssMB, cpuSeconds: out.cpuSeconds,
+      seconds: (performance.now() - t0) / 1000, wireBytes: out.wireBytes, reported: out.peakRssMB,
+      cpuSeconds: out.cpuSeconds,
     };
   } finally {
     rx.kill();

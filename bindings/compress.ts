@@ -23,7 +23,8 @@ export async function compressLossless(
     { shape: ds.shape, dtype: ds.dtype, calibration: ds.calibration, source: ds.metadata },
     options,
   );
-  await streamFrames(ds, inPlace(enc), { blockFrames: enc.framesPerChunk, into: (_, count) => enc.place(count), onProgress });
+  const into = (_first: number, count: number) => enc.place(count);
+  await streamFrames(ds, inPlace(enc), { blockFrames: enc.framesPerChunk, into, onProgress });
   return enc.finish();
 }
 

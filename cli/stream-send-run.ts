@@ -92,7 +92,8 @@ export async function sendStream(file: string, o: SendFlags): Promise<void> {
       to: o.to, encode, center, rate, linkMbps, ringBytes, series: o.series, tls,
       highWaterMark: parsePositiveInt(o.hwm, "--hwm"),
       silenceMs: parsePositiveInt(o.silence, "--silence") * 1000, timeoutMs: parsePositiveInt(o.timeout, "--timeout") * 1000,
-      onProgress: progress("send", o), onEncoderReady: () => collector?.started(), onNotice: (line) => { if (!o.quiet) process.stderr.write(`stream send: ${line}\n`); },
+      onProgress: progress("send", o), onEncoderReady: () => collector?.started(),
+      onNotice: (line) => { if (!o.quiet) process.stderr.write(`stream send: ${line}\n`); },
     });
     // raw and lossless need no compute core; events and pca run on the main thread unless --workers says more
     // (each worker thread is about 10 MB of an edge computer's memory).

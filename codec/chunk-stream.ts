@@ -94,7 +94,8 @@ export class ChunkSplitter implements ByteSink {
       this.ended = true;
       return this.len;
     }
-    await this.on.chunk({ seq: this.seq++, header, parts: [b.subarray(0, CHUNK_HEADER_BYTES), b.subarray(CHUNK_HEADER_BYTES, end)] });
+    const parts: [Uint8Array, Uint8Array] = [b.subarray(0, CHUNK_HEADER_BYTES), b.subarray(CHUNK_HEADER_BYTES, end)];
+    await this.on.chunk({ seq: this.seq++, header, parts });
     return end;
   }
 }

@@ -98,7 +98,8 @@ export class EventEncoder {
     if (ev.first + positionsOf(ev) > total) throw new RangeError(`push: positions up to ${ev.first + positionsOf(ev)} exceed the scan's ${total}`);
     this.pending.append(ev, this.positionsIn);
     this.electrons += electronsOf(ev);
-    if (this.pending.positions >= this.positionsPerChunk || this.pending.electrons >= TARGET_CHUNK_ELECTRONS) await this.flush(false);
+    const { positions, electrons } = this.pending;
+    if (positions >= this.positionsPerChunk || electrons >= TARGET_CHUNK_ELECTRONS) await this.flush(false);
   }
 
   async finish(): Promise<{ bytes: number; chunks: number; electrons: number; positions: number }> {
@@ -116,7 +117,8 @@ export class EventEncoder {
     while (at < P) {
       const end = chunkEnd(ev.offsets, at, Math.min(P, at + this.positionsPerChunk));
       // Fewer positions than a chunk holds, within the target: later positions may still belong to this chunk.
-      if (!all && end === P && end - at < this.positionsPerChunk && ev.offsets[P]! - ev.offsets[at]! <= TARGET_CHUNK_ELECTRONS) break;
+      const open = end === P && end - at < this.positionsPerChunk && ev.offsets[P]! - ev.offsets[at]! <= TARGET_CHUNK_ELECTRONS;
+      if (open && !all) break;
       if (ev.offsets[end]! - ev.offsets[at]! > MAX_CHUNK_ELECTRONS) throw new RangeError(`position ${ev.first + at} holds more than the ${MAX_CHUNK_ELECTRONS} electrons a chunk may hold`);
       const piece = sliceEvents(ev, at, end);
       const { payload, rawLength, flags } = this.chunks.encode(piece, this.level);

@@ -46,7 +46,8 @@ export class GaussianFitter {
 
   /** First pass: the next block of values. */
   sample(values: ArrayLike<number>): void {
-    const picked = (this.picked ??= values instanceof Float32Array ? new Float32Array(this.sampleSize) : new Float64Array(this.sampleSize));
+    const n = this.sampleSize;
+    const picked = (this.picked ??= values instanceof Float32Array ? new Float32Array(n) : new Float64Array(n));
     for (let i = (this.stride - (this.seen % this.stride)) % this.stride; i < values.length; i += this.stride) {
       const v = values[i]!;
       picked[this.picks++] = v;
@@ -69,7 +70,9 @@ export class GaussianFitter {
   /** The histogram's bins around the median: sigma/8 wide (integer-wide, centred on the integers, for integer
    * data, so no bin is systematically empty), +-12 sigma. */
   private histogramPlan() {
-    if (!this.picked || this.picks !== this.sampleSize) throw new RangeError(`GaussianFitter: sampled ${this.seen} of ${this.total} values before counting`);
+    if (!this.picked || this.picks !== this.sampleSize) {
+      throw new RangeError(`GaussianFitter: sampled ${this.seen} of ${this.total} values before counting`);
+    }
     const sorted = this.picked.sort();
     this.picked = undefined; // a few MB an edge computer's sender need not keep
     const median = sorted[sorted.length >> 1]!;
