@@ -185,15 +185,28 @@ export function describeThresholds(t: Thresholds): Record<string, unknown> {
 }
 
 /** Counting as an ordered sink: each tile's frames are counted into its scratch (at most one electron per 2 x 2
- * pixels, so `cap` per frame), then handed to `sink` as grouped events in frame order. */
+ * pixels, so `cap` per frame), then handed to `sink` as grouped events in frame order: in new arrays, or, when
+ * `sinkCopies` (the event encoder copies what it keeps), in two arrays reused for every tile. */
 function countingSink(
   o: CountingOptions,
   th: Thresholds,
   scanShape: [number, number],
   sink: (ev: SparseEvents) => void | Promise<void>,
+  sinkCopies = false,
 ) {
   let maps = { dark: 0, gain: 0 },
     electrons = 0;
+  let offsetsKept = new Uint32Array(0), pixelsKept = new Uint32Array(0);
+  const offsetsFor = (n: number) => {
+    if (!sinkCopies) return new Uint32Array(n);
+    if (offsetsKept.length < n) offsetsKept = new Uint32Array(n);
+    return offsetsKept.subarray(0, n);
+  };
+  const pixelsFor = (n: number) => {
+    if (!sinkCopies) return new Uint32Array(n);
+    if (pixelsKept.length < n) pixelsKept = new Uint32Array(Math.max(n, 2 * pixelsKept.length));
+    return pixelsKept.subarray(0, n);
+  };
   const bg = Math.fround(th.background),
     xray = Number.isFinite(th.xray) ? Math.fround(th.xray) : 3.4e38;
   const capOf = (rows: number, cols: number) => Math.ceil(rows / 2) * Math.ceil(cols / 2);
@@ -250,9 +263,10 @@ function countingSink(
     async emit(tile, view) {
       const cap = capOf(tile.rows, tile.cols);
       const counts = view.buffer("counts") as Int32Array;
-      const offsets = new Uint32Array(tile.count + 1);
+      const offsets = offsetsFor(tile.count + 1);
+      offsets[0] = 0;
       for (let f = 0; f < tile.count; f++) offsets[f + 1] = offsets[f]! + counts[f]!;
-      const pixels = new Uint32Array(offsets[tile.count]!);
+      const pixels = pixelsFor(offsets[tile.count]!);
       const out = view.buffer("out") as Uint32Array;
       for (let f = 0; f < tile.count; f++) pixels.set(out.subarray(f * cap, f * cap + counts[f]!), offsets[f]!);
       electrons += pixels.length;
@@ -274,9 +288,22 @@ export async function countElectrons(
   onProgress?: (done: number, total: number) => void,
   thresholds?: Thresholds,
 ): Promise<CountingResult> {
+  return countInto(core, ds, o, sink, false, onProgress, thresholds);
+}
+
+/** countElectrons, handing the events on in reused arrays when `sinkCopies`. */
+async function countInto(
+  core: Core,
+  ds: Dataset,
+  o: CountingOptions,
+  sink: (ev: SparseEvents) => void | Promise<void>,
+  sinkCopies: boolean,
+  onProgress?: (done: number, total: number) => void,
+  thresholds?: Thresholds,
+): Promise<CountingResult> {
   const scanShape = countingScanShape(ds);
   const th = thresholds ?? (await countingThresholds(core, ds, o));
-  const electrons = await runReduction(core, ds, countingSink(o, th, scanShape, sink), {
+  const electrons = await runReduction(core, ds, countingSink(o, th, scanShape, sink, sinkCopies), {
     blockBytes: o.blockBytes,
     onProgress,
   });
@@ -305,7 +332,8 @@ export async function countToEvents(
       params: { ...options.params, counting: describeThresholds(thresholds) },
     },
   );
-  const r = await countElectrons(
+  // The encoder copies what it keeps: without onEvents (which may keep the blocks), counting reuses its arrays.
+  const r = await countInto(
     core,
     ds,
     o,
@@ -313,6 +341,7 @@ export async function countToEvents(
       await enc.push(ev);
       onEvents?.(ev);
     },
+    !onEvents,
     o.onProgress,
     thresholds,
   );
