@@ -70,6 +70,8 @@ interface SenderRun {
   seconds: number;
   wireBytes: number;
   reported?: number;
+  /** The sender's CPU seconds as its --json says (the CLI only). */
+  cpuSeconds?: number;
 }
 
 /** Runs one sender (`command` gets the receiver's ws:// address) against a fresh receiver; its peak RSS. */
@@ -90,6 +92,7 @@ async function measure(name: string, command: (to: string) => string[], env: Rec
     return {
       name, peakMB: (restarted ? r.childPeak : r.peak) / 2 ** 20, ...(restarted && { waitingMB: r.peak / 2 ** 20 }),
       seconds: (performance.now() - t0) / 1000, wireBytes: out.wireBytes, reported: out.peakRssMB,
+      cpuSeconds: out.cpuSeconds,
     };
   } finally {
     rx.kill();
@@ -125,8 +128,9 @@ function senders(file: string, frames: number): Sender[] {
     runtime, lean, env, how: `stem4d/edge in ${runtime}${how}, frames generated`,
     command: (to, mode) => [RUNTIMES[runtime]![0]!, ...flags, ...RUNTIMES[runtime]!.slice(1), EDGE, to, mode, String(frames), lean ? "2" : "8"],
   });
-  // --low-memory: Node started again with --max-semi-space-size=1 --single-threaded, a 2 MiB ring (full speed);
-  // lean adds --baseline-wasm (WebAssembly from the baseline compiler only).
+  // --low-memory: Node started again with the lean flags (cli/lean-restart.ts: a 1 MiB young generation, V8 on
+  // the main thread, no inlining in the optimiser, a GC once set up and every second) and a 2 MiB ring (full
+  // speed); lean adds --baseline-wasm (WebAssembly from the baseline compiler only).
   const node = (flags: string[]): Sender => ({
     runtime: "node", lean: flags.length > 0, env: {},
     how: `stem4d stream send FILE${flags.map((f) => ` ${f}`).join("")}`,
@@ -165,6 +169,7 @@ export async function senderMemoryRows(gb: number): Promise<BenchRow[]> {
         note: `${s.runtime}'s empty script peaks at ${floor[s.runtime]?.toFixed(1) ?? "?"} MB; ` +
           `${(m.wireBytes / 2 ** 20).toFixed(0)} MiB on the wire; ${(streamGb * 1e3 / m.seconds).toFixed(0)} MB/s of frames` +
           (m.reported !== undefined ? `; its --json says ${m.reported} MB` : "") +
+          (m.cpuSeconds !== undefined ? `, ${m.cpuSeconds.toFixed(2)} CPU s` : "") +
           (m.waitingMB !== undefined ? `; the process that started it again peaks at ${m.waitingMB.toFixed(1)} MB` : ""),
       });
     }

@@ -1,8 +1,9 @@
-// Datasets into the codec's containers: the frame pipeline feeds the codec's streaming encoders (ordered sinks), so
-// memory stays at one block and one chunk whatever the dataset's size.
+// Datasets into the codec's containers: the frame pipeline feeds the codec's streaming encoders (ordered sinks),
+// reading each chunk's frames straight into the encoder's input, so memory stays at one chunk whatever the dataset's
+// size.
 import type { Dataset } from "./dataset.js";
 import { frameCount } from "./dataset.js";
-import { streamFrames } from "./pipeline.js";
+import { type FrameSink, streamFrames } from "./pipeline.js";
 import { LosslessEncoder, type LosslessOptions } from "../codec/lossless.js";
 import type { AppendPlan } from "../codec/container-append.js";
 import type { ByteSink } from "../codec/sink.js";
@@ -22,7 +23,8 @@ export async function compressLossless(
     { shape: ds.shape, dtype: ds.dtype, calibration: ds.calibration, source: ds.metadata },
     options,
   );
-  await streamFrames(ds, { write: (frames) => enc.push(frames) }, { blockFrames: enc.framesPerChunk, onProgress });
+  const into = (_first: number, count: number) => enc.place(count);
+  await streamFrames(ds, inPlace(enc), { blockFrames: enc.framesPerChunk, into, onProgress });
   return enc.finish();
 }
 
@@ -47,12 +49,19 @@ export async function appendLossless(
   const P = frameCount(ds);
   await streamFrames(
     ds,
-    { write: (frames) => enc.push(frames) },
+    inPlace(enc),
     {
       range: [plan.next, P],
       blockFrames: enc.framesPerChunk,
+      into: (_, count) => enc.place(count),
       onProgress: onProgress && ((done) => onProgress(plan.next + done, P)),
     },
   );
   return enc.finish();
+}
+
+/** The encoder as the sink of a stream that reads each block of a chunk's frames straight into the encoder's input
+ * (StreamOptions.into: enc.place): one chunk of frames in memory, none copied. */
+function inPlace(enc: LosslessEncoder): FrameSink {
+  return { write: (_frames, _first, count) => enc.commit(count) };
 }

@@ -99,8 +99,9 @@ export interface StreamOptions {
   blockBytes?: number;
   /** A new buffer for every block, for sinks that keep it (a socket's send queue). */
   freshBuffers?: boolean;
-  /** Where to read frames [first, first + count) instead of the stream's buffers (e.g. their place in a dataset
-   * being filled; the sink then gets that memory). */
+  /** Where to read frames [first, first + count) instead of the stream's buffers: the sink's own memory (an
+   * encoder's input), which the sink then gets. A block is read once the sink has handled the one before (no
+   * read-ahead: the memory may be the same for every block), and the stream allocates no buffer of its own. */
   into?: (first: number, count: number) => Uint8Array;
   onProgress?: (framesDone: number, framesTotal: number) => void;
 }
@@ -120,8 +121,13 @@ export async function streamFrames(ds: Dataset, sink: FrameSink, o: StreamOption
     await ds.source.readFrames(s, e - s, bytes);
     return { s, e, bytes };
   };
-  for await (const { s, e, bytes } of readAhead(blocks.length, read)) {
+  const handle = async ({ s, e, bytes }: { s: number; e: number; bytes: Uint8Array }) => {
     await sink.write(bytes, s, e - s);
     o.onProgress?.(e - range[0], range[1] - range[0]);
+  };
+  if (o.into) {
+    for (let i = 0; i < blocks.length; i++) await handle(await read(i));
+    return;
   }
+  for await (const block of readAhead(blocks.length, read)) await handle(block);
 }

@@ -11,7 +11,7 @@ import { openDataset, saveNpy } from "../bindings/node-files.js";
 import type { Dataset } from "../bindings/dataset.js";
 import type { RawLayout } from "../bindings/sources.js";
 import { pixelSize, type PixelSize } from "../bindings/figures/calibration.js";
-import { mapFigurePng, type MapFigure } from "../bindings/figures/map-figure.js";
+import type { MapFigure } from "../bindings/figures/map-figure.js";
 import { USAGE_EXIT, UsageError } from "./usage.js";
 import { takeEarlyCore } from "./early-core.js";
 
@@ -133,9 +133,11 @@ export async function writeNpy(path: string, data: ArrayBufferView, dtype: Param
   await saveNpy(path, data, dtype, shape);
 }
 
-/** A map as a PNG figure: title, colour bar, scale bar, 2x density (bindings/figures/map-figure.ts). */
+/** A map as a PNG figure: title, colour bar, scale bar, 2x density (bindings/figures/map-figure.ts, loaded here:
+ * the commands that write no figure, e.g. an edge computer's `stream send`, do not load its fonts and PNG code). */
 export async function writePng(path: string, figure: MapFigure): Promise<void> {
   ensureDir(path);
+  const { mapFigurePng } = await import("../bindings/figures/map-figure.js");
   writeFileSync(path, await mapFigurePng(figure));
 }
 

@@ -10,6 +10,7 @@ import { UsageError, openInput, parseNumberList, parsePositiveInt, progress, rep
 import type { CodecFlags } from "./commands/compress.js";
 import { countingFromCli } from "./commands/count.js";
 import { readTlsCa, readTlsClientIdentity } from "./tls-files.js";
+import { leanCollector } from "./lean-restart.js";
 
 export interface SendFlags extends CodecFlags {
   to: string;
@@ -82,6 +83,7 @@ export async function sendStream(file: string, o: SendFlags): Promise<void> {
   // Before any WebAssembly is compiled: TurboFan's compilations of the core's and zstd's code (tiered up while the
   // stream runs) and their optimised copies cost an edge sender 5-15 MB (README, Scale-out).
   if (o.baselineWasm) setFlagsFromString("--liftoff-only");
+  const collector = o.lowMemory ? leanCollector(1000) : undefined;
   const center = o.center === undefined ? undefined : (([cy, cx]) => ({ cy: cy!, cx: cx! }))(parseNumberList(o.center, "--center", 2));
   const ds = await openInput(file, o);
   try {
@@ -90,7 +92,8 @@ export async function sendStream(file: string, o: SendFlags): Promise<void> {
       to: o.to, encode, center, rate, linkMbps, ringBytes, series: o.series, tls,
       highWaterMark: parsePositiveInt(o.hwm, "--hwm"),
       silenceMs: parsePositiveInt(o.silence, "--silence") * 1000, timeoutMs: parsePositiveInt(o.timeout, "--timeout") * 1000,
-      onProgress: progress("send", o), onNotice: (line) => { if (!o.quiet) process.stderr.write(`stream send: ${line}\n`); },
+      onProgress: progress("send", o), onEncoderReady: () => collector?.started(),
+      onNotice: (line) => { if (!o.quiet) process.stderr.write(`stream send: ${line}\n`); },
     });
     // raw and lossless need no compute core; events and pca run on the main thread unless --workers says more
     // (each worker thread is about 10 MB of an edge computer's memory).
@@ -101,10 +104,13 @@ export async function sendStream(file: string, o: SendFlags): Promise<void> {
     report(o, {
       ...summary, to: o.to, seconds: +s.seconds.toFixed(3), framesPerSecond: +(s.frames / s.seconds).toFixed(1),
       wireMBPerSecond: +(s.wireBytes / s.seconds / 1e6).toFixed(2), ...(counting ? { thresholds: counting } : {}),
+      // The sender's CPU time (user + system), which a loaded machine inflates less than wall time.
+      cpuSeconds: +(((c) => (c.user + c.system) / 1e6)(process.cpuUsage())).toFixed(3),
       // --low-memory: the flags Node was started with (cli/lean-restart.ts).
       ...(o.lowMemory ? { nodeFlags: process.execArgv } : {}),
     });
   } finally {
+    collector?.stop();
     await ds.source.close?.();
   }
 }

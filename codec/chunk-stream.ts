@@ -14,8 +14,9 @@ export interface ContainerChunk {
   /** Position in the container's chunk sequence, 0-based (the stream's sequence number). */
   seq: number;
   header: ChunkHeader;
-  /** The chunk as it lies in the container: its 36-byte header, then the payload (see ChunkSplitter: a view). */
-  bytes: Uint8Array;
+  /** The chunk as it lies in the container, in two pieces: its 36-byte header, then the payload (see ChunkSplitter:
+   * views). */
+  parts: [Uint8Array, Uint8Array];
 }
 
 export interface ChunkStreamHandlers {
@@ -23,8 +24,10 @@ export interface ChunkStreamHandlers {
   chunk(chunk: ContainerChunk): void | Promise<void>;
 }
 
-/** A ByteSink that hands on the container's header (a copy) and each whole chunk: a view of its buffer, valid until
- * the handler's promise settles (a handler that keeps it copies it; no garbage per chunk). */
+/** A ByteSink that hands on the container's header (a copy) and each whole chunk: views of its buffer, or of the
+ * payload as it was written when it came whole after its chunk header (as ContainerWriter writes it: then the
+ * payload is never copied here), valid until the handler's promise settles (a handler that keeps them copies them;
+ * no garbage per chunk). The index chunk and the trailer are not passed on (nor buffered). */
 export class ChunkSplitter implements ByteSink {
   private buf = new Uint8Array(1 << 16);
   private len = 0;
@@ -35,7 +38,19 @@ export class ChunkSplitter implements ByteSink {
   constructor(private readonly on: ChunkStreamHandlers) {}
 
   async write(bytes: Uint8Array): Promise<void> {
-    if (this.ended) return; // the trailer
+    if (this.ended) return; // the index's payload, the trailer
+    if (this.headerDone && this.len === CHUNK_HEADER_BYTES) {
+      const header = parseChunkHeader(this.buf.subarray(0, CHUNK_HEADER_BYTES));
+      if (header?.kind === ChunkKind.Index) {
+        this.ended = true;
+        return;
+      }
+      if (header && bytes.length === header.length) {
+        await this.on.chunk({ seq: this.seq++, header, parts: [this.buf.subarray(0, CHUNK_HEADER_BYTES), bytes] });
+        this.len = 0;
+        return;
+      }
+    }
     if (this.len + bytes.length > this.buf.length) {
       const grown = new Uint8Array(Math.max(this.buf.length * 2, this.len + bytes.length));
       grown.set(this.buf.subarray(0, this.len));
@@ -79,7 +94,8 @@ export class ChunkSplitter implements ByteSink {
       this.ended = true;
       return this.len;
     }
-    await this.on.chunk({ seq: this.seq++, header, bytes: b.subarray(0, end) });
+    const parts: [Uint8Array, Uint8Array] = [b.subarray(0, CHUNK_HEADER_BYTES), b.subarray(CHUNK_HEADER_BYTES, end)];
+    await this.on.chunk({ seq: this.seq++, header, parts });
     return end;
   }
 }

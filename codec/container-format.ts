@@ -155,17 +155,20 @@ export interface IndexEntry {
   kind: number;
 }
 
-export function encodeIndexPayload(entries: { offset: number; first: number; count: number; kind: number }[]): Uint8Array {
+export function encodeIndexPayload(entries: IndexEntry[]): Uint8Array {
   const b = new Uint8Array(4 + INDEX_ENTRY_BYTES * entries.length);
   putU32(b, 0, entries.length);
-  entries.forEach((e, i) => {
-    const at = 4 + i * INDEX_ENTRY_BYTES;
-    putU64(b, at, e.offset);
-    putU64(b, at + 8, e.first);
-    putU32(b, at + 16, e.count);
-    b[at + 20] = e.kind;
-  });
+  entries.forEach((e, i) => putIndexEntry(b, i, e));
   return b;
+}
+
+/** Entry `i` of an index payload `b` (after its 4-byte count). */
+export function putIndexEntry(b: Uint8Array, i: number, e: IndexEntry): void {
+  const at = 4 + i * INDEX_ENTRY_BYTES;
+  putU64(b, at, e.offset);
+  putU64(b, at + 8, e.first);
+  putU32(b, at + 16, e.count);
+  b[at + 20] = e.kind;
 }
 
 export function parseIndexPayload(b: Uint8Array, name: string): IndexEntry[] {

@@ -2,17 +2,19 @@
 // finish(). Nothing is ever rewritten, so whatever reached the sink before a crash stays readable.
 import { crc32c } from "./crc32c.js";
 import {
-  CHUNK_HEADER_BYTES, ChunkKind, MAX_CHUNK_BYTES, type ChunkHeader, type ContainerMetadata, type IndexEntry,
-  encodeChunkHeader, encodeHeader, encodeIndexPayload, encodeTrailer,
+  CHUNK_HEADER_BYTES, ChunkKind, INDEX_ENTRY_BYTES, MAX_CHUNK_BYTES, type ChunkHeader, type ContainerMetadata,
+  type IndexEntry, encodeChunkHeader, encodeHeader, encodeTrailer, putIndexEntry,
 } from "./container-format.js";
+import { putU32 } from "./bytes.js";
 import type { ByteSink } from "./sink.js";
 
 export type ChunkSpec = Omit<ChunkHeader, "length" | "payloadCrc">;
 
 export class ContainerWriter {
   private offset = 0;
-  /** Index entries, four numbers each (offset, first, count, kind): 32 bytes per chunk whatever the stream length. */
-  private entries: number[] = [];
+  /** The index chunk's payload as it grows (its count filled in on finish): 24 bytes per chunk, and no objects. */
+  private index = new Uint8Array(4 + 64 * INDEX_ENTRY_BYTES);
+  private chunks = 0;
   private finished = false;
   /** The chunk header's bytes, reused for every chunk (a sink may use them only until its write returns). */
   private readonly header = new Uint8Array(CHUNK_HEADER_BYTES);
@@ -26,7 +28,7 @@ export class ContainerWriter {
   static resume(sink: ByteSink, metadata: ContainerMetadata, offset: number, chunks: readonly IndexEntry[]): ContainerWriter {
     const w = new ContainerWriter(sink, metadata);
     w.offset = offset;
-    for (const c of chunks) w.entries.push(c.offset, c.first, c.count, c.kind);
+    for (const c of chunks) w.addEntry(c);
     return w;
   }
 
@@ -42,7 +44,17 @@ export class ContainerWriter {
   }
 
   get chunkCount(): number {
-    return this.entries.length / 4;
+    return this.chunks;
+  }
+
+  private addEntry(e: IndexEntry): void {
+    const need = 4 + (this.chunks + 1) * INDEX_ENTRY_BYTES;
+    if (need > this.index.length) {
+      const grown = new Uint8Array(Math.max(need, 2 * this.index.length));
+      grown.set(this.index);
+      this.index = grown;
+    }
+    putIndexEntry(this.index, this.chunks++, e);
   }
 
   async writeChunk(spec: ChunkSpec, payload: Uint8Array): Promise<void> {
@@ -51,7 +63,7 @@ export class ContainerWriter {
       throw new RangeError(`container writer: chunk of ${payload.length} bytes (${spec.rawLength} decoded) exceeds the ${MAX_CHUNK_BYTES}-byte limit`);
     }
     const header = encodeChunkHeader({ ...spec, length: payload.length, payloadCrc: crc32c(payload) }, this.header);
-    this.entries.push(this.offset, spec.first, spec.count, spec.kind);
+    this.addEntry({ offset: this.offset, first: spec.first, count: spec.count, kind: spec.kind });
     await this.put(header);
     await this.put(payload);
   }
@@ -59,11 +71,8 @@ export class ContainerWriter {
   /** Writes the index chunk and the trailer, then closes the sink. */
   async finish(): Promise<{ bytes: number; chunks: number }> {
     if (this.finished) return { bytes: this.offset, chunks: this.chunkCount };
-    const list = [];
-    for (let i = 0; i < this.entries.length; i += 4) {
-      list.push({ offset: this.entries[i]!, first: this.entries[i + 1]!, count: this.entries[i + 2]!, kind: this.entries[i + 3]! });
-    }
-    const payload = encodeIndexPayload(list);
+    const payload = this.index.subarray(0, 4 + this.chunks * INDEX_ENTRY_BYTES);
+    putU32(payload, 0, this.chunks);
     const indexOffset = this.offset;
     const header = encodeChunkHeader({ kind: ChunkKind.Index, filter: 0, flags: 0, length: payload.length, rawLength: payload.length, first: 0, count: 0, payloadCrc: crc32c(payload) });
     await this.put(header);
@@ -71,7 +80,7 @@ export class ContainerWriter {
     await this.put(encodeTrailer(indexOffset));
     this.finished = true;
     await this.sink.close?.();
-    return { bytes: this.offset, chunks: list.length };
+    return { bytes: this.offset, chunks: this.chunks };
   }
 
   private async put(b: Uint8Array): Promise<void> {

@@ -1,6 +1,8 @@
 // Event mode, encoding side: grouped events in (from counting, a record stream or memory), EVENTS chunks out.
 // Positions arrive in order in blocks of any size; a chunk is cut every `positionsPerChunk` positions (default one
-// scan row) or earlier when its electrons would exceed the per-chunk limit.
+// scan row), or at the last position that keeps its electrons within TARGET_CHUNK_ELECTRONS: where chunks are cut
+// depends on the events alone, never on the blocks they arrived in (a live stream's sender counts in smaller blocks
+// than `stem4d count` and writes the same chunks).
 import type { Calibration } from "../bindings/dataset.js";
 import type { Dtype } from "../bindings/dtype.js";
 import { ChunkKind } from "./container-format.js";
@@ -36,9 +38,9 @@ export interface EventLayout {
 }
 
 export class EventEncoder {
-  private pending: SparseEvents[] = [];
-  private pendingPositions = 0;
-  private pendingElectrons = 0;
+  /** The positions not yet in a chunk, copied into buffers reused for the whole stream (grown when needed): a
+   * stream of any length makes no garbage here, and the caller may reuse what it pushed. */
+  private readonly pending = new PendingEvents();
   private next = 0;
   electrons = 0;
 
@@ -81,23 +83,23 @@ export class EventEncoder {
   }
 
   get positionsIn(): number {
-    return this.next + this.pendingPositions;
+    return this.next + this.pending.positions;
   }
 
   get bytesOut(): number {
     return this.writer.bytesWritten;
   }
 
-  /** Appends the events of the next positions (ev.first must continue where the last block ended). */
+  /** Appends the events of the next positions (ev.first must continue where the last block ended); they are
+   * copied, so `ev` may be reused once this returns. */
   async push(ev: SparseEvents): Promise<void> {
     if (ev.first !== this.positionsIn) throw new RangeError(`push: block starts at position ${ev.first}, expected ${this.positionsIn}`);
     const total = this.layout.scanShape[0] * this.layout.scanShape[1];
     if (ev.first + positionsOf(ev) > total) throw new RangeError(`push: positions up to ${ev.first + positionsOf(ev)} exceed the scan's ${total}`);
-    this.pending.push(ev);
-    this.pendingPositions += positionsOf(ev);
-    this.pendingElectrons += electronsOf(ev);
+    this.pending.append(ev, this.positionsIn);
     this.electrons += electronsOf(ev);
-    if (this.pendingPositions >= this.positionsPerChunk || this.pendingElectrons >= TARGET_CHUNK_ELECTRONS) await this.flush(false);
+    const { positions, electrons } = this.pending;
+    if (positions >= this.positionsPerChunk || electrons >= TARGET_CHUNK_ELECTRONS) await this.flush(false);
   }
 
   async finish(): Promise<{ bytes: number; chunks: number; electrons: number; positions: number }> {
@@ -108,15 +110,15 @@ export class EventEncoder {
   }
 
   private async flush(all: boolean): Promise<void> {
-    if (this.pendingPositions === 0) return;
-    const ev = this.pending.length === 1 ? this.pending[0]! : concatEvents(this.pending);
+    if (this.pending.positions === 0) return;
+    const ev = this.pending.view(this.layout, this.next);
     const P = positionsOf(ev);
     let at = 0;
     while (at < P) {
-      let end = Math.min(P, at + this.positionsPerChunk);
-      if (!all && end - at < this.positionsPerChunk && ev.offsets[P]! - ev.offsets[at]! < TARGET_CHUNK_ELECTRONS) break;
-      // Keep the chunk's electrons near the target by cutting at an earlier position when needed.
-      while (end > at + 1 && ev.offsets[end]! - ev.offsets[at]! > TARGET_CHUNK_ELECTRONS) end = at + Math.ceil((end - at) / 2);
+      const end = chunkEnd(ev.offsets, at, Math.min(P, at + this.positionsPerChunk));
+      // Fewer positions than a chunk holds, within the target: later positions may still belong to this chunk.
+      const open = end === P && end - at < this.positionsPerChunk && ev.offsets[P]! - ev.offsets[at]! <= TARGET_CHUNK_ELECTRONS;
+      if (open && !all) break;
       if (ev.offsets[end]! - ev.offsets[at]! > MAX_CHUNK_ELECTRONS) throw new RangeError(`position ${ev.first + at} holds more than the ${MAX_CHUNK_ELECTRONS} electrons a chunk may hold`);
       const piece = sliceEvents(ev, at, end);
       const { payload, rawLength, flags } = this.chunks.encode(piece, this.level);
@@ -124,11 +126,87 @@ export class EventEncoder {
       this.next += end - at;
       at = end;
     }
-    const rest = at < P ? sliceEvents(ev, at, P) : undefined;
-    this.pending = rest ? [rest] : [];
-    this.pendingPositions = rest ? positionsOf(rest) : 0;
-    this.pendingElectrons = rest ? electronsOf(rest) : 0;
+    this.pending.drop(at);
   }
+}
+
+/** Positions' events held until they make a chunk, in growable buffers (CSR as SparseEvents). Times are held once
+ * a block with times arrives; positions held before it (and untimed blocks after it) get their frame numbers as
+ * times, as concatEvents gives them. */
+class PendingEvents {
+  positions = 0;
+  electrons = 0;
+  private offsets = new Uint32Array(257);
+  private pixels = new Uint32Array(1 << 16);
+  private times?: Float64Array;
+  private timed = false;
+  /** The flat position of offsets[0]. */
+  private first = 0;
+
+  append(ev: SparseEvents, first: number): void {
+    if (this.positions === 0) this.first = first;
+    const P = positionsOf(ev), E = electronsOf(ev), p0 = this.positions, e0 = this.electrons;
+    this.offsets = grown(this.offsets, p0 + P + 1);
+    this.pixels = grown(this.pixels, e0 + E);
+    for (let i = 1; i <= P; i++) this.offsets[p0 + i] = e0 + ev.offsets[i]!;
+    this.pixels.set(ev.pixels.subarray(0, E), e0);
+    if (ev.times || this.timed) {
+      this.times = grown(this.times ?? new Float64Array(this.pixels.length), e0 + E);
+      if (!this.timed) this.frameTimes(0, p0);
+      this.timed = true;
+      if (ev.times) this.times.set(ev.times.subarray(0, E), e0);
+      else this.frameTimes(p0, p0 + P);
+    }
+    this.positions += P;
+    this.electrons += E;
+  }
+
+  /** The held events as views of the buffers (valid until the next append or drop). */
+  view(layout: EventLayout, first: number): SparseEvents {
+    const P = this.positions, E = this.electrons;
+    return {
+      scanShape: layout.scanShape, detShape: layout.detShape, first, offsets: this.offsets.subarray(0, P + 1),
+      pixels: this.pixels.subarray(0, E), ...(this.timed ? { times: this.times!.subarray(0, E) } : {}),
+    };
+  }
+
+  /** Forgets the first `n` positions (written as chunks). */
+  drop(n: number): void {
+    const a = this.offsets[n]!;
+    for (let i = 0; i <= this.positions - n; i++) this.offsets[i] = this.offsets[n + i]! - a;
+    this.pixels.copyWithin(0, a, this.electrons);
+    if (this.timed) this.times!.copyWithin(0, a, this.electrons);
+    this.positions -= n;
+    this.electrons -= a;
+    this.first += n;
+    if (this.positions === 0) this.timed = false;
+  }
+
+  /** Positions [from, to) timed by their frame numbers. */
+  private frameTimes(from: number, to: number): void {
+    for (let i = from; i < to; i++) this.times!.fill(this.first + i, this.offsets[i]!, this.offsets[i + 1]!);
+  }
+}
+
+/** `a`, or a copy of it with room for at least `n` values (doubling). */
+function grown<T extends Uint32Array | Float64Array>(a: T, n: number): T {
+  if (n <= a.length) return a;
+  const b = new (a.constructor as new (n: number) => T)(Math.max(n, 2 * a.length));
+  b.set(a);
+  return b;
+}
+
+/** Where a chunk starting at position `at` ends, positions up to `limit` being available: the last position that
+ * keeps its electrons within TARGET_CHUNK_ELECTRONS (at least one position). */
+function chunkEnd(offsets: Uint32Array, at: number, limit: number): number {
+  if (offsets[limit]! - offsets[at]! <= TARGET_CHUNK_ELECTRONS) return limit;
+  let lo = at + 1, hi = limit; // the answer lies in [lo, hi): offsets[hi] is past the target
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (offsets[mid]! - offsets[at]! <= TARGET_CHUNK_ELECTRONS) lo = mid;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Joins consecutive blocks of positions into one. */

@@ -29,7 +29,9 @@ export function fitGaussian(values: Float32Array | Float64Array): GaussianFit {
  */
 export class GaussianFitter {
   private readonly stride: number;
-  private readonly picked: Float64Array;
+  private readonly sampleSize: number;
+  /** The strided sample, in the values' own precision (f32 values take half the memory), until the plan is made. */
+  private picked?: Float32Array | Float64Array;
   private picks = 0;
   private seen = 0;
   private integer = true;
@@ -39,14 +41,16 @@ export class GaussianFitter {
   constructor(private readonly total: number) {
     // Median and MAD from a strided sample of at most 2^18 values (a starting point only; the fit uses them all).
     this.stride = Math.max(1, Math.floor(total / (1 << 18)));
-    this.picked = new Float64Array(Math.ceil(total / this.stride));
+    this.sampleSize = Math.ceil(total / this.stride);
   }
 
   /** First pass: the next block of values. */
   sample(values: ArrayLike<number>): void {
+    const n = this.sampleSize;
+    const picked = (this.picked ??= values instanceof Float32Array ? new Float32Array(n) : new Float64Array(n));
     for (let i = (this.stride - (this.seen % this.stride)) % this.stride; i < values.length; i += this.stride) {
       const v = values[i]!;
-      this.picked[this.picks++] = v;
+      picked[this.picks++] = v;
       if (this.integer && v !== Math.round(v)) this.integer = false;
     }
     this.seen += values.length;
@@ -66,11 +70,13 @@ export class GaussianFitter {
   /** The histogram's bins around the median: sigma/8 wide (integer-wide, centred on the integers, for integer
    * data, so no bin is systematically empty), +-12 sigma. */
   private histogramPlan() {
-    if (this.picks !== this.picked.length) throw new RangeError(`GaussianFitter: sampled ${this.seen} of ${this.total} values before counting`);
+    if (!this.picked || this.picks !== this.sampleSize) {
+      throw new RangeError(`GaussianFitter: sampled ${this.seen} of ${this.total} values before counting`);
+    }
     const sorted = this.picked.sort();
+    this.picked = undefined; // a few MB an edge computer's sender need not keep
     const median = sorted[sorted.length >> 1]!;
-    const dev = sorted.map((v) => Math.abs(v - median)).sort();
-    const sigma = 1.4826 * dev[dev.length >> 1]!;
+    const sigma = 1.4826 * middleDeviation(sorted, median);
     if (!(sigma > 0)) return { median, sigma, lo: 0, width: 0, hist: new Float64Array(0) };
     const integer = this.integer;
     const width = integer ? Math.max(1, Math.round(sigma / 8)) : sigma / 8;
@@ -84,6 +90,24 @@ export class GaussianFitter {
     if (!(sigma0 > 0)) return { mean: median, sigma: 0, amplitude: this.total, binWidth: 0, iterations: 0 };
     return fitPeak(hist, lo, width, median, sigma0);
   }
+}
+
+/** The median of |v - median| over sorted values (the element at index n >> 1 of the sorted deviations), without
+ * sorting a copy: the deviations below and above the median are two sorted runs, merged until that index. */
+export function middleDeviation(sorted: Float32Array | Float64Array, median: number): number {
+  const k = sorted.length >> 1;
+  let n = sorted.length; // NaNs sort last, and their deviations too
+  while (n > 0 && Number.isNaN(sorted[n - 1]!)) n--;
+  if (k >= n) return NaN;
+  // Values below the split point deviate by median - v (ascending towards index 0), the others by v - median.
+  let split = 0;
+  while (split < n && sorted[split]! < median) split++;
+  let below = split - 1, above = split, dev = 0;
+  for (let taken = 0; taken <= k; taken++) {
+    const down = below >= 0 ? median - sorted[below]! : Infinity, up = above < n ? sorted[above]! - median : Infinity;
+    if (down < up) { dev = down; below--; } else { dev = up; above++; }
+  }
+  return dev;
 }
 
 /** Caruana's parabola through the log counts within +-2 sigma, weighted by the counts squared (Guo), repeated

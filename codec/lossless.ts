@@ -105,16 +105,32 @@ export class LosslessEncoder {
   async push(frames: Uint8Array): Promise<void> {
     const fb = this.codec.frameBytes;
     if (frames.length % fb !== 0) throw new RangeError(`push: ${frames.length} bytes is not a whole number of ${fb}-byte frames`);
-    let at = 0;
-    while (at < frames.length) {
+    for (let at = 0; at < frames.length;) {
       const take = Math.min(frames.length - at, (this.framesPerChunk - this.pending) * fb);
-      if (this.framesIn + take / fb > this.totalFrames) throw new RangeError(`push: more than the ${this.totalFrames} frames the shape holds`);
-      // Straight into the codec core (views are rebuilt on every call, so memory growth elsewhere cannot bite).
-      this.codec.input(this.framesPerChunk).set(frames.subarray(at, at + take), this.pending * fb);
-      this.pending += take / fb;
+      this.place(take / fb).set(frames.subarray(at, at + take));
       at += take;
-      if (this.pending === this.framesPerChunk) await this.flush();
+      await this.commit(take / fb);
     }
+  }
+
+  /**
+   * Where the next `count` frames go (at most the room left in the chunk being built): a view of the codec core's
+   * memory to write them into, then commit(count). Frames read straight there are never copied (stem4d compress,
+   * a stream's sender). The view is valid until the next call on this encoder.
+   */
+  place(count: number): Uint8Array {
+    const fb = this.codec.frameBytes;
+    if (!Number.isInteger(count) || count < 1 || count > this.framesPerChunk - this.pending) {
+      throw new RangeError(`place: ${count} frames; the chunk being built has room for ${this.framesPerChunk - this.pending}`);
+    }
+    if (this.framesIn + count > this.totalFrames) throw new RangeError(`push: more than the ${this.totalFrames} frames the shape holds`);
+    return this.codec.input(this.framesPerChunk).subarray(this.pending * fb, (this.pending + count) * fb);
+  }
+
+  /** Takes the `count` frames written into place(count); a full chunk is encoded and written. */
+  async commit(count: number): Promise<void> {
+    this.pending += count;
+    if (this.pending === this.framesPerChunk) await this.flush();
   }
 
   /** Writes what is pending, the index and the trailer. */

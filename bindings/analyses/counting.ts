@@ -81,14 +81,14 @@ function placeMaps(
   return { dark: input(o.dark ?? new Float32Array(q)), gain: o.gain ? input(o.gain) : 0 };
 }
 
-/** The dark-subtracted, gain-corrected values of each tile of frames (about 1 MiB of frames), handed to `each` in
- * frame order and not kept: a tile's scratch buffer of q values per frame. */
+/** The dark-subtracted, gain-corrected values of each frame, handed to `each` in frame order and not kept: a
+ * tile's scratch buffer of q values (f32: twice a u16 frame). */
 function correctedValues(o: CountingOptions, each: (values: Float32Array) => void): Reduction<void> {
   let maps = { dark: 0, gain: 0 };
-  const tileFrames = (ctx: Pick<Dataset, "shape" | "dtype">) => Math.max(1, Math.floor((1 << 20) / frameBytes(ctx)));
+  const tileFrames = () => 1;
   return {
     name: "counting sample",
-    buffers: (ctx) => ({ values: { kind: "scratch", type: "f32", per: tileFrames(ctx) * framePixels(ctx) } }),
+    buffers: (ctx) => ({ values: { kind: "scratch", type: "f32", per: framePixels(ctx) } }),
     tileFrames,
     prepare(ctx) {
       maps = placeMaps(ctx.input, framePixels(ctx), o);
@@ -110,6 +110,8 @@ function correctedValues(o: CountingOptions, each: (values: Float32Array) => voi
     finish: () => undefined,
   };
 }
+
+const SAMPLE_BLOCK_FRAMES = 2;
 
 /** The thresholds: fitted to the corrected values of evenly spread sample frames, unless both are given. Two
  * passes over the sample (the fit's starting point and the plain mean, then its histogram and the plain standard
@@ -133,8 +135,11 @@ export async function countingThresholds(core: Core, ds: Dataset, o: CountingOpt
   if (!Number.isInteger(n) || n < 1)
     throw new RangeError(`sampleFrames must be a positive integer, got ${o.sampleFrames}`);
   const sampleFrames = sampledFrames(ds, n), total = n * q;
+  // The sample's frames are read SAMPLE_BLOCK_FRAMES at a time: each frame of a block has its scratch of values
+  // until the block is handed on, and an edge computer's memory need not hold more (the sample is small: speed is
+  // no matter here; the values and the fit do not depend on the blocks).
   const passOver = (each: (values: Float32Array) => void) =>
-    runReduction(core, sampleFrames, correctedValues(o, each), { blockBytes: o.blockBytes });
+    runReduction(core, sampleFrames, correctedValues(o, each), { blockBytes: SAMPLE_BLOCK_FRAMES * frameBytes(ds) });
   const fitter = new GaussianFitter(total);
   // Sums in float64 in frame order, in two passes (the mean, then the squared deviations from it).
   let sum = 0, ss = 0;
@@ -180,24 +185,39 @@ export function describeThresholds(t: Thresholds): Record<string, unknown> {
 }
 
 /** Counting as an ordered sink: each tile's frames are counted into its scratch (at most one electron per 2 x 2
- * pixels, so `cap` per frame), then handed to `sink` as grouped events in frame order. */
+ * pixels, so `cap` per frame), then handed to `sink` as grouped events in frame order: in new arrays, or, when
+ * `sinkCopies` (the event encoder copies what it keeps), in two arrays reused for every tile. */
 function countingSink(
   o: CountingOptions,
   th: Thresholds,
   scanShape: [number, number],
   sink: (ev: SparseEvents) => void | Promise<void>,
+  sinkCopies = false,
 ) {
   let maps = { dark: 0, gain: 0 },
     electrons = 0;
+  let offsetsKept = new Uint32Array(0), pixelsKept = new Uint32Array(0);
+  const offsetsFor = (n: number) => {
+    if (!sinkCopies) return new Uint32Array(n);
+    if (offsetsKept.length < n) offsetsKept = new Uint32Array(n);
+    return offsetsKept.subarray(0, n);
+  };
+  const pixelsFor = (n: number) => {
+    if (!sinkCopies) return new Uint32Array(n);
+    if (pixelsKept.length < n) pixelsKept = new Uint32Array(Math.max(n, 2 * pixelsKept.length));
+    return pixelsKept.subarray(0, n);
+  };
   const bg = Math.fround(th.background),
     xray = Number.isFinite(th.xray) ? Math.fround(th.xray) : 3.4e38;
   const capOf = (rows: number, cols: number) => Math.ceil(rows / 2) * Math.ceil(cols / 2);
-  // About 2 MiB of frames, and no more than 8 MiB of event slots per tile.
+  // About 2 MiB of frames (no more than a block of `blockBytes`: an edge computer's sender counts in small blocks,
+  // and a block holds whole tiles), and no more than 8 MiB of event slots per tile.
+  const tileBytes = Math.min(2 << 20, o.blockBytes ?? 2 << 20);
   const tileFrames = (ctx: Pick<Dataset, "shape" | "dtype">) => {
     const [rows, cols] = sigShape(ctx);
     return Math.max(
       1,
-      Math.min(Math.floor((2 << 20) / frameBytes(ctx)), Math.floor((8 << 20) / (capOf(rows, cols) * 4))),
+      Math.min(Math.floor(tileBytes / frameBytes(ctx)), Math.floor((8 << 20) / (capOf(rows, cols) * 4))),
     );
   };
   return {
@@ -243,9 +263,10 @@ function countingSink(
     async emit(tile, view) {
       const cap = capOf(tile.rows, tile.cols);
       const counts = view.buffer("counts") as Int32Array;
-      const offsets = new Uint32Array(tile.count + 1);
+      const offsets = offsetsFor(tile.count + 1);
+      offsets[0] = 0;
       for (let f = 0; f < tile.count; f++) offsets[f + 1] = offsets[f]! + counts[f]!;
-      const pixels = new Uint32Array(offsets[tile.count]!);
+      const pixels = pixelsFor(offsets[tile.count]!);
       const out = view.buffer("out") as Uint32Array;
       for (let f = 0; f < tile.count; f++) pixels.set(out.subarray(f * cap, f * cap + counts[f]!), offsets[f]!);
       electrons += pixels.length;
@@ -267,9 +288,22 @@ export async function countElectrons(
   onProgress?: (done: number, total: number) => void,
   thresholds?: Thresholds,
 ): Promise<CountingResult> {
+  return countInto(core, ds, o, sink, false, onProgress, thresholds);
+}
+
+/** countElectrons, handing the events on in reused arrays when `sinkCopies`. */
+async function countInto(
+  core: Core,
+  ds: Dataset,
+  o: CountingOptions,
+  sink: (ev: SparseEvents) => void | Promise<void>,
+  sinkCopies: boolean,
+  onProgress?: (done: number, total: number) => void,
+  thresholds?: Thresholds,
+): Promise<CountingResult> {
   const scanShape = countingScanShape(ds);
   const th = thresholds ?? (await countingThresholds(core, ds, o));
-  const electrons = await runReduction(core, ds, countingSink(o, th, scanShape, sink), {
+  const electrons = await runReduction(core, ds, countingSink(o, th, scanShape, sink, sinkCopies), {
     blockBytes: o.blockBytes,
     onProgress,
   });
@@ -298,7 +332,8 @@ export async function countToEvents(
       params: { ...options.params, counting: describeThresholds(thresholds) },
     },
   );
-  const r = await countElectrons(
+  // The encoder copies what it keeps: without onEvents (which may keep the blocks), counting reuses its arrays.
+  const r = await countInto(
     core,
     ds,
     o,
@@ -306,6 +341,7 @@ export async function countToEvents(
       await enc.push(ev);
       onEvents?.(ev);
     },
+    !onEvents,
     o.onProgress,
     thresholds,
   );

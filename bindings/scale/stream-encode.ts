@@ -7,7 +7,6 @@ import type { Dataset } from "../dataset.js";
 import { estimateCenter } from "../analyses/center.js";
 import { compressLossless } from "../compress.js";
 import { type CountingOptions, countToEvents } from "../analyses/counting.js";
-import { compressPca } from "../analyses/pca-compress.js";
 import type { LosslessOptions } from "../../codec/lossless.js";
 import type { EventOptions } from "../../codec/event-encoder.js";
 import type { PcaLossyOptions } from "../../codec/pca-lossy.js";
@@ -34,10 +33,13 @@ export async function encodeDataset(core: Core | undefined, ds: Dataset, o: Enco
   } else if (o.mode === "lossless") {
     await compressLossless(ds, sink, o.lossless ?? {}, o.onProgress);
   } else if (o.mode === "events") {
-    // Blocks of 1 MiB (not the executor's 32 MiB): an edge computer's memory (the block, the block read ahead and
-    // the counting scratch stay near 4 MiB), and the ring gets chunks sooner.
-    await countToEvents(needCore(), ds, sink, { blockBytes: 1 << 20, ...o.counting, onProgress: o.onProgress }, o.events ?? {});
+    // Blocks of 512 KiB (not the executor's 32 MiB), counted in tiles of at most a block: an edge computer's memory
+    // (the block, the block read ahead and the counting scratch stay near 2 MiB), and the ring gets chunks sooner.
+    // The chunks are those `stem4d count` writes: where they are cut does not depend on the blocks.
+    await countToEvents(needCore(), ds, sink, { blockBytes: 512 << 10, ...o.counting, onProgress: o.onProgress }, o.events ?? {});
   } else if (o.mode === "pca") {
+    // Loaded for PCA only: an events or lossless sender does not hold the linear algebra's code.
+    const { compressPca } = await import("../analyses/pca-compress.js");
     const p = o.pca ?? {};
     await compressPca(needCore(), ds, sink, { ...p, onProgress: (d, t, stage) => { p.onProgress?.(d, t, stage); if (stage === "encode") o.onProgress?.(d, t); } });
   } else {

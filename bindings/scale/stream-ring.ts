@@ -54,19 +54,25 @@ export class ChunkRing {
     return this.head + n <= tail ? this.head : -1;
   }
 
-  /** Copies the chunk in (the caller may reuse `bytes`); fits(bytes.length) must be true. */
-  push(seq: number, bytes: Uint8Array, frames: [number, number] | null): void {
+  /** Copies the chunk in, whole or from its pieces in order (the caller may reuse them); fits() of its length
+   * must be true. */
+  push(seq: number, chunk: Uint8Array | readonly Uint8Array[], frames: [number, number] | null): void {
     if (seq !== this.end) throw new Error(`chunk ring: chunk ${seq} pushed after chunk ${this.end - 1}`);
-    const n = bytes.length, at = this.place(n);
+    const parts = chunk instanceof Uint8Array ? [chunk] : chunk;
+    const n = parts.reduce((a, p) => a + p.length, 0), at = this.place(n);
     if (at === -1) throw new Error(`chunk ring: no room for ${n} bytes (${this.held} of ${this.capacityBytes} held)`);
     let kept: Uint8Array;
     if (at === -2) {
-      kept = bytes.slice();
+      kept = new Uint8Array(n);
     } else {
       this.store ??= new Uint8Array(this.capacityBytes);
       kept = this.store.subarray(at, at + n);
-      kept.set(bytes);
       this.head = at + n;
+    }
+    let filled = 0;
+    for (const p of parts) {
+      kept.set(p, filled);
+      filled += p.length;
     }
     this.chunks.push({ bytes: kept, frames, at });
     this.held += n;

@@ -28,6 +28,9 @@ export interface SendOptions {
   skip?: number[];
   corrupt?: number[];
   onProgress?: (framesSent: number, framesTotal: number) => void;
+  /** Called once the encoder has written the container's header (its set-up done, e.g. the counting thresholds
+   * fitted), before its first chunk: a moment for the caller to drop what the set-up left behind. */
+  onEncoderReady?: () => void;
   /** One line for each event worth telling a person (silence, a resume). */
   onNotice?: (line: string) => void;
 }
@@ -81,7 +84,8 @@ class SeriesSender {
   private lastSent = 0;
   private silenceNoted = false;
   private linkFree = 0;
-  private readonly transmitted = new Set<number>();
+  /** Chunks [0, sentEnd) have been sent at least once (chunks go in order: a resume only goes back). */
+  private sentEnd = 0;
   private stats = { wireBytes: 0, containerBytes: 0, resent: 0, resumes: 0 };
   private readonly skip: Set<number>;
   private readonly corrupt: Set<number>;
@@ -96,7 +100,12 @@ class SeriesSender {
   async run(encode: (sink: ByteSink) => Promise<unknown>): Promise<SendSummary> {
     const t0 = performance.now();
     const splitter = new ChunkSplitter({
-      header: (bytes, metadata) => { this.header = { bytes, metadata }; this.stats.containerBytes += bytes.length; this.wake.wake(); },
+      header: (bytes, metadata) => {
+        this.header = { bytes, metadata };
+        this.stats.containerBytes += bytes.length;
+        this.o.onEncoderReady?.();
+        this.wake.wake();
+      },
       chunk: (c) => this.accept(c),
     });
     const listening = this.listen();
@@ -127,13 +136,14 @@ class SeriesSender {
 
   /** A chunk from the encoder: into the ring once there is room. */
   private async accept(c: ContainerChunk): Promise<void> {
-    while (!this.ring.fits(c.bytes.length)) {
+    const n = c.parts[0].length + c.parts[1].length;
+    while (!this.ring.fits(n)) {
       if (this.failure) throw this.failure;
       await this.wake.wait(1000);
     }
     if (this.failure) throw this.failure;
-    this.ring.push(c.seq, c.bytes, chunkFrames(c));
-    this.stats.containerBytes += c.bytes.length;
+    this.ring.push(c.seq, c.parts, chunkFrames(c));
+    this.stats.containerBytes += n;
     this.wake.wake();
   }
 
@@ -248,9 +258,9 @@ class SeriesSender {
   private async sendChunk(seq: number): Promise<boolean> {
     const c = this.ring.get(seq);
     if (!c) throw new Error(`series "${this.series}": chunk ${seq} is not in the ring (held: ${this.ring.oldest}-${this.ring.end - 1})`);
-    const first = !this.transmitted.has(seq);
+    const first = seq >= this.sentEnd;
     if (first && this.skip.has(seq)) {
-      this.transmitted.add(seq);
+      this.sentEnd = seq + 1;
       return true;
     }
     let bytes = c.bytes;
@@ -261,7 +271,7 @@ class SeriesSender {
     const kind = bytes[4]!;
     if (!(await this.send({ type: "chunk", series: this.series, epoch: this.epoch, seq, kind, frames: c.frames }, bytes))) return false;
     if (!first) this.stats.resent++;
-    this.transmitted.add(seq);
+    this.sentEnd = Math.max(this.sentEnd, seq + 1);
     return true;
   }
 

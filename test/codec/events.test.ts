@@ -10,6 +10,8 @@ import {
   densify, groupEvents, readContainerEvents, readRecords, simulateElectronFrames, toRawCsr, toStempySparse, writeRecords,
 } from "../../bindings/index.js";
 import { hasPython, runPython } from "../helpers/python.js";
+import { TARGET_CHUNK_ELECTRONS } from "../../codec/event-encoder.js";
+import { sliceEvents } from "../../codec/events.js";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
@@ -89,6 +91,41 @@ describe("columnar event chunks", () => {
   it("round-trip empty positions, empty chunks and repeated pixels", async () => {
     const ev = groupEvents([3, 4], [4, 4], 0, 12, Uint32Array.of(5, 5, 5, 11, 0), Uint32Array.of(3, 3, 15, 0, 0), Float64Array.of(9, 7, 8, 1e15, 0));
     expectSameEvents(await fromContainer(await toContainer(ev, 2)), ev);
+  });
+
+  it("cut the same chunks whatever blocks the events arrive in, dense ones near the electron target", async () => {
+    // About 300k electrons a position: a chunk of a whole scan row would pass the target several times over.
+    const ev = randomEvents([2, 5], [1024, 1024], 300_000, 6, false);
+    const chunked = async (block: number) => {
+      const sink = new MemorySink();
+      const enc = await EventEncoder.create(sink, { scanShape: ev.scanShape, detShape: ev.detShape });
+      for (let at = 0; at < 10; at += block) await enc.push(sliceEvents(ev, at, Math.min(10, at + block)));
+      await enc.finish();
+      return sink.bytes();
+    };
+    const whole = await chunked(10);
+    const reader = await ContainerReader.open(bufferByteSource(whole, "dense.s4d"));
+    // Byte for byte from the first chunk on (the header's metadata holds the time it was made).
+    const chunkRegion = (b: Uint8Array) => b.subarray(reader.dataStart);
+    for (const block of [1, 3, 4]) expect(Buffer.compare(chunkRegion(await chunked(block)), chunkRegion(whole))).toBe(0);
+    const perChunk = reader.chunks.map((c) => ev.offsets[c.first + c.count]! - ev.offsets[c.first]!);
+    expect(Math.max(...perChunk)).toBeLessThanOrEqual(TARGET_CHUNK_ELECTRONS);
+    expect(reader.chunks.map((c) => c.count)).toEqual([3, 3, 3, 1]);
+    expectSameEvents(await fromContainer(whole), ev);
+  });
+
+  it("write the same chunks for blocks with and without times as for the blocks joined first", async () => {
+    const ev = randomEvents([6, 9], [32, 32], 40, 7, true);
+    const blocks = [0, 5, 11, 12, 30, 41, 54].slice(0, -1).map((a, i, all) => sliceEvents(ev, a, [...all, 54][i + 1]!));
+    // Blocks 0, 2 and 4 lose their times (an electron's time is then its frame number).
+    const mixed = blocks.map((b, i) => (i % 2 === 0 ? { ...b, times: undefined } : b));
+    const sink = new MemorySink();
+    const enc = await EventEncoder.create(sink, { scanShape: ev.scanShape, detShape: ev.detShape }, { positionsPerChunk: 7 });
+    for (const b of mixed) await enc.push(b);
+    await enc.finish();
+    const joined = await toContainer(concatEvents(mixed), 7);
+    const reader = await ContainerReader.open(bufferByteSource(joined, "joined.s4d"));
+    expect(Buffer.compare(sink.bytes().subarray(reader.dataStart), joined.subarray(reader.dataStart))).toBe(0);
   });
 
   it("store at most 2 bytes per electron without time and 4 with time at low dose", async () => {
