@@ -10,7 +10,7 @@ import type { Reduction } from "../reduction.js";
 import type { BinFactors } from "./bin.js";
 import { clusterSums } from "./cluster-means.js";
 import { centerOfMass } from "./com.js";
-import { type IntegerProducts, type PackedBasis, adjointPass, columnSums, sketchPass, sparseSketchPass, valueRangePass } from "./pca-passes.js";
+import { type IntegerProducts, adjointPass, columnSums, sketchPass, sparseSketchPass, valueRangePass } from "./pca-passes.js";
 import { patternStats } from "./patterns.js";
 import { virtualImages } from "./virtual.js";
 
@@ -50,15 +50,16 @@ const i32 = (a: Record<string, PassArray>, name: string) => {
   return v;
 };
 
+/** A pass's integer products, when its spec has them (see withInteger). */
+const integerProducts = (p: PassParams, a: Record<string, PassArray>): IntegerProducts | undefined =>
+  p.kcp === undefined ? undefined : { scale: f32(a, "scale"), kcp: num(p, "kcp") };
+
 const builders = {
   columnSums: (p) => columnSums(p.tile === undefined ? undefined : num(p, "tile")),
   sparseSketch: (p, a) => sparseSketchPass({ s: num(p, "s"), idx: i32(a, "idx"), val: f32(a, "val") }, num(p, "l"), num(p, "tile")),
   valueRange: (p) => valueRangePass(p.tile === undefined ? undefined : num(p, "tile")),
-  sketch: (p, a) =>
-    sketchPass(p.kcp === undefined ? f32(a, "Z") : { words: i32(a, "Z"), scale: f32(a, "scale"), kcp: num(p, "kcp") }, num(p, "l"), f32(a, "centre")),
-  adjoint: (p, a) =>
-    adjointPass(f32(a, "Y"), num(p, "l"), f32(a, "centre"), p.sumSquares === true,
-      p.kcp === undefined ? undefined : { scale: f32(a, "scale"), kcp: num(p, "kcp") }),
+  sketch: (p, a) => sketchPass(f32(a, "Z"), num(p, "l"), f32(a, "centre"), undefined, integerProducts(p, a)),
+  adjoint: (p, a) => adjointPass(f32(a, "Y"), num(p, "l"), f32(a, "centre"), p.sumSquares === true, integerProducts(p, a)),
   virtual: (p, a) => {
     const masks = f32(a, "masks"), count = num(p, "count"), q = masks.length / count;
     return virtualImages(Array.from({ length: count }, (_, i) => masks.subarray(i * q, (i + 1) * q)), String(p.name ?? "virtual detector"));
@@ -85,21 +86,20 @@ export function localPasses(core: Core, dataset: Dataset): PassRunner {
 const spec = (pass: PassSpec["pass"], params: PassParams, arrays: PassSpec["arrays"] = {}, navArrays: PassSpec["navArrays"] = {}): PassSpec =>
   ({ pass, params, arrays, navArrays });
 
+/** A PCA pass's spec with its 16-bit integer products (their scales and pairs per 32-bit sum), if any. */
+const withInteger = (s: PassSpec, integer?: IntegerProducts): PassSpec =>
+  integer ? { ...s, params: { ...s.params, kcp: integer.kcp }, arrays: { ...s.arrays, scale: integer.scale } } : s;
+
 /** The specs of the passes analyses use (see each builder for what it computes). */
 export const passes = {
   columnSums: (tile?: number) => spec("columnSums", tile === undefined ? {} : { tile }),
   sparseSketch: (o: { s: number; idx: Int32Array; val: Float32Array }, l: number, tile: number) =>
     spec("sparseSketch", { s: o.s, l, tile }, { idx: o.idx, val: o.val }),
   valueRange: (tile?: number) => spec("valueRange", tile === undefined ? {} : { tile }),
-  /** Z float32, or packed for 16-bit integer products. */
-  sketch: (Z: Float32Array | PackedBasis, l: number, centre: Float32Array) =>
-    Z instanceof Float32Array
-      ? spec("sketch", { l }, { Z, centre })
-      : spec("sketch", { l, kcp: Z.kcp }, { Z: Z.words, scale: Z.scale, centre }),
+  sketch: (Z: Float32Array, l: number, centre: Float32Array, integer?: IntegerProducts) =>
+    withInteger(spec("sketch", { l }, { Z, centre }), integer),
   adjoint: (Y: Float32Array, l: number, centre: Float32Array, sumSquares: boolean, integer?: IntegerProducts) =>
-    integer
-      ? spec("adjoint", { l, sumSquares, kcp: integer.kcp }, { centre, scale: integer.scale }, { Y: { data: Y, per: l } })
-      : spec("adjoint", { l, sumSquares }, { centre }, { Y: { data: Y, per: l } }),
+    withInteger(spec("adjoint", { l, sumSquares }, { centre }, { Y: { data: Y, per: l } }), integer),
   virtual: (masks: Float32Array[], name = "virtual detector") => {
     const q = masks[0]?.length ?? 0, all = new Float32Array(masks.length * q);
     masks.forEach((m, i) => all.set(m, i * q));

@@ -48,26 +48,21 @@ export interface IntegerProducts {
   kcp: number;
 }
 
-/** Z for the integer sketch: gemmI16's pairs of rows of round(Z diag(scale)), ceil(Q / 2) x l words. */
-export interface PackedBasis extends IntegerProducts {
-  words: Int32Array;
-}
-
 /** A row stride of 16-bit integers, even, whose byte size is an odd multiple of 64 (see paddedStride). */
 const pairStride = (n: number) => 2 * paddedStride(Math.ceil(n / 2));
 
-/** Y = (D - 1 centre^T) Z, Z row-major Q x l (float32, or packed 16-bit integers). Tiles of `tileFrames` (default:
- * one lane's rows per lane). */
+/** Y = (D - 1 centre^T) Z, Z row-major Q x l. Tiles of `tileFrames` (default: one lane's rows per lane). With
+ * `integer`, Z is packed once into 16-bit pairs (gemmI16PackB) and the lanes multiply in integers. */
 export function sketchPass(
-  Z: Float32Array | PackedBasis,
+  Z: Float32Array,
   l: number,
   centre: Float32Array,
   tileFrames?: number,
+  integer?: IntegerProducts,
 ): Reduction<Float32Array> {
   let zPtr = 0,
     cPtr = 0,
     laneRows = 0;
-  const packed = Z instanceof Float32Array ? undefined : Z;
   return {
     name: "PCA sketch Y = D Z",
     buffers: (ctx) => ({
@@ -79,13 +74,17 @@ export function sketchPass(
     },
     prepare(ctx) {
       const q = pixels(ctx.shape);
-      if (packed) {
-        if (packed.words.length !== Math.ceil(q / 2) * l) throw new RangeError(`sketch: packed Z has ${packed.words.length} words, expected ceil(${q} / 2) x ${l}`);
-      } else if ((Z as Float32Array).length !== q * l) throw new RangeError(`sketch: Z has ${(Z as Float32Array).length} values, expected ${q} x ${l}`);
+      if (Z.length !== q * l) throw new RangeError(`sketch: Z has ${Z.length} values, expected ${q} x ${l}`);
       if (centre.length !== q) throw new RangeError(`sketch: the centre has ${centre.length} values for ${q} pixels`);
+      if (integer && integer.scale.length !== l) throw new RangeError(`sketch: ${integer.scale.length} scales for ${l} columns`);
       laneRows = sketchLaneRows(q);
-      zPtr = ctx.input(packed ? packed.words : (Z as Float32Array));
+      zPtr = ctx.input(Z);
       cPtr = ctx.input(centre);
+      if (integer) {
+        const pairs = ctx.input(new Int32Array(Math.ceil(q / 2) * l));
+        ctx.core.call("gemmI16PackB", zPtr, q, l, l, ctx.input(integer.scale), pairs);
+        zPtr = pairs;
+      }
     },
     // Each lane takes its rows of the tile in groups of laneRows; for each block of pixels it converts the group's
     // pixels and adds their product with that block of Z to the group's rows of Y.
@@ -94,13 +93,13 @@ export function sketchPass(
         k = kernelSuffix(tile.dtype);
       const per = roundUp4(Math.ceil(tile.count / LANES)),
         block = columnBlock(q),
-        ld = packed ? pairStride(block) : blockStride(q);
+        ld = integer ? pairStride(block) : blockStride(q);
       const tasks: Task[] = [];
       for (let lane = 0; lane < LANES; lane++) {
         const r0 = lane * per,
           r1 = Math.min(tile.count, r0 + per);
         if (r0 >= r1) break;
-        const scr = ptr.converted! + lane * laneRows * ld * 4;
+        const scr = ptr.converted! + lane * laneRows * ld * (integer ? 2 : 4);
         const task: Task = [];
         for (let a = r0; a < r1; a += laneRows) {
           const n = Math.min(r1, a + laneRows) - a;
@@ -108,11 +107,11 @@ export function sketchPass(
             const c1 = Math.min(q, c0 + block);
             const src = tile.ptr + a * q * dtypeSize(tile.dtype), y = ptr.Y! + a * l * 4, acc = c0 > 0 ? 1 : 0;
             task.push(
-              packed
+              integer
                 ? { fn: `pcaRowsI16${k}`, args: [src, n, q, c0, c1, cPtr, scr, ld] }
                 : { fn: `pcaRows${k}`, args: [src, n, q, c0, c1, cPtr, scr, ld] },
-              packed
-                ? { fn: "gemmI16", args: [n, l, Math.ceil((c1 - c0) / 2), scr, ld, zPtr + (c0 / 2) * l * 4, l, y, l, acc, packed.kcp] }
+              integer
+                ? { fn: "gemmI16", args: [n, l, Math.ceil((c1 - c0) / 2), scr, ld, zPtr + (c0 / 2) * l * 4, l, y, l, acc, integer.kcp] }
                 : { fn: "gemmF32", args: [n, l, c1 - c0, scr, ld, zPtr + c0 * l * 4, l, y, l, acc] },
             );
           }
@@ -121,7 +120,7 @@ export function sketchPass(
       }
       return tasks;
     },
-    finish: (buf) => unscale(buf.Y as Float32Array, l, packed?.scale),
+    finish: (buf) => unscale(buf.Y as Float32Array, l, integer?.scale),
   };
 }
 

@@ -27,7 +27,7 @@ import { Gaussian, cholesky, invertUpper, symmetricEigen } from "../linalg.js";
 import { blockGramF64, blockMultiply, orthonormalize, projectOut } from "../linalg-core.js";
 import { type PassRunner, localPasses, passes as passSpecs } from "./pass-specs.js";
 import {
-  type AdjointResult, type IntegerProducts, type PackedBasis, type SparseSign, type ValueRange, LANES, sketchLaneRows,
+  type AdjointResult, type IntegerProducts, type SparseSign, type ValueRange, LANES, sketchLaneRows,
 } from "./pca-passes.js";
 import { MAX_SPECTRUM_PIXELS, pcaSpectrum } from "./pca-spectrum.js";
 
@@ -187,9 +187,9 @@ export async function pca(core: Core, dataset: Dataset, options: PcaOptions): Pr
   };
   // Y = A Z = D_m Z + 1 (e^T Z); for integer products Z is first rounded to Z' (returned: the block kept).
   const sketch = async (Zin: Float32Array): Promise<[Float32Array, Float32Array]> => {
-    const packed = kcp ? packBasis(Zin, Q, l, kcp) : undefined;
-    const Z = packed ? packed.rounded : Zin;
-    const [Yout] = (await runPasses([passSpecs.sketch(packed ?? Z, l, m)], progress("sketch"))) as [Float32Array];
+    const integer: IntegerProducts | undefined = kcp ? { scale: powerOfTwoScales(Zin, l), kcp } : undefined;
+    const Z = integer ? roundToScale(Zin, l, integer.scale) : Zin;
+    const [Yout] = (await runPasses([passSpecs.sketch(Z, l, m, integer)], progress("sketch"))) as [Float32Array];
     pass++;
     addRowVector(Yout, P, l, transposeTimes(e, Z, Q, l));
     return [Yout, Z];
@@ -305,19 +305,11 @@ function powerOfTwoScales(M: Float32Array, l: number): Float32Array {
   return Float32Array.from(most, (x) => (x > 0 ? 2 ** Math.floor(Math.log2(32767 / x)) : 1));
 }
 
-/** Z (Q x l) rounded to 16 bits per column, as gemmI16's pairs of rows, and as float32 (exactly the rounded values). */
-function packBasis(Z: Float32Array, Q: number, l: number, kcp: number): PackedBasis & { rounded: Float32Array } {
-  const scale = powerOfTwoScales(Z, l), inv = scale.map((s) => 1 / s);
-  const words = new Int32Array(Math.ceil(Q / 2) * l), rounded = new Float32Array(Q * l);
-  for (let i = 0; i < Q; i++) {
-    for (let j = 0; j < l; j++) {
-      const v = Math.round(Z[i * l + j]! * scale[j]!);
-      rounded[i * l + j] = v * inv[j]!;
-      const w = (i >> 1) * l + j;
-      words[w] = i & 1 ? (words[w]! & 0xffff) | (v << 16) : (words[w]! & ~0xffff) | (v & 0xffff);
-    }
-  }
-  return { words, scale, kcp, rounded };
+/** M (rows x l) with column j rounded to a multiple of 1 / scale[j] (exactly representable: scales are powers of 2):
+ * the basis block the integer products multiply by. */
+function roundToScale(M: Float32Array, l: number, scale: Float32Array): Float32Array {
+  const inv = scale.map((s) => 1 / s);
+  return M.map((v, i) => Math.round(v * scale[i % l]!) * inv[i % l]!);
 }
 
 /** R^-1 (L x L, upper triangular, float64) for K^T K = R^T R, K the blocks side by side (Q x l each): K R^-1 has

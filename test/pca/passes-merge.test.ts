@@ -48,13 +48,11 @@ function passes(c: ReturnType<typeof exactCase>): [string, Reduction<unknown>][]
 
 /** The 16-bit integer products of the same passes (integer data and integer factors: Z and Y with scale 1). */
 function integerPasses(c: ReturnType<typeof exactCase>): [string, Reduction<unknown>][] {
-  const scale = new Float32Array(l).fill(1), kcp = 256;
-  const words = new Int32Array(Math.ceil(Q / 2) * l);
-  for (let i = 0; i < Q; i++) for (let j = 0; j < l; j++) words[(i >> 1) * l + j]! |= (c.Z[i * l + j]! & 0xffff) << (16 * (i & 1));
+  const integer = { scale: new Float32Array(l).fill(1), kcp: 256 };
   return [
-    ["sketch, integer products", sketchPass({ words, scale, kcp }, l, c.centre)],
-    ["sketch, integer products, one tile per 50 frames", sketchPass({ words, scale, kcp }, l, c.centre, 50)],
-    ["adjoint, integer products, with sums of squares", adjointPass(c.Y, l, c.centre, true, { scale, kcp })],
+    ["sketch, integer products", sketchPass(c.Z, l, c.centre, undefined, integer)],
+    ["sketch, integer products, one tile per 50 frames", sketchPass(c.Z, l, c.centre, 50, integer)],
+    ["adjoint, integer products, with sums of squares", adjointPass(c.Y, l, c.centre, true, integer)],
   ] as [string, Reduction<unknown>][];
 }
 
