@@ -155,14 +155,22 @@ export interface PcaSummary {
   milliseconds: Record<string, number>;
 }
 
-/** The time and rate of PCA's adjoint and sketch passes (each 2 P Q block operations: a multiply and an add per
- * element of the product, in float32 or in 16-bit integers). */
+/** The time and rate of PCA's passes with products (each product 2 P Q block operations: a multiply and an add per
+ * element, in float32 or in 16-bit integers): the first adjoint, the sketch-and-adjoint passes (two products each),
+ * the last sketch. */
 export function pcaPassText(pca: PcaSummary, P: number, Q: number): string {
   const unit = pca.arithmetic === "int16" ? "G int16 op/s" : "GFLOP/s";
-  const pass = (name: string) => {
-    const seconds = pca.milliseconds[`pass.${name}`]! / 1000;
-    return `${pca.blocks} ${name} ${(seconds / pca.blocks).toFixed(1)} s each (${((2 * P * Q * pca.block * pca.blocks) / seconds / 1e9).toFixed(1)} ${unit})`;
+  const pass = (name: string, label: string, count: number, products: number) => {
+    const seconds = (pca.milliseconds[`pass.${name}`] ?? 0) / 1000;
+    if (!count || !seconds) return [];
+    const rate = (2 * P * Q * pca.block * products * count) / seconds / 1e9;
+    return [`${count} ${label} ${(seconds / count).toFixed(1)} s${count > 1 ? " each" : ""} (${rate.toFixed(1)} ${unit})`];
   };
-  return `first ${(pca.milliseconds["pass.first"]! / 1000).toFixed(1)} s, ${pass("adjoint")}, ${pass("sketch")}, ` +
-    `${pca.block} columns, ${pca.arithmetic} products`;
+  return [
+    `first ${(pca.milliseconds["pass.first"]! / 1000).toFixed(1)} s`,
+    ...pass("adjoint", "adjoint", 1, 1),
+    ...pass("sketchAdjoint", "sketch+adjoint", pca.blocks - 1, 2),
+    ...pass("sketch", "sketch", 1, 1),
+    `${pca.block} columns, ${pca.arithmetic} products`,
+  ].join(", ");
 }

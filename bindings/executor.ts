@@ -111,11 +111,12 @@ function tilesOf(tile: number, [s, e]: FrameRange): FrameRange[] {
 interface ScheduledTile {
   tile: Tile;
   pointers: Record<string, number>;
-  tasks: Task[];
+  /** `process`'s tasks, then `processAfter`'s (if any): each step starts when the one before has finished. */
+  steps: Task[][];
 }
 
 /** Runs every reduction over one block: side-by-side tiles (fused with the workers' reads when all reductions
- * share a tile), then the folds of their partials in tile order, then ordered tiles one by one, then the emits. */
+ * share a tile; a tile's second step after its first), then the folds of their partials in tile order, then ordered tiles one by one, then the emits. */
 async function runBlock(
   core: Core,
   dataset: Dataset,
@@ -136,14 +137,20 @@ async function runBlock(
         cols,
       };
       const pointers = tilePointers(core, p, slots[pi]![k]!, t0);
-      return { tile, pointers, tasks: p.reduction.process(tile, pointers, p.ctx) };
+      const steps = [p.reduction.process(tile, pointers, p.ctx)];
+      if (p.reduction.processAfter) steps.push(p.reduction.processAfter(tile, pointers, p.ctx));
+      return { tile, pointers, steps };
     }),
   );
-  const sideBySide = new Map<number, Task[]>(); // by the tile's first frame, so reads can be fused with its kernels
+  // Side-by-side tiles by their first frame (so reads can be fused with their kernels), each a list of steps.
+  const sideBySide = new Map<number, Task[][]>();
   planned.forEach((p, pi) => {
-    if (!p.ordered)
-      for (const s of scheduled[pi]!)
-        sideBySide.set(s.tile.start, [...(sideBySide.get(s.tile.start) ?? []), ...s.tasks]);
+    if (p.ordered) return;
+    for (const s of scheduled[pi]!) {
+      const steps = sideBySide.get(s.tile.start) ?? [];
+      s.steps.forEach((tasks, i) => (steps[i] = [...(steps[i] ?? []), ...tasks]));
+      sideBySide.set(s.tile.start, steps);
+    }
   });
   // A tile's read fused with its kernels makes one task of the whole tile: good when the block holds enough tiles
   // to keep every worker busy; with fewer (large frames, long tiles), the reads and then the lanes run in parallel.
@@ -153,20 +160,21 @@ async function runBlock(
     await core.run(
       tiles.map(([t0, t1]) => [
         ...block.readCalls!(t0, t1),
-        ...(sideBySide.get(t0) ?? []).flat(),
+        ...(sideBySide.get(t0) ?? []).flat(2),
       ]),
     );
   } else {
     if (block.readCalls) {
       await core.run(tilesOf(defaultTileFrames(dataset), block.range).map(([t0, t1]) => block.readCalls!(t0, t1)));
     }
-    await core.run([...sideBySide.values()].flat());
+    const steps = Math.max(0, ...[...sideBySide.values()].map((s) => s.length));
+    for (let i = 0; i < steps; i++) await core.run([...sideBySide.values()].flatMap((s) => s[i] ?? []));
   }
   planned.forEach((p, pi) => {
     for (const s of scheduled[pi]!) foldPartials(core, p, s.pointers);
   });
   for (const [pi, p] of planned.entries()) {
-    if (p.ordered) for (const s of scheduled[pi]!) await core.run(s.tasks);
+    if (p.ordered) for (const s of scheduled[pi]!) for (const tasks of s.steps) await core.run(tasks);
   }
   for (const [pi, p] of planned.entries()) {
     if (p.reduction.emit) for (const s of scheduled[pi]!) await p.reduction.emit(s.tile, tileView(core, p, s), p.ctx);

@@ -201,8 +201,12 @@ export interface Kernels {
   gemmF32AccF64(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number): void;
   /** assembly/gemm-i16/gemmI16 */
   gemmI16(m: number, n: number, kp: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number, kcp: number): void;
+  /** assembly/gemm-i16/gemmI16Scaled */
+  gemmI16Scaled(m: number, n: number, kp: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, kcp: number, scale: number): void;
   /** assembly/gemm-i16/gemmI16PackB */
   gemmI16PackB(b: number, rows: number, cols: number, ldb: number, scale: number, bp: number): void;
+  /** assembly/gemm-i16/gemmI16PackCentredB */
+  gemmI16PackCentredB(b: number, rows: number, cols: number, ldb: number, centre: number, scale: number, bp: number): void;
   /** assembly/simd-peak/simdPeakF32 */
   simdPeakF32(iterations: number): number;
   /** assembly/simd-peak/simdPeakI16 */

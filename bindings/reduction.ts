@@ -75,6 +75,10 @@ export interface Reduction<R> {
   prepare?(ctx: ReductionContext): void;
   /** The kernel calls for one tile: tasks that may run concurrently with each other. */
   process(tile: Tile, ptr: Pointers, ctx: ReductionContext): Task[];
+  /** More kernel calls for the tile, started once every task of `process` for it has finished: a second step that
+   * needs all of the tile's first results (PCA's fused pass multiplies the tile's frames by the rows of Y = D Z that
+   * every lane of the first step computed). */
+  processAfter?(tile: Tile, ptr: Pointers, ctx: ReductionContext): Task[];
   /** Turns the final buffers (copied out of the core) into the result. */
   finish(buffers: Buffers, ctx: ReductionContext): R;
   /** Frames per tile, when the reduction needs a particular partition; otherwise the executor's default. */

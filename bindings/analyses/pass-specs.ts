@@ -10,7 +10,9 @@ import type { Reduction } from "../reduction.js";
 import type { BinFactors } from "./bin.js";
 import { clusterSums } from "./cluster-means.js";
 import { centerOfMass } from "./com.js";
-import { type IntegerProducts, adjointPass, columnSums, sketchPass, sparseSketchPass, valueRangePass } from "./pca-passes.js";
+import {
+  type IntegerProducts, adjointPass, columnSums, sketchAdjointPass, sketchPass, sparseSketchPass, valueRangePass,
+} from "./pca-passes.js";
 import { patternStats } from "./patterns.js";
 import { virtualImages } from "./virtual.js";
 
@@ -59,7 +61,8 @@ const builders = {
   sparseSketch: (p, a) => sparseSketchPass({ s: num(p, "s"), idx: i32(a, "idx"), val: f32(a, "val") }, num(p, "l"), num(p, "tile")),
   valueRange: (p) => valueRangePass(p.tile === undefined ? undefined : num(p, "tile")),
   sketch: (p, a) => sketchPass(f32(a, "Z"), num(p, "l"), f32(a, "centre"), undefined, integerProducts(p, a)),
-  adjoint: (p, a) => adjointPass(f32(a, "Y"), num(p, "l"), f32(a, "centre"), p.sumSquares === true, integerProducts(p, a)),
+  adjoint: (p, a) => adjointPass(f32(a, "Y"), num(p, "l"), f32(a, "centre"), f32(a, "yCentre"), p.sumSquares === true, p.kcp === undefined ? 0 : num(p, "kcp")),
+  sketchAdjoint: (p, a) => sketchAdjointPass(f32(a, "Z"), num(p, "l"), f32(a, "centre"), f32(a, "yCentre"), integerProducts(p, a)),
   virtual: (p, a) => {
     const masks = f32(a, "masks"), count = num(p, "count"), q = masks.length / count;
     return virtualImages(Array.from({ length: count }, (_, i) => masks.subarray(i * q, (i + 1) * q)), String(p.name ?? "virtual detector"));
@@ -98,8 +101,10 @@ export const passes = {
   valueRange: (tile?: number) => spec("valueRange", tile === undefined ? {} : { tile }),
   sketch: (Z: Float32Array, l: number, centre: Float32Array, integer?: IntegerProducts) =>
     withInteger(spec("sketch", { l }, { Z, centre }), integer),
-  adjoint: (Y: Float32Array, l: number, centre: Float32Array, sumSquares: boolean, integer?: IntegerProducts) =>
-    withInteger(spec("adjoint", { l, sumSquares }, { centre }, { Y: { data: Y, per: l } }), integer),
+  adjoint: (Y: Float32Array, l: number, centre: Float32Array, yCentre: Float32Array, sumSquares: boolean, kcp = 0) =>
+    spec("adjoint", { l, sumSquares, ...(kcp ? { kcp } : {}) }, { centre, yCentre }, { Y: { data: Y, per: l } }),
+  sketchAdjoint: (Z: Float32Array, l: number, centre: Float32Array, yCentre: Float32Array, integer?: IntegerProducts) =>
+    withInteger(spec("sketchAdjoint", { l }, { Z, centre, yCentre }), integer),
   virtual: (masks: Float32Array[], name = "virtual detector") => {
     const q = masks[0]?.length ?? 0, all = new Float32Array(masks.length * q);
     masks.forEach((m, i) => all.set(m, i * q));

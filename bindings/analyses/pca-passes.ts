@@ -1,11 +1,15 @@
 // The passes of PCA over the frames, as reductions (see pca.ts for how they combine):
 //   sketch:   Y = (D - 1 m^T) Z   for Z (Q x l) in memory, Y (P x l) a per-frame buffer;
-//   adjoint:  Z = (D - 1 m^T)^T Y for Y (P x l) in memory, Z (Q x l) accumulated tile after tile;
+//   adjoint:  W = (D - 1 m^T)^T (Y - 1 g^T) for Y (P x l) in memory and its centre g, W (Q x l) accumulated tile
+//             after tile;
+//   sketch and adjoint: both on each tile while it is in memory, the adjoint of the Y just made (one read of the
+//             data instead of two);
 //   sums:     the column sums of D (float64), which give the centre m.
 // D is the P x Q matrix of frames, m a float32 centre subtracted while each tile is converted to float32.
 // Integer data of a small range (counted electrons) take 16-bit integer products instead (assembly/gemm-i16.ts: twice
-// the multiply-adds per instruction): the frames less an integer centre are exact in 16 bits, the in-memory operand
-// is scaled column by column by a power of two and rounded, and the results are scaled back, exactly.
+// the multiply-adds per instruction): the frames less an integer centre are exact in 16 bits, Z is scaled column by
+// column by a power of two and rounded, each tile's rows of Y less g likewise with scales of their own, and the
+// results are scaled back, exactly.
 //
 // Every pass uses a fixed number of lanes per tile, each with its own part of the tile's scratch buffer for the
 // converted frames. Lanes write disjoint rows of Y or disjoint row panels of Z, so the results do not depend on the
@@ -13,7 +17,7 @@
 // for a partial per tile, so tiles write them in order ("ordered") and states from shards add ("sum").
 import type { Task } from "../core.js";
 import { dtypeSize, kernelSuffix } from "../dtype.js";
-import type { Reduction } from "../reduction.js";
+import type { Reduction, ReductionContext, Tile } from "../reduction.js";
 import { paddedStride } from "../linalg-core.js";
 
 /** Lanes per tile: at least the worker count of any machine we plan for (the pool defaults to at most 8). */
@@ -40,9 +44,9 @@ export function sketchLaneRows(q: number): number {
 /** Leading dimension of a lane's converted block (padded so that its rows do not alias in the cache). */
 const blockStride = (q: number) => paddedStride(columnBlock(q));
 
-/** How a pass multiplies in 16-bit integers: its in-memory operand B (Z or Y) is taken as round(B diag(scale)), each
- * scale a power of two with |B scale| <= 32767, and `kcp` pairs of products are summed in 32 bits before each
- * conversion to float32 (2 kcp max|D - centre| 32767 < 2^31: no sum overflows). */
+/** How the sketch multiplies in 16-bit integers: Z is taken as round(Z diag(scale)), each scale a power of two with
+ * |Z scale| <= 32767, and `kcp` pairs of products are summed in 32 bits before each conversion to float32
+ * (2 kcp max|D - centre| 32767 < 2^31: no sum overflows). The adjoint takes the same `kcp`. */
 export interface IntegerProducts {
   scale: Float32Array;
   kcp: number;
@@ -50,6 +54,75 @@ export interface IntegerProducts {
 
 /** A row stride of 16-bit integers, even, whose byte size is an odd multiple of 64 (see paddedStride). */
 const pairStride = (n: number) => 2 * paddedStride(Math.ceil(n / 2));
+
+/** Where the sketch product of a tile finds its operands: Z (or its 16-bit pairs) and the centre in the core, the
+ * lanes' scratch for converted frames, and the rows each lane converts at a time. */
+interface SketchOperands {
+  l: number;
+  zPtr: number;
+  cPtr: number;
+  scratch: number;
+  laneRows: number;
+  integer?: IntegerProducts;
+}
+
+/** Places Z (packed into 16-bit pairs for integer products) and the centre in the core for the sketch product. */
+function prepareSketch(ctx: ReductionContext, Z: Float32Array, l: number, centre: Float32Array, integer?: IntegerProducts): Omit<SketchOperands, "scratch"> {
+  const q = pixels(ctx.shape);
+  if (Z.length !== q * l) throw new RangeError(`sketch: Z has ${Z.length} values, expected ${q} x ${l}`);
+  if (centre.length !== q) throw new RangeError(`sketch: the centre has ${centre.length} values for ${q} pixels`);
+  if (integer && integer.scale.length !== l) throw new RangeError(`sketch: ${integer.scale.length} scales for ${l} columns`);
+  let zPtr = ctx.input(Z);
+  if (integer) {
+    const pairs = ctx.input(new Int32Array(Math.ceil(q / 2) * l));
+    ctx.core.call("gemmI16PackB", zPtr, q, l, l, ctx.input(integer.scale), pairs);
+    zPtr = pairs;
+  }
+  return { l, zPtr, cPtr: ctx.input(centre), laneRows: sketchLaneRows(q), integer };
+}
+
+/** The sketch product's tasks for one tile, Y's rows for the tile at y: each lane takes its rows of the tile in groups
+ * of laneRows; for each block of pixels it converts the group's pixels and adds their product with that block of Z
+ * to the group's rows of Y. */
+function sketchTasks(tile: Tile, y: number, o: SketchOperands): Task[] {
+  const q = tile.rows * tile.cols,
+    k = kernelSuffix(tile.dtype),
+    { l, integer } = o;
+  const per = roundUp4(Math.ceil(tile.count / LANES)),
+    block = columnBlock(q),
+    ld = integer ? pairStride(block) : blockStride(q);
+  const tasks: Task[] = [];
+  for (let lane = 0; lane < LANES; lane++) {
+    const r0 = lane * per,
+      r1 = Math.min(tile.count, r0 + per);
+    if (r0 >= r1) break;
+    const scr = o.scratch + lane * o.laneRows * ld * (integer ? 2 : 4);
+    const task: Task = [];
+    for (let a = r0; a < r1; a += o.laneRows) {
+      const n = Math.min(r1, a + o.laneRows) - a;
+      for (let c0 = 0; c0 < q; c0 += block) {
+        const c1 = Math.min(q, c0 + block);
+        const src = tile.ptr + a * q * dtypeSize(tile.dtype), ya = y + a * l * 4, acc = c0 > 0 ? 1 : 0;
+        task.push(
+          integer
+            ? { fn: `pcaRowsI16${k}`, args: [src, n, q, c0, c1, o.cPtr, scr, ld] }
+            : { fn: `pcaRows${k}`, args: [src, n, q, c0, c1, o.cPtr, scr, ld] },
+          integer
+            ? { fn: "gemmI16", args: [n, l, Math.ceil((c1 - c0) / 2), scr, ld, o.zPtr + (c0 / 2) * l * 4, l, ya, l, acc, integer.kcp] }
+            : { fn: "gemmF32", args: [n, l, c1 - c0, scr, ld, o.zPtr + c0 * l * 4, l, ya, l, acc] },
+        );
+      }
+    }
+    tasks.push(task);
+  }
+  return tasks;
+}
+
+/** Scratch of the sketch product for a dataset of this shape: each lane's converted group of rows. */
+const sketchScratch = (shape: readonly number[]) => LANES * sketchLaneRows(pixels(shape)) * blockStride(pixels(shape));
+
+/** Frames per tile of the sketch product: one group of rows per lane. */
+const sketchTile = (shape: readonly number[]) => LANES * sketchLaneRows(pixels(shape));
 
 /** Y = (D - 1 centre^T) Z, Z row-major Q x l. Tiles of `tileFrames` (default: one lane's rows per lane). With
  * `integer`, Z is packed once into 16-bit pairs (gemmI16PackB) and the lanes multiply in integers. */
@@ -60,66 +133,18 @@ export function sketchPass(
   tileFrames?: number,
   integer?: IntegerProducts,
 ): Reduction<Float32Array> {
-  let zPtr = 0,
-    cPtr = 0,
-    laneRows = 0;
+  let ops: Omit<SketchOperands, "scratch">;
   return {
     name: "PCA sketch Y = D Z",
     buffers: (ctx) => ({
       Y: { kind: "nav", type: "f32", per: l },
-      converted: { kind: "scratch", type: "f32", per: LANES * sketchLaneRows(pixels(ctx.shape)) * blockStride(pixels(ctx.shape)) },
+      converted: { kind: "scratch", type: "f32", per: sketchScratch(ctx.shape) },
     }),
-    tileFrames(ctx) {
-      return tileFrames ?? LANES * sketchLaneRows(pixels(ctx.shape));
-    },
+    tileFrames: (ctx) => tileFrames ?? sketchTile(ctx.shape),
     prepare(ctx) {
-      const q = pixels(ctx.shape);
-      if (Z.length !== q * l) throw new RangeError(`sketch: Z has ${Z.length} values, expected ${q} x ${l}`);
-      if (centre.length !== q) throw new RangeError(`sketch: the centre has ${centre.length} values for ${q} pixels`);
-      if (integer && integer.scale.length !== l) throw new RangeError(`sketch: ${integer.scale.length} scales for ${l} columns`);
-      laneRows = sketchLaneRows(q);
-      zPtr = ctx.input(Z);
-      cPtr = ctx.input(centre);
-      if (integer) {
-        const pairs = ctx.input(new Int32Array(Math.ceil(q / 2) * l));
-        ctx.core.call("gemmI16PackB", zPtr, q, l, l, ctx.input(integer.scale), pairs);
-        zPtr = pairs;
-      }
+      ops = prepareSketch(ctx, Z, l, centre, integer);
     },
-    // Each lane takes its rows of the tile in groups of laneRows; for each block of pixels it converts the group's
-    // pixels and adds their product with that block of Z to the group's rows of Y.
-    process(tile, ptr) {
-      const q = tile.rows * tile.cols,
-        k = kernelSuffix(tile.dtype);
-      const per = roundUp4(Math.ceil(tile.count / LANES)),
-        block = columnBlock(q),
-        ld = integer ? pairStride(block) : blockStride(q);
-      const tasks: Task[] = [];
-      for (let lane = 0; lane < LANES; lane++) {
-        const r0 = lane * per,
-          r1 = Math.min(tile.count, r0 + per);
-        if (r0 >= r1) break;
-        const scr = ptr.converted! + lane * laneRows * ld * (integer ? 2 : 4);
-        const task: Task = [];
-        for (let a = r0; a < r1; a += laneRows) {
-          const n = Math.min(r1, a + laneRows) - a;
-          for (let c0 = 0; c0 < q; c0 += block) {
-            const c1 = Math.min(q, c0 + block);
-            const src = tile.ptr + a * q * dtypeSize(tile.dtype), y = ptr.Y! + a * l * 4, acc = c0 > 0 ? 1 : 0;
-            task.push(
-              integer
-                ? { fn: `pcaRowsI16${k}`, args: [src, n, q, c0, c1, cPtr, scr, ld] }
-                : { fn: `pcaRows${k}`, args: [src, n, q, c0, c1, cPtr, scr, ld] },
-              integer
-                ? { fn: "gemmI16", args: [n, l, Math.ceil((c1 - c0) / 2), scr, ld, zPtr + (c0 / 2) * l * 4, l, y, l, acc, integer.kcp] }
-                : { fn: "gemmF32", args: [n, l, c1 - c0, scr, ld, zPtr + c0 * l * 4, l, y, l, acc] },
-            );
-          }
-        }
-        tasks.push(task);
-      }
-      return tasks;
-    },
+    process: (tile, ptr) => sketchTasks(tile, ptr.Y!, { ...ops, scratch: ptr.converted! }),
     finish: (buf) => unscale(buf.Y as Float32Array, l, integer?.scale),
   };
 }
@@ -146,6 +171,81 @@ function subPanelWidth(width: number, frames: number): number {
   return roundUp4(Math.ceil(width / Math.ceil(width / most)));
 }
 
+const roundUp16 = (n: number) => Math.ceil(n / 16) * 16;
+
+/** Where the adjoint product of a tile finds its operands: the centres of the frames and of Y in the core, the
+ * lanes' scratch (laneBytes each: the converted sub-panel, then the tile's rows of Y less their centre, as 16-bit
+ * pairs and their scales, or float32), each lane's panel of pixels and its sub-panels, the centred sums of squares
+ * (0: none) and integer products' pairs per 32-bit sum (0: float32). */
+interface AdjointOperands {
+  l: number;
+  cPtr: number;
+  yCentre: number;
+  scratch: number;
+  laneBytes: number;
+  panel: number;
+  sub: number;
+  ss: number;
+  kcp: number;
+}
+
+/** Bytes of adjoint scratch per lane for tiles of `frames`. */
+function adjointLaneBytes(frames: number, l: number, kcp: number): number {
+  return SUBPANEL_BYTES + (kcp ? roundUp16(Math.ceil(frames / 2) * l * 4) + roundUp16(l * 4) : roundUp16(frames * l * 4));
+}
+
+/** The adjoint product's tasks for one tile, Y's rows for the tile at y: each lane adds its panel of Z's rows,
+ * (D - 1 centre^T)^T (Y - 1 yCentre^T) over the tile's frames. With integer products the lane packs the tile's rows
+ * of Y less their centre into 16-bit pairs with scales of its own (gemmI16PackCentredB) and undoes them as it adds. */
+function adjointTasks(tile: Tile, y: number, z: number, o: AdjointOperands): Task[] {
+  const q = tile.rows * tile.cols,
+    k = kernelSuffix(tile.dtype),
+    n = tile.count,
+    { l } = o;
+  const pairs = Math.ceil(n / 2);
+  const tasks: Task[] = [];
+  for (let lane = 0; lane < LANES; lane++) {
+    const c0 = lane * o.panel,
+      c1 = Math.min(q, c0 + o.panel);
+    if (c0 >= c1) break;
+    // The lane's panel of pixels in sub-panels: each converted (transposed) and multiplied while in cache.
+    const scr = o.scratch + lane * o.laneBytes,
+      yOp = scr + SUBPANEL_BYTES,
+      yScale = yOp + roundUp16(pairs * l * 4);
+    const task: Task = o.kcp
+      ? [{ fn: "gemmI16PackCentredB", args: [y, n, l, l, o.yCentre, yScale, yOp] }]
+      : [{ fn: "pcaRowsF32", args: [y, n, l, 0, l, o.yCentre, yOp, l] }];
+    for (let s0 = c0; s0 < c1; s0 += o.sub) {
+      const s1 = Math.min(c1, s0 + o.sub), zs = z + s0 * l * 4;
+      if (o.kcp) {
+        task.push(
+          { fn: `pcaColsI16${k}`, args: [tile.ptr, n, q, s0, s1, o.cPtr, scr, o.ss] },
+          { fn: "gemmI16Scaled", args: [s1 - s0, l, pairs, scr, 2 * pairs, yOp, l, zs, l, o.kcp, yScale] },
+        );
+      } else {
+        task.push(
+          { fn: `pcaCols${k}`, args: [tile.ptr, n, q, s0, s1, o.cPtr, scr, o.ss] },
+          { fn: "gemmF32", args: [s1 - s0, l, n, scr, n, yOp, l, zs, l, 1] },
+        );
+      }
+    }
+    tasks.push(task);
+  }
+  return tasks;
+}
+
+/** Checks and places the adjoint product's centres; the panels for tiles of `frames`. */
+function prepareAdjoint(ctx: ReductionContext, l: number, centre: Float32Array, yCentre: Float32Array, frames: number, kcp: number): Omit<AdjointOperands, "scratch" | "ss"> {
+  const q = pixels(ctx.shape);
+  if (centre.length !== q) throw new RangeError(`adjoint: the centre has ${centre.length} values for ${q} pixels`);
+  if (yCentre.length !== l) throw new RangeError(`adjoint: Y's centre has ${yCentre.length} values for ${l} columns`);
+  const panel = roundUp4(Math.ceil(q / LANES));
+  return {
+    l, cPtr: ctx.input(centre), yCentre: ctx.input(yCentre), laneBytes: adjointLaneBytes(frames, l, kcp),
+    panel, sub: subPanelWidth(panel, frames), kcp,
+  };
+}
+
 export interface AdjointResult {
   /** Q x l, row-major. */
   Z: Float32Array;
@@ -153,80 +253,83 @@ export interface AdjointResult {
   sumSquares?: Float64Array;
 }
 
-/** Z = (D - 1 centre^T)^T Y, Y row-major P x l; optionally the centred sums of squares per pixel. With `integer`,
- * each lane packs its tile's rows of Y into 16-bit pairs and multiplies in integers. */
+/** Z = (D - 1 centre^T)^T (Y - 1 yCentre^T), Y row-major P x l; optionally the centred sums of squares per pixel.
+ * yCentre (Y's column means, or near them) keeps the float32 products from adding large multiples of the nearly zero
+ * column sums of the centred frames, and the 16-bit values of Y from spending their range on an offset. `kcp` > 0:
+ * 16-bit integer products with that many pairs per 32-bit sum (see IntegerProducts). */
 export function adjointPass(
   Y: Float32Array,
   l: number,
   centre: Float32Array,
+  yCentre: Float32Array,
   sumSquares = false,
-  integer?: IntegerProducts,
+  kcp = 0,
 ): Reduction<AdjointResult> {
   let yPtr = 0,
-    cPtr = 0,
-    sPtr = 0,
-    panel = 0,
-    sub = 0;
-  // Per lane: the converted sub-panel, then (integer products) the tile's rows of Y as pairs.
-  const packedY = integer ? (ADJOINT_TILE / 2) * l * 4 : 0, laneBytes = SUBPANEL_BYTES + packedY;
+    ops: Omit<AdjointOperands, "scratch" | "ss">;
   return {
     name: "PCA adjoint Z = D^T Y",
-    buffers: (ctx) => {
-      const q = pixels(ctx.shape);
-      return {
-        Z: { kind: "single", type: "f32", per: q * l, write: "ordered" },
-        ...(sumSquares ? { ss: { kind: "single", type: "f64", per: q, write: "ordered" } as const } : {}),
-        converted: { kind: "scratch", type: "f32", per: (LANES * laneBytes) / 4 },
-      };
-    },
+    buffers: (ctx) => ({
+      Z: { kind: "single", type: "f32", per: pixels(ctx.shape) * l, write: "ordered" },
+      ...(sumSquares ? { ss: { kind: "single", type: "f64", per: pixels(ctx.shape), write: "ordered" } as const } : {}),
+      converted: { kind: "scratch", type: "f32", per: (LANES * adjointLaneBytes(ADJOINT_TILE, l, kcp)) / 4 },
+    }),
     tileFrames: () => ADJOINT_TILE,
     prepare(ctx) {
-      const q = pixels(ctx.shape),
-        P = frames(ctx.shape);
+      const P = frames(ctx.shape);
       if (Y.length !== P * l) throw new RangeError(`adjoint: Y has ${Y.length} values, expected ${P} x ${l}`);
-      if (centre.length !== q) throw new RangeError(`adjoint: the centre has ${centre.length} values for ${q} pixels`);
-      panel = roundUp4(Math.ceil(q / LANES));
-      sub = subPanelWidth(panel, ADJOINT_TILE);
-      if (integer && integer.scale.length !== l) throw new RangeError(`adjoint: ${integer.scale.length} scales for ${l} columns`);
+      ops = prepareAdjoint(ctx, l, centre, yCentre, ADJOINT_TILE, kcp);
       yPtr = ctx.input(Y);
-      cPtr = ctx.input(centre);
-      if (integer) sPtr = ctx.input(integer.scale);
     },
-    process(tile, ptr) {
-      const q = tile.rows * tile.cols,
-        k = kernelSuffix(tile.dtype),
-        n = tile.count,
-        ss = sumSquares ? ptr.ss! : 0,
-        y = yPtr + tile.start * l * 4;
-      const tasks: Task[] = [];
-      for (let lane = 0; lane < LANES; lane++) {
-        const c0 = lane * panel,
-          c1 = Math.min(q, c0 + panel);
-        if (c0 >= c1) break;
-        // The lane's panel of pixels in sub-panels: each converted (transposed) and multiplied while in cache.
-        const scr = ptr.converted! + lane * laneBytes,
-          yPairs = scr + SUBPANEL_BYTES,
-          task: Task = integer ? [{ fn: "gemmI16PackB", args: [y, n, l, l, sPtr, yPairs] }] : [];
-        for (let s0 = c0; s0 < c1; s0 += sub) {
-          const s1 = Math.min(c1, s0 + sub), z = ptr.Z! + s0 * l * 4;
-          if (integer) {
-            const pairs = Math.ceil(n / 2);
-            task.push(
-              { fn: `pcaColsI16${k}`, args: [tile.ptr, n, q, s0, s1, cPtr, scr, ss] },
-              { fn: "gemmI16", args: [s1 - s0, l, pairs, scr, 2 * pairs, yPairs, l, z, l, 1, integer.kcp] },
-            );
-          } else {
-            task.push(
-              { fn: `pcaCols${k}`, args: [tile.ptr, n, q, s0, s1, cPtr, scr, ss] },
-              { fn: "gemmF32", args: [s1 - s0, l, n, scr, n, y, l, z, l, 1] },
-            );
-          }
-        }
-        tasks.push(task);
-      }
-      return tasks;
+    process: (tile, ptr) =>
+      adjointTasks(tile, yPtr + tile.start * l * 4, ptr.Z!, { ...ops, scratch: ptr.converted!, ss: sumSquares ? ptr.ss! : 0 }),
+    finish: (buf) => ({ Z: buf.Z as Float32Array, sumSquares: sumSquares ? (buf.ss as Float64Array) : undefined }),
+  };
+}
+
+export interface SketchAdjointResult {
+  /** P x l: (D - 1 centre^T) Z. */
+  Y: Float32Array;
+  /** Q x l: (D - 1 centre^T)^T (Y - 1 yCentre^T). */
+  W: Float32Array;
+}
+
+/** The sketch and the adjoint in one pass over the frames: each tile's rows of Y = (D - 1 centre^T) Z first, then,
+ * with the tile's frames still in memory, W += (D - 1 centre^T)^T (Y - 1 yCentre^T) over the tile (yCentre known
+ * in advance: Y's column means follow from the column sums). One read and one conversion per tile instead of
+ * two passes; the same products, so the same results as sketchPass then adjointPass, up to rounding. With
+ * `integer`, Z is taken as in sketchPass and the adjoint multiplies in integers as in adjointPass. */
+export function sketchAdjointPass(
+  Z: Float32Array,
+  l: number,
+  centre: Float32Array,
+  yCentre: Float32Array,
+  integer?: IntegerProducts,
+): Reduction<SketchAdjointResult> {
+  let sketch: Omit<SketchOperands, "scratch">,
+    adjoint: Omit<AdjointOperands, "scratch" | "ss">;
+  const kcp = integer?.kcp ?? 0;
+  return {
+    name: "PCA sketch and adjoint Y = D Z, W = D^T Y",
+    buffers: (ctx) => ({
+      Y: { kind: "nav", type: "f32", per: l },
+      W: { kind: "single", type: "f32", per: pixels(ctx.shape) * l, write: "ordered" },
+      converted: { kind: "scratch", type: "f32", per: sketchScratch(ctx.shape) },
+      adjoint: { kind: "scratch", type: "f32", per: (LANES * adjointLaneBytes(sketchTile(ctx.shape), l, kcp)) / 4 },
+    }),
+    tileFrames: (ctx) => sketchTile(ctx.shape),
+    prepare(ctx) {
+      sketch = prepareSketch(ctx, Z, l, centre, integer);
+      // The sketch's integer products leave Y scaled by the scales of Z: its centre too.
+      const scaled = integer ? yCentre.map((v, j) => v * integer.scale[j]!) : yCentre;
+      adjoint = prepareAdjoint(ctx, l, centre, scaled, sketchTile(ctx.shape), kcp);
     },
-    finish: (buf) => ({ Z: unscale(buf.Z as Float32Array, l, integer?.scale), sumSquares: sumSquares ? (buf.ss as Float64Array) : undefined }),
+    process: (tile, ptr) => sketchTasks(tile, ptr.Y!, { ...sketch, scratch: ptr.converted! }),
+    processAfter: (tile, ptr) => adjointTasks(tile, ptr.Y!, ptr.W!, { ...adjoint, scratch: ptr.adjoint!, ss: 0 }),
+    finish: (buf) => ({
+      Y: unscale(buf.Y as Float32Array, l, integer?.scale),
+      W: unscale(buf.W as Float32Array, l, integer?.scale),
+    }),
   };
 }
 

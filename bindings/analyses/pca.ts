@@ -8,7 +8,8 @@
 // is added back afterwards:  A Z = D_m Z + 1 (e^T Z),  A^T Y = D_m^T Y + e (1^T Y).
 //
 // Passes: Y0 = A Omega with a sparse sign Omega (with the column sums; costs about a read of the data), then blocks
-// Z_1 = orth(A^T Y0), Y_i = A Z_i, Z_(i+1) = orth(A^T Y_i). Block Krylov (the default; Musco & Musco 2015) makes
+// Z_1 = orth(A^T Y0), Y_i = A Z_i, Z_(i+1) = orth(A^T Y_i), where A Z_i and A^T (A Z_i) come from one pass over the
+// frames (each tile multiplied by Z_i, then by its own rows of Y_i, while in memory). Block Krylov (the default; Musco & Musco 2015) makes
 // each new block orthogonal to all earlier ones and keeps them all: q + 2 blocks of (k + oversample) / 2 columns span
 // a Krylov space of A^T A of dimension (q + 2)(k + oversample) / 2. Subspace iteration keeps only the last block
 // of k + oversample columns (q + 1 of them). The Rayleigh-Ritz step then diagonalises (A K)^T (A K) for the kept
@@ -27,7 +28,8 @@ import { Gaussian, cholesky, invertUpper, symmetricEigen } from "../linalg.js";
 import { blockGramF64, blockMultiply, orthonormalize, projectOut } from "../linalg-core.js";
 import { type PassRunner, localPasses, passes as passSpecs } from "./pass-specs.js";
 import {
-  type AdjointResult, type IntegerProducts, type SparseSign, type ValueRange, LANES, sketchLaneRows,
+  type AdjointResult, type IntegerProducts, type SketchAdjointResult, type SparseSign, type ValueRange, LANES,
+  sketchLaneRows,
 } from "./pca-passes.js";
 import { MAX_SPECTRUM_PIXELS, pcaSpectrum } from "./pca-spectrum.js";
 
@@ -38,7 +40,8 @@ export interface PcaOptions {
   meanCenter?: boolean;
   /** Extra columns in the random subspace beyond k (default 16). */
   oversample?: number;
-  /** Power iterations q (default 2): each adds two passes over the data and sharpens the smaller components. */
+  /** Power iterations q (default 2): each adds a pass over the data (two products with it) and sharpens the smaller
+   * components. */
   powerIterations?: number;
   /** "krylov" (default): block Krylov with blocks of half the width and q + 2 blocks, whose Rayleigh-Ritz step
    * uses every block (Musco & Musco 2015): more accurate per pass. "subspace": plain subspace iteration on
@@ -71,8 +74,9 @@ export interface PcaResult {
   mean?: Float32Array;
   /** Sum of all eigenvalues: ||A||_F^2 / (P - 1). */
   totalVariance: number;
-  /** Milliseconds per stage: the first pass (column sums and sparse sketch), the adjoint and sketch passes (each a
-   * product with the data: 2 P Q l flops), orthonormalisation, the Rayleigh-Ritz step. */
+  /** Milliseconds per stage: the first pass (column sums and sparse sketch), the first adjoint pass, the
+   * sketch-and-adjoint passes (two products with the data each: 4 P Q l operations), the last sketch (2 P Q l),
+   * orthonormalisation, the Rayleigh-Ritz step. */
   timings: Record<string, number>;
   /** Number of components k. */
   k: number;
@@ -120,9 +124,10 @@ export function pcaPlan(dataset: Dataset, o: PcaOptions): PcaPlan {
     // Blocks of half the width, q + 2 of them, when they fit in min(P, Q); otherwise subspace iteration (a Krylov
     // space cut short by a small detector is less accurate than subspace iteration with the same passes).
     const b = round8(Math.ceil((k + oversample) / 2)), d = q + 2;
-    if (b * d <= limit) return { k, method: "krylov", b, d, passes: 2 * d + 1 + extra };
+    if (b * d <= limit) return { k, method: "krylov", b, d, passes: d + 2 + extra };
   }
-  return { k, method: "subspace", b: l, d: q + 1, passes: 2 * q + 3 + extra };
+  // The first pass, the first adjoint, a sketch-and-adjoint per further block and the last block's sketch.
+  return { k, method: "subspace", b: l, d: q + 1, passes: q + 3 + extra };
 }
 
 export async function pca(core: Core, dataset: Dataset, options: PcaOptions): Promise<PcaResult> {
@@ -163,56 +168,66 @@ export async function pca(core: Core, dataset: Dataset, options: PcaOptions): Pr
     sMinusPc[j] = sums[j]! - P * c;
   }
   // A Omega = D Omega - 1 (c^T Omega).
-  let Y: Float32Array = Y0;
+  const Y: Float32Array = Y0;
   if (meanCenter) {
     const cO = new Float64Array(l);
     for (let j = 0; j < Q; j++) for (let i = 0; i < omega.s; i++) cO[omega.idx[j * omega.s + i]!]! += mean64[j]! * omega.val[j * omega.s + i]!;
     addRowVector(Y, P, l, negate(cO));
   }
 
-  // Z = A^T Y = D_m^T (Y - 1 ybar^T) + (s - P c) ybar^T: the column means of Y come out before the float32 product
-  // (they would only add a large multiple of the near-zero column sums of D_m).
+  // The passes give D_m Z and D_m^T (Y_m - 1 g^T) (D_m = D - 1 m^T) for any g: Y's column means, known in advance
+  // for a sketch (the column sums give them), so that the float32 products do not add large multiples of the nearly
+  // zero column sums of D_m and the 16-bit values of Y do not spend their range on an offset. With Y = Y_m + 1 f^T:
+  //   A^T Y = D_m^T (Y_m - 1 g^T) + (s - P m)(g + f)^T + P e ybar^T,   ybar = Y's column means.
+  const sMinusPm = Float64Array.from(sums, (v, j) => v - P * m[j]!), meanMinusM = mean64.map((v, j) => v - m[j]!);
+  const adjointOf = (Wc: Float32Array, Yfull: Float32Array, gPlusF: ArrayLike<number>) => {
+    addOuter(Wc, Q, l, sMinusPm, gPlusF);
+    addOuter(Wc, Q, l, e, columnMeans(Yfull, P, l).map((v) => P * v));
+    return Wc;
+  };
+  // The first adjoint (with the centred sums of squares): W = A^T Y for the first sketch Y.
   let sumSquares: Float64Array | undefined;
   const adjoint = async (Yin: Float32Array) => {
     const ybar = columnMeans(Yin, P, l);
-    const Yc = Yin.slice();
-    addRowVector(Yc, P, l, negate(ybar));
-    const integer: IntegerProducts | undefined = kcp ? { scale: powerOfTwoScales(Yc, l), kcp } : undefined;
-    const [adj] = (await runPasses([passSpecs.adjoint(Yc, l, m, !sumSquares, integer)], progress("adjoint"))) as
-      [AdjointResult];
+    const [adj] = (await runPasses([passSpecs.adjoint(Yin, l, m, Float32Array.from(ybar), true, kcp)], progress("adjoint"))) as [AdjointResult];
     pass++;
-    sumSquares ??= adj.sumSquares;
-    addOuter(adj.Z, Q, l, sMinusPc, ybar);
-    return adj.Z;
+    sumSquares = adj.sumSquares;
+    return adjointOf(adj.Z, Yin, ybar);
   };
-  // Y = A Z = D_m Z + 1 (e^T Z); for integer products Z is first rounded to Z' (returned: the block kept).
-  const sketch = async (Zin: Float32Array): Promise<[Float32Array, Float32Array]> => {
+  // Y = A Z = D_m Z + 1 f^T with f = Z^T e; for integer products Z is first rounded to Z' (the block kept). With
+  // `andAdjoint`, the same pass also gives W = A^T Y.
+  const sketch = async (Zin: Float32Array, andAdjoint: boolean): Promise<{ Y: Float32Array; Z: Float32Array; W?: Float32Array }> => {
     const integer: IntegerProducts | undefined = kcp ? { scale: powerOfTwoScales(Zin, l), kcp } : undefined;
     const Z = integer ? roundToScale(Zin, l, integer.scale) : Zin;
-    const [Yout] = (await runPasses([passSpecs.sketch(Z, l, m, integer)], progress("sketch"))) as [Float32Array];
+    const f = transposeTimes(e, Z, Q, l), g = transposeTimes(meanMinusM, Z, Q, l);
+    const spec = andAdjoint ? passSpecs.sketchAdjoint(Z, l, m, Float32Array.from(g), integer) : passSpecs.sketch(Z, l, m, integer);
+    const [out] = await runPasses([spec], progress(andAdjoint ? "sketch and adjoint" : "sketch"));
     pass++;
-    addRowVector(Yout, P, l, transposeTimes(e, Z, Q, l));
-    return [Yout, Z];
+    const { Y, W } = andAdjoint ? (out as SketchAdjointResult) : { Y: out as Float32Array, W: undefined };
+    addRowVector(Y, P, l, f);
+    return { Y, Z, W: W && adjointOf(W, Y, g.map((v, j) => v + f[j]!)) };
   };
 
-  // Blocks: Z_1 = orth(A^T Y0); then Y_i = A Z_i and Z_(i+1) = orth(A^T Y_i), for Krylov made orthogonal to every
-  // earlier block first (subspace iteration keeps only the last block).
+  // Blocks: Z_1 = orth(A^T Y0); then Y_i = A Z_i and W_(i+1) = A^T Y_i in one pass, Z_(i+1) = orth(W_(i+1)), for
+  // Krylov made orthogonal to every earlier block first (subspace iteration keeps only the last block); the last
+  // block's pass is a sketch alone.
   const Zs: Float32Array[] = [], Ys: Float32Array[] = [];
+  t = performance.now();
+  let W = await adjoint(Y);
+  lap("pass.adjoint", t);
   for (let i = 0; i < depth; i++) {
     t = performance.now();
-    let Z = await adjoint(Y);
-    lap("pass.adjoint", t);
-    t = performance.now();
     // (Rounded earlier blocks are orthonormal to about 1e-4 only: projectOut's two rounds leave 1e-8.)
-    if (krylov) Z = await projectOut(core, Z, Zs, Q, l);
-    Z = await orthonormalize(core, Z, Q, l);
+    if (krylov) W = await projectOut(core, W, Zs, Q, l);
+    const Z = await orthonormalize(core, W, Q, l);
     lap("orthonormalize", t);
     t = performance.now();
-    [Y, Z] = await sketch(Z);
-    lap("pass.sketch", t);
+    const last = i === depth - 1, next = await sketch(Z, !last);
+    lap(last ? "pass.sketch" : "pass.sketchAdjoint", t);
     if (!krylov) Zs.length = Ys.length = 0;
-    Zs.push(Z);
-    Ys.push(Y);
+    Zs.push(next.Z);
+    Ys.push(next.Y);
+    if (next.W) W = next.W;
   }
 
   // Rayleigh-Ritz on span(K), K = [Z_1 .. Z_d] (orthonormal, Q x L) with A K = [Y_1 .. Y_d]:

@@ -48,6 +48,45 @@ describe("worker pool", () => {
   });
 });
 
+describe("a tile's second step", () => {
+  // Step 1: four lanes each copy their quarter of the tile's frames into nav buffer A. Step 2: each lane copies the
+  // mirror quarter of A (written by another lane) into B. B is right only if step 2 starts after all of step 1.
+  const per = 6, rows = 2, cols = 3;
+  const mirrored: Reduction<{ A: Float32Array; B: Float32Array }> = {
+    name: "mirror",
+    buffers: () => ({ A: { kind: "nav", type: "f32", per }, B: { kind: "nav", type: "f32", per } }),
+    tileFrames: () => 8,
+    prepare(ctx) { zero = ctx.input(new Float32Array(per)); },
+    process: (tile, ptr) => lanes(tile.count).map(([r0, r1]) => [{ fn: "pcaRowsF32", args: [tile.ptr + r0 * per * 4, r1 - r0, per, 0, per, zero, ptr.A! + r0 * per * 4, per] }]),
+    processAfter: (tile, ptr) => lanes(tile.count).map(([r0, r1]) => {
+      const m = tile.count - r1; // the mirror rows [m, m + r1 - r0)
+      return [{ fn: "pcaRowsF32", args: [ptr.A! + m * per * 4, r1 - r0, per, 0, per, zero, ptr.B! + r0 * per * 4, per] }];
+    }),
+    finish: (b) => ({ A: b.A as Float32Array, B: b.B as Float32Array }),
+  };
+  let zero = 0;
+  const lanes = (n: number) => [0, 1, 2, 3].map((i) => [Math.floor((i * n) / 4), Math.floor(((i + 1) * n) / 4)]).filter(([a, b]) => b > a) as [number, number][];
+
+  it("starts when every task of the first step has finished, for any workers and block size", async () => {
+    const frames = 4 * 8 + 4, data = randomArray("f32", frames * per, 31) as Float32Array;
+    const ds = memoryDataset(data, [frames, 1, rows, cols]);
+    for (const w of [0, 1, 2, 4]) {
+      for (const blockBytes of [1, 1 << 20]) {
+        const { A, B } = await runReduction(cores[w]!, ds, mirrored, { blockBytes });
+        expect(Array.from(A), `${w} workers`).toEqual(Array.from(data));
+        for (let t0 = 0; t0 < frames; t0 += 8) {
+          const n = Math.min(8, frames - t0);
+          for (const [r0, r1] of lanes(n)) {
+            const m = t0 + n - r1;
+            expect(Array.from(B.subarray((t0 + r0) * per, (t0 + r1) * per)), `${w} workers, blocks of ${blockBytes} B, tile ${t0}`)
+              .toEqual(Array.from(data.subarray(m * per, (m + r1 - r0) * per)));
+          }
+        }
+      }
+    }
+  });
+});
+
 describe("workers reading files themselves", () => {
   it("give the same result as main-thread reads, for little- and big-endian files", async () => {
     const { mkdtempSync, writeFileSync } = await import("node:fs");

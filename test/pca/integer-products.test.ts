@@ -76,6 +76,57 @@ describe("gemmI16", () => {
   });
 });
 
+describe("gemmI16Scaled and gemmI16PackCentredB", () => {
+  it("pack each column less its centre with the largest power-of-two scale that fits, and return its reciprocal", () => {
+    const rng = new Rng(21);
+    for (const [rows, cols] of [[1, 1], [6, 7], [9, 8], [13, 19]] as const) {
+      const B = Float32Array.from({ length: rows * cols }, (_, i) => (i % cols === 2 ? 5 : (rng.next() * 2 - 1) * 10 ** ((i % cols) - 3)));
+      const centre = Float32Array.from({ length: cols }, (_, j) => (j === 2 ? 5 : rng.next() - 0.5));
+      const pb = put(B), pc = put(centre), ps = put(new Float32Array(cols)), po = put(new Int32Array(Math.ceil(rows / 2) * cols));
+      try {
+        core.call("gemmI16PackCentredB", pb, rows, cols, cols, pc, ps, po);
+        const inv = Array.from(core.arena.f32(ps, cols));
+        for (let j = 0; j < cols; j++) {
+          let most = 0;
+          for (let i = 0; i < rows; i++) most = Math.max(most, Math.abs(Math.fround(B[i * cols + j]! - centre[j]!)));
+          // The largest power of two s with most * s <= 32767 (1 for a constant column).
+          const s = most > 0 ? 2 ** Math.floor(Math.log2(32767 / most)) : 1;
+          expect(1 / inv[j]!, `column ${j}`).toBe(most * s > 32767 ? s / 2 : s);
+        }
+        const rounded = Int16Array.from(B, (v, i) => Math.round(Math.fround(v - centre[i % cols]!) / inv[i % cols]!));
+        expect(Array.from(core.arena.i32(po, Math.ceil(rows / 2) * cols))).toEqual(Array.from(packPairs(rounded, rows, cols)));
+      } finally {
+        for (const p of [pb, pc, ps, po]) core.arena.release(p);
+      }
+    }
+  });
+
+  for (const [m, k, n] of [[5, 3, 9], [9, 300, 17], [4, 8, 8]] as const) {
+    it(`gemmI16Scaled adds (A B) diag(scale) for ${m} x ${k} times ${k} x ${n}`, () => {
+      const rng = new Rng(m + k + n);
+      const kp = Math.ceil(k / 2), lda = 2 * kp;
+      const A = ints(m * k, -60, 60, rng), B = ints(k * n, -200, 200, rng);
+      const Apad = new Int16Array(m * lda);
+      for (let i = 0; i < m; i++) Apad.set(A.subarray(i * k, (i + 1) * k), i * lda);
+      // Powers of two: every scaled sum is exact.
+      const scale = Float32Array.from({ length: n }, (_, j) => 2 ** ((j % 7) - 3));
+      const C0 = Float32Array.from({ length: m * n }, () => Math.round(rng.next() * 100));
+      const pa = put(Apad), pb = put(packPairs(B, k, n)), pc = put(C0), ps = put(scale);
+      try {
+        core.call("gemmI16Scaled", m, n, kp, pa, lda, pb, n, pc, n, 32, ps);
+        const C = core.arena.f32(pc, m * n);
+        for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let p = 0; p < k; p++) s += A[i * k + p]! * B[p * n + j]!;
+          expect(C[i * n + j], `(${i}, ${j})`).toBe(C0[i * n + j]! + s * scale[j]!);
+        }
+      } finally {
+        for (const p of [pa, pb, pc, ps]) core.arena.release(p);
+      }
+    });
+  }
+});
+
 describe("integer conversions", () => {
   it("gemmI16PackB rounds B times each column's scale into pairs of rows", () => {
     const rng = new Rng(4);

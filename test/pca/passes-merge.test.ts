@@ -6,7 +6,7 @@ import "../../bindings/node.js";
 import {
   Core, type Dataset, type Reduction, finishState, memoryDataset, mergeStates, runPartials, runReduction,
 } from "../../bindings/index.js";
-import { adjointPass, gramPass, sketchPass } from "../../bindings/analyses/pca-passes.js";
+import { adjointPass, gramPass, sketchAdjointPass, sketchPass } from "../../bindings/analyses/pca-passes.js";
 import { Rng } from "../../bindings/simulate.js";
 
 const cores: Record<number, Core> = {};
@@ -23,6 +23,7 @@ function exactCase(seed: number) {
   return {
     ds: memoryDataset(frames, [P, 1, rows, cols]),
     Z: Float32Array.from({ length: Q * l }, sign), Y: Float32Array.from({ length: P * l }, sign), centre: new Float32Array(Q),
+    yCentre: new Float32Array(l),
   };
 }
 
@@ -33,6 +34,7 @@ function floatCase(seed: number) {
     ds: memoryDataset(frames, [P, 1, rows, cols]),
     Z: Float32Array.from({ length: Q * l }, () => rng.next() - 0.5), Y: Float32Array.from({ length: P * l }, () => rng.next() - 0.5),
     centre: Float32Array.from({ length: Q }, () => rng.next() * 30),
+    yCentre: Float32Array.from({ length: l }, () => rng.next() - 0.5),
   };
 }
 
@@ -40,20 +42,23 @@ function passes(c: ReturnType<typeof exactCase>): [string, Reduction<unknown>][]
   return [
     ["sketch", sketchPass(c.Z, l, c.centre)],
     ["sketch, one tile per 50 frames", sketchPass(c.Z, l, c.centre, 50)],
-    ["adjoint with sums of squares", adjointPass(c.Y, l, c.centre, true)],
+    ["adjoint with sums of squares", adjointPass(c.Y, l, c.centre, c.yCentre, true)],
+    ["sketch and adjoint", sketchAdjointPass(c.Z, l, c.centre, c.yCentre)],
     ["Gram (float64)", gramPass(c.centre, "f64")],
     ["Gram (float32)", gramPass(c.centre, "f32")],
   ] as [string, Reduction<unknown>][];
 }
 
-/** The 16-bit integer products of the same passes (integer data and integer factors: Z and Y with scale 1). */
-function integerPasses(c: ReturnType<typeof exactCase>): [string, Reduction<unknown>][] {
+/** The 16-bit integer products of the same passes (integer data and integer factors: Z with scale 1), each with the
+ * name of its float32 counterpart. */
+function integerPasses(c: ReturnType<typeof exactCase>): [string, Reduction<unknown>, string][] {
   const integer = { scale: new Float32Array(l).fill(1), kcp: 256 };
   return [
-    ["sketch, integer products", sketchPass(c.Z, l, c.centre, undefined, integer)],
-    ["sketch, integer products, one tile per 50 frames", sketchPass(c.Z, l, c.centre, 50, integer)],
-    ["adjoint, integer products, with sums of squares", adjointPass(c.Y, l, c.centre, true, integer)],
-  ] as [string, Reduction<unknown>][];
+    ["sketch, integer products", sketchPass(c.Z, l, c.centre, undefined, integer), "sketch"],
+    ["sketch, integer products, one tile per 50 frames", sketchPass(c.Z, l, c.centre, 50, integer), "sketch, one tile per 50 frames"],
+    ["adjoint, integer products, with sums of squares", adjointPass(c.Y, l, c.centre, c.yCentre, true, 256), "adjoint with sums of squares"],
+    ["sketch and adjoint, integer products", sketchAdjointPass(c.Z, l, c.centre, c.yCentre, integer), "sketch and adjoint"],
+  ];
 }
 
 /** The states of `r` over a random split of the frames, merged in a random order. */
@@ -93,8 +98,8 @@ describe("PCA passes", () => {
     const rng = new Rng(8);
     const c = exactCase(9);
     const float = passes(c);
-    for (const [name, r] of integerPasses(c)) {
-      const same = float.find(([n]) => name.startsWith(n.split(" ")[0]!) && name.includes("50") === n.includes("50"))!;
+    for (const [name, r, counterpart] of integerPasses(c)) {
+      const same = float.find(([n]) => n === counterpart)!;
       const one = flat(await runReduction(cores[0]!, c.ds, r));
       expect(one, `${name} = ${same[0]}`).toEqual(flat(await runReduction(cores[0]!, c.ds, same[1])));
       for (const w of [1, 2, 4]) expect(flat(await runReduction(cores[w]!, c.ds, r)), `${name}, ${w} workers`).toEqual(one);
@@ -107,12 +112,13 @@ describe("PCA passes", () => {
     const rng = new Rng(6);
     const c = floatCase(7);
     for (const [name, r] of passes(c)) {
-      const one = flat(await runReduction(cores[2]!, c.ds, r));
-      const got = flat(await merged(cores[2]!, c.ds, r, rng));
+      const oneRaw = await runReduction(cores[2]!, c.ds, r), gotRaw = await merged(cores[2]!, c.ds, r, rng);
+      const one = flat(oneRaw), got = flat(gotRaw);
       const scale = Math.max(...one.map(Math.abs));
       const worst = Math.max(...got.map((v, i) => Math.abs(v - one[i]!)));
       expect(worst / scale, name).toBeLessThan(1e-5);
-      if (name.startsWith("sketch")) expect(got, `${name}: per-frame values do not depend on the split`).toEqual(one);
+      const perFrame = (v: unknown) => flat(name.startsWith("sketch and") ? (v as { Y: unknown }).Y : v);
+      if (name.startsWith("sketch")) expect(perFrame(gotRaw), `${name}: per-frame values do not depend on the split`).toEqual(perFrame(oneRaw));
     }
   });
 });
