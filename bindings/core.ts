@@ -34,6 +34,10 @@ export class Core {
     private readonly workers: PoolWorker[],
   ) {}
 
+  /** Task counters shared with the workers, one per run in progress (made with the first run: a page without
+   * cross-origin isolation has no SharedArrayBuffer, and no workers either). */
+  private counters?: Counters;
+
   static async create(options: CoreOptions = {}): Promise<Core> {
     const p = platform();
     const wanted = options.workers ?? Math.min(8, p.cores);
@@ -76,11 +80,17 @@ export class Core {
       }
       return;
     }
-    let next = 0;
-    const lane = async (w: PoolWorker) => {
-      while (next < tasks.length) await w.run(tasks[next++]!);
-    };
-    await Promise.all(this.workers.map(lane));
+    if (tasks.length === 0) return;
+    // Every worker gets the whole list and takes tasks by a shared counter: one message each way per worker, not per
+    // task, and still dynamic (a worker that finishes early takes more).
+    const counters = (this.counters ??= new Counters()), slot = counters.take(), array = counters.array;
+    try {
+      const results = await Promise.allSettled(this.workers.slice(0, tasks.length).map((w) => w.run(tasks, array, slot)));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) throw failed.reason;
+    } finally {
+      counters.give(slot);
+    }
   }
 
   async close(): Promise<void> {
@@ -112,16 +122,39 @@ class PoolWorker {
     });
   }
 
-  run(calls: Task): Promise<void> {
+  /** Runs tasks of `tasks` until counter[slot] passes the last (see kernel-worker.js). */
+  run(tasks: Task[], counter: Int32Array, slot: number): Promise<void> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.w.postMessage({ type: "run", id, calls });
+      this.w.postMessage({ type: "run", id, tasks, counter, slot });
     });
   }
 
   async terminate(): Promise<void> {
     await this.w.terminate();
+  }
+}
+
+/** Slots of a shared Int32Array, each the next task index of one run in progress; more slots when runs overlap. */
+class Counters {
+  array = new Int32Array(new SharedArrayBuffer(4 * 16));
+  private free = Array.from({ length: 16 }, (_, i) => 15 - i);
+
+  take(): number {
+    if (this.free.length === 0) {
+      // Runs in progress go on with the array they were given; later runs use a larger one (slots stay distinct).
+      const n = this.array.length;
+      this.array = new Int32Array(new SharedArrayBuffer(8 * n));
+      for (let i = 2 * n - 1; i >= n; i--) this.free.push(i);
+    }
+    const slot = this.free.pop()!;
+    Atomics.store(this.array, slot, 0);
+    return slot;
+  }
+
+  give(slot: number): void {
+    this.free.push(slot);
   }
 }
 

@@ -1,5 +1,5 @@
-// A worker of the pool: it instantiates the shared compiled core on the shared memory, then runs lists of kernel
-// calls ({ fn, args }) as it is told. Plain JavaScript with no imports of the project, so Node worker_threads and
+// A worker of the pool: it instantiates the shared compiled core on the shared memory, then runs tasks (lists of
+// kernel calls, { fn, args }) as it is told. Plain JavaScript with no imports of the project, so Node worker_threads and
 // browser module Workers load the same file as it is.
 const inNode = typeof process !== "undefined" && !!(process.versions && process.versions.node);
 let post;
@@ -19,21 +19,35 @@ function onMessage(msg) {
     return;
   }
   if (msg.type === "run") {
-    try {
-      for (const call of msg.calls) {
-        if (call.fn === "@readFile") {
-          if (!readFile) throw new Error(`${call.path}: this worker cannot read files`);
-          readFile(call.path, call.args[0], call.args[1], call.args[2]);
-          continue;
-        }
-        const fn = core[call.fn];
-        if (typeof fn !== "function") throw new Error(`no kernel named ${call.fn}`);
-        fn(...call.args);
+    // Tasks shared by several workers: each takes the next task index from a shared counter until none is left,
+    // then reports once (one message per worker and run, however many tasks).
+    const { tasks, counter, slot } = msg;
+    let error;
+    for (;;) {
+      const i = Atomics.add(counter, slot, 1);
+      if (i >= tasks.length) break;
+      try {
+        runCalls(tasks[i]);
+      } catch (e) {
+        error = String(e && e.message ? e.message : e);
+        Atomics.store(counter, slot, tasks.length); // the other workers stop too
+        break;
       }
-      post({ type: "done", id: msg.id });
-    } catch (e) {
-      post({ type: "done", id: msg.id, error: String(e && e.message ? e.message : e) });
     }
+    post({ type: "done", id: msg.id, error });
+  }
+}
+
+function runCalls(calls) {
+  for (const call of calls) {
+    if (call.fn === "@readFile") {
+      if (!readFile) throw new Error(`${call.path}: this worker cannot read files`);
+      readFile(call.path, call.args[0], call.args[1], call.args[2]);
+      continue;
+    }
+    const fn = core[call.fn];
+    if (typeof fn !== "function") throw new Error(`no kernel named ${call.fn}`);
+    fn(...call.args);
   }
 }
 
