@@ -19,6 +19,7 @@ export * from "./gemm";
 export * from "./gemm-i16";
 export * from "./simd-peak";
 export * from "./pca";
+export * from "./pca-first";
 export * from "./eig-band";
 export * from "./eig-panel";
 export * from "./events";

@@ -243,22 +243,14 @@ export interface Kernels {
   pcaColsF32(s: number, n: number, q: number, c0: number, c1: number, cen: number, d: number, ss: number): void;
   /** assembly/pca/pcaColsI16F32 */
   pcaColsI16F32(s: number, n: number, q: number, c0: number, c1: number, cen: number, d: number, ss: number): void;
-  /** assembly/pca/pcaSparseSketchU8 */
-  pcaSparseSketchU8(p: number, n: number, q: number, idx: number, val: number, s: number, l: number, out: number): void;
-  /** assembly/pca/pcaSparseSketchU16 */
-  pcaSparseSketchU16(p: number, n: number, q: number, idx: number, val: number, s: number, l: number, out: number): void;
-  /** assembly/pca/pcaSparseSketchU32 */
-  pcaSparseSketchU32(p: number, n: number, q: number, idx: number, val: number, s: number, l: number, out: number): void;
-  /** assembly/pca/pcaSparseSketchF32 */
-  pcaSparseSketchF32(p: number, n: number, q: number, idx: number, val: number, s: number, l: number, out: number): void;
-  /** assembly/pca/valueRangeU8 */
-  valueRangeU8(p: number, count: number, hi: number, lo: number, frac: number): void;
-  /** assembly/pca/valueRangeU16 */
-  valueRangeU16(p: number, count: number, hi: number, lo: number, frac: number): void;
-  /** assembly/pca/valueRangeU32 */
-  valueRangeU32(p: number, count: number, hi: number, lo: number, frac: number): void;
-  /** assembly/pca/valueRangeF32 */
-  valueRangeF32(p: number, count: number, hi: number, lo: number, frac: number): void;
+  /** assembly/pca-first/pcaFirstPassU8 */
+  pcaFirstPassU8(p: number, n: number, q: number, idx: number, val: number, s: number, l: number, out: number, work: number, sums: number, hi: number, lo: number, frac: number): void;
+  /** assembly/pca-first/pcaFirstPassU16 */
+  pcaFirstPassU16(p: number, n: number, q: number, idx: number, val: number, s: number, l: number, out: number, work: number, sums: number, hi: number, lo: number, frac: number): void;
+  /** assembly/pca-first/pcaFirstPassU32 */
+  pcaFirstPassU32(p: number, n: number, q: number, idx: number, val: number, s: number, l: number, out: number, work: number, sums: number, hi: number, lo: number, frac: number): void;
+  /** assembly/pca-first/pcaFirstPassF32 */
+  pcaFirstPassF32(p: number, n: number, q: number, idx: number, val: number, s: number, l: number, out: number, work: number, sums: number, hi: number, lo: number, frac: number): void;
   /** assembly/eig-band/eigBandToTridiagonal */
   eigBandToTridiagonal(band: number, n: number, b: number, d: number, e: number): void;
   /** assembly/eig-panel/eigPanelQR */

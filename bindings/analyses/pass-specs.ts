@@ -11,7 +11,7 @@ import type { BinFactors } from "./bin.js";
 import { clusterSums } from "./cluster-means.js";
 import { centerOfMass } from "./com.js";
 import {
-  type IntegerProducts, adjointPass, columnSums, sketchAdjointPass, sketchPass, sparseSketchPass, valueRangePass,
+  type IntegerProducts, adjointPass, columnSums, firstPass, sketchAdjointPass, sketchPass,
 } from "./pca-passes.js";
 import { patternStats } from "./patterns.js";
 import { virtualImages } from "./virtual.js";
@@ -58,8 +58,7 @@ const integerProducts = (p: PassParams, a: Record<string, PassArray>): IntegerPr
 
 const builders = {
   columnSums: (p) => columnSums(p.tile === undefined ? undefined : num(p, "tile")),
-  sparseSketch: (p, a) => sparseSketchPass({ s: num(p, "s"), idx: i32(a, "idx"), val: f32(a, "val") }, num(p, "l"), num(p, "tile")),
-  valueRange: (p) => valueRangePass(p.tile === undefined ? undefined : num(p, "tile")),
+  firstPass: (p, a) => firstPass({ s: num(p, "s"), idx: i32(a, "idx"), val: f32(a, "val") }, num(p, "l"), num(p, "tile")),
   sketch: (p, a) => sketchPass(f32(a, "Z"), num(p, "l"), f32(a, "centre"), undefined, integerProducts(p, a)),
   adjoint: (p, a) => adjointPass(f32(a, "Y"), num(p, "l"), f32(a, "centre"), f32(a, "yCentre"), p.sumSquares === true, p.kcp === undefined ? 0 : num(p, "kcp")),
   sketchAdjoint: (p, a) => sketchAdjointPass(f32(a, "Z"), num(p, "l"), f32(a, "centre"), f32(a, "yCentre"), integerProducts(p, a)),
@@ -96,9 +95,8 @@ const withInteger = (s: PassSpec, integer?: IntegerProducts): PassSpec =>
 /** The specs of the passes analyses use (see each builder for what it computes). */
 export const passes = {
   columnSums: (tile?: number) => spec("columnSums", tile === undefined ? {} : { tile }),
-  sparseSketch: (o: { s: number; idx: Int32Array; val: Float32Array }, l: number, tile: number) =>
-    spec("sparseSketch", { s: o.s, l, tile }, { idx: o.idx, val: o.val }),
-  valueRange: (tile?: number) => spec("valueRange", tile === undefined ? {} : { tile }),
+  firstPass: (o: { s: number; idx: Int32Array; val: Float32Array }, l: number, tile: number) =>
+    spec("firstPass", { s: o.s, l, tile }, { idx: o.idx, val: o.val }),
   sketch: (Z: Float32Array, l: number, centre: Float32Array, integer?: IntegerProducts) =>
     withInteger(spec("sketch", { l }, { Z, centre }), integer),
   adjoint: (Y: Float32Array, l: number, centre: Float32Array, yCentre: Float32Array, sumSquares: boolean, kcp = 0) =>

@@ -341,23 +341,6 @@ export interface ValueRange {
   frac: number;
 }
 
-export function valueRangePass(tileFrames?: number): Reduction<ValueRange> {
-  return {
-    name: "PCA value range",
-    tileFrames: tileFrames ? () => tileFrames : undefined,
-    buffers: () => ({
-      hi: { kind: "single", type: "f32", merge: "max" },
-      lo: { kind: "single", type: "f32", merge: "min" },
-      frac: { kind: "single", type: "f32", merge: "max", fill: 0 },
-    }),
-    process(tile, ptr) {
-      const count = tile.count * tile.rows * tile.cols;
-      return [[{ fn: `valueRange${kernelSuffix(tile.dtype)}`, args: [tile.ptr, count, ptr.hi!, ptr.lo!, ptr.frac!] }]];
-    },
-    finish: (buf) => ({ hi: buf.hi![0]!, lo: buf.lo![0]!, frac: buf.frac![0]! }),
-  };
-}
-
 /** The column sums of D in float64: the sum pattern. `tileFrames` should match the passes it runs beside, so that
  * the executor's blocks (a whole number of every reduction's tiles) stay small. */
 export function columnSums(tileFrames?: number): Reduction<Float64Array> {
@@ -466,37 +449,50 @@ export interface SparseSign {
   val: Float32Array;
 }
 
-/** Y = D Omega for a sparse Omega (no centre: the caller corrects with the column sums). */
-export function sparseSketchPass(omega: SparseSign, l: number, tileFrames: number): Reduction<Float32Array> {
+export interface FirstPassResult {
+  /** The column sums of D (float64). */
+  sums: Float64Array;
+  /** P x l: D Omega (no centre: the caller corrects with the column sums). */
+  Y: Float32Array;
+  range: ValueRange;
+}
+
+/** Frames per tile of the first pass for frames of `frameBytes`: about 8 MiB (a multiple of 4 frames, at least 4),
+ * so that a 32 MiB block holds several tiles for the workers to share and the per-tile column sums fold rarely. */
+export function firstPassTile(frameBytes: number): number {
+  return Math.max(4, Math.floor((8 << 20) / frameBytes / 4) * 4);
+}
+
+/** PCA's first pass in one sweep of each tile (assembly/pca-first.ts): the column sums of D, the value range and the
+ * sparse sketch D Omega. One task per tile (its column sums are the tile's partial); tiles run side by side. */
+export function firstPass(omega: SparseSign, l: number, tileFrames: number): Reduction<FirstPassResult> {
   let idxPtr = 0,
     valPtr = 0;
   return {
-    name: "PCA sparse sketch Y = D Omega",
-    buffers: () => ({ Y: { kind: "nav", type: "f32", per: l } }),
+    name: "PCA first pass: column sums, value range, sparse sketch Y = D Omega",
+    buffers: () => ({
+      Y: { kind: "nav", type: "f32", per: l },
+      sum: { kind: "sig", type: "f64" },
+      hi: { kind: "single", type: "f32", merge: "max" },
+      lo: { kind: "single", type: "f32", merge: "min" },
+      frac: { kind: "single", type: "f32", merge: "max", fill: 0 },
+      work: { kind: "scratch", type: "f32", per: 4 * l },
+    }),
     tileFrames: () => tileFrames,
     prepare(ctx) {
       const q = pixels(ctx.shape);
       if (omega.idx.length !== q * omega.s)
-        throw new RangeError(`sparse sketch: ${omega.idx.length} indices for ${q} pixels x ${omega.s}`);
+        throw new RangeError(`PCA first pass: ${omega.idx.length} indices of Omega for ${q} pixels x ${omega.s}`);
       idxPtr = ctx.input(omega.idx);
       valPtr = ctx.input(omega.val);
     },
-    // Rows of Y are per frame: the lanes take disjoint groups of the tile's frames.
-    process(tile, ptr) {
-      const q = tile.rows * tile.cols,
-        per = Math.ceil(tile.count / LANES),
-        tasks: Task[] = [];
-      for (let a = 0; a < tile.count; a += per) {
-        const n = Math.min(per, tile.count - a);
-        tasks.push([
-          {
-            fn: `pcaSparseSketch${kernelSuffix(tile.dtype)}`,
-            args: [tile.ptr + a * q * dtypeSize(tile.dtype), n, q, idxPtr, valPtr, omega.s, l, ptr.Y! + a * l * 4],
-          },
-        ]);
-      }
-      return tasks;
-    },
-    finish: (buf) => buf.Y as Float32Array,
+    process: (tile, ptr) => [[{
+      fn: `pcaFirstPass${kernelSuffix(tile.dtype)}`,
+      args: [tile.ptr, tile.count, tile.rows * tile.cols, idxPtr, valPtr, omega.s, l, ptr.Y!, ptr.work!, ptr.sum!, ptr.hi!, ptr.lo!, ptr.frac!],
+    }]],
+    finish: (buf) => ({
+      sums: buf.sum as Float64Array, Y: buf.Y as Float32Array,
+      range: { hi: buf.hi![0]!, lo: buf.lo![0]!, frac: buf.frac![0]! },
+    }),
   };
 }

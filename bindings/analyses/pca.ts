@@ -24,12 +24,13 @@
 // works on K R^-1 (K^T K = R^T R): (A K R^-1)^T (A K R^-1) = R^-T (A K)^T (A K) R^-1, again with no further pass.
 import type { Core } from "../core.js";
 import { type Dataset, frameCount, framePixels, navShape, sigShape } from "../dataset.js";
+import { dtypeSize } from "../dtype.js";
 import { Gaussian, cholesky, invertUpper, symmetricEigen } from "../linalg.js";
 import { blockGramF64, blockMultiply, orthonormalize, projectOut } from "../linalg-core.js";
 import { type PassRunner, localPasses, passes as passSpecs } from "./pass-specs.js";
 import {
-  type AdjointResult, type IntegerProducts, type SketchAdjointResult, type SparseSign, type ValueRange, LANES,
-  sketchLaneRows,
+  type AdjointResult, type FirstPassResult, type IntegerProducts, type SketchAdjointResult, type SparseSign,
+  type ValueRange, firstPassTile,
 } from "./pca-passes.js";
 import { MAX_SPECTRUM_PIXELS, pcaSpectrum } from "./pca-spectrum.js";
 
@@ -143,15 +144,12 @@ export async function pca(core: Core, dataset: Dataset, options: PcaOptions): Pr
   let pass = 0;
   const runPasses = options.runPasses ?? localPasses(core, dataset);
   const progress = (stage: string) => (done: number) => options.onProgress?.(pass * P + done, passes * P, stage);
-  const tile = LANES * sketchLaneRows(Q);
 
-  // Pass 1: Y0 = D Omega for a sparse sign Omega (as cheap as reading the data), with the column sums.
+  // Pass 1: Y0 = D Omega for a sparse sign Omega (as cheap as reading the data), with the column sums and the range.
   let t = performance.now();
   const omega = sparseSign(Q, l, options.seed ?? 0);
-  const [sums, Y0, range] = (await runPasses(
-    [passSpecs.columnSums(tile), passSpecs.sparseSketch(omega, l, tile), passSpecs.valueRange(tile)],
-    progress("sketch"),
-  )) as [Float64Array, Float32Array, ValueRange];
+  const tile = firstPassTile(Q * dtypeSize(dataset.dtype));
+  const [{ sums, Y: Y0, range }] = (await runPasses([passSpecs.firstPass(omega, l, tile)], progress("sketch"))) as [FirstPassResult];
   pass++;
   lap("pass.first", t);
   checkFinite(sums, dataset);

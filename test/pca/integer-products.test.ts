@@ -1,4 +1,4 @@
-// PCA's 16-bit integer products: the kernels (gemmI16, the packing of B, the integer conversions, the value range)
+// PCA's 16-bit integer products: the kernels (gemmI16, the packing of B, the integer conversions, the first pass)
 // against JS loops at shapes off the SIMD blocks, and PCA with integer products against PCA with float32 products
 // and against the exact decomposition; when the integer path is taken and when it is not.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -175,25 +175,56 @@ describe("integer conversions", () => {
     });
   }
 
-  it("valueRange finds the largest and smallest value and how far any value is from an integer", () => {
-    const run = (fn: string, data: ArrayBufferView & { length: number }) => {
-      const pd = put(data), out = put(Float32Array.of(-Infinity, Infinity, 0));
-      try {
-        core.call(fn, pd, data.length, out, out + 4, out + 8);
-        return Array.from(core.arena.f32(out, 3));
-      } finally {
-        core.arena.release(pd);
-        core.arena.release(out);
+  /** pcaFirstPass on n frames of q pixels: the sketch with a sparse Omega (s non-zeros per pixel), the column sums
+   * (added to `sums0`) and the range (widened from hi0, lo0, frac0). */
+  function firstPass(dtype: "U8" | "U16" | "U32" | "F32", data: ArrayBufferView & { length: number }, n: number, q: number,
+    omega: { s: number; idx: Int32Array; val: Float32Array }, l: number, sums0 = new Float64Array(q)) {
+    const pd = put(data), pi = put(omega.idx), pv = put(omega.val), py = put(new Float32Array(n * l).fill(NaN));
+    const pw = put(new Float32Array(4 * l).fill(NaN)), psum = put(sums0), pst = put(Float32Array.of(-Infinity, Infinity, 0));
+    try {
+      core.call(`pcaFirstPass${dtype}`, pd, n, q, pi, pv, omega.s, l, py, pw, psum, pst, pst + 4, pst + 8);
+      return { Y: Array.from(core.arena.f32(py, n * l)), sums: Array.from(core.arena.f64(psum, q)), range: Array.from(core.arena.f32(pst, 3)) };
+    } finally {
+      for (const p of [pd, pi, pv, py, pw, psum, pst]) core.arena.release(p);
+    }
+  }
+
+  it("pcaFirstPass gives the sparse sketch, the column sums and the range of any dtype, any frame count and width", () => {
+    const rng = new Rng(41);
+    for (const dtype of ["U8", "U16", "U32", "F32"] as const) {
+      for (const [n, q, l, s] of [[1, 1, 3, 1], [3, 5, 4, 2], [4, 8, 7, 3], [7, 23, 9, 4], [9, 16, 8, 4]] as const) {
+        // Small integers with many zeros (every product and sum exact), one value 7.5 in float32 data.
+        const values = Array.from({ length: n * q }, () => (rng.next() < 0.4 ? 0 : Math.floor(rng.next() * 200)));
+        if (dtype === "F32") values[Math.floor(rng.next() * values.length)] = 7.5;
+        const data = dtype === "U8" ? Uint8Array.from(values) : dtype === "U16" ? Uint16Array.from(values) : dtype === "U32" ? Uint32Array.from(values) : Float32Array.from(values);
+        const idx = new Int32Array(q * s), val = new Float32Array(q * s);
+        for (let j = 0; j < q; j++) {
+          const cols = [...Array(l).keys()].sort(() => rng.next() - 0.5).slice(0, s);
+          cols.forEach((c, t) => { idx[j * s + t] = c; val[j * s + t] = rng.next() < 0.5 ? -0.5 : 0.5; });
+        }
+        const sums0 = Float64Array.from({ length: q }, () => Math.floor(rng.next() * 10));
+        const got = firstPass(dtype, data, n, q, { s, idx, val }, l, sums0);
+        const Y = new Array(n * l).fill(0), sums = Array.from(sums0);
+        for (let r = 0; r < n; r++) for (let j = 0; j < q; j++) {
+          sums[j] += values[r * q + j]!;
+          for (let t = 0; t < s; t++) Y[r * l + idx[j * s + t]!] += values[r * q + j]! * val[j * s + t]!;
+        }
+        const what = `${dtype}, ${n} frames of ${q} pixels`;
+        expect(got.Y, what).toEqual(Y);
+        expect(got.sums, what).toEqual(sums);
+        expect(got.range, what).toEqual([Math.max(...values), Math.min(...values), dtype === "F32" ? 0.5 : 0]);
       }
-    };
-    expect(run("valueRangeU8", Uint8Array.of(3, 0, 250, 7, 9))).toEqual([250, 0, 0]);
-    expect(run("valueRangeU16", Uint16Array.of(300, 65535, 2, 8, 1, 1, 1))).toEqual([65535, 1, 0]);
-    expect(run("valueRangeU32", Uint32Array.of(5, 6, 7))).toEqual([7, 5, 0]);
-    expect(run("valueRangeF32", Float32Array.of(1, 2, -3, 4, 5, 6))).toEqual([6, -3, 0]);
-    expect(run("valueRangeF32", Float32Array.of(1, 2, 3, 4, 5.25))).toEqual([5.25, 1, 0.25]);
-    expect(run("valueRangeF32", Float32Array.of(1, 2.5, 3, 4, 5))[2]).toBe(0.5);
-    expect(run("valueRangeF32", Float32Array.of(1, 2, NaN, 4, 5))[2]).toBeNaN();
-    expect(run("valueRangeF32", Float32Array.of(1, 2, 3, 4, Infinity))[2]).toBeNaN();
+    }
+  });
+
+  it("pcaFirstPass's range says how far any value is from an integer, NaN for values that are not finite", () => {
+    const omega = { s: 1, idx: new Int32Array(5), val: new Float32Array(5).fill(1) };
+    const range = (data: Float32Array) => firstPass("F32", data, 1, data.length, omega, 1).range;
+    expect(range(Float32Array.of(1, 2, -3, 4, 5))).toEqual([5, -3, 0]);
+    expect(range(Float32Array.of(1, 2, 3, 4, 5.25))).toEqual([5.25, 1, 0.25]);
+    expect(range(Float32Array.of(1, 2.5, 3, 4, 5))[2]).toBe(0.5);
+    expect(range(Float32Array.of(1, 2, NaN, 4, 5))[2]).toBeNaN();
+    expect(range(Float32Array.of(1, 2, 3, 4, Infinity))[2]).toBeNaN();
   });
 
   it("integerPairs allows integer products only for integer data of a range up to 2048", () => {
