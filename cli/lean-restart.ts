@@ -18,7 +18,9 @@ import { spawn } from "node:child_process";
 
 /** Set in the restarted process: it is already lean. */
 const RESTARTED = "STEM4D_LOW_MEMORY_RESTARTED";
-export const LEAN_NODE_FLAGS = ["--max-semi-space-size=1", "--single-threaded", "--expose-gc", "--no-opt", "--no-sparkplug"];
+export const LEAN_NODE_FLAGS = [
+  "--max-semi-space-size=1", "--single-threaded", "--expose-gc", "--no-opt", "--no-sparkplug",
+];
 const LEAN_MALLOC: Record<string, string> = { MALLOC_ARENA_MAX: "1", MALLOC_TRIM_THRESHOLD_: "131072" };
 
 /** The restarted sender's environment: `env` with the lean malloc settings it does not already make. */
@@ -34,7 +36,9 @@ export function wantsLeanRestart(args: readonly string[]): boolean {
 
 /** Runs the same command in a Node started with the lean flags; resolves to its exit code (a signal is passed on). */
 export function restartLean(args: readonly string[]): Promise<number> {
-  const child = spawn(process.execPath, [...LEAN_NODE_FLAGS, ...process.execArgv, process.argv[1]!, ...args], { stdio: "inherit", env: leanEnv(process.env) });
+  const child = spawn(process.execPath, [...LEAN_NODE_FLAGS, ...process.execArgv, process.argv[1]!, ...args], {
+    stdio: "inherit", env: leanEnv(process.env),
+  });
   const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
   const forward = (signal: NodeJS.Signals) => { child.kill(signal); };
   for (const s of signals) process.on(s, forward);

@@ -115,7 +115,9 @@ const SAMPLE_BLOCK_FRAMES = 2;
 
 /** Where a view of the core's memory lies, as a kernel's pointer and length. */
 function inCore(core: Core, v: Float32Array): [ptr: number, length: number] {
-  if (v.buffer !== core.memory.buffer) throw new Error("counting thresholds: the sample's values are not in the core's memory");
+  if (v.buffer !== core.memory.buffer) {
+    throw new Error("counting thresholds: the sample's values are not in the core's memory");
+  }
   return [v.byteOffset, v.length];
 }
 

@@ -33,8 +33,8 @@ export function register(program: Command): void {
     .option("--ring-mb <n>", "MiB of sent chunks kept until the receiver acknowledges them (the sender's memory bound; default 8, 2 with --low-memory)")
     .option("--low-memory", "an edge computer's footprint at full speed (10-20 MB less): Node started again with a " +
       "1 MiB young generation, V8 on one thread and JavaScript interpreted, and a 2 MiB ring")
-    .option("--baseline-wasm", "WebAssembly from V8's baseline compiler only (Liftoff): about 12 MB less; encoding takes " +
-      "up to 70% more CPU")
+    .option("--baseline-wasm", "WebAssembly from V8's baseline compiler only (Liftoff): about 12 MB less; " +
+      "encoding takes up to 70% more CPU")
     .option("--hwm <n>", "messages queued in the socket before sending waits (ZeroMQ high-water mark; a WebSocket waits past 2 MiB)", "4")
     .option("--series <id>", "series id (default: a random one)")
     .option("--silence <s>", "report a receiver silent this long", "5")
