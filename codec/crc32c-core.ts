@@ -18,7 +18,8 @@ export function coreCrc32c(core: Core): Checksum {
   const table = new Region(core), window = new Region(core);
   core.call("crc32cFillTable", table.ensure(TABLE_BYTES));
   window.ensure(WINDOW_BYTES);
-  const update = (crc: number, ptr: number, length: number) => core.call("crc32cUpdateWasm", crc, ptr, length, table.ptr) >>> 0;
+  const update = (crc: number, ptr: number, length: number) =>
+    core.call("crc32cUpdateWasm", crc, ptr, length, table.ptr) >>> 0;
   return (bytes) => {
     // Already in the core's memory (a filter's output, say): checked where it lies.
     if (bytes.buffer === core.memory.buffer) return update(0, bytes.byteOffset, bytes.length);

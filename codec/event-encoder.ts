@@ -78,7 +78,8 @@ export class EventEncoder {
     if (!Number.isInteger(ppc) || ppc < 1) throw new RangeError(`resume: the container's positionsPerChunk (${String(p.positionsPerChunk)}) is not usable`);
     const zstd = await zstdBackend(options.zstd);
     const layout: EventLayout = { scanShape: [m.shape[0]!, m.shape[1]!], detShape: [m.shape[2]!, m.shape[3]!] };
-    const enc = new EventEncoder(ContainerWriter.resume(sink, m, plan.keepBytes, plan.chunks, await codecCrc32c()), await EventChunkEncoder.create(zstd), layout, ppc, level);
+    const writer = ContainerWriter.resume(sink, m, plan.keepBytes, plan.chunks, await codecCrc32c());
+    const enc = new EventEncoder(writer, await EventChunkEncoder.create(zstd), layout, ppc, level);
     enc.next = plan.next;
     return enc;
   }

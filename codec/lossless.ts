@@ -88,7 +88,8 @@ export class LosslessEncoder {
     if (filter === undefined || !Number.isInteger(fpc) || fpc < 1) throw new RangeError(`resume: the container's params (filter ${String(p.filter)}, framesPerChunk ${String(p.framesPerChunk)}) are not usable`);
     const zstd = await zstdBackend(options.zstd);
     const codec = new FrameChunkCodec(await codecCore(), zstd, m.dtype, framePixels(m));
-    const enc = new LosslessEncoder(ContainerWriter.resume(sink, m, plan.keepBytes, plan.chunks, await codecCrc32c()), codec, fpc, filter, !!p.delta, level, frameCount(m), p.stored === true);
+    const writer = ContainerWriter.resume(sink, m, plan.keepBytes, plan.chunks, await codecCrc32c());
+    const enc = new LosslessEncoder(writer, codec, fpc, filter, !!p.delta, level, frameCount(m), p.stored === true);
     enc.next = plan.next;
     return enc;
   }
