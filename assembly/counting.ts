@@ -114,3 +114,29 @@ export function countCorrectedU8(frames: usize, n: i32, q: i32, dark: usize, gai
 export function countCorrectedU16(frames: usize, n: i32, q: i32, dark: usize, gain: usize, out: usize): void { corrected<u16>(frames, n, q, dark, gain, out); }
 export function countCorrectedU32(frames: usize, n: i32, q: i32, dark: usize, gain: usize, out: usize): void { corrected<u32>(frames, n, q, dark, gain, out); }
 export function countCorrectedF32(frames: usize, n: i32, q: i32, dark: usize, gain: usize, out: usize): void { corrected<f32>(frames, n, q, dark, gain, out); }
+
+// The threshold fit's passes over the sampled frames' corrected values (bindings/analyses/counting.ts): in f64, in
+// order, continuing `acc`, so a pass over blocks gives the sums of JavaScript's loop over the same values to the bit.
+export function fitSumF32(p: usize, n: i32, acc: f64): f64 {
+  for (let i = 0; i < n; i++) acc += <f64>load<f32>(p + (<usize>i << 2));
+  return acc;
+}
+
+export function fitSquaredDeviationsF32(p: usize, n: i32, mean: f64, acc: f64): f64 {
+  for (let i = 0; i < n; i++) {
+    const d = <f64>load<f32>(p + (<usize>i << 2)) - mean;
+    acc += d * d;
+  }
+  return acc;
+}
+
+/** Adds one to bin floor((v - lo) / width) of the f64 counts at `hist` for each value that falls in [0, bins). */
+export function fitHistogramF32(p: usize, n: i32, lo: f64, width: f64, hist: usize, bins: i32): void {
+  for (let i = 0; i < n; i++) {
+    const b = Math.floor((<f64>load<f32>(p + (<usize>i << 2)) - lo) / width);
+    if (b >= 0 && b < <f64>bins) {
+      const at = hist + (<usize><i32>b << 3);
+      store<f64>(at, load<f64>(at) + 1);
+    }
+  }
+}

@@ -129,8 +129,8 @@ function senders(file: string, frames: number): Sender[] {
     command: (to, mode) => [RUNTIMES[runtime]![0]!, ...flags, ...RUNTIMES[runtime]!.slice(1), EDGE, to, mode, String(frames), lean ? "2" : "8"],
   });
   // --low-memory: Node started again with the lean flags (cli/lean-restart.ts: a 1 MiB young generation, V8 on
-  // the main thread, no inlining in the optimiser, a GC once set up and every second) and a 2 MiB ring (full
-  // speed); lean adds --baseline-wasm (WebAssembly from the baseline compiler only).
+  // the main thread, JavaScript interpreted, a GC once set up and every second, glibc's malloc thresholds fixed)
+  // and a 2 MiB ring (full speed); lean adds --baseline-wasm (WebAssembly from the baseline compiler only).
   const node = (flags: string[]): Sender => ({
     runtime: "node", lean: flags.length > 0, env: {},
     how: `stem4d stream send FILE${flags.map((f) => ` ${f}`).join("")}`,

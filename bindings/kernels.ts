@@ -125,6 +125,12 @@ export interface Kernels {
   countCorrectedU32(frames: number, n: number, q: number, dark: number, gain: number, out: number): void;
   /** assembly/counting/countCorrectedF32 */
   countCorrectedF32(frames: number, n: number, q: number, dark: number, gain: number, out: number): void;
+  /** assembly/counting/fitSumF32 */
+  fitSumF32(p: number, n: number, acc: number): number;
+  /** assembly/counting/fitSquaredDeviationsF32 */
+  fitSquaredDeviationsF32(p: number, n: number, mean: number, acc: number): number;
+  /** assembly/counting/fitHistogramF32 */
+  fitHistogramF32(p: number, n: number, lo: number, width: number, hist: number, bins: number): void;
   /** assembly/fft/fftScratchPerLane */
   fftScratchPerLane(plan: number): number;
   /** assembly/fft/fftLanes */

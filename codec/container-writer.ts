@@ -1,6 +1,7 @@
 // Writes a container front to back: header and metadata, then chunks as they come, then the index and trailer on
 // finish(). Nothing is ever rewritten, so whatever reached the sink before a crash stays readable.
 import { crc32c } from "./crc32c.js";
+import type { Checksum } from "./crc32c-core.js";
 import {
   CHUNK_HEADER_BYTES, ChunkKind, INDEX_ENTRY_BYTES, MAX_CHUNK_BYTES, type ChunkHeader, type ContainerMetadata,
   type IndexEntry, encodeChunkHeader, encodeHeader, encodeTrailer, putIndexEntry,
@@ -19,21 +20,31 @@ export class ContainerWriter {
   /** The chunk header's bytes, reused for every chunk (a sink may use them only until its write returns). */
   private readonly header = new Uint8Array(CHUNK_HEADER_BYTES);
 
-  private constructor(private readonly sink: ByteSink, readonly metadata: ContainerMetadata) {}
+  /** `checksum` computes each payload's CRC-32C (default codec/crc32c.ts; encoders pass the codec core's). */
+  private constructor(
+    private readonly sink: ByteSink,
+    readonly metadata: ContainerMetadata,
+    private readonly checksum: Checksum,
+  ) {}
 
   /**
    * A writer continuing a container whose first `offset` bytes (header, metadata and the chunks listed in
    * `chunks`) are already in place, as planAppend() found them: new chunks follow, then an index of all of them.
    */
-  static resume(sink: ByteSink, metadata: ContainerMetadata, offset: number, chunks: readonly IndexEntry[]): ContainerWriter {
-    const w = new ContainerWriter(sink, metadata);
+  static resume(
+    sink: ByteSink, metadata: ContainerMetadata, offset: number, chunks: readonly IndexEntry[],
+    checksum: Checksum = crc32c,
+  ): ContainerWriter {
+    const w = new ContainerWriter(sink, metadata, checksum);
     w.offset = offset;
     for (const c of chunks) w.addEntry(c);
     return w;
   }
 
-  static async create(sink: ByteSink, metadata: ContainerMetadata): Promise<ContainerWriter> {
-    const w = new ContainerWriter(sink, metadata);
+  static async create(
+    sink: ByteSink, metadata: ContainerMetadata, checksum: Checksum = crc32c,
+  ): Promise<ContainerWriter> {
+    const w = new ContainerWriter(sink, metadata, checksum);
     await w.put(encodeHeader({ software: "stem4d 0.1.0", created: new Date().toISOString(), ...metadata }));
     return w;
   }
@@ -62,7 +73,8 @@ export class ContainerWriter {
     if (payload.length > MAX_CHUNK_BYTES || spec.rawLength > MAX_CHUNK_BYTES) {
       throw new RangeError(`container writer: chunk of ${payload.length} bytes (${spec.rawLength} decoded) exceeds the ${MAX_CHUNK_BYTES}-byte limit`);
     }
-    const header = encodeChunkHeader({ ...spec, length: payload.length, payloadCrc: crc32c(payload) }, this.header);
+    const payloadCrc = this.checksum(payload);
+    const header = encodeChunkHeader({ ...spec, length: payload.length, payloadCrc }, this.header);
     this.addEntry({ offset: this.offset, first: spec.first, count: spec.count, kind: spec.kind });
     await this.put(header);
     await this.put(payload);
@@ -74,7 +86,10 @@ export class ContainerWriter {
     const payload = this.index.subarray(0, 4 + this.chunks * INDEX_ENTRY_BYTES);
     putU32(payload, 0, this.chunks);
     const indexOffset = this.offset;
-    const header = encodeChunkHeader({ kind: ChunkKind.Index, filter: 0, flags: 0, length: payload.length, rawLength: payload.length, first: 0, count: 0, payloadCrc: crc32c(payload) });
+    const header = encodeChunkHeader({
+      kind: ChunkKind.Index, filter: 0, flags: 0, length: payload.length, rawLength: payload.length, first: 0, count: 0,
+      payloadCrc: this.checksum(payload),
+    });
     await this.put(header);
     await this.put(payload);
     await this.put(encodeTrailer(indexOffset));

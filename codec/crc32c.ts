@@ -1,6 +1,7 @@
 // CRC-32C (Castagnoli), the checksum of every container chunk. Slicing-by-8 in plain TypeScript: a WASM version of
 // the same algorithm (bench/codec.ts) is 1.2-1.3x faster, but this one needs no core, so the container can verify
-// bytes anywhere, before any WASM module is loaded (the checksums are about 10% of lossless encoding time).
+// bytes anywhere, before any WASM module is loaded. Encoders, which have the codec core, checksum their chunks'
+// payloads there (codec/crc32c-core.ts).
 
 const POLY = 0x82f63b78; // reflected 0x1EDC6F41
 

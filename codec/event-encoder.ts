@@ -7,6 +7,7 @@ import type { Calibration } from "../bindings/dataset.js";
 import type { Dtype } from "../bindings/dtype.js";
 import { ChunkKind } from "./container-format.js";
 import { ContainerWriter } from "./container-writer.js";
+import { codecCrc32c } from "./crc32c-core.js";
 import { EventChunkEncoder, MAX_CHUNK_ELECTRONS } from "./event-chunks.js";
 
 /** Electrons a chunk is cut at when its positions hold more: keeps the encoder's memory flat (a few MB). */
@@ -62,7 +63,7 @@ export class EventEncoder {
       ...(layout.calibration ? { calibration: layout.calibration } : {}),
       ...(layout.source ? { source: layout.source } : {}),
       params: { positionsPerChunk: ppc, level, zstd: zstd.name, ...(options.tickSeconds ? { tickSeconds: options.tickSeconds } : {}), ...options.params },
-    });
+    }, await codecCrc32c());
     return new EventEncoder(writer, await EventChunkEncoder.create(zstd), layout, ppc, level);
   }
 
@@ -77,7 +78,8 @@ export class EventEncoder {
     if (!Number.isInteger(ppc) || ppc < 1) throw new RangeError(`resume: the container's positionsPerChunk (${String(p.positionsPerChunk)}) is not usable`);
     const zstd = await zstdBackend(options.zstd);
     const layout: EventLayout = { scanShape: [m.shape[0]!, m.shape[1]!], detShape: [m.shape[2]!, m.shape[3]!] };
-    const enc = new EventEncoder(ContainerWriter.resume(sink, m, plan.keepBytes, plan.chunks), await EventChunkEncoder.create(zstd), layout, ppc, level);
+    const writer = ContainerWriter.resume(sink, m, plan.keepBytes, plan.chunks, await codecCrc32c());
+    const enc = new EventEncoder(writer, await EventChunkEncoder.create(zstd), layout, ppc, level);
     enc.next = plan.next;
     return enc;
   }

@@ -58,13 +58,21 @@ export class GaussianFitter {
 
   /** Second pass: the next block of the same values, into the histogram around the sample's median. */
   count(values: ArrayLike<number>): void {
-    const st = (this.start ??= this.histogramPlan());
-    if (!(st.sigma > 0)) return;
-    const bins = st.hist.length;
+    const h = this.histogram();
+    if (!h) return;
+    const bins = h.hist.length;
     for (let i = 0; i < values.length; i++) {
-      const b = Math.floor((values[i]! - st.lo) / st.width);
-      if (b >= 0 && b < bins) st.hist[b]!++;
+      const b = Math.floor((values[i]! - h.lo) / h.width);
+      if (b >= 0 && b < bins) h.hist[b]!++;
     }
+  }
+
+  /** The second pass's histogram, for a caller that counts the values itself instead of count() (a kernel of the
+   * core): each value v adds one to bin floor((v - lo) / width) when that is in [0, hist.length). Undefined when
+   * the sample has no spread (nothing to count). Made from the first pass's sample when first asked for. */
+  histogram(): { lo: number; width: number; hist: Float64Array } | undefined {
+    const st = (this.start ??= this.histogramPlan());
+    return st.sigma > 0 ? st : undefined;
   }
 
   /** The histogram's bins around the median: sigma/8 wide (integer-wide, centred on the integers, for integer

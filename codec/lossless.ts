@@ -6,6 +6,7 @@ import type { Dtype } from "../bindings/dtype.js";
 import type { Calibration } from "../bindings/dataset.js";
 import { ChunkKind, FILTER_IDS, type FilterName } from "./container-format.js";
 import { ContainerWriter } from "./container-writer.js";
+import { codecCrc32c } from "./crc32c-core.js";
 import { codecCore } from "./engine.js";
 import { FLAG_DELTA, FrameChunkCodec } from "./frame-chunks.js";
 import type { ByteSink } from "./sink.js";
@@ -71,7 +72,7 @@ export class LosslessEncoder {
       ...(layout.calibration ? { calibration: layout.calibration } : {}),
       ...(layout.source ? { source: layout.source } : {}),
       params: { filter: o.filter, delta: o.delta, framesPerChunk: fpc, ...(o.store ? { stored: true } : { level: o.level, zstd: zstd.name }) },
-    });
+    }, await codecCrc32c());
     return new LosslessEncoder(writer, codec, fpc, filter, o.delta, o.level, frameCount(layout), !!o.store);
   }
 
@@ -87,7 +88,8 @@ export class LosslessEncoder {
     if (filter === undefined || !Number.isInteger(fpc) || fpc < 1) throw new RangeError(`resume: the container's params (filter ${String(p.filter)}, framesPerChunk ${String(p.framesPerChunk)}) are not usable`);
     const zstd = await zstdBackend(options.zstd);
     const codec = new FrameChunkCodec(await codecCore(), zstd, m.dtype, framePixels(m));
-    const enc = new LosslessEncoder(ContainerWriter.resume(sink, m, plan.keepBytes, plan.chunks), codec, fpc, filter, !!p.delta, level, frameCount(m), p.stored === true);
+    const writer = ContainerWriter.resume(sink, m, plan.keepBytes, plan.chunks, await codecCrc32c());
+    const enc = new LosslessEncoder(writer, codec, fpc, filter, !!p.delta, level, frameCount(m), p.stored === true);
     enc.next = plan.next;
     return enc;
   }

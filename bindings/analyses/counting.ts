@@ -113,6 +113,14 @@ function correctedValues(o: CountingOptions, each: (values: Float32Array) => voi
 
 const SAMPLE_BLOCK_FRAMES = 2;
 
+/** Where a view of the core's memory lies, as a kernel's pointer and length. */
+function inCore(core: Core, v: Float32Array): [ptr: number, length: number] {
+  if (v.buffer !== core.memory.buffer) {
+    throw new Error("counting thresholds: the sample's values are not in the core's memory");
+  }
+  return [v.byteOffset, v.length];
+}
+
 /** The thresholds: fitted to the corrected values of evenly spread sample frames, unless both are given. Two
  * passes over the sample (the fit's starting point and the plain mean, then its histogram and the plain standard
  * deviation) keep only a strided sample and a histogram: an edge computer's memory does not hold the whole sample. */
@@ -141,17 +149,25 @@ export async function countingThresholds(core: Core, ds: Dataset, o: CountingOpt
   const passOver = (each: (values: Float32Array) => void) =>
     runReduction(core, sampleFrames, correctedValues(o, each), { blockBytes: SAMPLE_BLOCK_FRAMES * frameBytes(ds) });
   const fitter = new GaussianFitter(total);
-  // Sums in float64 in frame order, in two passes (the mean, then the squared deviations from it).
+  // Sums in float64 in frame order, in two passes (the mean, then the squared deviations from it), and the fit's
+  // histogram: kernels of the core over the values where they lie (a sender's JavaScript may be interpreted only).
   let sum = 0, ss = 0;
   await passOver((v) => {
     fitter.sample(v);
-    for (let i = 0; i < v.length; i++) sum += v[i]!;
+    sum = core.call("fitSumF32", ...inCore(core, v), sum);
   });
   const mean = sum / total;
-  await passOver((v) => {
-    fitter.count(v);
-    for (let i = 0; i < v.length; i++) ss += (v[i]! - mean) ** 2;
-  });
+  const h = fitter.histogram(), hist = h ? core.arena.alloc(h.hist.byteLength) : 0;
+  try {
+    if (h) core.arena.bytes(hist, h.hist.byteLength).fill(0);
+    await passOver((v) => {
+      if (h) core.call("fitHistogramF32", ...inCore(core, v), h.lo, h.width, hist, h.hist.length);
+      ss = core.call("fitSquaredDeviationsF32", ...inCore(core, v), mean, ss);
+    });
+    if (h) h.hist.set(new Float64Array(core.memory.buffer, hist, h.hist.length));
+  } finally {
+    if (h) core.arena.release(hist);
+  }
   const fit = fitter.fit();
   const sample = { mean, std: Math.sqrt(ss / total), values: total };
   return {

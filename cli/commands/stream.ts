@@ -32,9 +32,9 @@ export function register(program: Command): void {
     .option("--link-mbps <n>", "limit the sender's own wire rate to n megabits per second")
     .option("--ring-mb <n>", "MiB of sent chunks kept until the receiver acknowledges them (the sender's memory bound; default 8, 2 with --low-memory)")
     .option("--low-memory", "an edge computer's footprint at full speed (10-20 MB less): Node started again with a " +
-      "1 MiB young generation and V8 on one thread, and a 2 MiB ring")
-    .option("--baseline-wasm", "WebAssembly from V8's baseline compiler only (Liftoff): about 5 MB less on long streams, " +
-      "10-15 MB on short ones; encoding takes 30-40% more CPU")
+      "1 MiB young generation, V8 on one thread and JavaScript interpreted, and a 2 MiB ring")
+    .option("--baseline-wasm", "WebAssembly from V8's baseline compiler only (Liftoff): about 12 MB less; " +
+      "encoding takes up to 70% more CPU")
     .option("--hwm <n>", "messages queued in the socket before sending waits (ZeroMQ high-water mark; a WebSocket waits past 2 MiB)", "4")
     .option("--series <id>", "series id (default: a random one)")
     .option("--silence <s>", "report a receiver silent this long", "5")
