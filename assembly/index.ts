@@ -21,6 +21,7 @@ export * from "./simd-peak";
 export * from "./pca";
 export * from "./eig-band";
 export * from "./eig-panel";
+export * from "./eigen-dense";
 export * from "./events";
 export * from "./ptycho";
 export * from "./ptycho-simulate";

@@ -261,6 +261,12 @@ export interface Kernels {
   eigPanelQR(p: number, m: number, b: number, k: number, tau: number): void;
   /** assembly/eig-panel/eigBlockT */
   eigBlockT(p: number, m: number, k: number, tau: number, t: number): void;
+  /** assembly/eigen-dense/eigDenseTridiagonalize */
+  eigDenseTridiagonalize(a: number, n: number, d: number, e: number, tau: number, work: number): void;
+  /** assembly/eigen-dense/eigDenseApplyQ */
+  eigDenseApplyQ(a: number, n: number, tau: number, z: number, ldz: number, count: number, identity: number): void;
+  /** assembly/eigen-dense/eigDenseQL */
+  eigDenseQL(d: number, e: number, n: number, zt: number, ldz: number, log: number, logCap: number): number;
   /** assembly/events/evCounts */
   evCounts(offsets: number, pixels: number, P: number, counts: number, stats: number): number;
   /** assembly/events/evStepPlanes */

@@ -1,0 +1,234 @@
+// The dense symmetric eigenproblem (all eigenvalues, some or all eigenvectors) of a matrix of a few hundred rows, in
+// float64, as three kernels the bindings chain (bindings/linalg-eig-dense.ts):
+//   1. eigDenseTridiagonalize: Householder reduction Q^T A Q = T (LAPACK sytd2 on the upper triangle), with the
+//      rank-2 update of one step and the symmetric product of the next fused in one pass over the trailing rows;
+//   2. eigDenseQL: implicit QL with Wilkinson shifts on T (EISPACK tql2), the rotations logged and applied to the
+//      rows of a matrix Z^T (Z's columns are the vectors), a strip of 8 columns at a time, so that each strip stays in
+//      L1 while every logged rotation goes over it;
+//   3. eigDenseApplyQ: x <- Q x for vectors stored as rows (the reflectors kept in A's upper triangle).
+// Q^T is the rows of Q applied to the unit vectors, so "all vectors" = 3 on the identity, then 2 on the result;
+// "the leading k vectors" = 2 on the identity, then 3 on the k rows wanted (2 n^2 k instead of 4/3 n^3).
+
+// x[j] for the f64 vector at p.
+@inline function at(p: usize, j: i32): usize {
+  return p + (<usize>j << 3);
+}
+
+// sum over j in [j0, j1) of x[j] y[j]
+@inline function dot(x: usize, y: usize, j0: i32, j1: i32): f64 {
+  let acc = f64x2.splat(0), s: f64 = 0;
+  let j = j0;
+  const pairs = j0 + ((j1 - j0) & ~1);
+  for (; j < pairs; j += 2) acc = f64x2.add(acc, f64x2.mul(v128.load(at(x, j)), v128.load(at(y, j))));
+  for (; j < j1; j++) s += load<f64>(at(x, j)) * load<f64>(at(y, j));
+  return s + f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+}
+
+// y[j] -= t x[j] for j in [j0, j1)
+@inline function axpy(t: f64, x: usize, y: usize, j0: i32, j1: i32): void {
+  const tv = f64x2.splat(t);
+  let j = j0;
+  const pairs = j0 + ((j1 - j0) & ~1);
+  for (; j < pairs; j += 2) v128.store(at(y, j), f64x2.sub(v128.load(at(y, j)), f64x2.mul(tv, v128.load(at(x, j)))));
+  for (; j < j1; j++) store<f64>(at(y, j), load<f64>(at(y, j)) - t * load<f64>(at(x, j)));
+}
+
+// Row i of A (n x n, row-major), columns j0 .. j1 - 1 get -= vi w[j] + wi v[j]: the pending rank-2 update.
+@inline function rank2Row(row: usize, vi: f64, wi: f64, v: usize, w: usize, j0: i32, j1: i32): void {
+  const vv = f64x2.splat(vi), wv = f64x2.splat(wi);
+  let j = j0;
+  const pairs = j0 + ((j1 - j0) & ~1);
+  for (; j < pairs; j += 2) {
+    const u = f64x2.add(f64x2.mul(vv, v128.load(at(w, j))), f64x2.mul(wv, v128.load(at(v, j))));
+    v128.store(at(row, j), f64x2.sub(v128.load(at(row, j)), u));
+  }
+  for (; j < j1; j++) store<f64>(at(row, j), load<f64>(at(row, j)) - (vi * load<f64>(at(w, j)) + wi * load<f64>(at(v, j))));
+}
+
+/** Householder tridiagonalisation of the symmetric n x n matrix at a (row-major float64, its lower triangle read and
+ * mirrored into the upper one, which is then reduced in place): d (n) the diagonal of T, e (n) its superdiagonal
+ * (e[n - 1] = 0), tau (n) the reflectors' factors. Reflector s, H_s = I - tau[s] v v^T, has v[s + 1] = 1 and
+ * v[j] = a[s][j] for j > s + 1 (a[s][s + 1] holds the 1). work: 3 n float64 (w, p, zeros). */
+export function eigDenseTridiagonalize(a: usize, n: i32, d: usize, e: usize, tau: usize, work: usize): void {
+  const stride = <usize>n << 3;
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) store<f64>(a + <usize>i * stride + (<usize>j << 3), load<f64>(a + <usize>j * stride + (<usize>i << 3)));
+  const w = work, p = work + stride, zeros = work + 2 * stride;
+  for (let j = 0; j < n; j++) {
+    store<f64>(at(zeros, j), 0);
+    store<f64>(at(w, j), 0);
+  }
+  store<f64>(at(e, n - 1), 0);
+  // Phase s: rows s .. n - 1 carry the rank-2 update (v, w) of reflector s - 1, not yet applied (v = w = 0 for s = 0).
+  for (let s = 0; s < n; s++) {
+    const v = s == 0 ? zeros : a + <usize>(s - 1) * stride, row = a + <usize>s * stride;
+    rank2Row(row, load<f64>(at(v, s)), load<f64>(at(w, s)), v, w, s, n);
+    store<f64>(at(d, s), load<f64>(at(row, s)));
+    if (s == n - 1) break;
+    // Reflector s from x = A[s][s + 1 ..] (= the column below the diagonal), written over x.
+    const t = reflector(row, s + 1, n, e + (<usize>s << 3));
+    store<f64>(at(tau, s), t);
+    // Rows s + 1 .. n - 1: apply the pending update and accumulate p = A22 v (upper triangle: row i gives p[i] its
+    // dot product and p[j > i] the row times v[i]).
+    for (let j = s + 1; j < n; j++) store<f64>(at(p, j), 0);
+    for (let i = s + 1; i < n; i++) {
+      const ri = a + <usize>i * stride;
+      rank2Row(ri, load<f64>(at(v, i)), load<f64>(at(w, i)), v, w, i, n);
+      const ui = load<f64>(at(row, i));
+      store<f64>(at(p, i), load<f64>(at(p, i)) + dot(ri, row, i, n));
+      axpy(-ui, ri, p, i + 1, n);
+    }
+    // w = tau p - (tau^2 / 2) (p . v) v: the update A22 - v w^T - w v^T = H A22 H.
+    const half = 0.5 * t * t * dot(p, row, s + 1, n);
+    for (let j = s + 1; j < n; j++) store<f64>(at(w, j), t * load<f64>(at(p, j)) - half * load<f64>(at(row, j)));
+  }
+}
+
+// The reflector H = I - tau v v^T with H x = (beta, 0, ..) for x = row[j0 .. n) (LAPACK larfg, with the norm taken on
+// scaled values): v (v[j0] = 1) written over x, beta to *beta, tau returned (0 when x[j0 + 1 ..] is zero).
+function reflector(row: usize, j0: i32, n: i32, beta: usize): f64 {
+  const x0 = load<f64>(at(row, j0));
+  let big: f64 = 0;
+  for (let j = j0 + 1; j < n; j++) big = max(big, Math.abs(load<f64>(at(row, j))));
+  if (big == 0) {
+    store<f64>(beta, x0);
+    store<f64>(at(row, j0), 1);
+    return 0;
+  }
+  const scale = max(big, Math.abs(x0)), inv = 1 / scale;
+  let sum: f64 = (x0 * inv) * (x0 * inv);
+  for (let j = j0 + 1; j < n; j++) {
+    const y = load<f64>(at(row, j)) * inv;
+    sum += y * y;
+  }
+  const norm = scale * Math.sqrt(sum);
+  const b = x0 >= 0 ? -norm : norm;
+  const f = 1 / (x0 - b);
+  for (let j = j0 + 1; j < n; j++) store<f64>(at(row, j), load<f64>(at(row, j)) * f);
+  store<f64>(at(row, j0), 1);
+  store<f64>(beta, b);
+  return (b - x0) / b;
+}
+
+/** x <- Q x = H_0 H_1 .. H_(n-2) x for `count` vectors stored as rows of z (stride ldz float64), with the reflectors
+ * of eigDenseTridiagonalize (a, tau). `identity` = 1 when the rows are unit vectors e_0 .. e_(count-1): H_s leaves
+ * e_r alone for s >= r, so row r starts at reflector r - 1 (the rows then become Q^T's rows, 4/3 n^3 in all). */
+export function eigDenseApplyQ(a: usize, n: i32, tau: usize, z: usize, ldz: i32, count: i32, identity: i32): void {
+  const stride = <usize>n << 3, zs = <usize>ldz << 3;
+  for (let s = n - 2; s >= 0; s--) {
+    const t = load<f64>(at(tau, s));
+    if (t == 0) continue;
+    const v = a + <usize>s * stride;
+    const r0 = identity ? s + 1 : 0;
+    for (let r = r0; r < count; r++) {
+      const x = z + <usize>r * zs;
+      axpy(t * dot(v, x, s + 1, n), v, x, s + 1, n);
+    }
+  }
+}
+
+// Rotations logged before they are applied to the vectors: a sweep is [m, l, c_(m-1), s_(m-1), .., c_l, s_l].
+const STRIP = 8;
+
+/** Eigenvalues of the symmetric tridiagonal matrix (d, e: diagonal, superdiagonal with e[n - 1] = 0, both
+ * overwritten; eigenvalues unsorted in d) by implicit QL, and its rotations applied to the rows 0 .. n - 1 of zt
+ * (stride ldz float64, a multiple of 8, columns up to ldz all rotated). log: room for logCap float64 (at least
+ * 2 n + 2). Returns 0, or l + 1 when eigenvalue l did not converge in 60 iterations. */
+export function eigDenseQL(d: usize, e: usize, n: i32, zt: usize, ldz: i32, log: usize, logCap: i32): i32 {
+  const eps: f64 = 2.220446049250313e-16;
+  let f: f64 = 0, tst1: f64 = 0, used = 0;
+  for (let l = 0; l < n; l++) {
+    tst1 = max(tst1, Math.abs(load<f64>(at(d, l))) + Math.abs(load<f64>(at(e, l))));
+    let m = l;
+    while (m < n - 1 && Math.abs(load<f64>(at(e, m))) > eps * tst1) m++;
+    if (m > l) {
+      let iter = 0;
+      do {
+        if (++iter > 60) {
+          applyLog(zt, ldz, log, used);
+          return l + 1;
+        }
+        if (used + 2 * (m - l) + 2 > logCap) {
+          applyLog(zt, ldz, log, used);
+          used = 0;
+        }
+        let g = load<f64>(at(d, l));
+        const el = load<f64>(at(e, l));
+        let p = (load<f64>(at(d, l + 1)) - g) / (2 * el);
+        let r = Math.hypot(p, 1);
+        if (p < 0) r = -r;
+        store<f64>(at(d, l), el / (p + r));
+        store<f64>(at(d, l + 1), el * (p + r));
+        const dl1 = load<f64>(at(d, l + 1));
+        let h = g - load<f64>(at(d, l));
+        for (let i = l + 2; i < n; i++) store<f64>(at(d, i), load<f64>(at(d, i)) - h);
+        f += h;
+        p = load<f64>(at(d, m));
+        let c: f64 = 1, c2: f64 = 1, c3: f64 = 1, s: f64 = 0, s2: f64 = 0;
+        const el1 = load<f64>(at(e, l + 1));
+        store<f64>(at(log, used), <f64>m);
+        store<f64>(at(log, used + 1), <f64>l);
+        used += 2;
+        for (let i = m - 1; i >= l; i--) {
+          c3 = c2;
+          c2 = c;
+          s2 = s;
+          const ei = load<f64>(at(e, i)), di = load<f64>(at(d, i));
+          g = c * ei;
+          h = c * p;
+          r = Math.hypot(p, ei);
+          store<f64>(at(e, i + 1), s * r);
+          s = ei / r;
+          c = p / r;
+          p = c * di - s * g;
+          store<f64>(at(d, i + 1), h + s * (c * g + s * di));
+          store<f64>(at(log, used), c);
+          store<f64>(at(log, used + 1), s);
+          used += 2;
+        }
+        p = (-s * s2 * c3 * el1 * load<f64>(at(e, l))) / dl1;
+        store<f64>(at(e, l), s * p);
+        store<f64>(at(d, l), c * p);
+      } while (Math.abs(load<f64>(at(e, l))) > eps * tst1);
+    }
+    store<f64>(at(d, l), load<f64>(at(d, l)) + f);
+    store<f64>(at(e, l), 0);
+  }
+  applyLog(zt, ldz, log, used);
+  return 0;
+}
+
+// The logged sweeps applied to zt, one strip of 8 columns at a time. Rotation i of a sweep mixes rows i and i + 1:
+// row i + 1 <- s row i + c row i+1, row i <- c row i - s row i+1; the sweep goes from i = m - 1 down to l, so the new
+// row i is carried (in four registers) into the next rotation and each row is loaded and stored once per sweep.
+function applyLog(zt: usize, ldz: i32, log: usize, used: i32): void {
+  const zs = <usize>ldz << 3;
+  for (let c0 = 0; c0 < ldz; c0 += STRIP) {
+    const base = zt + (<usize>c0 << 3);
+    let k = 0;
+    while (k < used) {
+      const m = <i32>load<f64>(at(log, k)), l = <i32>load<f64>(at(log, k + 1));
+      k += 2;
+      let pm = base + <usize>m * zs;
+      let y0 = v128.load(pm), y1 = v128.load(pm, 16), y2 = v128.load(pm, 32), y3 = v128.load(pm, 48);
+      for (let i = m - 1; i >= l; i--) {
+        const cv = f64x2.splat(load<f64>(at(log, k))), sv = f64x2.splat(load<f64>(at(log, k + 1)));
+        k += 2;
+        const pi = pm - zs;
+        const x0 = v128.load(pi), x1 = v128.load(pi, 16), x2 = v128.load(pi, 32), x3 = v128.load(pi, 48);
+        v128.store(pm, f64x2.add(f64x2.mul(sv, x0), f64x2.mul(cv, y0)));
+        v128.store(pm, f64x2.add(f64x2.mul(sv, x1), f64x2.mul(cv, y1)), 16);
+        v128.store(pm, f64x2.add(f64x2.mul(sv, x2), f64x2.mul(cv, y2)), 32);
+        v128.store(pm, f64x2.add(f64x2.mul(sv, x3), f64x2.mul(cv, y3)), 48);
+        y0 = f64x2.sub(f64x2.mul(cv, x0), f64x2.mul(sv, y0));
+        y1 = f64x2.sub(f64x2.mul(cv, x1), f64x2.mul(sv, y1));
+        y2 = f64x2.sub(f64x2.mul(cv, x2), f64x2.mul(sv, y2));
+        y3 = f64x2.sub(f64x2.mul(cv, x3), f64x2.mul(sv, y3));
+        pm = pi;
+      }
+      v128.store(pm, y0);
+      v128.store(pm, y1, 16);
+      v128.store(pm, y2, 32);
+      v128.store(pm, y3, 48);
+    }
+  }
+}
