@@ -4,7 +4,7 @@
 // (linalg.ts, tred2 + tql2), several times faster from n ~ 100; with few vectors wanted, only those are
 // back-transformed.
 import type { Core } from "./core.js";
-import { symmetricEigen, type SymmetricEigen } from "./linalg.js";
+import type { SymmetricEigen } from "./linalg.js";
 
 /** Columns per strip of the rotation kernel (assembly/eigen-dense.ts STRIP). */
 const STRIP = 8;
@@ -66,14 +66,6 @@ export async function symmetricEigenCore(core: Core, a: Float64Array, n: number,
   } finally {
     for (const p of owned) arena.release(p);
   }
-}
-
-/** The JS solver's result cut to the leading `wanted` columns (the same layout as symmetricEigenCore's). */
-export function leadingColumns(eig: SymmetricEigen, n: number, wanted: number): SymmetricEigen {
-  if (wanted === n) return eig;
-  const vectors = new Float64Array(n * wanted);
-  for (let i = 0; i < n; i++) vectors.set(eig.vectors.subarray(i * n, i * n + wanted), i * wanted);
-  return { values: eig.values, vectors };
 }
 
 /** A row stride (float64 elements) of at least n, a whole number of strips, and an odd number of 64-byte lines so
