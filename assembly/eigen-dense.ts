@@ -2,25 +2,33 @@
 // float64, as three kernels the bindings chain (bindings/linalg-eig-dense.ts):
 //   1. eigDenseTridiagonalize: Householder reduction Q^T A Q = T (LAPACK sytd2 on the upper triangle), with the
 //      rank-2 update of one step and the symmetric product of the next fused in one pass over the trailing rows;
-//   2. eigDenseQL: implicit QL with Wilkinson shifts on T (EISPACK tql2), the rotations logged and applied to the
-//      rows of a matrix Z^T (Z's columns are the vectors), a strip of 8 columns at a time, so that each strip stays in
-//      L1 while every logged rotation goes over it;
+//   2. eigDenseQL: implicit QL with Wilkinson shifts on T (EISPACK tql2), its rotations logged; eigDenseRotate
+//      applies them to the rows of a matrix Z^T (Z's columns are the vectors), a strip of 8 columns at a time;
 //   3. eigDenseApplyQ: x <- Q x for vectors stored as rows (the reflectors kept in A's upper triangle).
-// Q^T is the rows of Q applied to the unit vectors, so "all vectors" = 3 on the identity, then 2 on the result;
-// "the leading k vectors" = 2 on the identity, then 3 on the k rows wanted (2 n^2 k instead of 4/3 n^3).
+// Q^T is Q applied to the unit vectors, so "all vectors" = 3 on the identity, then the rotations on the result;
+// "the leading k vectors" = the rotations on the identity, then 3 on the k rows wanted (2 n^2 k, not 4/3 n^3).
+// eigDenseRotate (by strips of columns) and eigDenseApplyQ (by rows) split into independent tasks for the workers.
 
 // x[j] for the f64 vector at p.
 @inline function at(p: usize, j: i32): usize {
   return p + (<usize>j << 3);
 }
 
-// sum over j in [j0, j1) of x[j] y[j]
+// sum over j in [j0, j1) of x[j] y[j], in four independent sums (one would wait on the add's latency)
 @inline function dot(x: usize, y: usize, j0: i32, j1: i32): f64 {
-  let acc = f64x2.splat(0), s: f64 = 0;
+  let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0), s: f64 = 0;
   let j = j0;
-  const pairs = j0 + ((j1 - j0) & ~1);
-  for (; j < pairs; j += 2) acc = f64x2.add(acc, f64x2.mul(v128.load(at(x, j)), v128.load(at(y, j))));
+  const eights = j0 + ((j1 - j0) & ~7), pairs = j0 + ((j1 - j0) & ~1);
+  for (; j < eights; j += 8) {
+    const px = at(x, j), py = at(y, j);
+    a0 = f64x2.add(a0, f64x2.mul(v128.load(px), v128.load(py)));
+    a1 = f64x2.add(a1, f64x2.mul(v128.load(px, 16), v128.load(py, 16)));
+    a2 = f64x2.add(a2, f64x2.mul(v128.load(px, 32), v128.load(py, 32)));
+    a3 = f64x2.add(a3, f64x2.mul(v128.load(px, 48), v128.load(py, 48)));
+  }
+  for (; j < pairs; j += 2) a0 = f64x2.add(a0, f64x2.mul(v128.load(at(x, j)), v128.load(at(y, j))));
   for (; j < j1; j++) s += load<f64>(at(x, j)) * load<f64>(at(y, j));
+  const acc = f64x2.add(f64x2.add(a0, a1), f64x2.add(a2, a3));
   return s + f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
 }
 
@@ -109,101 +117,108 @@ function reflector(row: usize, j0: i32, n: i32, beta: usize): f64 {
   return (b - x0) / b;
 }
 
-/** x <- Q x = H_0 H_1 .. H_(n-2) x for `count` vectors stored as rows of z (stride ldz float64), with the reflectors
- * of eigDenseTridiagonalize (a, tau). `identity` = 1 when the rows are unit vectors e_0 .. e_(count-1): H_s leaves
- * e_r alone for s >= r, so row r starts at reflector r - 1 (the rows then become Q^T's rows, 4/3 n^3 in all). */
-export function eigDenseApplyQ(a: usize, n: i32, tau: usize, z: usize, ldz: i32, count: i32, identity: i32): void {
+// Reflectors applied to a row while it sits in L1: the rows (Q^T is 2.4 MB at n = 544) are read once per block.
+const REFLECTOR_BLOCK = 16;
+
+/** x <- Q x = H_0 H_1 .. H_(n-2) x for the vectors stored as rows r0 .. r1 - 1 of z (stride ldz float64), with the
+ * reflectors of eigDenseTridiagonalize (a, tau). `identity` = 1 when row r is the unit vector e_r: H_s leaves e_r
+ * alone for s >= r, so row r starts at reflector r - 1 (the rows then become Q^T's rows, 4/3 n^3 for all n). */
+export function eigDenseApplyQ(a: usize, n: i32, tau: usize, z: usize, ldz: i32, r0: i32, r1: i32, identity: i32): void {
   const stride = <usize>n << 3, zs = <usize>ldz << 3;
-  for (let s = n - 2; s >= 0; s--) {
-    const t = load<f64>(at(tau, s));
-    if (t == 0) continue;
-    const v = a + <usize>s * stride;
-    const r0 = identity ? s + 1 : 0;
-    for (let r = r0; r < count; r++) {
+  for (let s1 = n - 2; s1 >= 0; s1 -= REFLECTOR_BLOCK) {
+    const s0 = max(0, s1 - REFLECTOR_BLOCK + 1);
+    for (let r = identity ? max(r0, s0 + 1) : r0; r < r1; r++) {
       const x = z + <usize>r * zs;
-      axpy(t * dot(v, x, s + 1, n), v, x, s + 1, n);
+      for (let s = identity ? min(s1, r - 1) : s1; s >= s0; s--) {
+        const t = load<f64>(at(tau, s));
+        if (t == 0) continue;
+        const v = a + <usize>s * stride;
+        axpy(t * dot(v, x, s + 1, n), v, x, s + 1, n);
+      }
     }
   }
 }
 
-// Rotations logged before they are applied to the vectors: a sweep is [m, l, c_(m-1), s_(m-1), .., c_l, s_l].
+// Rotations are logged, then applied to the vectors: a sweep is [m, l, c_(m-1), s_(m-1), .., c_l, s_l].
 const STRIP = 8;
 
 /** Eigenvalues of the symmetric tridiagonal matrix (d, e: diagonal, superdiagonal with e[n - 1] = 0, both
- * overwritten; eigenvalues unsorted in d) by implicit QL, and its rotations applied to the rows 0 .. n - 1 of zt
- * (stride ldz float64, a multiple of 8, columns up to ldz all rotated). log: room for logCap float64 (at least
- * 2 n + 2). Returns 0, or l + 1 when eigenvalue l did not converge in 60 iterations. */
-export function eigDenseQL(d: usize, e: usize, n: i32, zt: usize, ldz: i32, log: usize, logCap: i32): i32 {
+ * overwritten; eigenvalues unsorted in d) by implicit QL with Wilkinson shifts (tql2, the split point looked for
+ * before every sweep), its rotations written to log (room for logCap float64, at least 2 n + 2) for
+ * eigDenseRotate. Stops when the log is full and resumes from state (4 float64: l, iterations, shift sum, norm;
+ * zero to start); all eigenvalues are done when state[0] = n. Returns the float64 slots of log used, or -1 - l when
+ * eigenvalue l did not converge in 60 sweeps. */
+export function eigDenseQL(d: usize, e: usize, n: i32, log: usize, logCap: i32, state: usize): i32 {
   const eps: f64 = 2.220446049250313e-16;
-  let f: f64 = 0, tst1: f64 = 0, used = 0;
-  for (let l = 0; l < n; l++) {
-    tst1 = max(tst1, Math.abs(load<f64>(at(d, l))) + Math.abs(load<f64>(at(e, l))));
+  let l = <i32>load<f64>(state), iter = <i32>load<f64>(state, 8), f = load<f64>(state, 16), tst1 = load<f64>(state, 24);
+  let used = 0;
+  while (l < n) {
+    if (iter == 0) tst1 = max(tst1, Math.abs(load<f64>(at(d, l))) + Math.abs(load<f64>(at(e, l))));
     let m = l;
     while (m < n - 1 && Math.abs(load<f64>(at(e, m))) > eps * tst1) m++;
-    if (m > l) {
-      let iter = 0;
-      do {
-        if (++iter > 60) {
-          applyLog(zt, ldz, log, used);
-          return l + 1;
-        }
-        if (used + 2 * (m - l) + 2 > logCap) {
-          applyLog(zt, ldz, log, used);
-          used = 0;
-        }
-        let g = load<f64>(at(d, l));
-        const el = load<f64>(at(e, l));
-        let p = (load<f64>(at(d, l + 1)) - g) / (2 * el);
-        let r = Math.hypot(p, 1);
-        if (p < 0) r = -r;
-        store<f64>(at(d, l), el / (p + r));
-        store<f64>(at(d, l + 1), el * (p + r));
-        const dl1 = load<f64>(at(d, l + 1));
-        let h = g - load<f64>(at(d, l));
-        for (let i = l + 2; i < n; i++) store<f64>(at(d, i), load<f64>(at(d, i)) - h);
-        f += h;
-        p = load<f64>(at(d, m));
-        let c: f64 = 1, c2: f64 = 1, c3: f64 = 1, s: f64 = 0, s2: f64 = 0;
-        const el1 = load<f64>(at(e, l + 1));
-        store<f64>(at(log, used), <f64>m);
-        store<f64>(at(log, used + 1), <f64>l);
-        used += 2;
-        for (let i = m - 1; i >= l; i--) {
-          c3 = c2;
-          c2 = c;
-          s2 = s;
-          const ei = load<f64>(at(e, i)), di = load<f64>(at(d, i));
-          g = c * ei;
-          h = c * p;
-          r = Math.hypot(p, ei);
-          store<f64>(at(e, i + 1), s * r);
-          s = ei / r;
-          c = p / r;
-          p = c * di - s * g;
-          store<f64>(at(d, i + 1), h + s * (c * g + s * di));
-          store<f64>(at(log, used), c);
-          store<f64>(at(log, used + 1), s);
-          used += 2;
-        }
-        p = (-s * s2 * c3 * el1 * load<f64>(at(e, l))) / dl1;
-        store<f64>(at(e, l), s * p);
-        store<f64>(at(d, l), c * p);
-      } while (Math.abs(load<f64>(at(e, l))) > eps * tst1);
+    if (m == l) {
+      store<f64>(at(d, l), load<f64>(at(d, l)) + f);
+      store<f64>(at(e, l), 0);
+      l++;
+      iter = 0;
+      continue;
     }
-    store<f64>(at(d, l), load<f64>(at(d, l)) + f);
-    store<f64>(at(e, l), 0);
+    if (used + 2 * (m - l) + 2 > logCap) break;
+    if (++iter > 60) return -1 - l;
+    let g = load<f64>(at(d, l));
+    const el = load<f64>(at(e, l));
+    let p = (load<f64>(at(d, l + 1)) - g) / (2 * el);
+    let r = Math.hypot(p, 1);
+    if (p < 0) r = -r;
+    store<f64>(at(d, l), el / (p + r));
+    store<f64>(at(d, l + 1), el * (p + r));
+    const dl1 = load<f64>(at(d, l + 1));
+    let h = g - load<f64>(at(d, l));
+    for (let i = l + 2; i < n; i++) store<f64>(at(d, i), load<f64>(at(d, i)) - h);
+    f += h;
+    p = load<f64>(at(d, m));
+    let c: f64 = 1, c2: f64 = 1, c3: f64 = 1, s: f64 = 0, s2: f64 = 0;
+    const el1 = load<f64>(at(e, l + 1));
+    store<f64>(at(log, used), <f64>m);
+    store<f64>(at(log, used + 1), <f64>l);
+    used += 2;
+    for (let i = m - 1; i >= l; i--) {
+      c3 = c2;
+      c2 = c;
+      s2 = s;
+      const ei = load<f64>(at(e, i)), di = load<f64>(at(d, i));
+      g = c * ei;
+      h = c * p;
+      r = Math.hypot(p, ei);
+      store<f64>(at(e, i + 1), s * r);
+      s = ei / r;
+      c = p / r;
+      p = c * di - s * g;
+      store<f64>(at(d, i + 1), h + s * (c * g + s * di));
+      store<f64>(at(log, used), c);
+      store<f64>(at(log, used + 1), s);
+      used += 2;
+    }
+    p = (-s * s2 * c3 * el1 * load<f64>(at(e, l))) / dl1;
+    store<f64>(at(e, l), s * p);
+    store<f64>(at(d, l), c * p);
   }
-  applyLog(zt, ldz, log, used);
-  return 0;
+  store<f64>(state, <f64>l);
+  store<f64>(state, <f64>iter, 8);
+  store<f64>(state, f, 16);
+  store<f64>(state, tst1, 24);
+  return used;
 }
 
-// The logged sweeps applied to zt, one strip of 8 columns at a time. Rotation i of a sweep mixes rows i and i + 1:
-// row i + 1 <- s row i + c row i+1, row i <- c row i - s row i+1; the sweep goes from i = m - 1 down to l, so the new
-// row i is carried (in four registers) into the next rotation and each row is loaded and stored once per sweep.
-function applyLog(zt: usize, ldz: i32, log: usize, used: i32): void {
+/** The sweeps logged by eigDenseQL (log[0 .. used)) applied to columns c0 .. c1 - 1 of zt (stride ldz float64; c0
+ * and c1 multiples of 8), one strip of 8 columns at a time, so that a strip stays in L1 while every rotation goes
+ * over it. Rotation i of a sweep mixes rows i and i + 1: row i + 1 <- s row i + c row i+1, row i <- c row i - s
+ * row i+1; a sweep goes from i = m - 1 down to l, so the new row i is carried (in four registers) into the next
+ * rotation and each row is loaded and stored once per sweep. Strips are independent: any split gives the same. */
+export function eigDenseRotate(zt: usize, ldz: i32, c0: i32, c1: i32, log: usize, used: i32): void {
   const zs = <usize>ldz << 3;
-  for (let c0 = 0; c0 < ldz; c0 += STRIP) {
-    const base = zt + (<usize>c0 << 3);
+  for (let col = c0; col < c1; col += STRIP) {
+    const base = zt + (<usize>col << 3);
     let k = 0;
     while (k < used) {
       const m = <i32>load<f64>(at(log, k)), l = <i32>load<f64>(at(log, k + 1));

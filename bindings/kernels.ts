@@ -264,9 +264,11 @@ export interface Kernels {
   /** assembly/eigen-dense/eigDenseTridiagonalize */
   eigDenseTridiagonalize(a: number, n: number, d: number, e: number, tau: number, work: number): void;
   /** assembly/eigen-dense/eigDenseApplyQ */
-  eigDenseApplyQ(a: number, n: number, tau: number, z: number, ldz: number, count: number, identity: number): void;
+  eigDenseApplyQ(a: number, n: number, tau: number, z: number, ldz: number, r0: number, r1: number, identity: number): void;
   /** assembly/eigen-dense/eigDenseQL */
-  eigDenseQL(d: number, e: number, n: number, zt: number, ldz: number, log: number, logCap: number): number;
+  eigDenseQL(d: number, e: number, n: number, log: number, logCap: number, state: number): number;
+  /** assembly/eigen-dense/eigDenseRotate */
+  eigDenseRotate(zt: number, ldz: number, c0: number, c1: number, log: number, used: number): void;
   /** assembly/events/evCounts */
   evCounts(offsets: number, pixels: number, P: number, counts: number, stats: number): number;
   /** assembly/events/evStepPlanes */

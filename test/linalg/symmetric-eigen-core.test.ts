@@ -161,6 +161,20 @@ describe("against the JS solver", () => {
     expect(b.vectors).toEqual(a.vectors);
   });
 
+  it("the same bits with the vector updates split over two workers", async () => {
+    const pool = await Core.create({ workers: 2 });
+    try {
+      for (const [n, wanted] of [[101, 101], [272, 40]] as const) {
+        const A = randomSymmetric(n, 9);
+        const alone = await symmetricEigenCore(core, A, n, wanted), split = await symmetricEigenCore(pool, A, n, wanted);
+        expect(split.values).toEqual(alone.values);
+        expect(split.vectors).toEqual(alone.vectors);
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("a matrix of large and of tiny scale: the same relative accuracy", async () => {
     const n = 40, A = randomSymmetric(n, 5);
     for (const scale of [1e150, 1e-150]) {
