@@ -53,6 +53,28 @@
   for (; j < j1; j++) store<f64>(at(row, j), load<f64>(at(row, j)) - (vi * load<f64>(at(w, j)) + wi * load<f64>(at(v, j))));
 }
 
+// One pass over row i's columns j0 .. j1 - 1 right of the diagonal: the pending update a[j] -= vi w[j] + wi v[j],
+// then the symmetric product with the next reflector u: p[j] += ui a[j]; returns sum a[j] u[j] (row i's share of p[i]).
+@inline function updateRow(row: usize, vi: f64, wi: f64, v: usize, w: usize, u: usize, ui: f64, p: usize, j0: i32, j1: i32): f64 {
+  const vv = f64x2.splat(vi), wv = f64x2.splat(wi), uv = f64x2.splat(ui);
+  let acc = f64x2.splat(0), sum: f64 = 0;
+  let j = j0;
+  const pairs = j0 + ((j1 - j0) & ~1);
+  for (; j < pairs; j += 2) {
+    const x = f64x2.sub(v128.load(at(row, j)), f64x2.add(f64x2.mul(vv, v128.load(at(w, j))), f64x2.mul(wv, v128.load(at(v, j)))));
+    v128.store(at(row, j), x);
+    acc = f64x2.add(acc, f64x2.mul(x, v128.load(at(u, j))));
+    v128.store(at(p, j), f64x2.add(v128.load(at(p, j)), f64x2.mul(uv, x)));
+  }
+  for (; j < j1; j++) {
+    const x = load<f64>(at(row, j)) - (vi * load<f64>(at(w, j)) + wi * load<f64>(at(v, j)));
+    store<f64>(at(row, j), x);
+    sum += x * load<f64>(at(u, j));
+    store<f64>(at(p, j), load<f64>(at(p, j)) + ui * x);
+  }
+  return sum + f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+}
+
 /** Householder tridiagonalisation of the symmetric n x n matrix at a (row-major float64, its lower triangle read and
  * mirrored into the upper one, which is then reduced in place): d (n) the diagonal of T, e (n) its superdiagonal
  * (e[n - 1] = 0), tau (n) the reflectors' factors. Reflector s, H_s = I - tau[s] v v^T, has v[s + 1] = 1 and
@@ -80,10 +102,10 @@ export function eigDenseTridiagonalize(a: usize, n: i32, d: usize, e: usize, tau
     for (let j = s + 1; j < n; j++) store<f64>(at(p, j), 0);
     for (let i = s + 1; i < n; i++) {
       const ri = a + <usize>i * stride;
-      rank2Row(ri, load<f64>(at(v, i)), load<f64>(at(w, i)), v, w, i, n);
-      const ui = load<f64>(at(row, i));
-      store<f64>(at(p, i), load<f64>(at(p, i)) + dot(ri, row, i, n));
-      axpy(-ui, ri, p, i + 1, n);
+      const vi = load<f64>(at(v, i)), wi = load<f64>(at(w, i)), ui = load<f64>(at(row, i));
+      const aii = load<f64>(at(ri, i)) - 2 * vi * wi;
+      store<f64>(at(ri, i), aii);
+      store<f64>(at(p, i), load<f64>(at(p, i)) + aii * ui + updateRow(ri, vi, wi, v, w, row, ui, p, i + 1, n));
     }
     // w = tau p - (tau^2 / 2) (p . v) v: the update A22 - v w^T - w v^T = H A22 H.
     const half = 0.5 * t * t * dot(p, row, s + 1, n);
