@@ -161,6 +161,13 @@ export function eigDenseApplyQ(a: usize, n: i32, tau: usize, z: usize, ldz: i32,
   }
 }
 
+// sqrt(x^2 + y^2): Math.hypot (which scales to avoid overflow) only when the plain sum over- or underflows; hypot is
+// several times slower and there is one per rotation.
+@inline function radius(x: f64, y: f64): f64 {
+  const r = Math.sqrt(x * x + y * y);
+  return r < 1e150 && r > 1e-150 ? r : Math.hypot(x, y);
+}
+
 // Rotations are logged, then applied to the vectors: a sweep is [m, l, c_(m-1), s_(m-1), .., c_l, s_l].
 const STRIP = 8;
 
@@ -190,7 +197,7 @@ export function eigDenseQL(d: usize, e: usize, n: i32, log: usize, logCap: i32, 
     let g = load<f64>(at(d, l));
     const el = load<f64>(at(e, l));
     let p = (load<f64>(at(d, l + 1)) - g) / (2 * el);
-    let r = Math.hypot(p, 1);
+    let r = radius(p, 1);
     if (p < 0) r = -r;
     store<f64>(at(d, l), el / (p + r));
     store<f64>(at(d, l + 1), el * (p + r));
@@ -211,7 +218,7 @@ export function eigDenseQL(d: usize, e: usize, n: i32, log: usize, logCap: i32, 
       const ei = load<f64>(at(e, i)), di = load<f64>(at(d, i));
       g = c * ei;
       h = c * p;
-      r = Math.hypot(p, ei);
+      r = radius(p, ei);
       store<f64>(at(e, i + 1), s * r);
       s = ei / r;
       c = p / r;
