@@ -8,7 +8,8 @@ import type { SymmetricEigen } from "./linalg.js";
 
 /** Columns per strip of the rotation kernel (assembly/eigen-dense.ts STRIP). */
 const STRIP = 8;
-/** Float64 slots of the rotation log: 1 MiB, applied to the vectors whenever it fills. */
+/** Float64 slots of the rotation log: at most 1 MiB, applied to the vectors whenever it fills (QL takes about n^2
+ * rotations, 2 slots each). */
 const LOG_SLOTS = 1 << 17;
 
 /**
@@ -24,7 +25,7 @@ const LOG_SLOTS = 1 << 17;
 export async function symmetricEigenCore(core: Core, a: Float64Array, n: number, wanted: number = n): Promise<SymmetricEigen> {
   checkInput(a, n, wanted);
   const arena = core.arena;
-  const ldz = stripStride(n), logSlots = Math.max(LOG_SLOTS, 2 * n + 2);
+  const ldz = stripStride(n), logSlots = Math.max(2 * n + 2, Math.min(LOG_SLOTS, 4 * n * n));
   const parts = Math.max(1, core.workerCount);
   const owned: number[] = [];
   const alloc = (values: number) => {
