@@ -55,13 +55,16 @@
 
 // One pass over row i's columns j0 .. j1 - 1 right of the diagonal: the pending update a[j] -= vi w[j] + wi v[j],
 // then the symmetric product with the next reflector u: p[j] += ui a[j]; returns sum a[j] u[j] (row i's share of p[i]).
-@inline function updateRow(row: usize, vi: f64, wi: f64, v: usize, w: usize, u: usize, ui: f64, p: usize, j0: i32, j1: i32): f64 {
+@inline function updateRow(
+  row: usize, vi: f64, wi: f64, v: usize, w: usize, u: usize, ui: f64, p: usize, j0: i32, j1: i32,
+): f64 {
   const vv = f64x2.splat(vi), wv = f64x2.splat(wi), uv = f64x2.splat(ui);
   let acc = f64x2.splat(0), sum: f64 = 0;
   let j = j0;
   const pairs = j0 + ((j1 - j0) & ~1);
   for (; j < pairs; j += 2) {
-    const x = f64x2.sub(v128.load(at(row, j)), f64x2.add(f64x2.mul(vv, v128.load(at(w, j))), f64x2.mul(wv, v128.load(at(v, j)))));
+    const update = f64x2.add(f64x2.mul(vv, v128.load(at(w, j))), f64x2.mul(wv, v128.load(at(v, j))));
+    const x = f64x2.sub(v128.load(at(row, j)), update);
     v128.store(at(row, j), x);
     acc = f64x2.add(acc, f64x2.mul(x, v128.load(at(u, j))));
     v128.store(at(p, j), f64x2.add(v128.load(at(p, j)), f64x2.mul(uv, x)));
@@ -81,7 +84,9 @@
  * v[j] = a[s][j] for j > s + 1 (a[s][s + 1] holds the 1). work: 3 n float64 (w, p, zeros). */
 export function eigDenseTridiagonalize(a: usize, n: i32, d: usize, e: usize, tau: usize, work: usize): void {
   const stride = <usize>n << 3;
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) store<f64>(a + <usize>i * stride + (<usize>j << 3), load<f64>(a + <usize>j * stride + (<usize>i << 3)));
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) store<f64>(at(a + <usize>i * stride, j), load<f64>(at(a + <usize>j * stride, i)));
+  }
   const w = work, p = work + stride, zeros = work + 2 * stride;
   for (let j = 0; j < n; j++) {
     store<f64>(at(zeros, j), 0);
@@ -97,8 +102,8 @@ export function eigDenseTridiagonalize(a: usize, n: i32, d: usize, e: usize, tau
     // Reflector s from x = A[s][s + 1 ..] (= the column below the diagonal), written over x.
     const t = reflector(row, s + 1, n, e + (<usize>s << 3));
     store<f64>(at(tau, s), t);
-    // Rows s + 1 .. n - 1: apply the pending update and accumulate p = A22 v (upper triangle: row i gives p[i] its
-    // dot product and p[j > i] the row times v[i]).
+    // Rows s + 1 .. n - 1: apply the pending update and accumulate p = A22 u for the new reflector u (in row s):
+    // from the upper triangle, row i gives p[i] its dot product with u and p[j > i] its entries times u[i].
     for (let j = s + 1; j < n; j++) store<f64>(at(p, j), 0);
     for (let i = s + 1; i < n; i++) {
       const ri = a + <usize>i * stride;

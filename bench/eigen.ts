@@ -1,7 +1,8 @@
 // The dense symmetric eigenproblem of PCA's Rayleigh-Ritz step (L x L: L = 544 for 256 components, 4 Krylov blocks
-// of 136 columns with the default 2 power iterations): the JS solver (symmetricEigen, tred2 + tql2) against the WASM core (symmetricEigenCore) with
-// all vectors and with PCA's k = n / 2 - 16, on the calling thread and with 2 workers, and numpy.linalg.eigh (LAPACK
-// syevd through OpenBLAS) as a reference. Random symmetric Gaussian matrices; every row is a median of 7 runs.
+// of 136 columns with the default 2 power iterations): the JS solver (symmetricEigen, tred2 + tql2) against the
+// WASM core (symmetricEigenCore) with all vectors and with PCA's k = n / 2 - 16, on the calling thread and with 2
+// workers, and numpy.linalg.eigh (LAPACK syevd through OpenBLAS) as a reference. Random symmetric Gaussian
+// matrices; every row is a median of 7 runs.
 import { Core, Gaussian, symmetricEigen, symmetricEigenCore, type SymmetricEigen } from "../bindings/node.js";
 import { compare, hasPython, lastLine, measure, runReference, type BenchOptions, type BenchRow } from "./common.js";
 
@@ -14,8 +15,10 @@ export function randomSymmetric(n: number, seed: number): Float64Array {
   return A;
 }
 
+interface Accuracy { residual: number; orthogonality: number }
+
 /** max |A V - V diag(values)| / ||A||_F and max |V^T V - I| over the `cols` columns of V (n x cols). */
-function accuracy(A: Float64Array, n: number, eig: SymmetricEigen, cols: number): { residual: number; orthogonality: number } {
+function accuracy(A: Float64Array, n: number, eig: SymmetricEigen, cols: number): Accuracy {
   let norm = 0;
   for (const v of A) norm += v * v;
   norm = Math.sqrt(norm);
@@ -69,7 +72,8 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
       timed[0]!.note = describe(accuracy(A, n, ref, n));
       for (const [i, c] of cases.entries()) {
         const eig = await symmetricEigenCore(c.core, A, n, c.wanted);
-        timed[i + 1]!.note = `${describe(accuracy(A, n, eig, c.wanted))}, eigenvalues within ${maxDiff(eig.values, ref.values).toExponential(1)} of the JS solver's`;
+        const within = maxDiff(eig.values, ref.values).toExponential(1);
+        timed[i + 1]!.note = `${describe(accuracy(A, n, eig, c.wanted))}, eigenvalues within ${within} of the JS solver's`;
         pairs.push([c.name, js]);
       }
       rows.push(...timed);
@@ -87,7 +91,8 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
       const median = ms[Math.floor(ms.length / 2)]!;
       rows.push({
         name: `numpy.linalg.eigh ${n} x ${n}`, medianMs: median, minMs: ms[0], maxMs: ms.at(-1), samples: ms.length,
-        note: `LAPACK syevd, OpenBLAS's own kernel and cache sizes, 2 threads; WASM all vectors on the calling thread takes ${(wasm.medianMs / median).toFixed(2)}x its time`,
+        note: "LAPACK syevd, OpenBLAS's own kernel and cache sizes, 2 threads; WASM all vectors on the calling thread " +
+          `takes ${(wasm.medianMs / median).toFixed(2)}x its time`,
       });
     }
   } else {
@@ -96,7 +101,7 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
   return rows;
 }
 
-const describe = (a: { residual: number; orthogonality: number }) =>
+const describe = (a: Accuracy) =>
   `residual ${a.residual.toExponential(1)} of ||A||_F, orthogonality ${a.orthogonality.toExponential(1)}`;
 
 const NUMPY_EIGH = `import sys, time, json, numpy as np

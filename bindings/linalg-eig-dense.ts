@@ -22,7 +22,9 @@ const LOG_SLOTS = 1 << 17;
  * values[j]. With wanted = n (the default) this is exactly symmetricEigen's layout; with fewer, it is the leading
  * columns without the rest (the reflectors then go over `wanted` vectors only).
  */
-export async function symmetricEigenCore(core: Core, a: Float64Array, n: number, wanted: number = n): Promise<SymmetricEigen> {
+export async function symmetricEigenCore(
+  core: Core, a: Float64Array, n: number, wanted: number = n,
+): Promise<SymmetricEigen> {
   checkInput(a, n, wanted);
   const arena = core.arena;
   const ldz = stripStride(n), logSlots = Math.max(2 * n + 2, Math.min(LOG_SLOTS, 4 * n * n));
@@ -52,7 +54,8 @@ export async function symmetricEigenCore(core: Core, a: Float64Array, n: number,
     for (;;) {
       const used = core.call("eigDenseQL", d, e, n, log, logSlots, state);
       if (used < 0) throw new Error(`symmetricEigenCore: no convergence for eigenvalue ${-1 - used} of ${n} in 60 sweeps`);
-      await core.run(strips.map(([s0, s1]) => [{ fn: "eigDenseRotate", args: [zt, ldz, s0 * STRIP, s1 * STRIP, log, used] }]));
+      const rotate = ([s0, s1]: [number, number]) => [s0 * STRIP, s1 * STRIP, log, used] as const;
+      await core.run(strips.map((range) => [{ fn: "eigDenseRotate", args: [zt, ldz, ...rotate(range)] }]));
       if (arena.f64(state, 1)[0]! >= n) break;
     }
     const unsorted = arena.f64(d, n);
@@ -81,7 +84,8 @@ export async function symmetricEigenCore(core: Core, a: Float64Array, n: number,
 /** [0, count) in `parts` contiguous ranges of nearly equal length (fewer when count is smaller). */
 function splitRange(count: number, parts: number): [number, number][] {
   const k = Math.max(1, Math.min(parts, count));
-  return Array.from({ length: k }, (_, i) => [Math.floor((i * count) / k), Math.floor(((i + 1) * count) / k)] as [number, number]);
+  const cut = (i: number) => Math.floor((i * count) / k);
+  return Array.from({ length: k }, (_, i) => [cut(i), cut(i + 1)] as [number, number]);
 }
 
 /** Rows of Q^T in `parts` ranges of nearly equal work: row r takes reflectors 0 .. r - 1, of lengths n - 1 - s. */
@@ -108,13 +112,16 @@ function stripStride(n: number): number {
 function checkInput(a: Float64Array, n: number, wanted: number): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`symmetricEigenCore: n must be a positive integer, got ${n}`);
   if (!(a instanceof Float64Array) || a.length !== n * n) {
-    throw new RangeError(`symmetricEigenCore: the matrix must be a Float64Array of n * n = ${n * n} values, got ${a.length}`);
+    const got = a instanceof Float64Array ? `${a.length}` : `a ${(a as object)?.constructor?.name ?? typeof a}`;
+    throw new RangeError(`symmetricEigenCore: the matrix must be a Float64Array of n * n = ${n * n} values, got ${got}`);
   }
   if (!Number.isInteger(wanted) || wanted < 0 || wanted > n) {
     throw new RangeError(`symmetricEigenCore: wanted must be an integer in [0, ${n}], got ${wanted}`);
   }
   for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) {
     const v = a[i * n + j]!;
-    if (!Number.isFinite(v)) throw new RangeError(`symmetricEigenCore: matrix entry (${i}, ${j}) is ${v}, expected a finite number`);
+    if (!Number.isFinite(v)) {
+      throw new RangeError(`symmetricEigenCore: matrix entry (${i}, ${j}) is ${v}, expected a finite number`);
+    }
   }
 }

@@ -31,8 +31,10 @@ function withSpectrum(lambda: number[], seed: number): Float64Array {
 
 const frobenius = (A: ArrayLike<number>) => Math.sqrt(Array.from(A).reduce((s, v) => s + v * v, 0));
 
+interface Errors { residual: number; orthogonality: number }
+
 /** max |A v_j - values_j v_j| / ||A||_F (1 for a zero A) and max |V^T V - I| over the cols columns of V. */
-function errors(A: Float64Array, n: number, eig: SymmetricEigen, cols: number): { residual: number; orthogonality: number } {
+function errors(A: Float64Array, n: number, eig: SymmetricEigen, cols: number): Errors {
   const V = eig.vectors, norm = frobenius(A) || 1;
   let residual = 0, orthogonality = 0;
   for (let i = 0; i < n; i++) for (let j = 0; j < cols; j++) {
@@ -58,7 +60,7 @@ function expectAccurate(A: Float64Array, n: number, eig: SymmetricEigen, cols = 
 }
 
 /** |u . v| for column j of two n x cols matrices: 1 when the columns are the same unit vector up to sign. */
-function columnCosine(U: ArrayLike<number>, V: ArrayLike<number>, n: number, colsU: number, colsV: number, j: number): number {
+function columnCosine(U: ArrayLike<number>, V: ArrayLike<number>, n: number, colsU: number, colsV: number, j: number) {
   let s = 0;
   for (let i = 0; i < n; i++) s += U[i * colsU + j]! * V[i * colsV + j]!;
   return Math.abs(s);
@@ -190,12 +192,12 @@ describe.skipIf(!hasPython(["numpy"]))("against numpy.linalg.eigh", () => {
   it("random symmetric 272 x 272 and 33 x 33: eigenvalues and leading vectors", async () => {
     for (const n of [33, 272]) {
       const A = randomSymmetric(n, 11 * n);
-      const out = runPython(`import sys, json, numpy as np
+      const script = `import sys, json, numpy as np
 n = int(sys.argv[1])
 A = np.frombuffer(sys.stdin.buffer.read(), dtype="<f8").reshape(n, n)
 w, V = np.linalg.eigh(A, UPLO="L")
-print(json.dumps({"w": w[::-1].tolist(), "V": V[:, ::-1][:, :8].ravel().tolist()}))`, [String(n)], new Uint8Array(A.buffer));
-      const ref = JSON.parse(out) as { w: number[]; V: number[] };
+print(json.dumps({"w": w[::-1].tolist(), "V": V[:, ::-1][:, :8].ravel().tolist()}))`;
+      const ref = JSON.parse(runPython(script, [String(n)], new Uint8Array(A.buffer))) as { w: number[]; V: number[] };
       const eig = await symmetricEigenCore(core, A, n, 8);
       const scale = frobenius(A);
       for (let j = 0; j < n; j++) expect(Math.abs(eig.values[j]! - ref.w[j]!)).toBeLessThan(4 * n * EPS * scale);
@@ -206,7 +208,10 @@ print(json.dumps({"w": w[::-1].tolist(), "V": V[:, ::-1][:, :8].ravel().tolist()
 
 describe("bad input", () => {
   it("a matrix of the wrong length, a non-finite entry, or a bad n or wanted: a RangeError naming it", async () => {
-    await expect(symmetricEigenCore(core, new Float64Array(8), 3)).rejects.toThrow(/symmetricEigenCore: the matrix must be a Float64Array of n \* n = 9 values, got 8/);
+    const wrongLength = /symmetricEigenCore: the matrix must be a Float64Array of n \* n = 9 values, got 8/;
+    await expect(symmetricEigenCore(core, new Float64Array(8), 3)).rejects.toThrow(wrongLength);
+    const single = new Float32Array(9) as unknown as Float64Array;
+    await expect(symmetricEigenCore(core, single, 3)).rejects.toThrow(/got a Float32Array/);
     await expect(symmetricEigenCore(core, new Float64Array(10), 3)).rejects.toThrow(RangeError);
     const A = randomSymmetric(4, 1);
     A[2 * 4 + 1] = Number.NaN;
@@ -214,7 +219,8 @@ describe("bad input", () => {
     A[2 * 4 + 1] = Number.POSITIVE_INFINITY;
     await expect(symmetricEigenCore(core, A, 4)).rejects.toThrow(RangeError);
     await expect(symmetricEigenCore(core, new Float64Array(0), 0)).rejects.toThrow(/n must be a positive integer, got 0/);
-    await expect(symmetricEigenCore(core, new Float64Array(4), 2, 3)).rejects.toThrow(/wanted must be an integer in \[0, 2\], got 3/);
+    const badWanted = /wanted must be an integer in \[0, 2\], got 3/;
+    await expect(symmetricEigenCore(core, new Float64Array(4), 2, 3)).rejects.toThrow(badWanted);
     await expect(symmetricEigenCore(core, new Float64Array(4), 2.5)).rejects.toThrow(RangeError);
   });
 });
