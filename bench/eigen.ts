@@ -69,11 +69,15 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
         ...cases.map((c) => ({ name: c.name, fn: () => symmetricEigenCore(c.core, A, n, c.wanted) })),
       ], { iterations, time: 0 });
       const ref = symmetricEigen(A, n);
-      timed[0]!.note = describe(accuracy(A, n, ref, n));
+      // On a shared machine CPU time is the steadier figure for the rows on the calling thread.
+      timed[0]!.note = `${describe(accuracy(A, n, ref, n))}; CPU time median ${await cpuMedian(iterations, () => symmetricEigen(A, n))}`;
       for (const [i, c] of cases.entries()) {
         const eig = await symmetricEigenCore(c.core, A, n, c.wanted);
         const within = maxDiff(eig.values, ref.values).toExponential(1);
         timed[i + 1]!.note = `${describe(accuracy(A, n, eig, c.wanted))}, eigenvalues within ${within} of the JS solver's`;
+        if (c.core === alone) {
+          timed[i + 1]!.note += `; CPU time median ${await cpuMedian(iterations, () => symmetricEigenCore(alone, A, n, c.wanted))}`;
+        }
         pairs.push([c.name, js]);
       }
       rows.push(...timed);
@@ -99,6 +103,18 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
     rows.push({ name: "numpy not installed: no eigh reference", medianMs: NaN });
   }
   return rows;
+}
+
+/** The median CPU time (this process, all threads) of `runs` calls, as text in ms. */
+async function cpuMedian(runs: number, fn: () => unknown): Promise<string> {
+  const ms: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const start = process.cpuUsage();
+    await fn();
+    const used = process.cpuUsage(start);
+    ms.push((used.user + used.system) / 1000);
+  }
+  return `${ms.sort((a, b) => a - b)[Math.floor(runs / 2)]!.toFixed(1)} ms`;
 }
 
 const describe = (a: Accuracy) =>
