@@ -70,13 +70,15 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
       ], { iterations, time: 0 });
       const ref = symmetricEigen(A, n);
       // On a shared machine CPU time is the steadier figure for the rows on the calling thread.
-      timed[0]!.note = `${describe(accuracy(A, n, ref, n))}; CPU time median ${await cpuMedian(iterations, () => symmetricEigen(A, n))}`;
+      const jsCpu = await cpuMedian(iterations, () => symmetricEigen(A, n));
+      timed[0]!.note = `${describe(accuracy(A, n, ref, n))}; CPU time median ${jsCpu}`;
       for (const [i, c] of cases.entries()) {
         const eig = await symmetricEigenCore(c.core, A, n, c.wanted);
         const within = maxDiff(eig.values, ref.values).toExponential(1);
         timed[i + 1]!.note = `${describe(accuracy(A, n, eig, c.wanted))}, eigenvalues within ${within} of the JS solver's`;
         if (c.core === alone) {
-          timed[i + 1]!.note += `; CPU time median ${await cpuMedian(iterations, () => symmetricEigenCore(alone, A, n, c.wanted))}`;
+          const cpu = await cpuMedian(iterations, () => symmetricEigenCore(alone, A, n, c.wanted));
+          timed[i + 1]!.note += `; CPU time median ${cpu}`;
         }
         pairs.push([c.name, js]);
       }
