@@ -17,7 +17,8 @@ export function randomSymmetric(n: number, seed: number): Float64Array {
 
 interface Accuracy { residual: number; orthogonality: number }
 
-/** max |A V - V diag(values)| / ||A||_F and max |V^T V - I| over the `cols` columns of V (n x cols). */
+/** max |A V - V diag(values)| / ||A||_F and max |V^T V - I| over the `cols` columns of V (n x cols). (The notes
+ * avoid "|": they go into markdown tables.) */
 function accuracy(A: Float64Array, n: number, eig: SymmetricEigen, cols: number): Accuracy {
   let norm = 0;
   for (const v of A) norm += v * v;
@@ -120,7 +121,7 @@ async function cpuMedian(runs: number, fn: () => unknown): Promise<string> {
 }
 
 const describe = (a: Accuracy) =>
-  `residual ${a.residual.toExponential(1)} of ||A||_F, orthogonality ${a.orthogonality.toExponential(1)}`;
+  `residual ${a.residual.toExponential(1)} of A's Frobenius norm, loss of orthogonality ${a.orthogonality.toExponential(1)}`;
 
 const NUMPY_EIGH = `import sys, time, json, numpy as np
 n, runs = int(sys.argv[1]), int(sys.argv[2])
