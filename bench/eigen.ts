@@ -120,8 +120,8 @@ async function cpuMedian(runs: number, fn: () => unknown): Promise<string> {
   return `${ms.sort((a, b) => a - b)[Math.floor(runs / 2)]!.toFixed(1)} ms`;
 }
 
-const describe = (a: Accuracy) =>
-  `residual ${a.residual.toExponential(1)} of A's Frobenius norm, loss of orthogonality ${a.orthogonality.toExponential(1)}`;
+const describe = (a: Accuracy) => `residual ${a.residual.toExponential(1)} of A's Frobenius norm, ` +
+  `loss of orthogonality ${a.orthogonality.toExponential(1)}`;
 
 const NUMPY_EIGH = `import sys, time, json, numpy as np
 n, runs = int(sys.argv[1]), int(sys.argv[2])
