@@ -132,6 +132,19 @@ describe("closed forms", () => {
   });
 });
 
+describe("a PCA-like spectrum", () => {
+  it("a few large eigenvalues above a flat noise floor whose neighbours differ by 0.1%: accurate to the norm", async () => {
+    const n = 160, g = new Gaussian(21);
+    const lambda = Array.from({ length: n }, (_, i) => (i < 6 ? 1e6 / 3 ** i : 9.3 * (1 + 1e-3 * g.next())));
+    const A = withSpectrum(lambda, 13), sorted = [...lambda].sort((a, b) => b - a), scale = frobenius(A);
+    for (const wanted of [n, 40]) {
+      const eig = await symmetricEigenCore(core, A, n, wanted);
+      for (let j = 0; j < n; j++) expect(Math.abs(eig.values[j]! - sorted[j]!)).toBeLessThan(4 * n * EPS * scale);
+      expectAccurate(A, n, eig, wanted);
+    }
+  });
+});
+
 describe("against the JS solver", () => {
   for (const n of [3, 4, 17, 64, 101, 544]) {
     it(`random symmetric ${n} x ${n}: the same eigenvalues, accurate vectors, the same leading subspace`, async () => {
