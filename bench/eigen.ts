@@ -1,8 +1,8 @@
 // The dense symmetric eigenproblem of PCA's Rayleigh-Ritz step (L x L: L = 544 for 256 components, 4 Krylov blocks
 // of 136 columns with the default 2 power iterations): the JS solver (symmetricEigen, tred2 + tql2) against the
 // WASM core (symmetricEigenCore) with all vectors and with PCA's k = n / 2 - 16, on the calling thread and with 2
-// workers, and numpy.linalg.eigh (LAPACK syevd through OpenBLAS) as a reference. Random symmetric Gaussian
-// matrices; every row is a median of 7 runs.
+// workers, and numpy.linalg.eigh (LAPACK syevd through OpenBLAS, 1 and 2 threads) as a reference. Random
+// symmetric Gaussian matrices; every row is a median of 7 runs; the rows on the calling thread also give CPU time.
 import { Core, Gaussian, symmetricEigen, symmetricEigenCore, type SymmetricEigen } from "../bindings/node.js";
 import { compare, hasPython, lastLine, measure, runReference, type BenchOptions, type BenchRow } from "./common.js";
 
@@ -92,15 +92,18 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
   compare(rows, pairs);
   if (hasPython(["numpy"])) {
     for (const n of sizes) {
-      const out = JSON.parse(lastLine(runReference(NUMPY_EIGH, [String(n), String(iterations)]))) as { ms: number[] };
-      const ms = [...out.ms].sort((a, b) => a - b);
       const wasm = rows.find((r) => r.name === `WASM symmetricEigenCore ${n} x ${n}, all vectors, calling thread`)!;
-      const median = ms[Math.floor(ms.length / 2)]!;
-      rows.push({
-        name: `numpy.linalg.eigh ${n} x ${n}`, medianMs: median, minMs: ms[0], maxMs: ms.at(-1), samples: ms.length,
-        note: "LAPACK syevd, OpenBLAS's own kernel and cache sizes, 2 threads; WASM all vectors on the calling thread " +
-          `takes ${(wasm.medianMs / median).toFixed(2)}x its time`,
-      });
+      for (const threads of [1, 2]) {
+        const args = [String(n), String(iterations), String(threads)];
+        const ms = (JSON.parse(lastLine(runReference(NUMPY_EIGH, args))) as { ms: number[] }).ms.sort((a, b) => a - b);
+        const median = ms[Math.floor(ms.length / 2)]!;
+        rows.push({
+          name: `numpy.linalg.eigh ${n} x ${n}, ${threads} thread${threads > 1 ? "s" : ""}`,
+          medianMs: median, minMs: ms[0], maxMs: ms.at(-1), samples: ms.length,
+          note: "LAPACK syevd, OpenBLAS's own kernel and cache sizes; WASM all vectors on the calling thread " +
+            `takes ${(wasm.medianMs / median).toFixed(2)}x its time`,
+        });
+      }
     }
   } else {
     rows.push({ name: "numpy not installed: no eigh reference", medianMs: NaN });
@@ -123,7 +126,9 @@ async function cpuMedian(runs: number, fn: () => unknown): Promise<string> {
 const describe = (a: Accuracy) => `residual ${a.residual.toExponential(1)} of A's Frobenius norm, ` +
   `loss of orthogonality ${a.orthogonality.toExponential(1)}`;
 
-const NUMPY_EIGH = `import sys, time, json, numpy as np
+const NUMPY_EIGH = `import os, sys, time, json
+os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = sys.argv[3]
+import numpy as np
 n, runs = int(sys.argv[1]), int(sys.argv[2])
 rng = np.random.default_rng(n)
 G = rng.standard_normal((n, n))
