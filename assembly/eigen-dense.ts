@@ -156,14 +156,43 @@ export function eigDenseApplyQ(a: usize, n: i32, tau: usize, z: usize, ldz: i32,
     const s0 = max(0, s1 - REFLECTOR_BLOCK + 1);
     for (let r = identity ? max(r0, s0 + 1) : r0; r < r1; r++) {
       const x = z + <usize>r * zs;
-      for (let s = identity ? min(s1, r - 1) : s1; s >= s0; s--) {
-        const t = load<f64>(at(tau, s));
-        if (t == 0) continue;
-        const v = a + <usize>s * stride;
-        axpy(t * dot(v, x, s + 1, n), v, x, s + 1, n);
+      // H_s then H_(s-1) ..: each pass subtracts one reflector and takes the dot product with the next.
+      let s = identity ? min(s1, r - 1) : s1;
+      let v = a + <usize>s * stride;
+      let coef = load<f64>(at(tau, s)) * dot(v, x, s + 1, n);
+      for (; s > s0; s--) {
+        const u = v - stride;
+        const next = load<f64>(at(u, s)) * load<f64>(at(x, s)) + axpyDot(coef, v, x, u, s + 1, n);
+        coef = load<f64>(at(tau, s - 1)) * next;
+        v = u;
       }
+      axpy(coef, v, x, s + 1, n);
     }
   }
+}
+
+// x[j] -= t v[j] for j in [j0, j1), returning sum u[j] x[j] of the new x (two sums, four values a step).
+@inline function axpyDot(t: f64, v: usize, x: usize, u: usize, j0: i32, j1: i32): f64 {
+  const tv = f64x2.splat(t);
+  let a0 = f64x2.splat(0), a1 = f64x2.splat(0), sum: f64 = 0;
+  let j = j0;
+  const fours = j0 + ((j1 - j0) & ~3);
+  for (; j < fours; j += 4) {
+    const px = at(x, j), pv = at(v, j), pu = at(u, j);
+    const y0 = f64x2.sub(v128.load(px), f64x2.mul(tv, v128.load(pv)));
+    const y1 = f64x2.sub(v128.load(px, 16), f64x2.mul(tv, v128.load(pv, 16)));
+    v128.store(px, y0);
+    v128.store(px, y1, 16);
+    a0 = f64x2.add(a0, f64x2.mul(y0, v128.load(pu)));
+    a1 = f64x2.add(a1, f64x2.mul(y1, v128.load(pu, 16)));
+  }
+  for (; j < j1; j++) {
+    const y = load<f64>(at(x, j)) - t * load<f64>(at(v, j));
+    store<f64>(at(x, j), y);
+    sum += y * load<f64>(at(u, j));
+  }
+  const acc = f64x2.add(a0, a1);
+  return sum + f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
 }
 
 // sqrt(x^2 + y^2): Math.hypot (which scales to avoid overflow) only when the plain sum over- or underflows; hypot is
