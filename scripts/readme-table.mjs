@@ -37,6 +37,7 @@ const PICKS = [
   ["eigen", /^WASM symmetricEigenCore 544 x 544, all vectors, calling thread/,
     "PCA's Rayleigh-Ritz eigenproblem, 544 x 544 float64, all vectors, one thread (symmetricEigenCore)", true],
   ["eigen", /^WASM symmetricEigenCore 544 x 544, 256 vectors, calling thread/, "the same, the leading 256 vectors (PCA's k)", true],
+  ["eigen", /^WASM symmetricEigenCore 544 x 544, 256 vectors, 2 workers/, "the same, 256 vectors, the updates on 2 workers"],
   ["eigen", /^numpy.linalg.eigh 544 x 544, 1 thread/, "numpy.linalg.eigh on the same matrix (LAPACK syevd, OpenBLAS), 1 thread"],
   ["fft", /^fft2 256x256 stem4d core vs numpy/, "2D FFT 256x256 complex64, one thread"],
   ["fft", /^full scan-axis FFT -> complex64/, "scan-axis FFT of the whole 4D dataset to a complex64 .npy"],
