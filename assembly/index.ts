@@ -22,6 +22,7 @@ export * from "./pca";
 export * from "./pca-first";
 export * from "./eig-band";
 export * from "./eig-panel";
+export * from "./eigen-dense";
 export * from "./events";
 export * from "./ptycho";
 export * from "./ptycho-simulate";

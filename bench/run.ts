@@ -13,6 +13,7 @@ const areas: Record<string, () => Promise<{ run(o: BenchOptions): Promise<BenchR
   fft: () => import("./fft.js"),
   codec: () => import("./codec.js"),
   pca: () => import("./pca.js"),
+  eigen: () => import("./eigen.js"),
   "kmeans-vs-sklearn": async () => ({ run: (await import("./analyze-vs-sklearn.js")).runKmeans }),
   "analyze-vs-sklearn": () => import("./analyze-vs-sklearn.js"),
   "analyze-big": () => import("./analyze-big.js"),

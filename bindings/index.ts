@@ -30,6 +30,7 @@ export * from "./compress.js";
 export * from "./analyses/counting.js";
 export * from "./analyses/pca-compress.js";
 export * from "./linalg-eig.js";
+export * from "./linalg-eig-dense.js";
 export * from "./analyses/pca-spectrum.js";
 export * from "./analyses/pca-denoise.js";
 export * from "./figures/scree.js";

@@ -263,6 +263,14 @@ export interface Kernels {
   eigPanelQR(p: number, m: number, b: number, k: number, tau: number): void;
   /** assembly/eig-panel/eigBlockT */
   eigBlockT(p: number, m: number, k: number, tau: number, t: number): void;
+  /** assembly/eigen-dense/eigDenseTridiagonalize */
+  eigDenseTridiagonalize(a: number, n: number, d: number, e: number, tau: number, work: number): void;
+  /** assembly/eigen-dense/eigDenseApplyQ */
+  eigDenseApplyQ(a: number, n: number, tau: number, z: number, ldz: number, r0: number, r1: number, identity: number): void;
+  /** assembly/eigen-dense/eigDenseQL */
+  eigDenseQL(d: number, e: number, n: number, log: number, logCap: number, state: number): number;
+  /** assembly/eigen-dense/eigDenseRotate */
+  eigDenseRotate(zt: number, ldz: number, c0: number, c1: number, log: number, used: number): void;
   /** assembly/events/evCounts */
   evCounts(offsets: number, pixels: number, P: number, counts: number, stats: number): number;
   /** assembly/events/evStepPlanes */

@@ -6,7 +6,8 @@
 export interface SymmetricEigen {
   /** Eigenvalues in descending order. */
   values: Float64Array;
-  /** n x n, row-major: column j (vectors[i * n + j], i < n) is the unit eigenvector of values[j]. */
+  /** n x n, row-major: column j (vectors[i * n + j], i < n) is the unit eigenvector of values[j]. (n x wanted, the
+   * leading columns only, from symmetricEigenCore with wanted < n.) */
   vectors: Float64Array;
 }
 
