@@ -25,7 +25,8 @@
 import type { Core } from "../core.js";
 import { type Dataset, frameCount, framePixels, navShape, sigShape } from "../dataset.js";
 import { dtypeSize } from "../dtype.js";
-import { Gaussian, cholesky, invertUpper, symmetricEigen } from "../linalg.js";
+import { Gaussian, cholesky, invertUpper } from "../linalg.js";
+import { symmetricEigenCore } from "../linalg-eig-dense.js";
 import { blockGramF64, blockMultiply, orthonormalize, projectOut } from "../linalg-core.js";
 import { type PassRunner, localPasses, passes as passSpecs } from "./pass-specs.js";
 import {
@@ -237,10 +238,9 @@ export async function pca(core: Core, dataset: Dataset, options: PcaOptions): Pr
   const Rinv = kcp ? await whitening(core, Zs, Q, l) : undefined;
   let G: Float64Array = await blockGramF64(core, Ys, P, l);
   if (Rinv) G = congruence(G, Rinv, L);
-  const eig = symmetricEigen(G, L);
+  const eig = await symmetricEigenCore(core, G, L, k);
   const values = eig.values;
-  let Wk: Float64Array = new Float64Array(L * k);
-  for (let i = 0; i < L; i++) for (let j = 0; j < k; j++) Wk[i * k + j] = eig.vectors[i * L + j]!;
+  let Wk: Float64Array = eig.vectors; // L x k: the leading k eigenvectors
   if (Rinv) Wk = upperTimes(Rinv, Wk, L, k);
   const W32 = Float32Array.from(Wk);
   const V = await blockMultiply(core, Zs, Q, l, W32, k); // Q x k
