@@ -116,7 +116,8 @@ interface ScheduledTile {
 }
 
 /** Runs every reduction over one block: side-by-side tiles (fused with the workers' reads when all reductions
- * share a tile; a tile's second step after its first), then the folds of their partials in tile order, then ordered tiles one by one, then the emits. */
+ * share a tile; a tile's second step after its first), then the folds of their partials in tile order, then
+ * ordered tiles one by one, then the emits. */
 async function runBlock(
   core: Core,
   dataset: Dataset,

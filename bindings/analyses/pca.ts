@@ -156,29 +156,23 @@ export async function pca(core: Core, dataset: Dataset, options: PcaOptions): Pr
   checkFinite(sums, dataset);
   const kcp = options.integerProducts === false ? 0 : integerPairs(range);
 
-  // The float32 centre m (the mean; rounded for integer products), the target centre c, and e = m - c, r = s - P c
-  // in float64.
+  // The float32 centre m (the mean; rounded for integer products), the target centre c (0 or the mean), and in
+  // float64 e = m - c, s - P m and the mean less m.
   const mean64 = Float64Array.from(sums, (s) => s / P);
   const m = kcp ? Float32Array.from(mean64, Math.round) : Float32Array.from(mean64);
-  const e = new Float64Array(Q), sMinusPc = new Float64Array(Q);
-  for (let j = 0; j < Q; j++) {
-    const c = meanCenter ? mean64[j]! : 0;
-    e[j] = m[j]! - c;
-    sMinusPc[j] = sums[j]! - P * c;
-  }
+  const e = mean64.map((v, j) => m[j]! - (meanCenter ? v : 0));
+  const sMinusPm = Float64Array.from(sums, (v, j) => v - P * m[j]!), meanMinusM = mean64.map((v, j) => v - m[j]!);
   // A Omega = D Omega - 1 (c^T Omega).
-  const Y: Float32Array = Y0;
   if (meanCenter) {
     const cO = new Float64Array(l);
     for (let j = 0; j < Q; j++) for (let i = 0; i < omega.s; i++) cO[omega.idx[j * omega.s + i]!]! += mean64[j]! * omega.val[j * omega.s + i]!;
-    addRowVector(Y, P, l, negate(cO));
+    addRowVector(Y0, P, l, negate(cO));
   }
 
   // The passes give D_m Z and D_m^T (Y_m - 1 g^T) (D_m = D - 1 m^T) for any g: Y's column means, known in advance
   // for a sketch (the column sums give them), so that the float32 products do not add large multiples of the nearly
   // zero column sums of D_m and the 16-bit values of Y do not spend their range on an offset. With Y = Y_m + 1 f^T:
   //   A^T Y = D_m^T (Y_m - 1 g^T) + (s - P m)(g + f)^T + P e ybar^T,   ybar = Y's column means.
-  const sMinusPm = Float64Array.from(sums, (v, j) => v - P * m[j]!), meanMinusM = mean64.map((v, j) => v - m[j]!);
   const adjointOf = (Wc: Float32Array, Yfull: Float32Array, gPlusF: ArrayLike<number>) => {
     addOuter(Wc, Q, l, sMinusPm, gPlusF);
     addOuter(Wc, Q, l, e, columnMeans(Yfull, P, l).map((v) => P * v));
@@ -212,7 +206,7 @@ export async function pca(core: Core, dataset: Dataset, options: PcaOptions): Pr
   // block's pass is a sketch alone.
   const Zs: Float32Array[] = [], Ys: Float32Array[] = [];
   t = performance.now();
-  let W = await adjoint(Y);
+  let W = await adjoint(Y0);
   lap("pass.adjoint", t);
   for (let i = 0; i < depth; i++) {
     t = performance.now();
@@ -264,7 +258,7 @@ export async function pca(core: Core, dataset: Dataset, options: PcaOptions): Pr
   let total = 0;
   for (let j = 0; j < Q; j++) {
     // Sum over frames of (d - c)^2 = sum (d - m)^2 + 2 e (s - P m) + P e^2.
-    total += sumSquares![j]! + 2 * e[j]! * (sums[j]! - P * m[j]!) + P * e[j]! * e[j]!;
+    total += sumSquares![j]! + 2 * e[j]! * sMinusPm[j]! + P * e[j]! * e[j]!;
   }
   const totalVariance = spectrum ? spectrum.totalVariance : total / dof;
   const eigenvalues = spectrum ? spectrum.eigenvalues : Float64Array.from(values.subarray(0, k), (v) => Math.max(0, v) / dof);
