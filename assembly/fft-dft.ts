@@ -81,28 +81,29 @@ export function fftDftTileU32(fr: usize, n: i32, q: i32, w: usize, k: i32, out: 
 export function fftDftTileF32(fr: usize, n: i32, q: i32, w: usize, k: i32, out: usize): void { dftTile<f32>(fr, n, q, w, k, out); }
 
 // The second stage of a separable scan DFT at integer bins (bindings/analyses/fourier-rows.ts): after the first stage
-// has transformed one scan row along x into rows[a] (float64, frequency a's real parts at rows + 2 a q * 8, its
-// imaginary parts q values later), each bin j adds coef_j * rows[idx_j] to out_j (same layout), where coef_j =
-// exp(-2 pi i ky_j y / ny) for the row's y: (re, im) float64 at coef + 16 j.
-export function fftDftRowsCombine(rows: usize, q: i32, out: usize, k: i32, idx: usize, coef: usize): void {
-  const qb = <usize>q << 3;
-  const end2 = q & ~1;
+// (a GEMM) has transformed one scan row along x into rows[a] (float32, frequency a's real parts at rows + 2 a q * 4,
+// its imaginary parts q values later), each bin j adds coef_j * rows[idx_j] to out_j (float64, real parts at
+// out + 2 j q * 8, imaginary parts q values later), where coef_j = exp(-2 pi i ky_j y / ny) for the row's y: (re, im)
+// float64 at coef + 16 j. Pixels [0, n) of rows and out, whose pointers may start at any pixel of the q.
+export function fftDftRowsCombine(rows: usize, q: i32, n: i32, out: usize, k: i32, idx: usize, coef: usize): void {
+  const qb = <usize>q << 3, qs = <usize>q << 2;
+  const end2 = n & ~1;
   for (let j = 0; j < k; j++) {
     const a = <usize>load<i32>(idx + (<usize>j << 2));
     const cr = f64x2.splat(load<f64>(coef + (<usize>j << 4))), ci = f64x2.splat(load<f64>(coef + (<usize>j << 4), 8));
-    const sr = rows + 2 * a * qb, si = sr + qb;
+    const sr = rows + 2 * a * qs, si = sr + qs;
     const dr = out + 2 * <usize>j * qb, di = dr + qb;
     let p = 0;
     for (; p < end2; p += 2) {
-      const o = <usize>p << 3;
-      const xr = v128.load(sr + o), xi = v128.load(si + o);
+      const o = <usize>p << 3, os = <usize>p << 2;
+      const xr = f64x2.promote_low_f32x4(v128.load64_zero(sr + os)), xi = f64x2.promote_low_f32x4(v128.load64_zero(si + os));
       // (cr + i ci)(xr + i xi) = (cr xr - ci xi) + i (cr xi + ci xr)
       v128.store(dr + o, f64x2.add(v128.load(dr + o), f64x2.sub(f64x2.mul(cr, xr), f64x2.mul(ci, xi))));
       v128.store(di + o, f64x2.add(v128.load(di + o), f64x2.add(f64x2.mul(cr, xi), f64x2.mul(ci, xr))));
     }
-    for (; p < q; p++) {
-      const o = <usize>p << 3;
-      const xr = load<f64>(sr + o), xi = load<f64>(si + o);
+    for (; p < n; p++) {
+      const o = <usize>p << 3, os = <usize>p << 2;
+      const xr = <f64>load<f32>(sr + os), xi = <f64>load<f32>(si + os);
       const c0 = f64x2.extract_lane(cr, 0), c1 = f64x2.extract_lane(ci, 0);
       store<f64>(dr + o, load<f64>(dr + o) + c0 * xr - c1 * xi);
       store<f64>(di + o, load<f64>(di + o) + c0 * xi + c1 * xr);

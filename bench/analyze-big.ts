@@ -24,8 +24,8 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
     execFileSync(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] });
     ms.push(performance.now() - t0);
     s = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
-    const stage = (n: string) => s.stages.find((x) => x.stage === n)?.seconds ?? NaN;
-    stages.push(["pca", "kmeans", "patterns"].map((n) => `${n} ${stage(n).toFixed(1)} s`).join(", "));
+    const stage = (prefix: string) => s.stages.find((x) => x.stage.startsWith(prefix))?.seconds ?? NaN;
+    stages.push([["pca", "PCA"], ["kmeans", "k-means"], ["patterns", "virtual images"]].map(([n, prefix]) => `${n} ${stage(prefix!).toFixed(1)} s`).join(", "));
   }
   const cut2 = decodeNpyArray(readFileSync(join(out, "labels_cut2.npy")), "labels_cut2.npy").data;
   return [{

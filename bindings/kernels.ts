@@ -150,7 +150,7 @@ export interface Kernels {
   /** assembly/fft-dft/fftDftTileF32 */
   fftDftTileF32(fr: number, n: number, q: number, w: number, k: number, out: number): void;
   /** assembly/fft-dft/fftDftRowsCombine */
-  fftDftRowsCombine(rows: number, q: number, out: number, k: number, idx: number, coef: number): void;
+  fftDftRowsCombine(rows: number, q: number, n: number, out: number, k: number, idx: number, coef: number): void;
   /** assembly/fft-scan/fftGatherU8 */
   fftGatherU8(fr: number, n: number, q: number, q0: number, count: number, per: number, dst: number): void;
   /** assembly/fft-scan/fftGatherU16 */

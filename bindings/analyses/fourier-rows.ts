@@ -1,16 +1,31 @@
 // The scan DFT at integer bins, computed separably: along x within each scan row first, for the distinct kx of the
 // bins only, then along y for every bin,
 //   F_q(ky, kx) = sum_y exp(-2 pi i ky y / ny) [ sum_x exp(-2 pi i kx x / nx) S(y, x, q) ].
-// The first stage is the weighted frame sums of scanDft's kernel over one row's frames: 4 flops per value and
-// distinct kx, where scanDft spends 4 per value and bin. The second adds each bin's row transform, times its phase,
-// in float64 (assembly/fft-dft.ts: fftDftRowsCombine). Tiles hold whole scan rows. The Bragg filters use it: a disk
-// of radius 3 holds 29 bins but only 7 columns of kx.
+// The first stage is one float32 GEMM per scan row, [cos; -sin](kx x) (2 Kx x nx) times the row's frames (nx x q),
+// 4 flops per value and distinct kx where scanDft spends 4 per value and bin, at the GEMM kernel's speed (frames of
+// other dtypes are converted to float32 first). The second adds each bin's row transform, times its phase, in float64
+// (assembly/fft-dft.ts: fftDftRowsCombine). Tiles hold whole scan rows. The Bragg filters use it: a disk of radius 3
+// holds 29 bins but only 7 columns of kx.
 import { framePixels } from "../dataset.js";
 import { dtypeSize, kernelSuffix } from "../dtype.js";
 import type { Task } from "../core.js";
 import type { Reduction } from "../reduction.js";
 import { dftTileFrames, type SpatialFrequency } from "./fourier-cbed.js";
 import { scanFftGrid } from "./fourier-scan.js";
+
+/** A row length of float32 values whose rows do not start 4 KiB multiples apart. */
+function padded(q: number): number {
+  return q + 16;
+}
+
+/** [q0, q1) ranges of about 2048 pixels (multiples of 8, the GEMM kernel's width), at most 16. */
+function pixelRanges(q: number): [number, number][] {
+  const lanes = Math.max(1, Math.min(16, Math.round(q / 2048)));
+  const step = Math.ceil(q / lanes / 8) * 8;
+  const out: [number, number][] = [];
+  for (let q0 = 0; q0 < q; q0 += step) out.push([q0, Math.min(q, q0 + step)]);
+  return out;
+}
 
 /** Whether the separable DFT suits these bins on this scan: integer bins, a 2D scan, and fewer kx columns than bins. */
 export function rowsDftSuits(bins: readonly SpatialFrequency[], shape: readonly number[]): boolean {
@@ -26,27 +41,31 @@ export function scanDftRows(bins: readonly SpatialFrequency[], name = "scan DFT 
   const K = bins.length;
   const columns = [...new Set(bins.map((b) => b.kx))];
   const Kx = columns.length;
+  // The GEMM's rows (cos and -sin of each column), padded with zero rows to the kernel's blocks of 4.
+  const m = Math.ceil((2 * Kx) / 4) * 4;
   const index = Int32Array.from(bins, (b) => columns.indexOf(b.kx));
-  let wx = 0, coef = 0, idx = 0, nx = 0;
+  let wx = 0, coef = 0, idx = 0, zeros = 0, nx = 0;
   return {
     name,
     buffers: (ctx) => ({
       dft: { kind: "sig", type: "f64", per: 2 * K },
-      rows: { kind: "scratch", type: "f64", per: 2 * Kx * framePixels(ctx) },
+      rows: { kind: "scratch", type: "f32", per: m * framePixels(ctx) },
+      // One scan row of frames as float32, the GEMM's input (see process).
+      frames: { kind: "scratch", type: "f32", per: scanFftGrid(ctx, name).nx * padded(framePixels(ctx)) },
     }),
     tileFrames: (ctx) => dftTileFrames(ctx, K), // whole scan rows
     prepare(ctx) {
       const grid = scanFftGrid(ctx, name);
       nx = grid.nx;
-      // Along x: (cos, -sin) of 2 pi kx x / nx for frame x of a row and column a, float32 at (x Kx + a) * 8.
-      const w = new Float32Array(nx * Kx * 2);
-      for (let x = 0; x < nx; x++) {
-        columns.forEach((kx, a) => {
+      // Along x: row 2a holds cos(2 pi kx_a x / nx) and row 2a + 1 holds -sin, for the row's frames x (float32).
+      const w = new Float32Array(m * nx);
+      columns.forEach((kx, a) => {
+        for (let x = 0; x < nx; x++) {
           const t = (2 * Math.PI * ((((kx * x) % nx) + nx) % nx)) / nx;
-          w[(x * Kx + a) * 2] = Math.cos(t);
-          w[(x * Kx + a) * 2 + 1] = -Math.sin(t);
-        });
-      }
+          w[2 * a * nx + x] = Math.cos(t);
+          w[(2 * a + 1) * nx + x] = -Math.sin(t);
+        }
+      });
       // Along y: (cos, -sin) of 2 pi ky y / ny for row y and bin j, float64 at (y K + j) * 16.
       const c = new Float64Array(grid.ny * K * 2);
       for (let y = 0; y < grid.ny; y++) {
@@ -59,18 +78,26 @@ export function scanDftRows(bins: readonly SpatialFrequency[], name = "scan DFT 
       wx = ctx.input(w);
       coef = ctx.input(c);
       idx = ctx.input(index);
+      zeros = ctx.input(new Float32Array(framePixels(ctx)));
     },
+    // Lanes take ranges of pixels (every lane the tile's rows over its pixels): a tile of a few scan rows may be the
+    // only one in its block, and each pixel's sums do not depend on the split.
     process(tile, ptr) {
-      const q = tile.rows * tile.cols, fb = q * dtypeSize(tile.dtype), k = kernelSuffix(tile.dtype);
-      const task: Task = [];
-      for (let f = 0; f < tile.count; f += nx) {
-        const y = (tile.start + f) / nx; // tiles start on a row
-        task.push(
-          { fn: `fftDftTile${k}`, args: [tile.ptr + f * fb, nx, q, wx, Kx, ptr.rows!] },
-          { fn: "fftDftRowsCombine", args: [ptr.rows!, q, ptr.dft!, K, idx, coef + y * K * 16] },
-        );
-      }
-      return [task];
+      const q = tile.rows * tile.cols, fb = q * dtypeSize(tile.dtype), k = kernelSuffix(tile.dtype), ld = padded(q);
+      return pixelRanges(q).map(([q0, q1]): Task => {
+        const task: Task = [], n = q1 - q0;
+        for (let f = 0; f < tile.count; f += nx) {
+          const y = (tile.start + f) / nx; // tiles start on a row
+          task.push(
+            // The row's frames as float32, rows `ld` apart: the GEMM walks a column strip of them, and frames of 4 KiB
+            // multiples apart would all fall in the same cache sets (half the GEMM's speed at 96 x 96 pixels).
+            { fn: `pcaRows${k}`, args: [tile.ptr + f * fb, nx, q, q0, q1, zeros, ptr.frames! + q0 * 4, ld] },
+            { fn: "gemmF32", args: [m, n, nx, wx, nx, ptr.frames! + q0 * 4, ld, ptr.rows! + q0 * 4, q, 0] },
+            { fn: "fftDftRowsCombine", args: [ptr.rows! + q0 * 4, q, n, ptr.dft! + q0 * 8, K, idx, coef + y * K * 16] },
+          );
+        }
+        return task;
+      });
     },
     finish: (buf) => buf.dft as Float64Array,
   };

@@ -211,11 +211,16 @@ export async function analyzeReport(r: AnalyzeResult, o: AnalyzeReportOptions = 
   const figures: StageReport = { stage: "figures", seconds: (performance.now() - t) / 1000, coreBytes: 0 };
   if (o.peakMemory) figures.peakBytes = o.peakMemory();
   o.onStage?.(figures);
-  sections.splice(1, 0, stagesSection([...r.stages, ...(o.extraStages ?? []), figures]));
+  return analyzeReportPage(r, sections, [...r.stages, ...(o.extraStages ?? []), figures], o);
+}
+
+/** The page of sections already drawn, with the table of every stage after the summary. */
+export function analyzeReportPage(r: AnalyzeResult, sections: readonly ReportSection[], stages: readonly StageReport[],
+  o: Pick<AnalyzeReportOptions, "title" | "source"> = {}): string {
   return renderReport({
     title: o.title ?? "stem4d analyze",
     subtitle: o.source ? `${o.source}: ${r.input.shape.join(" x ")} ${r.input.dtype}` : undefined,
-    sections,
+    sections: [sections[0]!, stagesSection(stages), ...sections.slice(1)],
   });
 }
 

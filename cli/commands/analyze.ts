@@ -12,7 +12,7 @@ import { analyze, analyzedPositions, analyzePlan, AnalyzeOptionError, type Analy
 import { LINKAGE_METHODS, type LinkageMethod } from "../../bindings/analyses/hcluster.js";
 import { clusterColors, type ClusterColors } from "../../bindings/figures/cluster-colors.js";
 import { dendrogramSvg } from "../../bindings/figures/dendrogram.js";
-import { analyzeReport, dendrogramOptions } from "../../bindings/figures/report-analyze.js";
+import { analyzeReportPage, analyzeReportSections, dendrogramOptions } from "../../bindings/figures/report-analyze.js";
 import type { ReportSection } from "../../bindings/figures/report.js";
 import { fourierReportSection } from "../../bindings/figures/report-fourier.js";
 import {
@@ -118,18 +118,20 @@ export async function analyzeFile(file: string, o: AnalyzeFlags): Promise<Record
       const colors = clusterColors(r, truth);
       const agreement = truth && levelAgreement(r, truth);
       const extra: ReportSection[] = [];
-      if (truth && agreement) extra.push(await agreementSection(r, agreement, truth, o.truth!, { colors, pixel: pixels.scan }));
-      if (o.fourier !== false) {
-        extra.push(await fourierSection(core, ds, r, pixels, onProgress));
-        clock.end("Fourier analysis");
+      if (truth && agreement) {
+        extra.push(await agreementSection(r, agreement, truth, o.truth!, { colors, pixel: pixels.scan }));
+        clock.end("agreement with the true labels");
       }
       const files = await writeOutputs(o.output, r, colors);
       clock.end("writing the arrays");
-      const html = await analyzeReport(r, {
-        source: file, extraSections: extra, pixels, colors, extraStages: [...clock.stages],
-        peakMemory: memory.peak, resetPeakMemory: memory.reset, onStage: clock.add,
-      });
-      writeFileSync(join(o.output, "report.html"), html);
+      // The report's figures are drawn on this thread while the Fourier analysis's passes run on the core's workers.
+      const fourier = o.fourier === false ? undefined : clock.timed("Fourier analysis", fourierSection(core, ds, r, pixels, onProgress));
+      const figures = clock.timed(fourier ? "figures (drawn during the Fourier analysis)" : "figures",
+        analyzeReportSections(r, { extraSections: extra, pixels, colors }));
+      const [sections, fourierFigures] = await Promise.all([figures, fourier]);
+      if (fourierFigures) sections.push(fourierFigures);
+      clock.end();
+      writeFileSync(join(o.output, "report.html"), analyzeReportPage(r, sections, [...r.stages, ...clock.stages], { source: file }));
       files.push("report.html");
       return { r, files, stages: clock.stages, agreement };
     });
@@ -174,21 +176,31 @@ function announcePlan(ds: Dataset, options: AnalyzeOptions): void {
   for (const a of adapted) notice("analyze", "notice", `--${kebab(a.option)} ${a.value} instead of the default ${a.default}: ${a.reason}`);
 }
 
-/** Times the stages after the analysis as the analysis times its own: wall time and the peak RSS of each window. */
+/** Times the stages after the analysis as the analysis times its own: wall time and the peak RSS of each window.
+ * Stages that run at the same time (`timed`) are listed in the order they start, each with its own wall time and
+ * the peak of the window they share, which `end()` closes. */
 function stageClock(core: Core, memory: ReturnType<typeof peakMemoryWindows>, log: (s: StageReport) => void) {
   const stages: StageReport[] = [];
   let t = performance.now();
-  const add = (s: StageReport) => {
-    s.coreBytes = core.memory.buffer.byteLength;
+  const add = (stage: string, since: number) => {
+    const s: StageReport = { stage, seconds: 0, coreBytes: 0 };
     stages.push(s);
-    log(s);
+    return () => {
+      Object.assign(s, { seconds: (performance.now() - since) / 1000, peakBytes: memory.peak(), coreBytes: core.memory.buffer.byteLength });
+      log(s);
+    };
   };
-  const end = (stage: string) => {
-    add({ stage, seconds: (performance.now() - t) / 1000, peakBytes: memory.peak(), coreBytes: 0 });
+  const end = (stage?: string) => {
+    if (stage) add(stage, t)();
     memory.reset();
     t = performance.now();
   };
-  return { stages, add, end };
+  const timed = async <T>(stage: string, work: Promise<T>): Promise<T> => {
+    const done = add(stage, performance.now()), value = await work;
+    done();
+    return value;
+  };
+  return { stages, end, timed };
 }
 
 /** Detector side above which the report's power spectrum and Bragg maps use a binned detector. */

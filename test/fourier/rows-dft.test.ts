@@ -69,4 +69,14 @@ describe("separable scan DFT at integer bins", () => {
       await one.close();
     }
   });
+
+  it("splits a large detector into pixel ranges (not multiples of 8) with the same result as the direct DFT", async () => {
+    const [sy, sx, r, c] = [4, 6, 61, 60], q = r * c; // 3660 pixels: two ranges of the GEMM's width and a ragged end
+    const wide = [...diskBins({ ky: 1, kx: 2, radius: 1.5 }, sy, sx)];
+    const ds = memoryDataset(Uint8Array.from(values(sy * sx * q, 11), (x) => x % 251), [sy, sx, r, c]);
+    const rowsOut = await runReduction(core, ds, scanDftRows(wide));
+    const direct = await runReduction(core, ds, scanDft(wide));
+    const scale = Math.max(...Array.from(direct, Math.abs));
+    for (let i = 0; i < direct.length; i++) expect(Math.abs(rowsOut[i]! - direct[i]!)).toBeLessThan(1e-6 * scale);
+  });
 });
