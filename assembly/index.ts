@@ -17,6 +17,7 @@ export * from "./lz4";
 export * from "./bitshuffle";
 export * from "./gemm";
 export * from "./gemm-i16";
+export * from "./gemm-f64";
 export * from "./simd-peak";
 export * from "./pca";
 export * from "./pca-first";

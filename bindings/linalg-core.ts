@@ -1,4 +1,5 @@
-// Matrix products of in-memory matrices on the WASM core's worker pool: C = A B, the float64 Gram matrix A^T A, and
+// Matrix products of in-memory matrices on the WASM core's worker pool: C = A B (float32 or float64), the float64
+// Gram matrix A^T A, and
 // an orthonormal basis of a tall matrix's columns (shifted Cholesky QR, three rounds). Work is split into fixed row
 // panels, so results are the same for any number of workers.
 import type { Core, Task } from "./core.js";
@@ -44,6 +45,15 @@ export async function multiply(core: Core, A: Float32Array, m: number, k: number
   return placed(core, [A, B], [m * n * 4], async ([a, b, c]) => {
     await product(core, a!, m, k, b!, n, c!);
     return core.arena.f32(c!, m * n).slice();
+  });
+}
+
+/** C = A B for row-major float64 A (m x k) and B (k x n), in row panels on the workers. */
+export async function multiplyF64(core: Core, A: Float64Array, m: number, k: number, B: Float64Array, n: number): Promise<Float64Array> {
+  if (A.length !== m * k || B.length !== k * n) throw new RangeError(`multiplyF64: A has ${A.length} values (expected ${m} x ${k}), B ${B.length} (expected ${k} x ${n})`);
+  return placed(core, [A, B], [m * n * 8], async ([a, b, c]) => {
+    await core.run(panels(m).map(([r0, r1]) => [{ fn: "gemmF64", args: [r1 - r0, n, k, a! + r0 * k * 8, k, b!, n, c! + r0 * n * 8, n, 0] }]));
+    return core.arena.f64(c!, m * n).slice();
   });
 }
 

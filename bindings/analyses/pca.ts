@@ -27,7 +27,7 @@ import { type Dataset, frameCount, framePixels, navShape, sigShape } from "../da
 import { dtypeSize } from "../dtype.js";
 import { Gaussian, cholesky, invertUpper } from "../linalg.js";
 import { symmetricEigenCore } from "../linalg-eig-dense.js";
-import { blockGramF64, blockMultiply, orthonormalize, projectOut } from "../linalg-core.js";
+import { blockGramF64, blockMultiply, multiplyF64, orthonormalize, projectOut } from "../linalg-core.js";
 import { type PassRunner, localPasses, passes as passSpecs } from "./pass-specs.js";
 import {
   type AdjointResult, type FirstPassResult, type IntegerProducts, type SketchAdjointResult, type SparseSign,
@@ -231,11 +231,11 @@ export async function pca(core: Core, dataset: Dataset, options: PcaOptions): Pr
   // and whose eigenvectors W give V = K (R^-1 W) and scores (A K)(R^-1 W).
   const Rinv = kcp ? await whitening(core, Zs, Q, l) : undefined;
   let G: Float64Array = await blockGramF64(core, Ys, P, l);
-  if (Rinv) G = congruence(G, Rinv, L);
+  if (Rinv) G = await multiplyF64(core, transposed(Rinv, L), L, L, await multiplyF64(core, G, L, L, Rinv, L), L);
   const eig = await symmetricEigenCore(core, G, L, k);
   const values = eig.values;
   let Wk: Float64Array = eig.vectors; // L x k: the leading k eigenvectors
-  if (Rinv) Wk = upperTimes(Rinv, Wk, L, k);
+  if (Rinv) Wk = await multiplyF64(core, Rinv, L, L, Wk, k);
   const W32 = Float32Array.from(Wk);
   const V = await blockMultiply(core, Zs, Q, l, W32, k); // Q x k
   const scores = await blockMultiply(core, Ys, P, l, W32, k); // P x k
@@ -315,8 +315,9 @@ function powerOfTwoScales(M: Float32Array, l: number): Float32Array {
 /** M (rows x l) with column j rounded to a multiple of 1 / scale[j] (exactly representable: scales are powers of 2):
  * the basis block the integer products multiply by. */
 function roundToScale(M: Float32Array, l: number, scale: Float32Array): Float32Array {
-  const inv = scale.map((s) => 1 / s);
-  return M.map((v, i) => Math.round(v * scale[i % l]!) * inv[i % l]!);
+  const inv = scale.map((s) => 1 / s), out = new Float32Array(M.length);
+  for (let i = 0; i < M.length; i += l) for (let j = 0; j < l; j++) out[i + j] = Math.round(M[i + j]! * scale[j]!) * inv[j]!;
+  return out;
 }
 
 /** R^-1 (L x L, upper triangular, float64) for K^T K = R^T R, K the blocks side by side (Q x l each): K R^-1 has
@@ -327,43 +328,10 @@ async function whitening(core: Core, blocks: Float32Array[], Q: number, l: numbe
   return invertUpper(R, L);
 }
 
-/** U^T G U for symmetric G and upper-triangular U (n x n, float64). */
-function congruence(G: Float64Array, U: Float64Array, n: number): Float64Array {
-  const GU = upperTimes(U, G, n, n, true), out = new Float64Array(n * n);
-  // (U^T GU)[i, :] = sum over r <= i of U[r, i] GU[r, :].
-  for (let i = 0; i < n; i++) {
-    const o = out.subarray(i * n, (i + 1) * n);
-    for (let r = 0; r <= i; r++) {
-      const u = U[r * n + i]!;
-      if (u === 0) continue;
-      const row = GU.subarray(r * n, (r + 1) * n);
-      for (let j = 0; j < n; j++) o[j]! += u * row[j]!;
-    }
-  }
-  return out;
-}
-
-/** U B for upper-triangular U (n x n) and B (n x m), or B U (B n x n) when `right`; float64, row-major. */
-function upperTimes(U: Float64Array, B: Float64Array, n: number, m: number, right = false): Float64Array {
-  const out = new Float64Array(n * m);
-  for (let i = 0; i < n; i++) {
-    const o = out.subarray(i * m, (i + 1) * m);
-    if (right) {
-      // (B U)[i, :] = sum over r of B[i, r] U[r, r:].
-      for (let r = 0; r < n; r++) {
-        const b = B[i * n + r]!;
-        if (b === 0) continue;
-        for (let j = r; j < m; j++) o[j]! += b * U[r * n + j]!;
-      }
-    } else {
-      // (U B)[i, :] = sum over r >= i of U[i, r] B[r, :].
-      for (let r = i; r < n; r++) {
-        const u = U[i * n + r]!;
-        if (u === 0) continue;
-        for (let j = 0; j < m; j++) o[j]! += u * B[r * m + j]!;
-      }
-    }
-  }
+/** The transpose of a square n x n float64 matrix. */
+function transposed(M: Float64Array, n: number): Float64Array {
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[j * n + i] = M[i * n + j]!;
   return out;
 }
 

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "../../bindings/node.js";
 import {
-  Core, Gaussian, cholesky, gramF64, householderBasis, invertUpper, multiply, orthonormalize, principalCosines, symmetricEigen, tridiagonalEigenvalues,
+  Core, Gaussian, cholesky, gramF64, householderBasis, invertUpper, multiply, multiplyF64, orthonormalize, principalCosines, symmetricEigen, tridiagonalEigenvalues,
 } from "../../bindings/index.js";
 import { jacobiEigen } from "./reference.js";
 
@@ -25,6 +25,24 @@ describe("GEMM kernels", () => {
         let s = 0;
         for (let p = 0; p < k; p++) s += A[i * k + p]! * B[p * n + j]!;
         expect(Math.abs(C[i * n + j]! - s)).toBeLessThan(1e-5 * Math.sqrt(k + 1) * 4);
+      }
+    });
+  }
+
+  for (const [m, k, n] of [[1, 1, 1], [5, 3, 9], [37, 64, 33], [64, 37, 4], [3, 0, 5]] as const) {
+    it(`float64 C = A B for ${m} x ${k} times ${k} x ${n}, the same on one thread`, async () => {
+      const A = Float64Array.from(random(m * k, 2 * m + k)), B = Float64Array.from(random(k * n, 3 * n), (v) => v / 3);
+      const C = await multiplyF64(core, A, m, k, B, n);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) s += A[i * k + p]! * B[p * n + j]!;
+        expect(Math.abs(C[i * n + j]! - s)).toBeLessThan(1e-13 * Math.sqrt(k + 1) * 4);
+      }
+      const one = await Core.create({ workers: 0 });
+      try {
+        expect(Array.from(await multiplyF64(one, A, m, k, B, n))).toEqual(Array.from(C));
+      } finally {
+        await one.close();
       }
     });
   }
