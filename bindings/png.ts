@@ -131,6 +131,8 @@ export function colorOf(t: number, map: Colormap): [number, number, number] {
     Math.round(p[2]! * (1 - f) + q[2]! * f)];
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** RGBA pixels of a map: stretched and coloured (labels are drawn as they are, without stretch). */
 export function renderMap(values: ArrayLike<number>, rows: number, cols: number, o: ImageOptions = {}): { rgba: Uint8Array; width: number; height: number } {
   if (values.length !== rows * cols) throw new RangeError(`image of ${rows} x ${cols} needs ${rows * cols} values, got ${values.length}`);
@@ -140,16 +142,16 @@ export function renderMap(values: ArrayLike<number>, rows: number, cols: number,
   const s = o.scale ?? Math.max(1, Math.floor(256 / Math.max(rows, cols)));
   const width = cols * s, height = rows * s;
   const rgba = new Uint8Array(width * height * 4);
+  // Whole pixels as 32-bit words (R in the lowest byte on little-endian machines): one row of the map is drawn
+  // once, then copied to the s - 1 rows below it.
+  const px = new Uint32Array(rgba.buffer);
   for (let r = 0; r < rows; r++) {
+    const row = r * s * width;
     for (let c = 0; c < cols; c++) {
       const [R, G, B] = color(t[r * cols + c]!);
-      for (let dr = 0; dr < s; dr++) {
-        let p = ((r * s + dr) * width + c * s) * 4;
-        for (let dc = 0; dc < s; dc++, p += 4) {
-          rgba[p] = R; rgba[p + 1] = G; rgba[p + 2] = B; rgba[p + 3] = 255;
-        }
-      }
+      px.fill(LITTLE_ENDIAN ? ((255 << 24) | (B << 16) | (G << 8) | R) >>> 0 : ((R << 24) | (G << 16) | (B << 8) | 255) >>> 0, row + c * s, row + (c + 1) * s);
     }
+    for (let dr = 1; dr < s; dr++) px.copyWithin(row + dr * width, row, row + width);
   }
   return { rgba, width, height };
 }

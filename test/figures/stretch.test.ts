@@ -1,7 +1,8 @@
 // The contrast stretch of every figure: its limits are the 0.5th and 99.5th percentiles of the finite values,
-// exactly the order statistics a full sort gives (checked against one), found without sorting.
+// exactly the order statistics a full sort gives (checked against one), found without sorting; and the pixels a map
+// is drawn with.
 import { describe, expect, it } from "vitest";
-import { stretchOf } from "../../bindings/png.js";
+import { colorOf, renderMap, stretch, stretchOf } from "../../bindings/png.js";
 
 /** The reference: sort the finite values and take the rounded ranks. */
 function sorted(values: number[], p: number): number {
@@ -30,6 +31,21 @@ describe("figure contrast limits", () => {
         const lo = sorted(m, low), hi = sorted(m, high);
         if (hi > lo) expect([s.lo, s.hi]).toEqual([lo, hi]);
         else expect([s.lo, s.hi]).toEqual([lo - 0.5, lo + 0.5]); // a flat map sits mid-scale
+      }
+    }
+  });
+});
+
+describe("renderMap", () => {
+  it("draws each value as an s x s block of its colour, opaque", () => {
+    const values = Float32Array.from({ length: 12 }, (_, i) => (i * 7) % 12);
+    for (const [colormap, scale] of [["viridis", 1], ["magma", 3], ["gray", 2]] as const) {
+      const t = stretch(values, { colormap });
+      const { rgba, width, height } = renderMap(values, 3, 4, { colormap, scale });
+      expect([width, height]).toEqual([4 * scale, 3 * scale]);
+      for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+        const p = (y * width + x) * 4;
+        expect(Array.from(rgba.subarray(p, p + 4))).toEqual([...colorOf(t[Math.floor(y / scale) * 4 + Math.floor(x / scale)]!, colormap), 255]);
       }
     }
   });
