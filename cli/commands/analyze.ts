@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { binDataset, binFactorFor } from "../../bindings/analyses/bin.js";
 import { decodeNpyArray } from "../../bindings/npy.js";
-import { sigShape, type Dataset } from "../../bindings/dataset.js";
+import { frameBytes, frameCount, framePixels, sigShape, type Dataset } from "../../bindings/dataset.js";
 import type { Core } from "../../bindings/core.js";
 import { cbedAt } from "../../bindings/analyses/fourier-cbed.js";
 import { fourierAnalysis } from "../../bindings/analyses/fourier-analysis.js";
@@ -203,10 +203,15 @@ function stageClock(core: Core, memory: ReturnType<typeof peakMemoryWindows>, lo
   return { stages, end, timed };
 }
 
-/** Memory of the power spectrum's slabs in the report: 256 MiB takes 6 passes over the frames of the paper's size
- * instead of 3 with the 512 MiB default, yet is faster there (a first touch of fresh memory costs about 3 ms per MiB
- * on the virtual machines measured, more than reading the frames again from the page cache) and peaks 200 MB lower. */
-const FOURIER_MEMORY = 256 << 20;
+/** Memory for the report's power spectrum: its slabs take all the frames' pixels in as many passes over the file as
+ * the memory requires, so the choice weighs passes (about 0.1 s per GB of frames in the page cache on the machines
+ * measured) against fresh memory (a first touch costs about 3 ms per MiB there). At the paper's size that gives
+ * 256 MiB (6 passes of 1.36 GB: 14.6-14.9 s for the whole analysis against 15.2-15.3 s with 512 MiB, and 200 MB less
+ * at the peak); at full resolution, where each pass reads 10.9 GB, 512 MiB. */
+function spectrumMemory(fileBytes: number, spectrumBytes: number): number {
+  const cost = (mib: number) => 3e-3 * mib + Math.ceil(spectrumBytes / (mib * 2 ** 20)) * 0.1 * (fileBytes / 1e9);
+  return [128, 256, 512, 1024].reduce((best, mib) => (cost(mib) < cost(best) ? mib : best)) * 2 ** 20;
+}
 
 /** Detector side above which the report's power spectrum and Bragg maps use a binned detector. */
 const FOURIER_SPECTRUM_SIDE = 96;
@@ -222,7 +227,8 @@ async function fourierSection(core: Core, ds: Dataset, r: AnalyzeResult, pixels:
   const coarse = factor > 1 ? binDataset(core, analysed, { detector: factor }) : analysed;
   const progress = (stage: string, d: number, n: number) => onProgress(`fourier ${stage}`, d, n);
   try {
-    const analysis = await fourierAnalysis(core, coarse, { peaks: 4, onProgress: progress, memoryBytes: FOURIER_MEMORY });
+    const memoryBytes = spectrumMemory(frameCount(ds) * frameBytes(ds), frameCount(coarse) * Math.ceil(framePixels(coarse) / 2) * 8);
+    const analysis = await fourierAnalysis(core, coarse, { peaks: 4, onProgress: progress, memoryBytes });
     if (coarse !== analysed) {
       const [rows, cols] = sigShape(analysed);
       analysis.cbed = await cbedAt(core, analysed, analysis.frequencies, { onProgress: (d, n) => progress("patterns", d, n) });
