@@ -1,7 +1,6 @@
 // Matrix products of in-memory matrices on the WASM core's worker pool: C = A B (float32 or float64), the float64
-// Gram matrix A^T A, and
-// an orthonormal basis of a tall matrix's columns (shifted Cholesky QR, three rounds). Work is split into fixed row
-// panels, so results are the same for any number of workers.
+// Gram matrix A^T A, and an orthonormal basis of a tall matrix's columns (shifted Cholesky QR, three rounds). Work is
+// split into fixed row panels, so results are the same for any number of workers.
 import type { Core, Task } from "./core.js";
 import { cholesky, invertUpper } from "./linalg.js";
 

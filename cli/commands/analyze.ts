@@ -207,7 +207,8 @@ function stageClock(core: Core, memory: ReturnType<typeof peakMemoryWindows>, lo
  * the memory requires, so the choice weighs passes (about 0.1 s per GB of frames in the page cache on the machines
  * measured) against fresh memory (a first touch costs about 3 ms per MiB there). At the paper's size that gives
  * 256 MiB (6 passes of 1.36 GB: 14.6-14.9 s for the whole analysis against 15.2-15.3 s with 512 MiB, and 200 MB less
- * at the peak); at full resolution, where each pass reads 10.9 GB, 512 MiB. */
+ * at the peak); at full resolution, where each pass reads 10.9 GB, 512 MiB (the Fourier section 15.6 s against 19.4 s
+ * with 256 MiB). */
 function spectrumMemory(fileBytes: number, spectrumBytes: number): number {
   const cost = (mib: number) => 3e-3 * mib + Math.ceil(spectrumBytes / (mib * 2 ** 20)) * 0.1 * (fileBytes / 1e9);
   return [128, 256, 512, 1024].reduce((best, mib) => (cost(mib) < cost(best) ? mib : best)) * 2 ** 20;
