@@ -44,7 +44,7 @@ const PICKS = [
   ["fft", /^full scan-axis FFT -> complex64/, "scan-axis FFT of the whole 4D dataset to a complex64 .npy"],
   ["formats", /^bitshuffle\+LZ4 decode of synthetic/,
     "bitshuffle+LZ4 decoding (synthetic DECTRIS-like chunks), one core"],
-  ["formats", /^DECTRIS ARINA real file/, "the real DECTRIS ARINA file through the whole reader"],
+  ["formats", /^DECTRIS ARINA real file/, "the real DECTRIS ARINA file through the whole reader (GB/s of frames out)", true],
   ["ptycho", /^SSB 128x128 .* stem4d \(2 workers/, "SSB ptychography, 128x128 scan of 64x64 u16 (134 MB) from a .npy, wall"],
   ["ptycho", /^SSB 128x128 .* stem4d CPU time/, "the same, CPU time of all threads"],
   ["ptycho", /^SSB 256x256 .* stem4d \(2 workers/, "SSB ptychography, 256x256 scan of 128x128 u16 (2.1 GB) from a .npy, wall"],
