@@ -214,7 +214,7 @@ export interface Kernels {
   /** assembly/gemm-i16/gemmI16PackCentredB */
   gemmI16PackCentredB(b: number, rows: number, cols: number, ldb: number, centre: number, scale: number, bp: number): void;
   /** assembly/gemm-f64/gemmF64 */
-  gemmF64(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
+  gemmF64(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number): void;
   /** assembly/simd-peak/simdPeakF32 */
   simdPeakF32(iterations: number): number;
   /** assembly/simd-peak/simdPeakI16 */

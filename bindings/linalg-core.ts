@@ -51,7 +51,7 @@ export async function multiply(core: Core, A: Float32Array, m: number, k: number
 export async function multiplyF64(core: Core, A: Float64Array, m: number, k: number, B: Float64Array, n: number): Promise<Float64Array> {
   if (A.length !== m * k || B.length !== k * n) throw new RangeError(`multiplyF64: A has ${A.length} values (expected ${m} x ${k}), B ${B.length} (expected ${k} x ${n})`);
   return placed(core, [A, B], [m * n * 8], async ([a, b, c]) => {
-    await core.run(panels(m).map(([r0, r1]) => [{ fn: "gemmF64", args: [r1 - r0, n, k, a! + r0 * k * 8, k, b!, n, c! + r0 * n * 8, n, 0] }]));
+    await core.run(panels(m).map(([r0, r1]) => [{ fn: "gemmF64", args: [r1 - r0, n, k, a! + r0 * k * 8, k, b!, n, c! + r0 * n * 8, n] }]));
     return core.arena.f64(c!, m * n).slice();
   });
 }

@@ -10,13 +10,9 @@ import { framePixels } from "../dataset.js";
 import { dtypeSize, kernelSuffix } from "../dtype.js";
 import type { Task } from "../core.js";
 import type { Reduction } from "../reduction.js";
+import { paddedStride } from "../linalg-core.js";
 import { dftTileFrames, type SpatialFrequency } from "./fourier-cbed.js";
 import { scanFftGrid } from "./fourier-scan.js";
-
-/** A row length of float32 values whose rows do not start 4 KiB multiples apart. */
-function padded(q: number): number {
-  return q + 16;
-}
 
 /** [q0, q1) ranges of about 2048 pixels (multiples of 8, the GEMM kernel's width), at most 16. */
 function pixelRanges(q: number): [number, number][] {
@@ -51,7 +47,7 @@ export function scanDftRows(bins: readonly SpatialFrequency[], name = "scan DFT 
       dft: { kind: "sig", type: "f64", per: 2 * K },
       rows: { kind: "scratch", type: "f32", per: m * framePixels(ctx) },
       // One scan row of frames as float32, the GEMM's input (see process).
-      frames: { kind: "scratch", type: "f32", per: scanFftGrid(ctx, name).nx * padded(framePixels(ctx)) },
+      frames: { kind: "scratch", type: "f32", per: scanFftGrid(ctx, name).nx * paddedStride(framePixels(ctx)) },
     }),
     tileFrames: (ctx) => dftTileFrames(ctx, K), // whole scan rows
     prepare(ctx) {
@@ -83,7 +79,7 @@ export function scanDftRows(bins: readonly SpatialFrequency[], name = "scan DFT 
     // Lanes take ranges of pixels (every lane the tile's rows over its pixels): a tile of a few scan rows may be the
     // only one in its block, and each pixel's sums do not depend on the split.
     process(tile, ptr) {
-      const q = tile.rows * tile.cols, fb = q * dtypeSize(tile.dtype), k = kernelSuffix(tile.dtype), ld = padded(q);
+      const q = tile.rows * tile.cols, fb = q * dtypeSize(tile.dtype), k = kernelSuffix(tile.dtype), ld = paddedStride(q);
       return pixelRanges(q).map(([q0, q1]): Task => {
         const task: Task = [], n = q1 - q0;
         for (let f = 0; f < tile.count; f += nx) {
