@@ -237,11 +237,14 @@ function halfDistances(): void {
   return metric == 1 ? v : sqrt<f32>(max<f32>(0, pn + load<f32>(cnorm + (<usize>j << 2)) - 2 * v));
 }
 
-/** The smallest l_j of point i's row over j != skip. */
+/** The smallest l_j of point i's row over j != skip (padding lanes hold INF): l_skip is set aside for a moment. */
 @inline function lowestOther(lrow: usize, skip: i32): f32 {
-  let v: f32 = INF;
-  for (let j = 0; j < k; j++) if (j != skip) v = min(v, load<f32>(lrow + (<usize>j << 2)));
-  return v;
+  const at = lrow + (<usize>skip << 2), kept = load<f32>(at);
+  store<f32>(at, INF);
+  let v = v128.load(lrow);
+  for (let q: usize = 16; q < k4; q += 16) v = f32x4.min(v, v128.load(lrow + q));
+  store<f32>(at, kept);
+  return min(min(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), min(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
 }
 
 // --- the two assignment steps ---
