@@ -111,47 +111,71 @@ const ANCHORS: Record<Exclude<Colormap, "gray" | "labels">, number[][]> = {
 };
 const LABEL_COLORS = [[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189], [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207]];
 
-/** RGB of a value in 0..1 (or of an integer label with the "labels" map). */
-export function colorOf(t: number, map: Colormap): [number, number, number] {
+/** Entries of every continuous colour map's table (as matplotlib's): a value in 0..1 takes the nearest entry. */
+const TABLE = 256;
+const tables = new Map<Colormap, RGB[]>();
+
+/** The colour map's table: gray is exact; the others interpolate linearly between their anchors. */
+function tableOf(map: Exclude<Colormap, "labels">): RGB[] {
+  let table = tables.get(map);
+  if (!table) {
+    table = Array.from({ length: TABLE }, (_, e): RGB => {
+      const t = e / (TABLE - 1);
+      if (map === "gray") return [e, e, e];
+      const a = ANCHORS[map];
+      const x = t * (a.length - 1), i = Math.min(a.length - 2, Math.floor(x)), f = x - i;
+      return [0, 1, 2].map((c) => Math.round(a[i]![c]! * (1 - f) + a[i + 1]![c]! * f)) as RGB;
+    });
+    tables.set(map, table);
+  }
+  return table;
+}
+
+/** RGB of a value in 0..1 (or of an integer label with the "labels" map); NaN is magenta. */
+export function colorOf(t: number, map: Colormap): RGB {
   if (map === "labels") {
     const k = Math.round(t);
     const c = LABEL_COLORS[((k % LABEL_COLORS.length) + LABEL_COLORS.length) % LABEL_COLORS.length]!;
     const shade = Math.floor(k / LABEL_COLORS.length) % 3; // beyond 10 labels, vary the lightness
-    return c.map((x) => Math.min(255, Math.round(x * (1 - 0.25 * shade) + 64 * shade * 0.5))) as [number, number, number];
+    return c.map((x) => Math.min(255, Math.round(x * (1 - 0.25 * shade) + 64 * shade * 0.5))) as RGB;
   }
   if (Number.isNaN(t)) return [255, 0, 255];
-  if (map === "gray") {
-    const g = Math.round(t * 255);
-    return [g, g, g];
-  }
-  const a = ANCHORS[map];
-  const x = t * (a.length - 1), i = Math.min(a.length - 2, Math.floor(x)), f = x - i;
-  const p = a[i]!, q = a[i + 1]!; // written out, not mapped: this runs for every pixel of every figure
-  return [Math.round(p[0]! * (1 - f) + q[0]! * f), Math.round(p[1]! * (1 - f) + q[1]! * f),
-    Math.round(p[2]! * (1 - f) + q[2]! * f)];
+  return [...tableOf(map)[Math.round(Math.min(1, Math.max(0, t)) * (TABLE - 1))]!] as RGB;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-/** RGBA pixels of a map: stretched and coloured (labels are drawn as they are, without stretch). */
-export function renderMap(values: ArrayLike<number>, rows: number, cols: number, o: ImageOptions = {}): { rgba: Uint8Array; width: number; height: number } {
+/** An opaque colour as one 32-bit pixel of an RGBA image in this machine's byte order. */
+const pixelOf = ([R, G, B]: RGB) => (LITTLE_ENDIAN ? ((255 << 24) | (B << 16) | (G << 8) | R) >>> 0 : ((R << 24) | (G << 16) | (B << 8) | 255) >>> 0);
+
+/** RGBA pixels of a map: stretched (by `s`, or as the options choose) and coloured; labels are drawn as they are. */
+export function renderMap(values: ArrayLike<number>, rows: number, cols: number, o: ImageOptions = {}, s?: Stretch): { rgba: Uint8Array; width: number; height: number } {
   if (values.length !== rows * cols) throw new RangeError(`image of ${rows} x ${cols} needs ${rows * cols} values, got ${values.length}`);
   const map = o.colormap ?? "gray";
-  const t = map === "labels" ? Float32Array.from(values as ArrayLike<number>) : stretch(values, o);
-  const color = map === "labels" && o.labelColors ? (k: number) => o.labelColors![k] ?? [255, 255, 255] as RGB : (x: number) => colorOf(x, map);
-  const s = o.scale ?? Math.max(1, Math.floor(256 / Math.max(rows, cols)));
-  const width = cols * s, height = rows * s;
+  // Every value's pixel from a table: the colour map's entries (and NaN's) or, for labels, each label's colour.
+  let pixel: (v: number) => number;
+  if (map === "labels") {
+    const seen = new Map<number, number>();
+    const colorOfLabel = o.labelColors ? (k: number) => o.labelColors![k] ?? [255, 255, 255] as RGB : (k: number) => colorOf(k, map);
+    pixel = (v) => {
+      let p = seen.get(v);
+      if (p === undefined) seen.set(v, (p = pixelOf(colorOfLabel(v))));
+      return p;
+    };
+  } else {
+    const table = Uint32Array.from(tableOf(map), pixelOf), nan = pixelOf([255, 0, 255]);
+    const { transform, lo, hi } = s ?? stretchOf(values, o), span = hi - lo;
+    pixel = (v) => (Number.isFinite(v) ? table[Math.round(Math.min(1, Math.max(0, (transform(v) - lo) / span)) * (TABLE - 1))]! : nan);
+  }
+  const k = o.scale ?? Math.max(1, Math.floor(256 / Math.max(rows, cols)));
+  const width = cols * k, height = rows * k;
   const rgba = new Uint8Array(width * height * 4);
-  // Whole pixels as 32-bit words (R in the lowest byte on little-endian machines): one row of the map is drawn
-  // once, then copied to the s - 1 rows below it.
+  // Whole pixels as 32-bit words: one row of the map is drawn once, then copied to the k - 1 rows below it.
   const px = new Uint32Array(rgba.buffer);
   for (let r = 0; r < rows; r++) {
-    const row = r * s * width;
-    for (let c = 0; c < cols; c++) {
-      const [R, G, B] = color(t[r * cols + c]!);
-      px.fill(LITTLE_ENDIAN ? ((255 << 24) | (B << 16) | (G << 8) | R) >>> 0 : ((R << 24) | (G << 16) | (B << 8) | 255) >>> 0, row + c * s, row + (c + 1) * s);
-    }
-    for (let dr = 1; dr < s; dr++) px.copyWithin(row + dr * width, row, row + width);
+    const row = r * k * width;
+    for (let c = 0; c < cols; c++) px.fill(pixel(values[r * cols + c]!), row + c * k, row + (c + 1) * k);
+    for (let dr = 1; dr < k; dr++) px.copyWithin(row + dr * width, row, row + width);
   }
   return { rgba, width, height };
 }

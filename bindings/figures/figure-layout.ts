@@ -77,25 +77,30 @@ export function layoutRaster(f: FigureLayout): Raster {
       for (let x = Math.max(0, x0); x < Math.min(width, x1); x++) rgba.set(c, (y * width + x) * 4);
     }
   };
+  const px = new Uint32Array(rgba.buffer);
+  // An image stretched over [x0, x0 + w) x [y0, y0 + h) by nearest neighbour: each device pixel takes the image pixel
+  // under its left/top edge (whole blocks when the box is a whole multiple of the image), rows made once and copied.
+  const drawImage = (image: Raster, x0: number, y0: number, w: number, h: number) => {
+    const bytes = image.rgba.byteOffset % 4 ? image.rgba.slice() : image.rgba;
+    const src = new Uint32Array(bytes.buffer, bytes.byteOffset, image.width * image.height);
+    const xs0 = Math.max(0, x0), xs1 = Math.min(width, x0 + w);
+    if (xs1 <= xs0) return;
+    const cols = Int32Array.from({ length: xs1 - xs0 }, (_, i) => Math.min(image.width - 1, Math.floor(((xs0 + i - x0) * image.width) / w)));
+    let last = -1, lastRow = 0;
+    for (let y = Math.max(0, y0); y < Math.min(height, y0 + h); y++) {
+      const sy = Math.min(image.height - 1, Math.floor(((y - y0) * image.height) / h)), row = y * width;
+      if (sy === last) { px.copyWithin(row + xs0, lastRow + xs0, lastRow + xs1); continue; }
+      const from = sy * image.width;
+      for (let i = 0; i < cols.length; i++) px[row + xs0 + i] = src[from + cols[i]!]!;
+      last = sy;
+      lastRow = row;
+    }
+  };
   for (const g of f.groups) {
     for (const m of g.marks) {
       if (m.type === "image") {
-        const [x0, y0, x1, y1] = box(m.x, m.y, m.w, m.h), { image } = m;
-        if (x1 - x0 === image.width && y1 - y0 === image.height && x0 >= 0 && y0 >= 0 && x1 <= width && y1 <= height) {
-          // Already at device resolution (map images are): copy whole rows.
-          for (let y = 0; y < image.height; y++) {
-            rgba.set(image.rgba.subarray(y * image.width * 4, (y + 1) * image.width * 4), ((y0 + y) * width + x0) * 4);
-          }
-          continue;
-        }
-        for (let y = Math.max(0, y0); y < Math.min(height, y1); y++) {
-          const sy = Math.min(image.height - 1, Math.floor(((y - y0) * image.height) / (y1 - y0)));
-          for (let x = Math.max(0, x0); x < Math.min(width, x1); x++) {
-            const sx = Math.min(image.width - 1, Math.floor(((x - x0) * image.width) / (x1 - x0)));
-            const s = (sy * image.width + sx) * 4, d = (y * width + x) * 4;
-            rgba[d] = image.rgba[s]!; rgba[d + 1] = image.rgba[s + 1]!; rgba[d + 2] = image.rgba[s + 2]!;
-          }
-        }
+        const [x0, y0, x1, y1] = box(m.x, m.y, m.w, m.h);
+        drawImage(m.image, x0, y0, x1 - x0, y1 - y0);
       } else if (m.type === "rect") {
         const [x0, y0, x1, y1] = box(m.x, m.y, m.w, m.h);
         if (m.fill) fill(x0, y0, x1, y1, m.fill);

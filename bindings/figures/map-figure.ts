@@ -1,7 +1,8 @@
 // A 2D map as a figure a microscopist can read quantitatively: a title, the map upscaled without smoothing to a
 // readable size, a colour bar with its values and units (a legend of colours for cluster labels), and a scale bar
 // from the calibration, or in pixels, said plainly, when there is none. Signed maps get a diverging colour map
-// centred at zero; phases a cyclic one over -pi..pi. Drawn as SVG for the report and as PNG (2x density) for files.
+// centred at zero; phases a cyclic one over -pi..pi. Drawn as SVG for the report (the map's image at one pixel per
+// value, upscaled by the browser without smoothing) and as PNG (2x density) for files.
 import { colorOf, renderMap, stretchOf, type Colormap, type ImageOptions, type RGB, type Stretch } from "../png.js";
 import { TEXT_ASCENT, TEXT_HEIGHT, textWidth } from "./bitmap-font.js";
 import { niceLength, type PixelSize } from "./calibration.js";
@@ -45,8 +46,9 @@ export function mapFigureLayout(f: MapFigure): FigureLayout {
   const s = kind === "labels" ? undefined : stretchOf(f.values, opts);
   // Whole device pixels per map pixel, so that no value is smoothed into its neighbour.
   const scale = Math.max(1, Math.ceil((DENSITY * (f.size ?? 320)) / Math.max(f.rows, f.cols)));
-  const image = renderMap(f.values, f.rows, f.cols, { ...opts, scale });
-  const mapW = image.width / DENSITY, mapH = image.height / DENSITY;
+  // The image holds one pixel per value; its box is the upscaled size, drawn without smoothing by both back ends.
+  const image = renderMap(f.values, f.rows, f.cols, { ...opts, scale: 1 }, s);
+  const mapW = (f.cols * scale) / DENSITY, mapH = (f.rows * scale) / DENSITY;
   const top = PAD + TEXT_HEIGHT + 4 + (f.units && kind !== "labels" ? TEXT_HEIGHT + 6 : 0);
   const x0 = PAD;
   const groups: MarkGroup[] = [];
@@ -77,7 +79,8 @@ function rangeOf(f: MapFigure, kind: MapKind): [number, number] | undefined {
   if (f.range || kind === "intensity" || kind === "labels") return f.range;
   if (kind === "phase") return [-Math.PI, Math.PI];
   // Signed: symmetric about zero, so that zero is the neutral colour.
-  const abs = Float32Array.from(f.values, (v) => (Number.isFinite(v) ? Math.abs(v) : NaN));
+  const abs = new Float32Array(f.values.length);
+  for (let i = 0; i < abs.length; i++) abs[i] = Number.isFinite(f.values[i]!) ? Math.abs(f.values[i]!) : NaN;
   const m = stretchOf(abs, { lowPercentile: 0, highPercentile: f.highPercentile ?? 99.5 }).hi;
   const max = m > 0 && Number.isFinite(m) ? m : 1;
   return [-max, max];

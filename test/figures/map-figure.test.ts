@@ -16,12 +16,23 @@ const ramp = (n: number, lo: number, hi: number) => Float32Array.from({ length: 
 describe("map figures", () => {
   const base: MapFigure = { values: ramp(12 * 10, 0, 119), rows: 12, cols: 10, title: "ramp", units: "counts", space: "scan" };
 
-  it("upscales a small map by whole device pixels to at least the requested size", () => {
-    const f = mapFigureLayout(base);
+  it("embeds one pixel per value, shown as whole device pixels per value at least the requested size", () => {
+    const f = mapFigureLayout({ ...base, range: [0, 119] });
     const [img] = marks(f, "map", "image");
-    expect(img!.image.width).toBe(10 * Math.ceil((DENSITY * 320) / 12)); // 54 device pixels per map pixel
-    expect(img!.w * DENSITY).toBe(img!.image.width);
+    expect([img!.image.width, img!.image.height]).toEqual([10, 12]);
+    const per = Math.ceil((DENSITY * 320) / 12); // 54 device pixels per map pixel
+    expect([img!.w * DENSITY, img!.h * DENSITY]).toEqual([10 * per, 12 * per]);
     expect(Math.max(img!.w, img!.h)).toBeGreaterThanOrEqual(320);
+    // The PNG back end fills each value's block of device pixels with the value's pixel, nothing smoothed (inside
+    // the frame's line, which covers the outermost device pixels).
+    const r = layoutRaster(f), px = new Uint32Array(r.rgba.buffer), src = new Uint32Array(img!.image.rgba.buffer);
+    const x0 = Math.round(img!.x * DENSITY), y0 = Math.round(img!.y * DENSITY);
+    let wrong = 0;
+    for (let y = 1; y < 12 * per - 1; y++) {
+      for (let x = 1; x < 10 * per - 1; x++) if (px[(y0 + y) * r.width + x0 + x] !== src[Math.floor(y / per) * 10 + Math.floor(x / per)]) wrong++;
+    }
+    expect(wrong).toBe(0);
+    expect(new Set(src).size).toBe(120); // the ramp's 120 values take 120 colours
   });
 
   it("puts colour-bar ticks where the stretch maps their values, ends included", () => {

@@ -3,7 +3,7 @@
 // blockfile, 12.8 nm per scan step) shows a scale bar of the right length in screen pixels; the colour of every
 // probe position in each cluster map is its cluster's colour in the legend, in the dendrogram's branches and in the
 // mean patterns' captions; with --truth the 2-cluster map wears the true labels' colours. Screenshots of the two
-// reports are saved as test artifacts in out/.
+// reports are saved as test artifacts in out/. Maps are shown without smoothing: each value a uniform block.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +13,7 @@ import type { Browser, Page } from "playwright-core";
 import { decodeNpyArray } from "../../bindings/npy.js";
 import { cliBuilt, stem4d } from "../helpers/cli.js";
 import { chromiumPath, launchChromium } from "../helpers/browser.js";
+import { decodePng } from "../helpers/png-decode.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const BLOCKFILE = join(root, "../shared/data/real/blockfile/test1.blo");
@@ -109,13 +110,38 @@ describe.skipIf(!chromiumPath || !cliBuilt)("the analyze report in headless Chro
     const scanMaps = await bloPage.evaluate(() => [...document.querySelectorAll("section#virtual-detectors svg g.map image, section#cut2-map g.map image")]
       .map((i) => { const b = i.getBoundingClientRect(); return Math.max(b.width, b.height); }));
     for (const w of scanMaps) expect(w).toBeGreaterThanOrEqual(320);
-    // Drawn at 2x: the embedded map holds two device pixels per CSS pixel.
-    const density = await bloPage.evaluate(async () => {
-      const i = document.querySelector("section#virtual-detectors g.map image")!;
+    // On a 2x screen each value of a map is a uniform block of device pixels in its own colour: the browser
+    // upscales the embedded image (one pixel per value) without smoothing.
+    const map = bloPage.locator("section#virtual-detectors g.map image").first();
+    const info = await map.evaluate(async (i) => {
       const img = new Image(); img.src = i.getAttribute("href")!; await img.decode();
-      return img.width / i.getBoundingClientRect().width;
+      const canvas = document.createElement("canvas");
+      canvas.width = img.width; canvas.height = img.height;
+      const ctx = canvas.getContext("2d")!;
+      ctx.drawImage(img, 0, 0);
+      const g = i.closest("g.map")!;
+      return { width: img.width, height: img.height, rows: Number(g.getAttribute("data-rows")), cols: Number(g.getAttribute("data-cols")),
+        pixels: Array.from(ctx.getImageData(0, 0, img.width, img.height).data) };
     });
-    expect(density).toBeCloseTo(2, 5);
+    expect([info.width, info.height]).toEqual([info.cols, info.rows]);
+    const shot = decodePng(await map.screenshot());
+    const bw = shot.width / info.cols, bh = shot.height / info.rows;
+    expect(bw).toBeGreaterThan(10);
+    let worst = 0;
+    for (let r = 0; r < info.rows; r++) {
+      for (let c = 0; c < info.cols; c++) {
+        // Each block's inside: four device pixels from its edges (which may fall between device pixels, and where
+        // the frame's line runs).
+        for (let y = Math.ceil(r * bh + 4); y < Math.floor((r + 1) * bh - 4); y++) {
+          for (let x = Math.ceil(c * bw + 4); x < Math.floor((c + 1) * bw - 4); x++) {
+            for (let ch = 0; ch < 3; ch++) {
+              worst = Math.max(worst, Math.abs(shot.rgba[(y * shot.width + x) * 4 + ch]! - info.pixels[(r * info.cols + c) * 4 + ch]!));
+            }
+          }
+        }
+      }
+    }
+    expect(worst).toBeLessThanOrEqual(2);
   });
 
   it("shows the blockfile's 12.8 nm scan step as a scale bar of the right length in pixels", async () => {
