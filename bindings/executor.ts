@@ -117,7 +117,7 @@ interface ScheduledTile {
 
 /** Runs every reduction over one block: side-by-side tiles (fused with the workers' reads when all reductions
  * share a tile; a tile's second step after its first), then the folds of their partials in tile order, then
- * ordered tiles one by one, then the emits. */
+ * ordered tiles in order (runOrdered), then the emits. */
 async function runBlock(
   core: Core,
   dataset: Dataset,
@@ -174,11 +174,21 @@ async function runBlock(
   planned.forEach((p, pi) => {
     for (const s of scheduled[pi]!) foldPartials(core, p, s.pointers);
   });
-  for (const [pi, p] of planned.entries()) {
-    if (p.ordered) for (const s of scheduled[pi]!) for (const tasks of s.steps) await core.run(tasks);
-  }
+  for (const [pi, p] of planned.entries()) if (p.ordered) await runOrdered(core, scheduled[pi]!);
   for (const [pi, p] of planned.entries()) {
     if (p.reduction.emit) for (const s of scheduled[pi]!) await p.reduction.emit(s.tile, tileView(core, p, s), p.ctx);
+  }
+}
+
+/** Runs the tiles of an ordered reduction in order: step by step, task i of the block being task i of every tile
+ * one after another (the same part of the ordered buffers and of the scratch), so a block costs one run per step
+ * rather than one per tile and step. */
+async function runOrdered(core: Core, tiles: ScheduledTile[]): Promise<void> {
+  const steps = Math.max(0, ...tiles.map((s) => s.steps.length));
+  for (let i = 0; i < steps; i++) {
+    const lanes: Task[] = [];
+    for (const s of tiles) (s.steps[i] ?? []).forEach((task, j) => (lanes[j] ??= []).push(...task));
+    await core.run(lanes);
   }
 }
 

@@ -19,7 +19,10 @@ export type BufferType = "f32" | "f64" | "i32" | "u32";
  * - "partial": each tile into a partial of its own, folded into the result in tile order; tiles run side by side.
  * - "ordered": straight into the result, tile after tile (the tasks of one tile side by side, on disjoint parts):
  *   for results too large for a partial per tile, such as PCA's Z = D^T Y or the Gram matrix. A reduction with an
- *   ordered buffer has its tiles run in order, so one scratch region serves every tile. */
+ *   ordered buffer has its tiles run in order, so one scratch region serves every tile: task i of a tile must
+ *   write the same part of the ordered buffers (and use the same part of the scratch) as task i of every other
+ *   tile, which lets a block run task i of all its tiles one after another as one task. With two steps
+ *   (processAfter), the first step of a block's tiles runs before the second step of any of them. */
 export type WriteMode = "partial" | "ordered";
 
 /** How the states of two disjoint frame ranges combine (and how partials fold): nav buffers always concatenate. */
