@@ -72,7 +72,8 @@ export function boundsBytes(n: i32, d: i32, k: i32): usize {
   return regionAt(END, n, d, k);
 }
 
-// The replicate being run (an instance runs one kernel at a time, so workers never share these).
+// The replicate bound now (an instance runs one kernel at a time, so workers never share these; a replicate moved to
+// another instance is bound there again with boundsResume).
 let points: usize = 0, n = 0, d = 0, k = 0, metric = 0;
 let cents: usize = 0, labels: usize = 0, pnorm: usize = 0, sums: usize = 0, counts: usize = 0;
 let state: usize = 0, lower: usize = 0, cc: usize = 0, half: usize = 0, drift: usize = 0, diff: usize = 0;
@@ -90,14 +91,7 @@ export let pairsTotal: f64 = 0;
 export function boundsBegin(
   pts: usize, np: i32, dims: i32, kk: i32, met: i32, c: usize, lab: usize, pn: usize, sm: usize, cnt: usize, work: usize,
 ): void {
-  points = pts; n = np; d = dims; k = kk; metric = met;
-  cents = c; labels = lab; pnorm = pn; sums = sm; counts = cnt;
-  state = work + regionAt(STATE, n, d, k); lower = work + regionAt(LOWER, n, d, k);
-  cc = work + regionAt(CC, n, d, k); half = work + regionAt(HALF, n, d, k);
-  drift = work + regionAt(DRIFT, n, d, k); diff = work + regionAt(DIFF, n, d, k);
-  diffMax = work + regionAt(DIFFMAX, n, d, k); centsT = work + regionAt(CENTST, n, d, k);
-  cnorm = work + regionAt(CNORM, n, d, k); dots = work + regionAt(DOTS, n, d, k); list = work + regionAt(LIST, n, d, k);
-  k4 = k4Of(k) << 2;
+  bind(pts, np, dims, kk, met, c, lab, pn, sm, cnt, work);
   step = 0;
   pairs = 0;
   pairsTotal = 0;
@@ -106,6 +100,35 @@ export function boundsBegin(
   memory.fill(counts, 0, <usize>k << 2);
   if (metric == 0) memory.fill(sums, 0, (<usize>k * <usize>d) << 3);
   for (let i = 0; i < n; i++) store<i32>(state + (<usize>i << 4), -1);
+}
+
+/**
+ * Binds a replicate begun earlier (on this or another instance: everything else it needs lives in its work area)
+ * at its step of the drift history, with the distances its last bounded step and all its steps computed.
+ */
+export function boundsResume(
+  pts: usize, np: i32, dims: i32, kk: i32, met: i32, c: usize, lab: usize, pn: usize, sm: usize, cnt: usize, work: usize,
+  atStep: i32, lastPairs: f64, total: f64,
+): void {
+  bind(pts, np, dims, kk, met, c, lab, pn, sm, cnt, work);
+  step = atStep;
+  pairs = lastPairs;
+  pairsTotal = total;
+}
+
+/** Where the bound replicate stands, for boundsResume: its step of the drift history and its last step's pairs. */
+export function boundsStep(): i32 { return step; }
+export function boundsLastPairs(): f64 { return pairs; }
+
+function bind(pts: usize, np: i32, dims: i32, kk: i32, met: i32, c: usize, lab: usize, pn: usize, sm: usize, cnt: usize, work: usize): void {
+  points = pts; n = np; d = dims; k = kk; metric = met;
+  cents = c; labels = lab; pnorm = pn; sums = sm; counts = cnt;
+  state = work + regionAt(STATE, n, d, k); lower = work + regionAt(LOWER, n, d, k);
+  cc = work + regionAt(CC, n, d, k); half = work + regionAt(HALF, n, d, k);
+  drift = work + regionAt(DRIFT, n, d, k); diff = work + regionAt(DIFF, n, d, k);
+  diffMax = work + regionAt(DIFFMAX, n, d, k); centsT = work + regionAt(CENTST, n, d, k);
+  cnorm = work + regionAt(CNORM, n, d, k); dots = work + regionAt(DOTS, n, d, k); list = work + regionAt(LIST, n, d, k);
+  k4 = k4Of(k) << 2;
 }
 
 /** Whether the next assignment should be a full one (the last bounded step computed most pairs anyway). */

@@ -3,20 +3,21 @@
 // median, of its points) until no label changes, the centroids move less than `tol`, or `maxIter` updates have run.
 // The assignment steps skip what Elkan's bounds rule out (kmeans-bounds.ts); the labels are plain Lloyd's.
 //
-// A replicate is one kernel call, so replicates run side by side on the worker pool with no per-iteration
-// messaging, and each one's result depends only on (seed, replicate): the same for any number of workers.
+// Replicates run side by side on the worker pool with no per-iteration messaging: the workers share a table of
+// replicates and take turns of a few iterations each (kmeansSchedule); each one's result depends only on
+// (seed, replicate): the same for any number of workers.
 // Points are float32 rows of d values, d a multiple of 4 (zero-padded by the caller). The caller centres the
 // points (distances do not change) so the dot-product form of the squared distance, |x|^2 - 2 x.c + |c|^2, loses
 // little to cancellation; the reported inertia is recomputed from differences in float64.
 import {
-  assignAll, assignBounded, boundsBegin, boundsBytes, forgetBounds, fullIsCheaper, meansFromSums, moveLabel,
-  pairsTotal, recordShift,
+  assignAll, assignBounded, boundsBegin, boundsBytes, boundsLastPairs, boundsResume, boundsStep, forgetBounds,
+  fullIsCheaper, meansFromSums, moveLabel, pairsTotal, recordShift,
 } from "./kmeans-bounds";
 import { kmeansPairwise, kmeansRowNorms, metricDist } from "./kmeans-distance";
 import { TOO_FEW_DISTINCT, candidateColumns, candidateRowsBytes, initPlusPlus, rngSeed } from "./kmeans-init";
 import { updateMedians } from "./kmeans-median";
 
-// Status codes returned by kmeansRun (the bindings turn them into errors; TOO_FEW_DISTINCT = 2 comes from init).
+// Status codes in info (the bindings turn them into errors; TOO_FEW_DISTINCT = 2 comes from init).
 const OK = 0;
 const EMPTY_CLUSTER = 1; //  a cluster lost all its points and emptyAction says "error"; info[4] = cluster
 
@@ -142,51 +143,101 @@ function relocateEmpty(points: usize, n: i32, d: i32, k: i32, labels: usize, min
 
 // --- the run ---
 
+// --- the replicates: a table the workers share, each taking the next replicate in turn for a few iterations ---
+
+// A replicate's record in the table (32 bytes): its centroids, labels, work area and info (u32 pointers), then its
+// state: WAITING for a worker, RUNNING on one, or DONE.
+const WAITING = 0, RUNNING = 1, DONE = 2;
+const RECORD = 32, STATE_AT = 16;
+
+// info (INFO_BYTES: 16 f64): [inertia, iterations, converged, relocated empty clusters, error detail, distances
+// computed, status, begun, bounds' history step, bounds' last pairs]; the caller zeroes it.
+export const INFO_BYTES = 128;
+const I_ITER = 8, I_CONVERGED = 16, I_RELOCATED = 24, I_DETAIL = 32, I_PAIRS = 40, I_STATUS = 48, I_BEGUN = 56;
+const I_STEP = 64, I_LAST = 72;
+
+@inline function stateOf(rec: usize): i32 {
+  if (ASC_FEATURE_THREADS) return atomic.load<i32>(rec, STATE_AT);
+  return load<i32>(rec, STATE_AT);
+}
+
+/** Takes a waiting replicate for this instance; false when another instance took it first. */
+@inline function claim(rec: usize): bool {
+  if (ASC_FEATURE_THREADS) return atomic.cmpxchg<i32>(rec + STATE_AT, WAITING, RUNNING) == WAITING;
+  store<i32>(rec, RUNNING, STATE_AT);
+  return true;
+}
+
+@inline function release(rec: usize, st: i32): void {
+  if (ASC_FEATURE_THREADS) atomic.store<i32>(rec, st, STATE_AT);
+  else store<i32>(rec, st, STATE_AT);
+}
+
 /**
- * One replicate. cents (k x d f32) holds the initial centroids when initGiven != 0 and the final ones on return;
- * labels (n i32) receives the final labels; work is kmeansWorkBytes(n, d, k, trials) bytes; info (8 f64) receives
- * [inertia, iterations, converged, relocated empty clusters, error detail, distances computed, status, 0]; the
- * status is also returned (workers drop return values, so the bindings read it from info).
+ * Runs the `replicates` replicates of the table (records as above, states WAITING) to their end: each call (one per
+ * worker) repeatedly takes the waiting replicate with the fewest iterations and runs up to `chunk` more, until none
+ * waits. Replicates thus advance together, and the last one runs alone only for as long as it outlasts the others
+ * (one replicate per call would leave a worker idle for the whole of the last one). A replicate's iterations do not
+ * depend on how they are chunked or where they run: its result depends only on (seed, its index).
+ * cents (k x d f32) holds the initial centroids when initGiven != 0 and the final ones at the end; labels (n i32)
+ * receives the final labels; work is kmeansWorkBytes(n, d, k, trials) bytes; info is read by the bindings.
  * metric: 0 squared Euclidean with means, 1 cityblock with medians. emptyAction: 0 singleton, 1 error.
  * tol: stop when the sum over centroids of their squared shift is at most tol.
  */
-export function kmeansRun(
+export function kmeansSchedule(
+  table: usize, replicates: i32, chunk: i32,
   points: usize, n: i32, d: i32, k: i32, metric: i32,
-  seed: u32, stream: u32, trials: i32, initGiven: i32,
-  maxIter: i32, tol: f64, emptyAction: i32,
-  cents: usize, labels: usize, work: usize, info: usize,
-): i32 {
-  memory.fill(info, 0, 64);
-  const status = run(points, n, d, k, metric, seed, stream, trials, initGiven, maxIter, tol, emptyAction, cents, labels, work, info);
-  store<f64>(info, pairsTotal, 40);
-  store<f64>(info, <f64>status, 48);
-  return status;
+  seed: u32, trials: i32, initGiven: i32, maxIter: i32, tol: f64, emptyAction: i32,
+): void {
+  for (;;) {
+    let pick = -1;
+    let fewest = f64.MAX_VALUE;
+    for (let r = 0; r < replicates; r++) {
+      const rec = table + <usize>r * RECORD;
+      if (stateOf(rec) != WAITING) continue;
+      const iterations = load<f64>(<usize>load<u32>(rec, 12), I_ITER);
+      if (iterations < fewest) { fewest = iterations; pick = r; }
+    }
+    if (pick < 0) return; // the rest are done, or running elsewhere
+    const rec = table + <usize>pick * RECORD;
+    if (!claim(rec)) continue;
+    const done = advance(
+      points, n, d, k, metric, seed, <u32>pick, trials, initGiven, maxIter, tol, emptyAction,
+      <usize>load<u32>(rec), <usize>load<u32>(rec, 4), <usize>load<u32>(rec, 8), <usize>load<u32>(rec, 12), chunk,
+    );
+    release(rec, done ? DONE : WAITING);
+  }
 }
 
-function run(
+/** Up to `chunk` more Lloyd updates of one replicate (begun first if new); returns whether it has ended. */
+function advance(
   points: usize, n: i32, d: i32, k: i32, metric: i32,
   seed: u32, stream: u32, trials: i32, initGiven: i32,
   maxIter: i32, tol: f64, emptyAction: i32,
-  cents: usize, labels: usize, work: usize, info: usize,
-): i32 {
+  cents: usize, labels: usize, work: usize, info: usize, chunk: i32,
+): bool {
   layout = work; layoutN = n; layoutD = d; layoutK = k; layoutTrials = trials;
   const prev = at(PREV), sums = at(SUMS), counts = at(COUNTS), pnorm = at(PNORM), mind = at(MIND);
   const shiftOf = at(SHIFT);
-  rngSeed(seed, stream);
-
-  if (metric == 0) kmeansRowNorms(points, n, d, pnorm);
-  if (initGiven == 0) {
-    const s = initPlusPlus(points, n, d, k, metric, trials, cents, pnorm, mind, at(SCRATCH), at(CANDROWS), info);
-    if (s != OK) return s;
+  if (load<f64>(info, I_BEGUN) == 0) {
+    store<f64>(info, 1, I_BEGUN);
+    rngSeed(seed, stream);
+    if (metric == 0) kmeansRowNorms(points, n, d, pnorm);
+    if (initGiven == 0) {
+      const s = initPlusPlus(points, n, d, k, metric, trials, cents, pnorm, mind, at(SCRATCH), at(CANDROWS), info);
+      if (s != OK) { store<f64>(info, <f64>s, I_STATUS); return true; }
+    }
+    memory.fill(labels, 0xff, <usize>n << 2); // -1: no cluster yet
+    boundsBegin(points, n, d, k, metric, cents, labels, pnorm, sums, counts, at(BOUNDS));
+    assignAll();
+  } else {
+    boundsResume(points, n, d, k, metric, cents, labels, pnorm, sums, counts, at(BOUNDS),
+      <i32>load<f64>(info, I_STEP), load<f64>(info, I_LAST), load<f64>(info, I_PAIRS));
   }
-  memory.fill(labels, 0xff, <usize>n << 2); // -1: no cluster yet
-  boundsBegin(points, n, d, k, metric, cents, labels, pnorm, sums, counts, at(BOUNDS));
-  assignAll();
   const row = <usize>d << 2;
-
   const kdBytes = (<usize>k * <usize>d) << 2;
-  let iter = 0, converged = 0, relocated = 0;
-  while (iter < maxIter) {
+  let iter = <i32>load<f64>(info, I_ITER), relocated = <i32>load<f64>(info, I_RELOCATED), converged = 0;
+  for (let left = chunk; iter < maxIter && left > 0; left--) {
     memory.copy(prev, cents, kdBytes);
     let anyEmpty = false;
     for (let j = 0; j < k; j++) if (load<i32>(counts + (<usize>j << 2)) == 0) anyEmpty = true;
@@ -198,9 +249,10 @@ function run(
     }
     const moved = anyEmpty ? relocateEmpty(points, n, d, k, labels, mind, counts, sums, emptyAction) : 0;
     if (moved < 0) {
-      store<f64>(info, <f64>(-1 - moved), 32);
-      store<f64>(info, <f64>iter, 8);
-      return EMPTY_CLUSTER;
+      store<f64>(info, <f64>(-1 - moved), I_DETAIL);
+      store<f64>(info, <f64>iter, I_ITER);
+      store<f64>(info, <f64>EMPTY_CLUSTER, I_STATUS);
+      return true;
     }
     relocated += moved;
     if (metric == 0) meansFromSums();
@@ -215,9 +267,14 @@ function run(
     recordShift(shiftOf);
     const changed = fullIsCheaper() ? assignAll() : assignBounded();
     // Labels now match the centroids: stop when nothing moved (strict) or the centroids barely did.
-    if (changed == 0 && moved == 0) { converged = 1; break; }
-    if (shift <= tol) { converged = 1; break; }
+    if ((changed == 0 && moved == 0) || shift <= tol) { converged = 1; break; }
   }
+  store<f64>(info, <f64>iter, I_ITER);
+  store<f64>(info, <f64>relocated, I_RELOCATED);
+  store<f64>(info, pairsTotal, I_PAIRS);
+  store<f64>(info, <f64>boundsStep(), I_STEP);
+  store<f64>(info, boundsLastPairs(), I_LAST);
+  if (converged == 0 && iter < maxIter) return false;
 
   // The inertia, from differences in float64 (not from the dot-product form used to assign).
   let inertia: f64 = 0;
@@ -225,10 +282,9 @@ function run(
     inertia += <f64>metricDist(points + <usize>i * row, cents + <usize>load<i32>(labels + (<usize>i << 2)) * row, d, metric);
   }
   store<f64>(info, inertia);
-  store<f64>(info, <f64>iter, 8);
-  store<f64>(info, <f64>converged, 16);
-  store<f64>(info, <f64>relocated, 24);
-  return OK;
+  store<f64>(info, <f64>converged, I_CONVERGED);
+  store<f64>(info, <f64>OK, I_STATUS);
+  return true;
 }
 
 /** Labels n points with their nearest of k centroids (for new points, or to check a result); returns 0. */

@@ -181,8 +181,8 @@ export interface Kernels {
   kmeansListed(x: number, cents: number, d: number, list: number, m: number, metric: number, out: number): void;
   /** assembly/kmeans/kmeansWorkBytes */
   kmeansWorkBytes(n: number, d: number, k: number, trials: number): number;
-  /** assembly/kmeans/kmeansRun */
-  kmeansRun(points: number, n: number, d: number, k: number, metric: number, seed: number, stream: number, trials: number, initGiven: number, maxIter: number, tol: number, emptyAction: number, cents: number, labels: number, work: number, info: number): number;
+  /** assembly/kmeans/kmeansSchedule */
+  kmeansSchedule(table: number, replicates: number, chunk: number, points: number, n: number, d: number, k: number, metric: number, seed: number, trials: number, initGiven: number, maxIter: number, tol: number, emptyAction: number): void;
   /** assembly/kmeans/kmeansAssign */
   kmeansAssign(points: number, n: number, d: number, k: number, metric: number, cents: number, labels: number, dist: number, work: number): number;
   /** assembly/kmeans-prepare/kmeansCentre */

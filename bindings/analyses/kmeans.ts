@@ -1,15 +1,16 @@
 // k-means on the first d PCA scores (the paper: k = 36 on 256 scores): greedy k-means++ initialisation, several
 // replicates keeping the lowest inertia, Lloyd iterations (assembly/kmeans*.ts). The assignment steps compute
 // only the distances Elkan's bounds cannot rule out (the labels stay plain Lloyd's), and all of them through
-// one GEMM when the bounds would rule out little (the first steps). Each replicate is one kernel call on the
-// worker pool, seeded by (seed, replicate), so the result is the same for any number of workers.
+// one GEMM when the bounds would rule out little (the first steps). The workers share the replicates, taking turns
+// of a few iterations on each (so none is left idle while one long replicate finishes); each replicate is seeded by
+// (seed, replicate), so the result is the same for any number of workers.
 // Stopping: as scikit-learn, when no label changes or the summed squared centroid shift of an update is at most
 // tol x the mean per-dimension variance of the data.
 //
 // Empty clusters: when a Lloyd update leaves a cluster with no points, by default ("singleton", as Matlab) the
 // cluster takes the point farthest from its own centroid among clusters that keep another point, and restarts
 // from that single point; `emptyAction: "error"` stops with an error naming the replicate, iteration and cluster.
-import type { Core } from "../core.js";
+import type { Core, KernelCall } from "../core.js";
 
 export type KMeansDistance = "sqeuclidean" | "cityblock";
 
@@ -65,6 +66,10 @@ export interface KMeansResult {
 }
 
 const STATUS_EMPTY = 1, STATUS_TOO_FEW = 2;
+/** Bytes of a replicate's info (assembly/kmeans.ts INFO_BYTES). */
+const INFO_BYTES = 128;
+/** Lloyd updates a worker runs on one replicate before taking the next waiting one. */
+const CHUNK = 8;
 
 /** k-means of the rows of `data` (rows x cols, row-major float32), on its first `dims` columns. */
 export async function kmeans(core: Core, data: Float32Array, shape: [number, number], options: KMeansOptions): Promise<KMeansResult> {
@@ -104,18 +109,24 @@ export async function kmeans(core: Core, data: Float32Array, shape: [number, num
     const tol = (options.tol ?? 1e-4) * meanVar;
     const workBytes = Number(core.call("kmeansWorkBytes", n, dp, k, trials));
     const runs = Array.from({ length: replicates }, () => ({
-      cents: alloc(k * dp * 4), labels: alloc(n * 4), work: alloc(workBytes), info: alloc(64),
+      cents: alloc(k * dp * 4), labels: alloc(n * 4), work: alloc(workBytes), info: alloc(INFO_BYTES),
     }));
+    // The replicates' table (kmeansSchedule): their regions, and every state WAITING (0).
+    const table = alloc(replicates * 32);
     // Views only after the last allocation: memory may have grown.
     if (init) {
       const cv = arena.f32(runs[0]!.cents, k * dp).fill(0);
       for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) cv[c * dp + j] = init[c * d + j]! - mean[j]!;
     }
+    const records = arena.u32(table, replicates * 8).fill(0);
+    runs.forEach((r, rep) => {
+      records.set([r.cents, r.labels, r.work, r.info], rep * 8);
+      arena.f64(r.info, INFO_BYTES / 8).fill(0);
+    });
     const seed = (options.seed ?? 0) >>> 0;
-    await core.run(runs.map((r, rep) => [{
-      fn: "kmeansRun",
-      args: [points, n, dp, k, metric, seed, rep, trials, init ? 1 : 0, maxIter, tol, emptyAction, r.cents, r.labels, r.work, r.info],
-    }]));
+    // One call per worker: each takes turns of CHUNK iterations on the replicates that wait.
+    const call: KernelCall = { fn: "kmeansSchedule", args: [table, replicates, CHUNK, points, n, dp, k, metric, seed, trials, init ? 1 : 0, maxIter, tol, emptyAction] };
+    await core.run(Array.from({ length: Math.max(1, Math.min(core.workerCount, replicates)) }, () => [call]));
 
     const reps: KMeansReplicate[] = [];
     let best = -1;

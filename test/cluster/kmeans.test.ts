@@ -87,6 +87,28 @@ describe("k-means (squared Euclidean)", () => {
     expect(s12.replicates.map((x) => x.inertia)).not.toEqual(s11.replicates.map((x) => x.inertia));
   });
 
+  it("gives the same replicates on any number of workers when they take turns over hundreds of iterations", async () => {
+    // Clusterless data: replicates of very different lengths, each run in turns of a few iterations on whichever
+    // worker is free (state carried in the core's memory from turn to turn).
+    const m = 3000, dims = 8, r0 = rng(5);
+    const cloud = Float32Array.from({ length: m * dims }, () => gaussian(r0));
+    const results = [];
+    for (const workers of [0, 1, 3]) {
+      const c = await Core.create({ workers });
+      try {
+        results.push(await kmeans(c, cloud, [m, dims], { k: 12, seed: 3, replicates: 5, tol: 0, maxIter: 400 }));
+      } finally {
+        await c.close();
+      }
+    }
+    expect(Math.max(...results[0]!.replicates.map((x) => x.iterations))).toBeGreaterThan(40);
+    for (const r of results.slice(1)) {
+      expect(r.replicates).toEqual(results[0]!.replicates);
+      expect(Array.from(r.labels)).toEqual(Array.from(results[0]!.labels));
+      expect(Array.from(r.centroids)).toEqual(Array.from(results[0]!.centroids));
+    }
+  });
+
   it("clusters on the first dims columns only", async () => {
     const cols = 12, wide = new Float32Array(n * cols);
     for (let i = 0; i < n; i++) {
