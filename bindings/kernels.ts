@@ -188,13 +188,13 @@ export interface Kernels {
   /** assembly/kmeans-prepare/kmeansCentre */
   kmeansCentre(src: number, n: number, cols: number, d: number, dp: number, mean: number, sq: number, dst: number): number;
   /** assembly/cluster-means/clusterAccumulateU8 */
-  clusterAccumulateU8(p: number, n: number, q: number, labels: number, k: number, acc: number): void;
+  clusterAccumulateU8(p: number, n: number, q: number, c0: number, c1: number, labels: number, k: number, acc: number): void;
   /** assembly/cluster-means/clusterAccumulateU16 */
-  clusterAccumulateU16(p: number, n: number, q: number, labels: number, k: number, acc: number): void;
+  clusterAccumulateU16(p: number, n: number, q: number, c0: number, c1: number, labels: number, k: number, acc: number): void;
   /** assembly/cluster-means/clusterAccumulateU32 */
-  clusterAccumulateU32(p: number, n: number, q: number, labels: number, k: number, acc: number): void;
+  clusterAccumulateU32(p: number, n: number, q: number, c0: number, c1: number, labels: number, k: number, acc: number): void;
   /** assembly/cluster-means/clusterAccumulateF32 */
-  clusterAccumulateF32(p: number, n: number, q: number, labels: number, k: number, acc: number): void;
+  clusterAccumulateF32(p: number, n: number, q: number, c0: number, c1: number, labels: number, k: number, acc: number): void;
   /** assembly/lz4/lz4DecodeBlock */
   lz4DecodeBlock(src: number, srcLen: number, dst: number, dstCap: number): number;
   /** assembly/bitshuffle/bitshuffleLz4DecodeChunk */

@@ -25,6 +25,11 @@ export type BufferType = "f32" | "f64" | "i32" | "u32";
  *   (processAfter), the first step of a block's tiles runs before the second step of any of them. */
 export type WriteMode = "partial" | "ordered";
 
+/** Tasks per tile of the reductions that split a tile's work into lanes (disjoint rows or pixel ranges): a fixed
+ * number, so that results do not depend on the worker count, and at least the worker count of any machine we plan
+ * for (the pool defaults to at most 8). */
+export const LANES = 8;
+
 /** How the states of two disjoint frame ranges combine (and how partials fold): nav buffers always concatenate. */
 export type MergeOp = "sum" | "max" | "min";
 

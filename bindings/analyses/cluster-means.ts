@@ -1,9 +1,9 @@
 // The mean diffraction pattern of every cluster, from one more pass over the frames (original or binned), not
-// from the scores: per-cluster sums in float64, merged in tile order (so the same for any number of workers).
+// from the scores: per-cluster sums in float64, added frame after frame (so the same for any number of workers).
 // Coarser groupings (the dendrogram's cuts) are unions of clusters, so their means come from the same sums.
-import { dtypeSize, kernelSuffix } from "../dtype.js";
-import { defaultTileFrames } from "../executor.js";
-import type { Reduction } from "../reduction.js";
+import type { Task } from "../core.js";
+import { kernelSuffix } from "../dtype.js";
+import { LANES, type Reduction } from "../reduction.js";
 
 export interface ClusterSums {
   /** k x rows x cols float64: the sum of the frames of each cluster. */
@@ -24,24 +24,21 @@ export function clusterSums(labels: Int32Array, k: number): Reduction<ClusterSum
   let labelsPtr = 0;
   return {
     name: "cluster means",
-    buffers: () => ({ sums: { kind: "sig", type: "f64", per: k } }),
+    // Written in place (no k x Q partial per tile to fold): each of LANES tasks adds its own range of pixels, tile
+    // after tile in frame order.
+    buffers: () => ({ sums: { kind: "sig", type: "f64", per: k, write: "ordered" } }),
     prepare(ctx) {
       const P = ctx.shape.slice(0, -2).reduce((a, b) => a * b, 1);
       if (labels.length !== P) throw new RangeError(`cluster means: ${labels.length} labels for a dataset of ${P} probe positions`);
       labelsPtr = ctx.input(labels);
     },
-    // Each tile carries a k x Q float64 partial: make tiles at least as large in bytes as that partial, so merging
-    // partials never costs more than reading the frames. A whole multiple of the default tile, so that run in one
-    // pass with other reductions the blocks (a common multiple of all tiles) stay small.
-    tileFrames(ctx) {
-      const [rows, cols] = ctx.shape.slice(-2) as [number, number];
-      const unit = defaultTileFrames(ctx);
-      const frameBytes = rows * cols * dtypeSize(ctx.dtype);
-      return unit * Math.max(1, Math.ceil((k * rows * cols * 8) / (unit * frameBytes)));
-    },
     process(tile, ptr) {
-      const q = tile.rows * tile.cols;
-      return [[{ fn: `clusterAccumulate${kernelSuffix(tile.dtype)}`, args: [tile.ptr, tile.count, q, labelsPtr + tile.start * 4, k, ptr.sums!] }]];
+      const q = tile.rows * tile.cols, panel = Math.ceil(q / LANES / 4) * 4, fn = `clusterAccumulate${kernelSuffix(tile.dtype)}` as const;
+      const tasks: Task[] = [];
+      for (let c0 = 0; c0 < q; c0 += panel) {
+        tasks.push([{ fn, args: [tile.ptr, tile.count, q, c0, Math.min(q, c0 + panel), labelsPtr + tile.start * 4, k, ptr.sums!] }]);
+      }
+      return tasks;
     },
     finish(buf, ctx) {
       const [rows, cols] = ctx.shape.slice(-2) as [number, number];

@@ -17,11 +17,9 @@
 // for a partial per tile, so tiles write them in order ("ordered") and states from shards add ("sum").
 import type { Task } from "../core.js";
 import { dtypeSize, kernelSuffix } from "../dtype.js";
-import type { Reduction, ReductionContext, Tile } from "../reduction.js";
+import { LANES, type Reduction, type ReductionContext, type Tile } from "../reduction.js";
 import { paddedStride } from "../linalg-core.js";
 
-/** Lanes per tile: at least the worker count of any machine we plan for (the pool defaults to at most 8). */
-export const LANES = 8;
 
 /** Bytes of converted float32 frames per lane: small enough to stay in L2 while the product sweeps over them. */
 const LANE_BYTES = 1 << 20;
