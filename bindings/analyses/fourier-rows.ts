@@ -44,7 +44,8 @@ export function scanDftRows(bins: readonly SpatialFrequency[], name = "scan DFT 
   return {
     name,
     buffers: (ctx) => ({
-      dft: { kind: "sig", type: "f64", per: 2 * K },
+      // Written in place by the lanes (disjoint pixel ranges), tile after tile: no 2K x Q partial per tile to fold.
+      dft: { kind: "sig", type: "f64", per: 2 * K, write: "ordered" },
       rows: { kind: "scratch", type: "f32", per: m * framePixels(ctx) },
       // One scan row of frames as float32, the GEMM's input (see process).
       frames: { kind: "scratch", type: "f32", per: scanFftGrid(ctx, name).nx * paddedStride(framePixels(ctx)) },
