@@ -141,8 +141,6 @@ function relocateEmpty(points: usize, n: i32, d: i32, k: i32, labels: usize, min
   return moved;
 }
 
-// --- the run ---
-
 // --- the replicates: a table the workers share, each taking the next replicate in turn for a few iterations ---
 
 // A replicate's record in the table (32 bytes): its centroids, labels, work area and info (u32 pointers), then its
@@ -150,9 +148,8 @@ function relocateEmpty(points: usize, n: i32, d: i32, k: i32, labels: usize, min
 const WAITING = 0, RUNNING = 1, DONE = 2;
 const RECORD = 32, STATE_AT = 16;
 
-// info (INFO_BYTES: 16 f64): [inertia, iterations, converged, relocated empty clusters, error detail, distances
-// computed, status, begun, bounds' history step, bounds' last pairs]; the caller zeroes it.
-export const INFO_BYTES = 128;
+// info (128 bytes: 16 f64, the bindings' INFO_BYTES): [inertia, iterations, converged, relocated empty clusters,
+// error detail, distances computed, status, begun, bounds' history step, bounds' last pairs]; the caller zeroes it.
 const I_ITER = 8, I_CONVERGED = 16, I_RELOCATED = 24, I_DETAIL = 32, I_PAIRS = 40, I_STATUS = 48, I_BEGUN = 56;
 const I_STEP = 64, I_LAST = 72;
 
