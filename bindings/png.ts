@@ -49,12 +49,15 @@ export function stretchOf(values: ArrayLike<number>, o: ImageOptions = {}): Stre
 
 /** Maps values to 0..1 with the chosen stretch; NaN stays NaN. */
 export function stretch(values: ArrayLike<number>, o: ImageOptions = {}, s: Stretch = stretchOf(values, o)): Float32Array {
-  const v = new Float32Array(values.length), span = s.hi - s.lo;
-  for (let i = 0; i < v.length; i++) {
-    const x = values[i]!;
-    v[i] = Number.isFinite(x) ? Math.min(1, Math.max(0, (s.transform(x) - s.lo) / span)) : NaN;
-  }
+  const v = new Float32Array(values.length), unit = unitOf(s);
+  for (let i = 0; i < v.length; i++) v[i] = unit(values[i]!);
   return v;
+}
+
+/** One value through the stretch: 0..1, or NaN when it is not finite. */
+function unitOf(s: Stretch): (x: number) => number {
+  const span = s.hi - s.lo;
+  return (x) => (Number.isFinite(x) ? Math.min(1, Math.max(0, (s.transform(x) - s.lo) / span)) : NaN);
 }
 
 function percentiles(v: Float32Array, pLow: number, pHigh: number): [number, number] {
@@ -115,6 +118,9 @@ const LABEL_COLORS = [[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 4
 const TABLE = 256;
 const tables = new Map<Colormap, RGB[]>();
 
+/** The table entry of a value in 0..1 (clamped). */
+const entryOf = (t: number) => Math.round(Math.min(1, Math.max(0, t)) * (TABLE - 1));
+
 /** The colour map's table: gray is exact; the others interpolate linearly between their anchors. */
 function tableOf(map: Exclude<Colormap, "labels">): RGB[] {
   let table = tables.get(map);
@@ -140,7 +146,7 @@ export function colorOf(t: number, map: Colormap): RGB {
     return c.map((x) => Math.min(255, Math.round(x * (1 - 0.25 * shade) + 64 * shade * 0.5))) as RGB;
   }
   if (Number.isNaN(t)) return [255, 0, 255];
-  return [...tableOf(map)[Math.round(Math.min(1, Math.max(0, t)) * (TABLE - 1))]!] as RGB;
+  return [...tableOf(map)[entryOf(t)]!] as RGB;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -164,8 +170,11 @@ export function renderMap(values: ArrayLike<number>, rows: number, cols: number,
     };
   } else {
     const table = Uint32Array.from(tableOf(map), pixelOf), nan = pixelOf([255, 0, 255]);
-    const { transform, lo, hi } = s ?? stretchOf(values, o), span = hi - lo;
-    pixel = (v) => (Number.isFinite(v) ? table[Math.round(Math.min(1, Math.max(0, (transform(v) - lo) / span)) * (TABLE - 1))]! : nan);
+    const unit = unitOf(s ?? stretchOf(values, o));
+    pixel = (v) => {
+      const t = unit(v);
+      return Number.isNaN(t) ? nan : table[entryOf(t)]!;
+    };
   }
   const k = o.scale ?? Math.max(1, Math.floor(256 / Math.max(rows, cols)));
   const width = cols * k, height = rows * k;
