@@ -159,8 +159,10 @@ export interface Kernels {
   fftGatherU32(fr: number, n: number, q: number, q0: number, count: number, per: number, dst: number): void;
   /** assembly/fft-scan/fftGatherF32 */
   fftGatherF32(fr: number, n: number, q: number, q0: number, count: number, per: number, dst: number): void;
-  /** assembly/fft-scan/fftScaleLanes */
-  fftScaleLanes(data: number, e0: number, e1: number, lanes: number, weights: number): void;
+  /** assembly/fft-scan/fftPowerLanesHann */
+  fftPowerLanesHann(z: number, ny: number, nx: number, pairs: number, y0: number, y1: number, out: number, scratch: number): void;
+  /** assembly/fft-scan/fftTakeBins */
+  fftTakeBins(z: number, ny: number, nx: number, pairs: number, count: number, bins: number, j0: number, j1: number, out: number, q: number, q0: number): void;
   /** assembly/fft-scan/fftPowerLanes */
   fftPowerLanes(data: number, n: number, stride: number, lanes: number, out: number): void;
   /** assembly/fft-scan/fftUnpackPairs */

@@ -1,15 +1,18 @@
 // The whole Fourier analysis of a dataset as the CLI and the analyze report use it: the scan power spectrum summed
 // over detector pixels, its peaks, the CBED amplitude and phase at chosen frequencies and at the peaks, and
-// Bragg-filtered maps - in the passes over the frames the spectrum needs plus ONE more pass for everything else.
+// Bragg-filtered maps. The spectrum's passes transform every pixel over the scan, so they also keep the transform at
+// the bins the patterns and maps will need: a disk around each frequency likely to be analysed (the chosen ones, and
+// the peaks expected: given, or those of the first pass's share of the spectrum). When the peaks found are among
+// them, no further pass is made; otherwise ONE more pass computes everything else (the result is the same).
 import type { Core } from "../core.js";
 import type { Dataset } from "../dataset.js";
 import { runReductions } from "../executor.js";
 import { frequencyStep, type PixelSize } from "../figures/calibration.js";
 import type { MapFigure } from "../figures/map-figure.js";
-import { braggFilter, type BraggFilter, type BraggMap } from "./fourier-bragg.js";
-import { cbedAtFrequencies, type CbedAtFrequency, type SpatialFrequency } from "./fourier-cbed.js";
+import { braggBins, braggFilter, braggMapsFromDft, diskBins, type BraggFilter, type BraggMap } from "./fourier-bragg.js";
+import { cbedAtFrequencies, cbedFromDft, type CbedAtFrequency, type SpatialFrequency } from "./fourier-cbed.js";
 import { fftShift, findPeaks, type FourierPeak, type PeakOptions } from "./fourier-peaks.js";
-import { scanFftGrid, scanPowerSpectrum, type ScanGrid, type ScanPower, type ScanWindow } from "./fourier-scan.js";
+import { binIndex, scanFftGrid, scanPowerSpectrum, type KeptBins, type ScanGrid, type ScanPower, type ScanWindow } from "./fourier-scan.js";
 
 export interface FourierAnalysisOptions {
   /** How many peaks to find (a +-k pair counts once; default 4). */
@@ -25,6 +28,10 @@ export interface FourierAnalysisOptions {
   memoryBytes?: number;
   /** A power spectrum already computed (e.g. by writeScanFftNpy), so its passes are not repeated. */
   spectrum?: ScanPower;
+  /** Frequencies expected among the peaks (e.g. the peaks of a low-rank model's spectrum, see likelyPeaks): the
+   * spectrum's passes keep the transform around them. Default: the peaks of the first pass's share of the spectrum,
+   * twice as many as asked for. */
+  likely?: readonly SpatialFrequency[];
   /** Apodisation of the scan before the power spectrum (default "hann"); the CBED patterns and Bragg maps always use
    * the plain transform. */
   window?: ScanWindow;
@@ -43,7 +50,10 @@ export interface FourierAnalysis {
   power: Float64Array;
   /** The window applied before the power spectrum ("none" when a given spectrum was used). */
   window: ScanWindow;
+  /** Passes over the frames: the spectrum's, and one more when the patterns and maps needed bins it had not kept. */
   passes: number;
+  /** Where the CBED patterns and Bragg maps came from. */
+  patterns: "spectrum" | "pass" | "none";
   peaks: FourierPeak[];
   /** The --at frequencies, then the peaks (integer bins): cbed[i] belongs to frequencies[i]. */
   frequencies: AnalysedFrequency[];
@@ -64,27 +74,73 @@ export function autoFilters(freqs: readonly SpatialFrequency[]): BraggFilter[] {
   });
 }
 
+/** Largest radius autoFilters gives: the disk kept around each likely frequency. */
+const KEPT_RADIUS = 3;
+
 export async function fourierAnalysis(core: Core, ds: Dataset, o: FourierAnalysisOptions = {}): Promise<FourierAnalysis> {
   const grid = scanFftGrid(ds, "Fourier analysis");
+  const { ny, nx } = grid;
+  const count = o.peaks ?? 4, at = o.at ?? [];
   const window = o.spectrum ? "none" : o.window ?? "hann";
-  const spectrum = o.spectrum ?? await scanPowerSpectrum(core, ds, { window, memoryBytes: o.memoryBytes, onProgress: o.onProgress && ((d, t) => o.onProgress!("spectrum", d, t)) });
-  const peaks = findPeaks(spectrum.power, grid.ny, grid.nx, { ...o.peakOptions, count: o.peaks ?? 4 });
+  const keep = (partial: Float64Array): SpatialFrequency[] => {
+    const likely = o.likely ?? findPeaks(partial, ny, nx, { ...o.peakOptions, count: 2 * count });
+    const around = [...at, ...likely].filter(isBin).map((f) => ({ ky: f.ky, kx: f.kx, radius: KEPT_RADIUS }));
+    return [...around, ...(o.filters ?? [])].flatMap((f) => diskBins(f, ny, nx));
+  };
+  const spectrum = o.spectrum ?? await scanPowerSpectrum(core, ds, {
+    window, memoryBytes: o.memoryBytes, onProgress: o.onProgress && ((d, t) => o.onProgress!("spectrum", d, t)),
+    keep: count > 0 || at.length > 0 || o.filters?.length ? keep : undefined,
+  });
+  const peaks = findPeaks(spectrum.power, ny, nx, { ...o.peakOptions, count });
   const frequencies: AnalysedFrequency[] = [
-    ...(o.at ?? []).map((f): AnalysedFrequency => ({ ky: f.ky, kx: f.kx, source: "at" })),
+    ...at.map((f): AnalysedFrequency => ({ ky: f.ky, kx: f.kx, source: "at" })),
     ...peaks.map((p, i): AnalysedFrequency => ({ ky: p.ky, kx: p.kx, source: "peak", peak: i })),
   ];
   const filters = o.filters ?? autoFilters(frequencies);
-  let cbed: CbedAtFrequency[] = [], maps: BraggMap[] = [];
+  let cbed: CbedAtFrequency[] = [], maps: BraggMap[] = [], passes = spectrum.passes;
+  let patterns: FourierAnalysis["patterns"] = "none";
   if (frequencies.length || filters.length) {
-    const reductions = [
-      ...(frequencies.length ? [cbedAtFrequencies(frequencies)] : []),
-      ...(filters.length ? [braggFilter(filters, { regions: o.regions })] : []),
-    ];
-    const out = await runReductions<unknown[]>(core, ds, reductions, { onProgress: o.onProgress && ((d, t) => o.onProgress!("patterns", d, t)) });
-    if (frequencies.length) cbed = out.shift() as CbedAtFrequency[];
-    if (filters.length) maps = out.shift() as BraggMap[];
+    const bins = filters.length ? braggBins(filters, ny, nx) : undefined;
+    const cbedDft = keptDft(spectrum.kept, frequencies, grid), braggDft = bins && keptDft(spectrum.kept, bins.union, grid);
+    if (cbedDft && (!bins || braggDft)) {
+      cbed = frequencies.length ? cbedFromDft(frequencies, cbedDft, grid.rows, grid.cols) : [];
+      maps = bins ? braggMapsFromDft(core, filters, bins, braggDft!, grid, { regions: o.regions }) : [];
+      patterns = "spectrum";
+    } else {
+      const reductions = [
+        ...(frequencies.length ? [cbedAtFrequencies(frequencies)] : []),
+        ...(filters.length ? [braggFilter(filters, { regions: o.regions })] : []),
+      ];
+      const out = await runReductions<unknown[]>(core, ds, reductions, { onProgress: o.onProgress && ((d, t) => o.onProgress!("patterns", d, t)) });
+      if (frequencies.length) cbed = out.shift() as CbedAtFrequency[];
+      if (filters.length) maps = out.shift() as BraggMap[];
+      patterns = "pass";
+      passes++;
+    }
   }
-  return { grid, power: spectrum.power, window, passes: spectrum.passes, peaks, frequencies, cbed, filters: maps };
+  return { grid, power: spectrum.power, window, passes, patterns, peaks, frequencies, cbed, filters: maps };
+}
+
+const isBin = (f: SpatialFrequency) => Number.isInteger(f.ky) && Number.isInteger(f.kx);
+
+/** The scan DFT at the frequencies (laid out as scanDft's result) from the bins the spectrum kept, a bin's mate -k
+ * standing in for it (real data: F(-k) = conj F(k)); undefined when one is missing or not an integer bin. */
+function keptDft(kept: KeptBins | undefined, freqs: readonly SpatialFrequency[], grid: ScanGrid): Float64Array | undefined {
+  if (!kept) return undefined;
+  const { ny, nx, rows, cols } = grid, Q = rows * cols;
+  const where = new Map(kept.bins.map((f, j) => [binIndex(f, ny, nx), j]));
+  const out = new Float64Array(freqs.length * 2 * Q);
+  for (const [i, f] of freqs.entries()) {
+    if (!isBin(f)) return undefined;
+    const own = where.get(binIndex(f, ny, nx)), mate = where.get(binIndex({ ky: -f.ky, kx: -f.kx }, ny, nx));
+    const j = own ?? mate;
+    if (j === undefined) return undefined;
+    const re = kept.dft.subarray(2 * j * Q, (2 * j + 1) * Q), im = kept.dft.subarray((2 * j + 1) * Q, (2 * j + 2) * Q);
+    out.set(re, 2 * i * Q);
+    const sign = own === undefined ? -1 : 1;
+    for (let q = 0; q < Q; q++) out[(2 * i + 1) * Q + q] = sign * im[q]!;
+  }
+  return out;
 }
 
 export interface FourierFigure {

@@ -9,11 +9,12 @@
 // same weighted accumulation as the CBED patterns), then with G(k, k') = sum_q w_q F_q(k) conj F_q(k') (a small
 // Hermitian matrix per region) the map is sum_{k, k'} G(k, k') exp(2 pi i (k - k').r) / P^2: a 2D inverse FFT of
 // G summed along its diagonals, exact for the whole scan. The disk's bins are computed separably (fourier-rows.ts).
+import type { Core } from "../core.js";
 import type { Reduction } from "../reduction.js";
 import { scanDft, type SpatialFrequency } from "./fourier-cbed.js";
 import { rowsDftSuits, scanDftRows } from "./fourier-rows.js";
 import { fft2 } from "./fourier-fft.js";
-import { scanFftGrid } from "./fourier-scan.js";
+import { scanFftGrid, type ScanGrid } from "./fourier-scan.js";
 
 export interface BraggFilter extends SpatialFrequency {
   /** Radius of the disk of kept frequencies, in bins. */
@@ -48,84 +49,107 @@ export function diskBins(f: BraggFilter, ny: number, nx: number): SpatialFrequen
   return out;
 }
 
-/** Bragg-filtered maps for each filter (and region), in one pass over the frames. */
-export function braggFilter(filters: readonly BraggFilter[], o: BraggOptions = {}): Reduction<BraggMap[]> {
+/** The bins of every filter's disk: their union (each bin once), and per filter its bins and their places in it. */
+export interface BraggBins {
+  union: SpatialFrequency[];
+  perFilter: { bins: SpatialFrequency[]; index: number[] }[];
+}
+
+export function braggBins(filters: readonly BraggFilter[], ny: number, nx: number): BraggBins {
+  checkFilters(filters);
+  const union: SpatialFrequency[] = [], key = new Map<string, number>();
+  const perFilter = filters.map((f, i) => {
+    const bins = diskBins(f, ny, nx);
+    if (bins.length === 0) throw new RangeError(`Bragg filter ${i}: the disk of radius ${f.radius} around (${f.ky}, ${f.kx}) holds no integer bin`);
+    const index = bins.map((b) => {
+      const k = `${b.ky},${b.kx}`;
+      if (!key.has(k)) { key.set(k, union.length); union.push(b); }
+      return key.get(k)!;
+    });
+    return { bins, index };
+  });
+  return { union, perFilter };
+}
+
+function checkFilters(filters: readonly BraggFilter[]): void {
   if (filters.length === 0) throw new RangeError("Bragg filter: no filters given");
   filters.forEach((f, i) => {
     if (!(Number.isFinite(f.ky) && Number.isFinite(f.kx))) throw new RangeError(`Bragg filter ${i}: centre (${f.ky}, ${f.kx}) is not a pair of finite bins`);
     if (!(f.radius >= 0 && Number.isFinite(f.radius))) throw new RangeError(`Bragg filter ${i}: radius ${f.radius} must be a finite number >= 0`);
   });
+}
+
+function checkRegions(regions: readonly Float32Array[] | undefined, rows: number, cols: number): void {
+  regions?.forEach((m, i) => {
+    if (m.length !== rows * cols) throw new RangeError(`Bragg filter: region ${i} has ${m.length} pixels; the detector has ${rows} x ${cols} = ${rows * cols}`);
+  });
+}
+
+/** The maps of each filter from the scan DFT F at the union of their bins (laid out as scanDft's result). */
+export function braggMapsFromDft(core: Core, filters: readonly BraggFilter[], b: BraggBins, F: Float64Array, grid: ScanGrid, o: BraggOptions = {}): BraggMap[] {
+  const { ny, nx, rows, cols } = grid;
+  checkRegions(o.regions, rows, cols);
+  const Q = rows * cols, P = ny * nx;
+  const regions = o.regions ?? [new Float32Array(Q).fill(1)];
+  return filters.map((f, fi) => {
+    const { bins, index } = b.perFilter[fi]!;
+    const maps = regions.map((w) => {
+      const H = new Float32Array(2 * P);
+      const add = (dy: number, dx: number, re: number, im: number) => {
+        const at = (((dy % ny) + ny) % ny) * nx + (((dx % nx) + nx) % nx);
+        H[2 * at]! += re; H[2 * at + 1]! += im;
+      };
+      for (let a = 0; a < bins.length; a++) {
+        const ra = 2 * index[a]! * Q, ia = ra + Q;
+        for (let c = a; c < bins.length; c++) {
+          const rb = 2 * index[c]! * Q, ib = rb + Q;
+          let gr = 0, gi = 0; // G(a, c) = sum_q w F_a conj F_c
+          for (let q = 0; q < Q; q++) {
+            const wq = w[q]!;
+            if (wq === 0) continue;
+            gr += wq * (F[ra + q]! * F[rb + q]! + F[ia + q]! * F[ib + q]!);
+            gi += wq * (F[ia + q]! * F[rb + q]! - F[ra + q]! * F[ib + q]!);
+          }
+          gr /= P * P; gi /= P * P;
+          add(bins[a]!.ky - bins[c]!.ky, bins[a]!.kx - bins[c]!.kx, gr, gi);
+          if (c !== a) add(bins[c]!.ky - bins[a]!.ky, bins[c]!.kx - bins[a]!.kx, gr, -gi);
+        }
+      }
+      const m = fft2(core, H, ny, nx, { inverse: true, scale: false });
+      const amp = new Float32Array(P);
+      for (let i = 0; i < P; i++) amp[i] = Math.sqrt(Math.max(0, m[2 * i]!));
+      return amp;
+    });
+    return { ...f, bins, maps };
+  });
+}
+
+/** Bragg-filtered maps for each filter (and region), in one pass over the frames. */
+export function braggFilter(filters: readonly BraggFilter[], o: BraggOptions = {}): Reduction<BraggMap[]> {
+  checkFilters(filters);
   // The union of every disk's bins is accumulated once; each filter indexes into it.
-  let union: SpatialFrequency[] = [];
-  let perFilter: { bins: SpatialFrequency[]; index: number[] }[] = [];
-  let dft: Reduction<Float64Array> | undefined, planned = "";
+  let bins: BraggBins | undefined, dft: Reduction<Float64Array> | undefined, planned = "";
   const plan = (shape: readonly number[]) => {
     const { ny, nx } = scanFftGrid({ shape }, "Bragg filter");
     if (dft && planned === `${ny}x${nx}`) return dft;
     planned = `${ny}x${nx}`;
-    union = [];
-    const key = new Map<string, number>();
-    perFilter = filters.map((f, i) => {
-      const bins = diskBins(f, ny, nx);
-      if (bins.length === 0) throw new RangeError(`Bragg filter ${i}: the disk of radius ${f.radius} around (${f.ky}, ${f.kx}) holds no integer bin`);
-      const index = bins.map((b) => {
-        const k = `${b.ky},${b.kx}`;
-        if (!key.has(k)) { key.set(k, union.length); union.push(b); }
-        return key.get(k)!;
-      });
-      return { bins, index };
-    });
+    bins = braggBins(filters, ny, nx);
     // The disks' bins share few kx columns: the separable DFT then costs a fraction of the direct one.
-    return (dft = rowsDftSuits(union, shape) ? scanDftRows(union, "Bragg filter") : scanDft(union, "Bragg filter"));
+    return (dft = rowsDftSuits(bins.union, shape) ? scanDftRows(bins.union, "Bragg filter") : scanDft(bins.union, "Bragg filter"));
   };
   return {
     name: "Bragg filter",
     buffers: (ctx) => plan(ctx.shape).buffers(ctx),
     prepare(ctx) {
       const [rows, cols] = ctx.shape.slice(-2) as [number, number];
-      o.regions?.forEach((m, i) => {
-        if (m.length !== rows * cols) throw new RangeError(`Bragg filter: region ${i} has ${m.length} pixels; the detector has ${rows} x ${cols} = ${rows * cols}`);
-      });
+      checkRegions(o.regions, rows, cols);
       plan(ctx.shape).prepare!(ctx);
     },
     tileFrames: (ctx) => plan(ctx.shape).tileFrames!(ctx),
     process: (tile, ptr, ctx) => plan(ctx.shape).process(tile, ptr, ctx),
     finish(buf, ctx) {
       const F = plan(ctx.shape).finish(buf, ctx);
-      const { ny, nx, rows, cols } = scanFftGrid(ctx);
-      const Q = rows * cols, P = ny * nx;
-      const regions = o.regions ?? [new Float32Array(Q).fill(1)];
-      return filters.map((f, fi) => {
-        const { bins, index } = perFilter[fi]!;
-        const maps = regions.map((w) => {
-          const H = new Float32Array(2 * P);
-          const add = (dy: number, dx: number, re: number, im: number) => {
-            const at = (((dy % ny) + ny) % ny) * nx + (((dx % nx) + nx) % nx);
-            H[2 * at]! += re; H[2 * at + 1]! += im;
-          };
-          for (let a = 0; a < bins.length; a++) {
-            const ra = 2 * index[a]! * Q, ia = ra + Q;
-            for (let b = a; b < bins.length; b++) {
-              const rb = 2 * index[b]! * Q, ib = rb + Q;
-              let gr = 0, gi = 0; // G(a, b) = sum_q w F_a conj F_b
-              for (let q = 0; q < Q; q++) {
-                const wq = w[q]!;
-                if (wq === 0) continue;
-                gr += wq * (F[ra + q]! * F[rb + q]! + F[ia + q]! * F[ib + q]!);
-                gi += wq * (F[ia + q]! * F[rb + q]! - F[ra + q]! * F[ib + q]!);
-              }
-              gr /= P * P; gi /= P * P;
-              add(bins[a]!.ky - bins[b]!.ky, bins[a]!.kx - bins[b]!.kx, gr, gi);
-              if (b !== a) add(bins[b]!.ky - bins[a]!.ky, bins[b]!.kx - bins[a]!.kx, gr, -gi);
-            }
-          }
-          const m = fft2(ctx.core, H, ny, nx, { inverse: true, scale: false });
-          const amp = new Float32Array(P);
-          for (let i = 0; i < P; i++) amp[i] = Math.sqrt(Math.max(0, m[2 * i]!));
-          return amp;
-        });
-        return { ...f, bins, maps };
-      });
+      return braggMapsFromDft(ctx.core, filters, bins!, F, scanFftGrid(ctx), o);
     },
   };
 }

@@ -3,8 +3,8 @@
 // Every detector pixel needs every frame, so the transform works on a range of detector pixels at a time: one pass
 // over the frames (a reduction) gathers that range of every frame, packed two real pixels per complex value, into
 // slabs in the core's memory; a 2D FFT over the scan axes of every packed lane follows, split over the pool; then
-// the slabs are consumed (power summed over pixels; or unpacked and written out as that range of the 4D
-// transform). The range follows a memory budget: with enough memory one pass (and whole contiguous output rows),
+// the slabs are consumed (power summed over pixels, and the values at a few chosen bins kept; or unpacked and written
+// out as that range of the 4D transform). The range follows a memory budget: with enough memory one pass (and whole contiguous output rows),
 // otherwise a few passes, so any dataset fits.
 import type { Core, Task } from "../core.js";
 import { type Dataset, frameCount, framePixels, navShape, sigShape } from "../dataset.js";
@@ -12,6 +12,7 @@ import { kernelSuffix } from "../dtype.js";
 import { runReduction } from "../executor.js";
 import type { Reduction } from "../reduction.js";
 import { MAX_REGION } from "../arena.js";
+import type { SpatialFrequency } from "./fourier-cbed.js";
 import { fftLanesCall, fftPlan, fftScratchBytes } from "./fourier-fft.js";
 
 export interface ScanGrid {
@@ -39,9 +40,6 @@ export interface ScanFftOptions {
   slabBytes?: number;
   /** Progress over all passes, in frames read. */
   onProgress?: (done: number, total: number) => void;
-  /** Apodisation over the scan axes before the transform: "hann" (periodic Hann along rows and columns, so the
-   * scan's edges do not streak the spectrum through the axes) or "none" (default: the plain, invertible DFT). */
-  window?: ScanWindow;
 }
 
 export type ScanWindow = "hann" | "none";
@@ -49,20 +47,6 @@ export type ScanWindow = "hann" | "none";
 /** The periodic Hann window of length n (scipy.signal.get_window("hann", n)); all ones for n = 1. */
 export function hannWindow(n: number): Float64Array {
   return Float64Array.from({ length: n }, (_, i) => (n === 1 ? 1 : 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n)));
-}
-
-/** The separable window wy[y] wx[x] of the scan as float32 weights, one per scan element, in the core (the caller
- * releases it). */
-function placeWindow(core: Core, ny: number, nx: number): number {
-  const wy = hannWindow(ny), wx = hannWindow(nx), ptr = core.arena.alloc(ny * nx * 4);
-  const w = core.arena.f32(ptr, ny * nx);
-  for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) w[y * nx + x] = wy[y]! * wx[x]!;
-  return ptr;
-}
-
-/** Every element of the slab times its window weight, the scan rows split over the workers. */
-function applyWindow(core: Core, s: ScanSlab, ny: number, nx: number, weights: number, workers: number): Promise<void> {
-  return core.run(splitRange(ny, workers).map(([y0, y1]): Task => [{ fn: "fftScaleLanes", args: [s.ptr, y0 * nx, y1 * nx, s.pairs, weights] }]));
 }
 
 /** A slab of the transform in the core's memory (one region), handed to the consumer of each pass. */
@@ -112,7 +96,6 @@ export async function scanFftPasses(core: Core, ds: Dataset, o: ScanFftOptions, 
   const px = fftPlan(core, nx), py = fftPlan(core, ny);
   const workers = Math.max(1, core.workerCount);
   const regions: number[] = [], scratches: number[] = [];
-  const window = o.window === "hann" ? placeWindow(core, ny, nx) : 0;
   try {
     for (let i = 0; i < slabsPerPass; i++) regions.push(a.alloc(P * pairsPerSlab * 8));
     const scratchBytes = Math.max(fftScratchBytes(px, pairsPerSlab), fftScratchBytes(py, nx * pairsPerSlab), 16);
@@ -128,7 +111,6 @@ export async function scanFftPasses(core: Core, ds: Dataset, o: ScanFftOptions, 
       await runReduction(core, ds, gatherSlabs(slabs), {
         onProgress: o.onProgress && ((d) => o.onProgress!(pass * P + d, passes * P)),
       });
-      if (window) for (const slab of slabs) await applyWindow(core, slab, ny, nx, window, workers);
       for (const { ptr, pairs } of slabs) {
         // Along x: every scan row is an axis of nx elements of `pairs` lanes; rows are split over the workers.
         await core.run(splitRange(ny, workers).map(([y0, y1], w): Task => {
@@ -147,7 +129,6 @@ export async function scanFftPasses(core: Core, ds: Dataset, o: ScanFftOptions, 
   } finally {
     for (const s of scratches) a.release(s);
     for (const r of regions) a.release(r);
-    if (window) a.release(window);
   }
 }
 
@@ -155,12 +136,37 @@ export interface ScanPower extends ScanGrid {
   /** sum over detector pixels of |F(ky, kx, u, v)|^2, ny x nx in numpy order (DC at [0, 0]). */
   power: Float64Array;
   passes: number;
+  /** The plain transform of every detector pixel at the bins ScanPowerOptions.keep chose. */
+  kept?: KeptBins;
 }
 
-/** Accumulates the packed power of the slabs into `acc` (P float64 in the core), split over the workers by element;
- * each element adds its slabs in order, so the sum does not depend on the split. */
-function powerTasks(slabs: ScanSlab[], P: number, acc: number, workers: number): Task[] {
-  return splitRange(P, workers).map(([e0, e1]) => slabs.map((s) => ({ fn: "fftPowerLanes", args: [s.ptr + e0 * s.pairs * 8, e1 - e0, s.pairs, s.pairs, acc + e0 * 8] })));
+export interface KeptBins {
+  /** Signed bins, as chosen (duplicates dropped). */
+  bins: SpatialFrequency[];
+  /** Bin j's transform of pixel q: (dft[(2 j) Q + q], dft[(2 j + 1) Q + q]) for Q detector pixels. */
+  dft: Float32Array;
+}
+
+export interface ScanPowerOptions extends ScanFftOptions {
+  /** Apodisation over the scan axes: "hann" (periodic Hann along rows and columns, so the scan's edges do not streak
+   * the spectrum through the axes) or "none" (default). Only the power is windowed: kept bins are of the plain
+   * transform. */
+  window?: ScanWindow;
+  /** Called once, after the first pass, with the power of the pixels that pass covered (numpy order; the whole
+   * spectrum when one pass covers the detector): the bins whose plain transform to keep for every detector pixel
+   * (returned in `kept`), at no cost in passes. */
+  keep?: (partial: Float64Array) => readonly SpatialFrequency[];
+}
+
+/** Accumulates the packed power of the slabs into `acc` (P float64 in the core), split over the workers by element
+ * (plain) or by frequency row (Hann: each task stencils whole rows in its scratch); each element adds its slabs in
+ * order, so the sum does not depend on the split. */
+function powerTasks(slabs: ScanSlab[], grid: ScanGrid, acc: number, workers: number, scratches?: number[]): Task[] {
+  const { ny, nx } = grid;
+  if (scratches) {
+    return splitRange(ny, workers).map(([y0, y1], w) => slabs.map((s) => ({ fn: "fftPowerLanesHann", args: [s.ptr, ny, nx, s.pairs, y0, y1, acc, scratches[w]!] })));
+  }
+  return splitRange(ny * nx, workers).map(([e0, e1]) => slabs.map((s) => ({ fn: "fftPowerLanes", args: [s.ptr + e0 * s.pairs * 8, e1 - e0, s.pairs, s.pairs, acc + e0 * 8] })));
 }
 
 /** The packed power Zs(k) = sum |Z(k)|^2 becomes the pixel power (Zs(k) + Zs(-k)) / 2 (see assembly/fft-scan.ts). */
@@ -172,17 +178,49 @@ function unpackPower(zs: Float64Array, ny: number, nx: number): Float64Array {
   return out;
 }
 
-/** The power spectrum of the scan-axis FFT summed over detector pixels. */
-export async function scanPowerSpectrum(core: Core, ds: Dataset, o: ScanFftOptions = {}): Promise<ScanPower> {
+/** Flat element index (numpy order) of a signed integer bin. */
+export function binIndex(f: SpatialFrequency, ny: number, nx: number): number {
+  return (((f.ky % ny) + ny) % ny) * nx + (((f.kx % nx) + nx) % nx);
+}
+
+/** The power spectrum of the scan-axis FFT summed over detector pixels, and optionally the plain transform at chosen
+ * bins (options.keep). */
+export async function scanPowerSpectrum(core: Core, ds: Dataset, o: ScanPowerOptions = {}): Promise<ScanPower> {
   const grid = scanFftGrid(ds);
-  const P = frameCount(ds);
-  const acc = core.arena.alloc(P * 8);
+  const { ny, nx } = grid;
+  const P = frameCount(ds), Q = framePixels(ds), a = core.arena, workers = Math.max(1, core.workerCount);
+  const acc = a.alloc(P * 8), owned: number[] = [];
+  let scratches: number[] | undefined, kept: KeptBins | undefined, binsPtr = 0, dftPtr = 0;
   try {
-    core.arena.f64(acc, P).fill(0);
-    const passes = await scanFftPasses(core, ds, o, (slabs) => core.run(powerTasks(slabs, P, acc, Math.max(1, core.workerCount))));
-    return { ...grid, power: unpackPower(core.arena.f64(acc, P).slice(), grid.ny, grid.nx), passes };
+    a.f64(acc, P).fill(0);
+    const passes = await scanFftPasses(core, ds, o, async (slabs) => {
+      if (o.window === "hann" && !scratches) {
+        scratches = Array.from({ length: workers }, () => a.alloc(nx * slabs[0]!.pairs * 8));
+        owned.push(...scratches);
+      }
+      await core.run(powerTasks(slabs, grid, acc, workers, scratches));
+      if (o.keep && !kept) {
+        const seen = new Set<number>(), bins = o.keep(unpackPower(a.f64(acc, P).slice(), ny, nx)).filter((f) => {
+          if (!Number.isInteger(f.ky) || !Number.isInteger(f.kx)) throw new RangeError(`scan power spectrum: a kept bin must be integer, got (${f.ky}, ${f.kx})`);
+          const e = binIndex(f, ny, nx);
+          return !seen.has(e) && !!seen.add(e);
+        });
+        kept = { bins, dft: new Float32Array(0) };
+        if (bins.length) {
+          owned.push((binsPtr = a.put(Int32Array.from(bins, (f) => binIndex(f, ny, nx)))), (dftPtr = a.alloc(bins.length * 2 * Q * 4)));
+        }
+      }
+      if (kept?.bins.length) {
+        await core.run(splitRange(kept.bins.length, workers).map(([j0, j1]): Task => slabs.map((s) => ({
+          fn: "fftTakeBins", args: [s.ptr, ny, nx, s.pairs, s.count, binsPtr, j0, j1, dftPtr, Q, s.q0],
+        }))));
+      }
+    });
+    if (kept?.bins.length) kept.dft = a.f32(dftPtr, kept.bins.length * 2 * Q).slice();
+    return { ...grid, power: unpackPower(a.f64(acc, P).slice(), ny, nx), passes, kept };
   } finally {
-    core.arena.release(acc);
+    for (const p of owned) a.release(p);
+    a.release(acc);
   }
 }
 
@@ -209,7 +247,7 @@ export async function scanFft4d(core: Core, ds: Dataset, sink: ComplexSink, o: S
   try {
     a.f64(acc, P).fill(0);
     const passes = await scanFftPasses(core, ds, o, async (slabs, q0, count) => {
-      await core.run(powerTasks(slabs, P, acc, workers));
+      await core.run(powerTasks(slabs, grid, acc, workers));
       // Rows of this pass: out[kx][count] complex, each slab unpacked into its columns.
       const rowBytes = nx * count * 8;
       const perBatch = Math.max(1, Math.min(ny, Math.floor((32 << 20) / rowBytes)));

@@ -7,6 +7,11 @@ import { frequencyStep } from "./calibration.js";
 import { mapFigureSvg } from "./map-figure.js";
 import type { ReportFigure, ReportSection } from "./report.js";
 
+const PATTERNS_TEXT = {
+  spectrum: "The CBED patterns and Bragg maps come from the spectrum's own transform, kept around the expected peaks while it was computed",
+  pass: "The CBED patterns and Bragg maps were computed in one more pass over the frames, the peaks not being among those the spectrum's passes kept",
+};
+
 const HANN_TEXT = "the scan is multiplied by a Hann window along each axis first, so its edges do not streak the spectrum";
 
 export async function fourierReportSection(core: Core, ds: Dataset, o: FourierFigureOptions = {}): Promise<ReportSection> {
@@ -28,6 +33,7 @@ export async function fourierReportSection(core: Core, ds: Dataset, o: FourierFi
       "peaks); at each peak it holds a whole CBED pattern, whose amplitude shows which detector regions carry that " +
       "periodicity and whose phase reveals shifts between domains. The Bragg-filtered maps show where each periodicity lives.",
       `Power spectrum: ${analysis.window === "hann" ? HANN_TEXT : "no apodisation window"}. Bragg filters: ${BRAGG_RADIUS_RULE}.`,
+      ...(analysis.patterns === "none" ? [] : [PATTERNS_TEXT[analysis.patterns] + ` (${analysis.passes} passes over the frames in all).`]),
     ],
     figures: [await svg("power")],
     sections: [

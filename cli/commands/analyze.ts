@@ -7,6 +7,8 @@ import { frameBytes, frameCount, framePixels, sigShape, type Dataset } from "../
 import type { Core } from "../../bindings/core.js";
 import { cbedAt } from "../../bindings/analyses/fourier-cbed.js";
 import { fourierAnalysis } from "../../bindings/analyses/fourier-analysis.js";
+import { modelPeaks } from "../../bindings/analyses/fourier-model.js";
+import { scanFftGrid } from "../../bindings/analyses/fourier-scan.js";
 import { agreementSection, levelAgreement } from "../../bindings/figures/report-agreement.js";
 import { analyze, analyzedPositions, analyzePlan, AnalyzeOptionError, type AnalyzeOptions, type AnalyzeResult, type StageReport } from "../../bindings/analyses/analyze.js";
 import { LINKAGE_METHODS, type LinkageMethod } from "../../bindings/analyses/hcluster.js";
@@ -214,6 +216,9 @@ function spectrumMemory(fileBytes: number, spectrumBytes: number): number {
   return [128, 256, 512, 1024].reduce((best, mib) => (cost(mib) < cost(best) ? mib : best)) * 2 ** 20;
 }
 
+/** Peaks of the report's power spectrum. */
+const FOURIER_PEAKS = 4;
+
 /** Detector side above which the report's power spectrum and Bragg maps use a binned detector. */
 const FOURIER_SPECTRUM_SIDE = 96;
 
@@ -229,7 +234,9 @@ async function fourierSection(core: Core, ds: Dataset, r: AnalyzeResult, pixels:
   const progress = (stage: string, d: number, n: number) => onProgress(`fourier ${stage}`, d, n);
   try {
     const memoryBytes = spectrumMemory(frameCount(ds) * frameBytes(ds), frameCount(coarse) * Math.ceil(framePixels(coarse) / 2) * 8);
-    const analysis = await fourierAnalysis(core, coarse, { peaks: 4, onProgress: progress, memoryBytes });
+    // The peaks PCA's model of the data predicts: the spectrum's passes keep the transform around them.
+    const { ny, nx } = scanFftGrid(coarse), likely = await modelPeaks(core, r.pca.scores, ny, nx, r.pca.k, 2 * FOURIER_PEAKS);
+    const analysis = await fourierAnalysis(core, coarse, { peaks: FOURIER_PEAKS, likely, onProgress: progress, memoryBytes });
     if (coarse !== analysed) {
       const [rows, cols] = sigShape(analysed);
       analysis.cbed = await cbedAt(core, analysed, analysis.frequencies, { onProgress: (d, n) => progress("patterns", d, n) });

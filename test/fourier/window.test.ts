@@ -12,8 +12,8 @@ beforeAll(async () => { core = await Core.create({ workers: 2 }); });
 afterAll(async () => { await core.close(); });
 
 describe("Hann apodisation of the scan power spectrum", () => {
-  it.skipIf(!hasPython(["numpy", "scipy"]))("equals numpy on the windowed data, for even and odd scans and several passes", async () => {
-    for (const [ny, nx, rows, cols, memory] of [[12, 10, 3, 4, 1 << 20], [7, 9, 5, 3, 7 * 9 * 8 * 2]] as const) {
+  it.skipIf(!hasPython(["numpy", "scipy"]))("equals numpy on the windowed data, for even, odd, 2-wide and line scans and several passes", async () => {
+    for (const [ny, nx, rows, cols, memory] of [[12, 10, 3, 4, 1 << 20], [7, 9, 5, 3, 7 * 9 * 8 * 2], [1, 9, 2, 3, 1 << 20], [2, 5, 3, 3, 1 << 20]] as const) {
       const n = ny * nx * rows * cols;
       const values = Float32Array.from({ length: n }, (_, i) => ((i * 7919) % 101) / 10 + (i % 13));
       const ds = memoryDataset(values, [ny, nx, rows, cols]);
