@@ -125,20 +125,20 @@ const isBin = (f: SpatialFrequency) => Number.isInteger(f.ky) && Number.isIntege
 
 /** The scan DFT at the frequencies (laid out as scanDft's result) from the bins the spectrum kept, a bin's mate -k
  * standing in for it (real data: F(-k) = conj F(k)); undefined when one is missing or not an integer bin. */
-function keptDft(kept: KeptBins | undefined, freqs: readonly SpatialFrequency[], grid: ScanGrid): Float64Array | undefined {
+function keptDft(kept: KeptBins | undefined, freqs: readonly SpatialFrequency[], grid: ScanGrid): Float32Array | undefined {
   if (!kept) return undefined;
   const { ny, nx, rows, cols } = grid, Q = rows * cols;
   const where = new Map(kept.bins.map((f, j) => [binIndex(f, ny, nx), j]));
-  const out = new Float64Array(freqs.length * 2 * Q);
-  for (const [i, f] of freqs.entries()) {
+  const found = freqs.map((f) => {
     if (!isBin(f)) return undefined;
     const own = where.get(binIndex(f, ny, nx)), mate = where.get(binIndex({ ky: -f.ky, kx: -f.kx }, ny, nx));
-    const j = own ?? mate;
-    if (j === undefined) return undefined;
-    const re = kept.dft.subarray(2 * j * Q, (2 * j + 1) * Q), im = kept.dft.subarray((2 * j + 1) * Q, (2 * j + 2) * Q);
-    out.set(re, 2 * i * Q);
-    const sign = own === undefined ? -1 : 1;
-    for (let q = 0; q < Q; q++) out[(2 * i + 1) * Q + q] = sign * im[q]!;
+    return own !== undefined ? { j: own, conj: false } : mate !== undefined ? { j: mate, conj: true } : undefined;
+  });
+  if (found.some((x) => x === undefined)) return undefined;
+  const out = new Float32Array(freqs.length * 2 * Q);
+  for (const [i, { j, conj }] of (found as { j: number; conj: boolean }[]).entries()) {
+    out.set(kept.dft.subarray(2 * j * Q, (2 * j + 2) * Q), 2 * i * Q);
+    if (conj) for (let q = (2 * i + 1) * Q; q < (2 * i + 2) * Q; q++) out[q] = -out[q]!;
   }
   return out;
 }

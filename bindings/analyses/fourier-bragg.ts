@@ -86,31 +86,41 @@ function checkRegions(regions: readonly Float32Array[] | undefined, rows: number
 }
 
 /** The maps of each filter from the scan DFT F at the union of their bins (laid out as scanDft's result). */
-export function braggMapsFromDft(core: Core, filters: readonly BraggFilter[], b: BraggBins, F: Float64Array, grid: ScanGrid, o: BraggOptions = {}): BraggMap[] {
+export function braggMapsFromDft(core: Core, filters: readonly BraggFilter[], b: BraggBins, F: Float32Array | Float64Array, grid: ScanGrid, o: BraggOptions = {}): BraggMap[] {
   const { ny, nx, rows, cols } = grid;
   checkRegions(o.regions, rows, cols);
   const Q = rows * cols, P = ny * nx;
-  const regions = o.regions ?? [new Float32Array(Q).fill(1)];
+  // G(a, c) = sum_q w_q F_a conj F_c over the whole detector (w = 1) or a region's weights.
+  const gram = (w: Float32Array | undefined, ra: number, ia: number, rb: number, ib: number): [number, number] => {
+    let gr = 0, gi = 0;
+    if (!w) {
+      for (let q = 0; q < Q; q++) {
+        gr += F[ra + q]! * F[rb + q]! + F[ia + q]! * F[ib + q]!;
+        gi += F[ia + q]! * F[rb + q]! - F[ra + q]! * F[ib + q]!;
+      }
+    } else {
+      for (let q = 0; q < Q; q++) {
+        const wq = w[q]!;
+        if (wq === 0) continue;
+        gr += wq * (F[ra + q]! * F[rb + q]! + F[ia + q]! * F[ib + q]!);
+        gi += wq * (F[ia + q]! * F[rb + q]! - F[ra + q]! * F[ib + q]!);
+      }
+    }
+    return [gr / (P * P), gi / (P * P)];
+  };
   return filters.map((f, fi) => {
     const { bins, index } = b.perFilter[fi]!;
-    const maps = regions.map((w) => {
+    const maps = (o.regions ?? [undefined]).map((w) => {
       const H = new Float32Array(2 * P);
       const add = (dy: number, dx: number, re: number, im: number) => {
         const at = (((dy % ny) + ny) % ny) * nx + (((dx % nx) + nx) % nx);
         H[2 * at]! += re; H[2 * at + 1]! += im;
       };
       for (let a = 0; a < bins.length; a++) {
-        const ra = 2 * index[a]! * Q, ia = ra + Q;
+        const ra = 2 * index[a]! * Q;
         for (let c = a; c < bins.length; c++) {
-          const rb = 2 * index[c]! * Q, ib = rb + Q;
-          let gr = 0, gi = 0; // G(a, c) = sum_q w F_a conj F_c
-          for (let q = 0; q < Q; q++) {
-            const wq = w[q]!;
-            if (wq === 0) continue;
-            gr += wq * (F[ra + q]! * F[rb + q]! + F[ia + q]! * F[ib + q]!);
-            gi += wq * (F[ia + q]! * F[rb + q]! - F[ra + q]! * F[ib + q]!);
-          }
-          gr /= P * P; gi /= P * P;
+          const rb = 2 * index[c]! * Q;
+          const [gr, gi] = gram(w, ra, ra + Q, rb, rb + Q);
           add(bins[a]!.ky - bins[c]!.ky, bins[a]!.kx - bins[c]!.kx, gr, gi);
           if (c !== a) add(bins[c]!.ky - bins[a]!.ky, bins[c]!.kx - bins[a]!.kx, gr, -gi);
         }

@@ -88,10 +88,10 @@ export function scanDft(freqs: readonly SpatialFrequency[], name = "scan DFT"): 
 }
 
 /** The CBED patterns from the scan DFT at the frequencies, laid out as scanDft's result. */
-export function cbedFromDft(freqs: readonly SpatialFrequency[], all: Float64Array, rows: number, cols: number): CbedAtFrequency[] {
+export function cbedFromDft(freqs: readonly SpatialFrequency[], all: Float32Array | Float64Array, rows: number, cols: number): CbedAtFrequency[] {
   const Q = rows * cols;
   return freqs.map(({ ky, kx }, j) => {
-    const re = all.slice(2 * j * Q, (2 * j + 1) * Q), im = all.slice((2 * j + 1) * Q, (2 * j + 2) * Q);
+    const re = Float64Array.from(all.subarray(2 * j * Q, (2 * j + 1) * Q)), im = Float64Array.from(all.subarray((2 * j + 1) * Q, (2 * j + 2) * Q));
     const amplitude = new Float32Array(Q), phase = new Float32Array(Q);
     for (let i = 0; i < Q; i++) { amplitude[i] = Math.hypot(re[i]!, im[i]!); phase[i] = Math.atan2(im[i]!, re[i]!); }
     return { ky, kx, rows, cols, re, im, amplitude, phase };
