@@ -128,7 +128,7 @@ export async function analyzeFile(file: string, o: AnalyzeFlags): Promise<Record
       // The arrays are written and the report's figures drawn on this thread while the Fourier analysis's passes run
       // on the core's workers.
       const fourier = o.fourier === false ? undefined : clock.timed("Fourier analysis", fourierSection(core, ds, r, pixels, onProgress));
-      const files = await clock.timed("writing the arrays", writeOutputs(o.output, r, colors));
+      const files = await clock.timed(fourier ? "writing the arrays (during the Fourier analysis)" : "writing the arrays", writeOutputs(o.output, r, colors));
       const figures = clock.timed(fourier ? "figures (drawn during the Fourier analysis)" : "figures",
         analyzeReportSections(r, { extraSections: extra, pixels, colors }));
       const [sections, fourierFigures] = await Promise.all([figures, fourier]);
