@@ -239,8 +239,12 @@ export async function pca(core: Core, dataset: Dataset, options: PcaOptions): Pr
   const W32 = Float32Array.from(Wk);
   const V = await blockMultiply(core, Zs, Q, l, W32, k); // Q x k
   const scores = await blockMultiply(core, Ys, P, l, W32, k); // P x k
+  // Components are V's columns: transposed in strips of 64 pixels, so that V's rows stay in cache across the columns.
   const components = new Float32Array(k * Q);
-  for (let j = 0; j < Q; j++) for (let i = 0; i < k; i++) components[i * Q + j] = V[j * k + i]!;
+  for (let j0 = 0; j0 < Q; j0 += 64) {
+    const j1 = Math.min(Q, j0 + 64);
+    for (let i = 0; i < k; i++) for (let j = j0; j < j1; j++) components[i * Q + j] = V[j * k + i]!;
+  }
   orientComponents(components, scores, k, Q, P);
   lap("rayleighRitz", t);
 
@@ -381,11 +385,14 @@ function columnMeans(M: Float32Array, rows: number, l: number): Float64Array {
 
 /** Flips each component (and its scores) so that its largest-magnitude pixel is positive: a deterministic sign. */
 function orientComponents(components: Float32Array, scores: Float32Array, k: number, Q: number, P: number): void {
+  const sign = new Float32Array(k).fill(1);
   for (let i = 0; i < k; i++) {
     let best = 0;
     for (let j = 0; j < Q; j++) if (Math.abs(components[i * Q + j]!) > Math.abs(best)) best = components[i * Q + j]!;
     if (best >= 0) continue;
+    sign[i] = -1;
     for (let j = 0; j < Q; j++) components[i * Q + j] = -components[i * Q + j]!;
-    for (let p = 0; p < P; p++) scores[p * k + i] = -scores[p * k + i]!;
   }
+  // The scores' rows in order (a column at a time would stride through P x k).
+  if (sign.includes(-1)) for (let p = 0; p < P; p++) for (let i = 0; i < k; i++) scores[p * k + i]! *= sign[i]!;
 }
