@@ -28,7 +28,7 @@ export interface FourierAnalysisOptions {
   memoryBytes?: number;
   /** A power spectrum already computed (e.g. by writeScanFftNpy), so its passes are not repeated. */
   spectrum?: ScanPower;
-  /** Frequencies expected among the peaks (e.g. the peaks of a low-rank model's spectrum, see likelyPeaks): the
+  /** Frequencies expected among the peaks (e.g. the peaks of a low-rank model's spectrum, see modelPeaks): the
    * spectrum's passes keep the transform around them. Default: the peaks of the first pass's share of the spectrum,
    * twice as many as asked for. */
   likely?: readonly SpatialFrequency[];

@@ -4,8 +4,8 @@
 // over the frames (a reduction) gathers that range of every frame, packed two real pixels per complex value, into
 // slabs in the core's memory; a 2D FFT over the scan axes of every packed lane follows, split over the pool; then
 // the slabs are consumed (power summed over pixels, and the values at a few chosen bins kept; or unpacked and written
-// out as that range of the 4D transform). The range follows a memory budget: with enough memory one pass (and whole contiguous output rows),
-// otherwise a few passes, so any dataset fits.
+// out as that range of the 4D transform). The range follows a memory budget: with enough memory one pass (and whole
+// contiguous output rows), otherwise a few passes, so any dataset fits.
 import type { Core, Task } from "../core.js";
 import { type Dataset, frameCount, framePixels, navShape, sigShape } from "../dataset.js";
 import { kernelSuffix } from "../dtype.js";
@@ -200,14 +200,16 @@ export async function scanPowerSpectrum(core: Core, ds: Dataset, o: ScanPowerOpt
       }
       await core.run(powerTasks(slabs, grid, acc, workers, scratches));
       if (o.keep && !kept) {
-        const seen = new Set<number>(), bins = o.keep(unpackPower(a.f64(acc, P).slice(), ny, nx)).filter((f) => {
+        const byIndex = new Map<number, SpatialFrequency>();
+        for (const f of o.keep(unpackPower(a.f64(acc, P).slice(), ny, nx))) {
           if (!Number.isInteger(f.ky) || !Number.isInteger(f.kx)) throw new RangeError(`scan power spectrum: a kept bin must be integer, got (${f.ky}, ${f.kx})`);
           const e = binIndex(f, ny, nx);
-          return !seen.has(e) && !!seen.add(e);
-        });
+          if (!byIndex.has(e)) byIndex.set(e, f);
+        }
+        const bins = [...byIndex.values()];
         kept = { bins, dft: new Float32Array(0) };
         if (bins.length) {
-          owned.push((binsPtr = a.put(Int32Array.from(bins, (f) => binIndex(f, ny, nx)))), (dftPtr = a.alloc(bins.length * 2 * Q * 4)));
+          owned.push((binsPtr = a.put(Int32Array.from(byIndex.keys()))), (dftPtr = a.alloc(bins.length * 2 * Q * 4)));
         }
       }
       if (kept?.bins.length) {
