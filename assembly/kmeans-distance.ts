@@ -169,6 +169,50 @@ export function kmeansRowNorms(points: usize, n: i32, d: i32, out: usize): void 
   store<f32>(out, sum4(f32x4.add(a3, b3)), 12);
 }
 
+// The same for 2 and 3 centroids (the bounded step usually lists only a few): 4 or 6 independent sums instead of
+// pair's 2, the sums of each distance in pair's order, so every path gives the same bits.
+@inline function listed2<M>(x: usize, c0: usize, c1: usize, d: i32, out: usize): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), b0 = f32x4.splat(0), b1 = f32x4.splat(0);
+  let l = 0;
+  for (; l + 8 <= d; l += 8) {
+    const o = <usize>l << 2;
+    const x0 = v128.load(x + o), x1 = v128.load(x + o, 16);
+    a0 = f32x4.add(a0, term<M>(x0, v128.load(c0 + o))); b0 = f32x4.add(b0, term<M>(x1, v128.load(c0 + o, 16)));
+    a1 = f32x4.add(a1, term<M>(x0, v128.load(c1 + o))); b1 = f32x4.add(b1, term<M>(x1, v128.load(c1 + o, 16)));
+  }
+  if (l < d) {
+    const o = <usize>l << 2;
+    const x0 = v128.load(x + o);
+    a0 = f32x4.add(a0, term<M>(x0, v128.load(c0 + o)));
+    a1 = f32x4.add(a1, term<M>(x0, v128.load(c1 + o)));
+  }
+  store<f32>(out, sum4(f32x4.add(a0, b0)));
+  store<f32>(out, sum4(f32x4.add(a1, b1)), 4);
+}
+
+@inline function listed3<M>(x: usize, c0: usize, c1: usize, c2: usize, d: i32, out: usize): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0);
+  let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0);
+  let l = 0;
+  for (; l + 8 <= d; l += 8) {
+    const o = <usize>l << 2;
+    const x0 = v128.load(x + o), x1 = v128.load(x + o, 16);
+    a0 = f32x4.add(a0, term<M>(x0, v128.load(c0 + o))); b0 = f32x4.add(b0, term<M>(x1, v128.load(c0 + o, 16)));
+    a1 = f32x4.add(a1, term<M>(x0, v128.load(c1 + o))); b1 = f32x4.add(b1, term<M>(x1, v128.load(c1 + o, 16)));
+    a2 = f32x4.add(a2, term<M>(x0, v128.load(c2 + o))); b2 = f32x4.add(b2, term<M>(x1, v128.load(c2 + o, 16)));
+  }
+  if (l < d) {
+    const o = <usize>l << 2;
+    const x0 = v128.load(x + o);
+    a0 = f32x4.add(a0, term<M>(x0, v128.load(c0 + o)));
+    a1 = f32x4.add(a1, term<M>(x0, v128.load(c1 + o)));
+    a2 = f32x4.add(a2, term<M>(x0, v128.load(c2 + o)));
+  }
+  store<f32>(out, sum4(f32x4.add(a0, b0)));
+  store<f32>(out, sum4(f32x4.add(a1, b1)), 4);
+  store<f32>(out, sum4(f32x4.add(a2, b2)), 8);
+}
+
 @inline function listed<M>(x: usize, cents: usize, d: i32, list: usize, m: i32, out: usize): void {
   const rowBytes = <usize>d << 2;
   let t = 0;
@@ -177,8 +221,15 @@ export function kmeansRowNorms(points: usize, n: i32, d: i32, out: usize): void 
     listed4<M>(x, cents + <usize>load<i32>(pl) * rowBytes, cents + <usize>load<i32>(pl, 4) * rowBytes,
       cents + <usize>load<i32>(pl, 8) * rowBytes, cents + <usize>load<i32>(pl, 12) * rowBytes, d, out + (<usize>t << 2));
   }
-  for (; t < m; t++) {
-    store<f32>(out + (<usize>t << 2), pair<M>(x, cents + <usize>load<i32>(list + (<usize>t << 2)) * rowBytes, d));
+  const pl = list + (<usize>t << 2), po = out + (<usize>t << 2);
+  const rest = m - t;
+  if (rest == 3) {
+    listed3<M>(x, cents + <usize>load<i32>(pl) * rowBytes, cents + <usize>load<i32>(pl, 4) * rowBytes,
+      cents + <usize>load<i32>(pl, 8) * rowBytes, d, po);
+  } else if (rest == 2) {
+    listed2<M>(x, cents + <usize>load<i32>(pl) * rowBytes, cents + <usize>load<i32>(pl, 4) * rowBytes, d, po);
+  } else if (rest == 1) {
+    store<f32>(po, pair<M>(x, cents + <usize>load<i32>(pl) * rowBytes, d));
   }
 }
 
