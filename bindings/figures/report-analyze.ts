@@ -47,6 +47,16 @@ export async function analyzeReportSections(r: AnalyzeResult, o: AnalyzeReportOp
   const scanMap: Draw = (f) => mapFigureSvg({ ...scan, ...f });
   const pattern: Draw = (f) => mapFigureSvg({ ...detector, ...f });
   const counts = r.input.dtype === "f32" ? "intensity" : "counts";
+  // Every figure is started at once: while one's PNG is compressed (CompressionStream, off this thread), the next is
+  // drawn. Promise.all keeps their order.
+  const [virtual, components, levels] = await Promise.all([
+    Promise.all([
+      scanMap({ values: r.virtual.bf, title: "Virtual bright field", units: `${counts} in the disk` }),
+      scanMap({ values: r.virtual.adf, title: "Virtual annular dark field", units: `${counts} in the annulus` }),
+    ]),
+    componentSections(r, Math.min(o.show ?? 12, r.pca.k), scanMap, pattern, counts),
+    Promise.all(r.levels.map((level, i) => levelSection(level, colors.levels[i]!, scanMap, pattern))),
+  ]);
   const sections: ReportSection[] = [
     summarySection(r, o),
     {
@@ -54,13 +64,10 @@ export async function analyzeReportSections(r: AnalyzeResult, o: AnalyzeReportOp
       text: [`Centre (${r.virtual.center.cy.toFixed(2)}, ${r.virtual.center.cx.toFixed(2)}) found from the bright-field ` +
         `disk (radius ${r.virtual.bfRadius.toFixed(2)} px); annular dark field from ${r.virtual.adfRadii[0].toFixed(1)} to ` +
         `${r.virtual.adfRadii[1].toFixed(1)} px (binned detector pixels).`],
-      figures: [
-        { svg: await scanMap({ values: r.virtual.bf, title: "Virtual bright field", units: `${counts} in the disk` }) },
-        { svg: await scanMap({ values: r.virtual.adf, title: "Virtual annular dark field", units: `${counts} in the annulus` }) },
-      ],
+      figures: virtual.map((svg) => ({ svg })),
     },
     screeSection(r),
-    ...(await componentSections(r, Math.min(o.show ?? 12, r.pca.k), scanMap, pattern, counts)),
+    ...components,
     {
       title: "Dendrogram",
       text: [`${r.options.method} linkage of the ${r.options.k} k-means centroids (leaf labels: cluster and its probe ` +
@@ -69,8 +76,7 @@ export async function analyzeReportSections(r: AnalyzeResult, o: AnalyzeReportOp
       figures: [{ svg: dendrogramSvg(r.linkage, dendrogramOptions(r, colors)) }],
     },
   ];
-  for (const [i, level] of r.levels.entries()) sections.push(await levelSection(level, colors.levels[i]!, scanMap, pattern));
-  return [...sections, ...(o.extraSections ?? [])];
+  return [...sections, ...levels, ...(o.extraSections ?? [])];
 }
 
 function summarySection(r: AnalyzeResult, o: AnalyzeReportOptions): ReportSection {
@@ -119,15 +125,17 @@ async function componentSections(
   r: AnalyzeResult, show: number, scanMap: Draw, pattern: Draw, counts: string,
 ): Promise<ReportSection[]> {
   const p = r.pca, Q = p.components.length / p.k, P = p.scores.length / p.k;
-  const eigen: ReportFigure[] = [], loading: ReportFigure[] = [];
-  for (let i = 0; i < show; i++) {
+  const pairs = await Promise.all(Array.from({ length: show }, async (_, i): Promise<[ReportFigure, ReportFigure]> => {
     const caption = `Component ${i + 1} (${pct(p.explainedRatio[i]!)} of the variance)`;
     const component = p.components.subarray(i * Q, (i + 1) * Q);
-    const eigenTitle = `Eigen-pattern ${i + 1}`, loadingTitle = `Loading map ${i + 1}`;
-    eigen.push({ svg: await pattern({ values: component, title: eigenTitle, kind: "signed", units: "weight (unit vector)" }), caption });
     const scores = Float32Array.from({ length: P }, (_, j) => p.scores[j * p.k + i]!);
-    loading.push({ svg: await scanMap({ values: scores, title: loadingTitle, kind: "signed", units: `score (${counts})` }), caption });
-  }
+    const [eigenSvg, loadingSvg] = await Promise.all([
+      pattern({ values: component, title: `Eigen-pattern ${i + 1}`, kind: "signed", units: "weight (unit vector)" }),
+      scanMap({ values: scores, title: `Loading map ${i + 1}`, kind: "signed", units: `score (${counts})` }),
+    ]);
+    return [{ svg: eigenSvg, caption }, { svg: loadingSvg, caption }];
+  }));
+  const eigen = pairs.map(([e]) => e), loading = pairs.map(([, l]) => l);
   return [
     {
       title: `Eigen-patterns (first ${show})`, figures: eigen,
@@ -168,18 +176,17 @@ async function levelSection(level: ClusterLevel, colors: readonly RGB[], scanMap
   const Q = level.means.length / level.clusters;
   const title = level.kind === "k" ? `k-means: ${level.clusters} clusters` : `Dendrogram cut: ${level.clusters} clusters`;
   const names = Array.from(level.counts, (n, c) => `${c} (${n})`);
-  const patterns: ReportFigure[] = [];
-  for (let c = 0; c < level.clusters; c++) {
+  const patterns = await Promise.all(Array.from({ length: level.clusters }, async (_, c): Promise<ReportFigure> => {
     const [R, G, B] = colors[c]!;
-    patterns.push({
+    return {
       svg: await pattern({
         values: level.means.subarray(c * Q, (c + 1) * Q), title: `Cluster ${c}: mean pattern`, log: true, colormap: "magma",
         units: "mean counts (log scale)",
       }),
       caption: `cluster ${c}: ${level.counts[c]} positions`,
       swatch: `rgb(${R},${G},${B})`,
-    });
-  }
+    };
+  }));
   const id = level.kind === "k" ? `k${level.clusters}` : `cut${level.clusters}`;
   return {
     title,
