@@ -38,17 +38,38 @@ const PATTERN_SIZE = 200;
 
 type Draw = (f: Omit<MapFigure, "rows" | "cols" | "space">) => Promise<string>;
 
+/** Figures being drawn at once. */
+const FIGURES_IN_FLIGHT = 4;
+
+/** Runs the jobs given to it at most `n` at a time, in the order given. */
+function inTurns(n: number): <T>(job: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (job) => {
+    if (running >= n) await new Promise<void>((go) => waiting.push(go));
+    running++;
+    try {
+      return await job();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
 export async function analyzeReportSections(r: AnalyzeResult, o: AnalyzeReportOptions = {}): Promise<ReportSection[]> {
   const [sr, sc] = scanImageShape(r.shape);
   const [rows, cols] = r.shape.slice(-2) as [number, number];
   const colors = o.colors ?? clusterColors(r);
   const scan = { rows: sr, cols: sc, space: "scan", pixel: o.pixels?.scan, size: SCAN_MAP_SIZE } as const;
   const detector = { rows, cols, space: "detector", pixel: o.pixels?.detector, size: PATTERN_SIZE } as const;
-  const scanMap: Draw = (f) => mapFigureSvg({ ...scan, ...f });
-  const pattern: Draw = (f) => mapFigureSvg({ ...detector, ...f });
+  const draw = inTurns(FIGURES_IN_FLIGHT);
+  const scanMap: Draw = (f) => draw(() => mapFigureSvg({ ...scan, ...f }));
+  const pattern: Draw = (f) => draw(() => mapFigureSvg({ ...detector, ...f }));
   const counts = r.input.dtype === "f32" ? "intensity" : "counts";
-  // Every figure is started at once: while one's PNG is compressed (CompressionStream, off this thread), the next is
-  // drawn. Promise.all keeps their order.
+  // Figures are drawn a few at a time: while one's PNG is compressed (CompressionStream, off this thread), the next is
+  // drawn, and the thread still answers the core's workers between figures (the report is drawn while passes run).
+  // Promise.all keeps their order.
   const [virtual, components, levels] = await Promise.all([
     Promise.all([
       scanMap({ values: r.virtual.bf, title: "Virtual bright field", units: `${counts} in the disk` }),

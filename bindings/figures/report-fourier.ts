@@ -23,8 +23,8 @@ export async function fourierReportSection(core: Core, ds: Dataset, o: FourierFi
   };
   const scan = o.pixels?.scan, { nx, ny } = analysis.grid;
   const freq = frequencyStep(scan, nx);
-  const perPeak: ReportFigure[] = [];
-  for (const name of Object.keys(figs).filter((k) => k !== "power")) perPeak.push(await svg(name));
+  // Drawn concurrently, in order (see analyzeReportSections).
+  const [power, ...perPeak] = await Promise.all(["power", ...Object.keys(figs).filter((k) => k !== "power")].map(svg));
   return {
     title: "Fourier analysis over the scan axes",
     id: "fourier",
@@ -35,7 +35,7 @@ export async function fourierReportSection(core: Core, ds: Dataset, o: FourierFi
       `Power spectrum: ${analysis.window === "hann" ? HANN_TEXT : "no apodisation window"}. Bragg filters: ${BRAGG_RADIUS_RULE}.`,
       ...(analysis.patterns === "none" ? [] : [PATTERNS_TEXT[analysis.patterns] + ` (${analysis.passes} passes over the frames in all).`]),
     ],
-    figures: [await svg("power")],
+    figures: [power!],
     sections: [
       {
         title: "Peaks of the power spectrum",
