@@ -342,12 +342,17 @@ function examine(i: i32, a: i32, st: i32, u: f32): bool {
   const rec = state + (<usize>i << 4);
   const lrow = lower + <usize>i * k4, dr = diff + <usize>st * k4, ccRow = cc + <usize>a * k4;
   const us = f32x4.splat(u * SAFE);
-  // list[0] = a, then every j != a with u > l_j and u > d(c_a, c_j) / 2.
+  // list[0] = a, then every j != a with u > l_j and u > d(c_a, c_j) / 2. On the way, the smallest l_j over j != a
+  // (what lowestOther would find) for the case that lists nothing.
   store<i32>(list, a);
   let m = 1;
+  const inf = f32x4.splat(INF), own = i32x4.splat(a), four = i32x4.splat(4);
+  let lane = i32x4(0, 1, 2, 3), low = inf;
   for (let q: usize = 0; q < k4; q += 16) {
     const l = f32x4.sub(v128.load(lrow + q), v128.load(dr + q));
     v128.store(lrow + q, l);
+    low = f32x4.min(low, v128.bitselect(inf, l, i32x4.eq(lane, own)));
+    lane = i32x4.add(lane, four);
     let bits = i32x4.bitmask(v128.and(f32x4.gt(us, l), f32x4.gt(us, v128.load(ccRow + q))));
     while (bits != 0) {
       const j = <i32>(q >> 2) + ctz(bits);
@@ -358,7 +363,7 @@ function examine(i: i32, a: i32, st: i32, u: f32): bool {
   store<i32>(rec, step, 4);
   if (m == 1) {
     store<f32>(rec, u, 8);
-    store<f32>(rec, lowestOther(lrow, a), 12);
+    store<f32>(rec, min(min(f32x4.extract_lane(low, 0), f32x4.extract_lane(low, 1)), min(f32x4.extract_lane(low, 2), f32x4.extract_lane(low, 3))), 12);
     return false;
   }
   const x = points + ((<usize>i * <usize>d) << 2);
