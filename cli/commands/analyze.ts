@@ -242,12 +242,14 @@ async function fourierSection(core: Core, ds: Dataset, r: AnalyzeResult, pixels:
       const [rows, cols] = sigShape(analysed);
       analysis.cbed = await cbedAt(core, analysed, analysis.frequencies, { onProgress: (d, n) => progress("patterns", d, n) });
       analysis.grid = { ...analysis.grid, rows, cols };
+      analysis.passes++;
     }
     const section = await fourierReportSection(core, analysed, { pixels, analysis });
     if (coarse !== analysed) {
       const [rows, cols] = sigShape(coarse);
       section.text = [...(section.text ?? []), `The power spectrum and the Bragg-filtered maps sum over the detector binned ` +
-        `${factor} x ${factor} (${rows} x ${cols} pixels); the CBED patterns at the peaks are at the analysed resolution.`];
+        `${factor} x ${factor} (${rows} x ${cols} pixels); the CBED patterns at the peaks are computed again at the analysed ` +
+        `resolution, in one more pass over the frames (counted above).`];
     }
     return section;
   } finally {
