@@ -10,12 +10,13 @@
 // Passes: Y0 = A Omega with a sparse sign Omega (with the column sums; costs about a read of the data), then blocks
 // Z_1 = orth(A^T Y0), Y_i = A Z_i, Z_(i+1) = orth(A^T Y_i), where A Z_i and A^T (A Z_i) come from one pass over the
 // frames (each tile multiplied by Z_i, then by its own rows of Y_i, while in memory). Block Krylov (the default; Musco & Musco 2015) makes
-// each new block orthogonal to all earlier ones and keeps them all: q + 2 blocks of (k + oversample) / 2 columns span
-// a Krylov space of A^T A of dimension (q + 2)(k + oversample) / 2. Subspace iteration keeps only the last block
+// each new block orthogonal to all earlier ones and keeps them all: q + 2 blocks of (k + oversample) / 3 columns span
+// a Krylov space of A^T A of dimension (q + 2)(k + oversample) / 3. Subspace iteration keeps only the last block
 // of k + oversample columns (q + 1 of them). The Rayleigh-Ritz step then diagonalises (A K)^T (A K) for the kept
 // blocks K: eigenvalues, components V = K W and scores A V = (A K) W, with no further pass.
-// On the paper's size (192 x 192 x 96 x 96, 256 components) Krylov with q = 2 reaches 1e-4 on the leading 50
-// eigenvalues for the work of 4 full-width passes, subspace iteration 7e-4 for 6.
+// On the paper's size (192 x 192 x 96 x 96, 256 components) Krylov with q = 3 (5 blocks of 96 columns, 10 products
+// with the data: the work of 3.5 full-width passes) reaches 2e-5 on the leading 50 eigenvalues of the two-phase
+// simulation; q = 2 with blocks of half the width did 9e-5 for 4 (see the README's measurements).
 //
 // Integer data of a small range (counted electrons; found by the first pass) are multiplied in 16-bit integers
 // (pca-passes.ts): the centre is then the rounded mean, so the frames less the centre are exact small integers, and
@@ -42,11 +43,11 @@ export interface PcaOptions {
   meanCenter?: boolean;
   /** Extra columns in the random subspace beyond k (default 16). */
   oversample?: number;
-  /** Power iterations q (default 2): each adds a pass over the data (two products with it) and sharpens the smaller
-   * components. */
+  /** Power iterations q (default 3 for Krylov, 2 for subspace iteration): each adds a pass over the data (two
+   * products with it) and sharpens the smaller components. */
   powerIterations?: number;
-  /** "krylov" (default): block Krylov with blocks of half the width and q + 2 blocks, whose Rayleigh-Ritz step
-   * uses every block (Musco & Musco 2015): more accurate per pass. "subspace": plain subspace iteration on
+  /** "krylov" (default): block Krylov with q + 2 blocks of a third of k + oversample columns, whose Rayleigh-Ritz
+   * step uses every block (Musco & Musco 2015): more accurate per product. "subspace": plain subspace iteration on
    * k + oversample columns, Rayleigh-Ritz on the last iterate. */
   method?: "krylov" | "subspace";
   /** Seed of the random start (default 0): the same seed gives the same result. */
@@ -113,7 +114,8 @@ export function pcaPlan(dataset: Dataset, o: PcaOptions): PcaPlan {
   const k = o.components, limit = Math.min(P, Q);
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`components: expected a positive integer, got ${k}`);
   if (k > limit) throw new RangeError(`components: ${k} is more than min(P, Q) = min(${P} probe positions, ${Q} detector pixels) = ${limit}`);
-  const oversample = o.oversample ?? 16, q = o.powerIterations ?? 2;
+  const krylov = (o.method ?? "krylov") === "krylov";
+  const oversample = o.oversample ?? 16, q = o.powerIterations ?? (krylov ? 3 : 2);
   if (!Number.isInteger(oversample) || oversample < 0) throw new RangeError(`oversample: expected a non-negative integer, got ${oversample}`);
   if (!Number.isInteger(q) || q < 0) throw new RangeError(`powerIterations: expected a non-negative integer, got ${q}`);
   if (o.method !== undefined && o.method !== "krylov" && o.method !== "subspace") throw new RangeError(`method: expected "krylov" or "subspace", got ${JSON.stringify(o.method)}`);
@@ -122,10 +124,10 @@ export function pcaPlan(dataset: Dataset, o: PcaOptions): PcaPlan {
   // Widths that are multiples of 8 use the products' fastest path; widen when the data allow it.
   const round8 = (n: number) => (n % 8 && Math.ceil(n / 8) * 8 <= limit ? Math.ceil(n / 8) * 8 : n);
   const l = round8(Math.min(k + oversample, limit));
-  if ((o.method ?? "krylov") === "krylov") {
-    // Blocks of half the width, q + 2 of them, when they fit in min(P, Q); otherwise subspace iteration (a Krylov
-    // space cut short by a small detector is less accurate than subspace iteration with the same passes).
-    const b = round8(Math.ceil((k + oversample) / 2)), d = q + 2;
+  if (krylov) {
+    // Blocks of a third of the width, q + 2 of them, when they fit in min(P, Q); otherwise subspace iteration (a
+    // Krylov space cut short by a small detector is less accurate than subspace iteration with the same passes).
+    const b = round8(Math.ceil((k + oversample) / 3)), d = q + 2;
     if (b * d <= limit) return { k, method: "krylov", b, d, passes: d + 2 + extra };
   }
   // The first pass, the first adjoint, a sketch-and-adjoint per further block and the last block's sketch.
