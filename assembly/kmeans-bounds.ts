@@ -272,6 +272,41 @@ function halfDistances(): void {
 
 // --- the two assignment steps ---
 
+/** Where point 0's lower bounds start, and the bytes from one point's to the next's: k-means++ writes there the
+ * exact distance of every point to each centroid it chooses (then assignFromBounds needs no GEMM). */
+export function boundsLower(): usize { return lower; }
+export function boundsRowBytes(): usize { return k4; }
+
+/** Labels, u and l_min of point i from its lower bounds when they are exact distances (padding lanes set to INF);
+ * returns whether its label changed. */
+function takeNearest(i: i32): bool {
+  const lrow = lower + <usize>i * k4;
+  let best = 0;
+  let b1 = INF, b2 = INF;
+  for (let j = 0; j < k; j++) {
+    const v = load<f32>(lrow + (<usize>j << 2));
+    if (v < b1) { b2 = b1; b1 = v; best = j; } else if (v < b2) b2 = v;
+  }
+  for (let j = k; j < <i32>(k4 >> 2); j++) store<f32>(lrow + (<usize>j << 2), INF);
+  const rec = state + (<usize>i << 4);
+  const was = load<i32>(rec);
+  store<i32>(rec, step, 4);
+  store<f32>(rec, b1, 8);
+  store<f32>(rec, b2, 12);
+  if (was == best) return false;
+  moveLabel(i, was, best);
+  return true;
+}
+
+/** The first assignment after k-means++ filled every point's distances to every centroid into the lower bounds:
+ * labels and bounds as assignAll would set them, without measuring anything again. Returns labels changed. */
+export function assignFromBounds(): i32 {
+  if (step == 0) halfDistances();
+  let changed = 0;
+  for (let i = 0; i < n; i++) if (takeNearest(i)) changed++;
+  return changed;
+}
+
 /** Every point against every centroid (GEMM for metric 0): labels, every bound exact. Returns labels changed. */
 export function assignAll(): i32 {
   const row = <usize>d << 2, kp = <i32>kpOf(k);
@@ -294,20 +329,8 @@ export function assignAll(): i32 {
       const i = i0 + r;
       const pn = metric == 0 ? load<f32>(pnorm + (<usize>i << 2)) : 0;
       const src = dots + ((<usize>r * <usize>ld) << 2), lrow = lower + <usize>i * k4;
-      let best = 0;
-      let b1 = INF, b2 = INF;
-      for (let j = 0; j < k; j++) {
-        const v = toDistance(load<f32>(src + (<usize>j << 2)), pn, j);
-        store<f32>(lrow + (<usize>j << 2), v);
-        if (v < b1) { b2 = b1; b1 = v; best = j; } else if (v < b2) b2 = v;
-      }
-      for (let j = k; j < <i32>(k4 >> 2); j++) store<f32>(lrow + (<usize>j << 2), INF);
-      const rec = state + (<usize>i << 4);
-      const was = load<i32>(rec);
-      if (was != best) { changed++; moveLabel(i, was, best); }
-      store<i32>(rec, step, 4);
-      store<f32>(rec, b1, 8);
-      store<f32>(rec, b2, 12);
+      for (let j = 0; j < k; j++) store<f32>(lrow + (<usize>j << 2), toDistance(load<f32>(src + (<usize>j << 2)), pn, j));
+      if (takeNearest(i)) changed++;
     }
   }
   pairsTotal += <f64>n * <f64>k;
@@ -334,9 +357,9 @@ export function assignBounded(): i32 {
 }
 
 /**
- * Point i (in cluster a, bounds as of step st, u its upper bound now) failed the cheap test: brings its lower
- * bounds up to date, lists the centroids they cannot rule out, and measures those (and its own) when there are any.
- * Returns whether its label changed.
+ * Point i (in cluster a, bounds as of step st, u its upper bound now) failed the cheap test: lists the centroids
+ * its lower bounds, brought up to date, cannot rule out, and when there are any, measures those (and its own) and
+ * stores its bounds as of now. Returns whether its label changed.
  */
 function examine(i: i32, a: i32, st: i32, u: f32): bool {
   const rec = state + (<usize>i << 4);
@@ -350,7 +373,6 @@ function examine(i: i32, a: i32, st: i32, u: f32): bool {
   let lane = i32x4(0, 1, 2, 3), low = inf;
   for (let q: usize = 0; q < k4; q += 16) {
     const l = f32x4.sub(v128.load(lrow + q), v128.load(dr + q));
-    v128.store(lrow + q, l);
     low = f32x4.min(low, v128.bitselect(inf, l, i32x4.eq(lane, own)));
     lane = i32x4.add(lane, four);
     let bits = i32x4.bitmask(v128.and(f32x4.gt(us, l), f32x4.gt(us, v128.load(ccRow + q))));
@@ -360,12 +382,15 @@ function examine(i: i32, a: i32, st: i32, u: f32): bool {
       if (j != a) { store<i32>(list + (<usize>m << 2), j); m++; }
     }
   }
-  store<i32>(rec, step, 4);
   if (m == 1) {
-    store<f32>(rec, u, 8);
-    store<f32>(rec, min(min(f32x4.extract_lane(low, 0), f32x4.extract_lane(low, 1)), min(f32x4.extract_lane(low, 2), f32x4.extract_lane(low, 3))), 12);
+    // Nothing to measure: the row and the step stay as they were (no write-back), and l_min is stored as of that
+    // step, so that the test's subtraction of the largest shift since then leaves the smallest l_j now.
+    const lowest = min(min(f32x4.extract_lane(low, 0), f32x4.extract_lane(low, 1)), min(f32x4.extract_lane(low, 2), f32x4.extract_lane(low, 3)));
+    store<f32>(rec, lowest + load<f32>(diffMax + (<usize>st << 2)), 12);
     return false;
   }
+  for (let q: usize = 0; q < k4; q += 16) v128.store(lrow + q, f32x4.sub(v128.load(lrow + q), v128.load(dr + q)));
+  store<i32>(rec, step, 4);
   const x = points + ((<usize>i * <usize>d) << 2);
   const pn = metric == 0 ? load<f32>(pnorm + (<usize>i << 2)) : 0;
   kmeansListed(x, cents, d, list, m, metric, dots);

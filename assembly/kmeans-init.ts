@@ -27,14 +27,6 @@ function rngUniform(): f64 {
   return <f64>(rngNext() >> 11) * 1.1102230246251565e-16; // 2^-53
 }
 
-/**
- * Greedy k-means++ (as scikit-learn): the first centroid is a uniformly random point; each next one is the best of
- * `trials` candidates drawn with probability proportional to their distance (squared Euclidean, or cityblock) to
- * the nearest centroid so far, "best" meaning the smallest total distance once it is added. The candidates'
- * distances to all points come from one blocked pass (a GEMM against the candidates transposed, for metric 0), so
- * each step streams the points once whatever the number of trials. pnorm must hold the points' squared norms
- * (metric 0); cand holds n x candidateColumns(trials) f32, candRows candidateRowsBytes(trials, d).
- */
 /** Columns of the candidates' products with the points: trials rounded up to 8, the GEMM's block width. */
 export function candidateColumns(trials: i32): i32 {
   return (trials + 7) & ~7;
@@ -45,7 +37,17 @@ export function candidateRowsBytes(trials: i32, d: i32): usize {
   return (<usize>(trials + candidateColumns(trials)) * <usize>d) << 2;
 }
 
-export function initPlusPlus(points: usize, n: i32, d: i32, k: i32, metric: i32, trials: i32, cents: usize, pnorm: usize, mind: usize, cand: usize, candRows: usize, info: usize): i32 {
+/**
+ * Greedy k-means++ (as scikit-learn): the first centroid is a uniformly random point; each next one is the best of
+ * `trials` candidates drawn with probability proportional to their distance (squared Euclidean, or cityblock) to
+ * the nearest centroid so far, "best" meaning the smallest total distance once it is added. The candidates'
+ * distances to all points come from one blocked pass (a GEMM against the candidates transposed, for metric 0), so
+ * each step streams the points once whatever the number of trials. pnorm must hold the points' squared norms
+ * (metric 0); cand holds n x candidateColumns(trials) f32, candRows candidateRowsBytes(trials, d). The distance of
+ * every point to each centroid chosen is written to the bounds' lower bounds (at lower, lowerRow bytes a point):
+ * the first assignment then measures nothing again.
+ */
+export function initPlusPlus(points: usize, n: i32, d: i32, k: i32, metric: i32, trials: i32, cents: usize, pnorm: usize, mind: usize, cand: usize, candRows: usize, info: usize, lower: usize, lowerRow: usize): i32 {
   const row = <usize>d << 2;
   const stride = metric == 0 ? candidateColumns(trials) : trials;
   const first = min(n - 1, <i32>(rngUniform() * <f64>n));
@@ -54,6 +56,7 @@ export function initPlusPlus(points: usize, n: i32, d: i32, k: i32, metric: i32,
   for (let i = 0; i < n; i++) {
     const v = metricDist(points + <usize>i * row, cents, d, metric);
     store<f32>(mind + (<usize>i << 2), v);
+    store<f32>(lower + <usize>i * lowerRow, toBound(v, metric));
     pot += <f64>v;
   }
   for (let c = 1; c < k; c++) {
@@ -97,14 +100,22 @@ export function initPlusPlus(points: usize, n: i32, d: i32, k: i32, metric: i32,
       if (p < bestPot) { bestPot = p; bestT = t; }
     }
     const cn = metric == 0 ? rowNorm(candRows + <usize>bestT * row, d) : 0;
+    const column = lower + (<usize>c << 2);
     for (let i = 0; i < n; i++) {
-      const pm = mind + (<usize>i << 2);
-      store<f32>(pm, min(load<f32>(pm), candDist(cand, pnorm, i, bestT, stride, cn, metric)));
+      const pm = mind + (<usize>i << 2), v = candDist(cand, pnorm, i, bestT, stride, cn, metric);
+      store<f32>(pm, min(load<f32>(pm), v));
+      store<f32>(column + <usize>i * lowerRow, toBound(v, metric));
     }
     memory.copy(cents + <usize>c * row, candRows + <usize>bestT * row, row);
     pot = bestPot;
   }
   return 0;
+}
+
+/** The distance the bounds hold (kmeans-bounds.ts) for a value of candDist or metricDist: the square root of a
+ * squared Euclidean distance, a cityblock distance as it is. */
+@inline function toBound(v: f32, metric: i32): f32 {
+  return metric == 1 ? v : sqrt<f32>(v);
 }
 
 /** Distance of point i to candidate t from the pairwise pass: |x|^2 + |c|^2 - 2 x.c (>= 0), or the L1 value. */

@@ -10,8 +10,8 @@
 // points (distances do not change) so the dot-product form of the squared distance, |x|^2 - 2 x.c + |c|^2, loses
 // little to cancellation; the reported inertia is recomputed from differences in float64.
 import {
-  assignAll, assignBounded, boundsBegin, boundsBytes, boundsLastPairs, boundsResume, boundsStep, forgetBounds,
-  fullIsCheaper, meansFromSums, moveLabel, pairsTotal, recordShift,
+  assignAll, assignBounded, assignFromBounds, boundsBegin, boundsBytes, boundsLastPairs, boundsLower, boundsResume,
+  boundsRowBytes, boundsStep, forgetBounds, fullIsCheaper, meansFromSums, moveLabel, pairsTotal, recordShift,
 } from "./kmeans-bounds";
 import { kmeansPairwise, kmeansRowNorms, metricDist } from "./kmeans-distance";
 import { TOO_FEW_DISTINCT, candidateColumns, candidateRowsBytes, initPlusPlus, rngSeed } from "./kmeans-init";
@@ -220,13 +220,16 @@ function advance(
     store<f64>(info, 1, I_BEGUN);
     rngSeed(seed, stream);
     if (metric == 0) kmeansRowNorms(points, n, d, pnorm);
-    if (initGiven == 0) {
-      const s = initPlusPlus(points, n, d, k, metric, trials, cents, pnorm, mind, at(SCRATCH), at(CANDROWS), info);
-      if (s != OK) { store<f64>(info, <f64>s, I_STATUS); return true; }
-    }
     memory.fill(labels, 0xff, <usize>n << 2); // -1: no cluster yet
     boundsBegin(points, n, d, k, metric, cents, labels, pnorm, sums, counts, at(BOUNDS));
-    assignAll();
+    if (initGiven == 0) {
+      // k-means++ measures every point against every centroid it chooses: those are the first assignment's.
+      const s = initPlusPlus(points, n, d, k, metric, trials, cents, pnorm, mind, at(SCRATCH), at(CANDROWS), info, boundsLower(), boundsRowBytes());
+      if (s != OK) { store<f64>(info, <f64>s, I_STATUS); return true; }
+      assignFromBounds();
+    } else {
+      assignAll();
+    }
   } else {
     boundsResume(points, n, d, k, metric, cents, labels, pnorm, sums, counts, at(BOUNDS),
       <i32>load<f64>(info, I_STEP), load<f64>(info, I_LAST), load<f64>(info, I_PAIRS));
