@@ -9,6 +9,7 @@ export * from "./counting";
 export * from "./fft";
 export * from "./fft-dft";
 export * from "./fft-scan";
+export * from "./compact";
 export * from "./kmeans-distance";
 export * from "./kmeans";
 export * from "./kmeans-prepare";

@@ -167,6 +167,20 @@ export interface Kernels {
   fftPowerLanes(data: number, n: number, stride: number, lanes: number, out: number): void;
   /** assembly/fft-scan/fftUnpackPairs */
   fftUnpackPairs(z: number, ny: number, nx: number, pairs: number, ky: number, count: number, out: number, outStride: number): void;
+  /** assembly/compact/compactU8FromU8 */
+  compactU8FromU8(src: number, n: number, dst: number, flag: number): void;
+  /** assembly/compact/compactU8FromU16 */
+  compactU8FromU16(src: number, n: number, dst: number, flag: number): void;
+  /** assembly/compact/compactU8FromU32 */
+  compactU8FromU32(src: number, n: number, dst: number, flag: number): void;
+  /** assembly/compact/compactU8FromF32 */
+  compactU8FromF32(src: number, n: number, dst: number, flag: number): void;
+  /** assembly/compact/compactU16FromU16 */
+  compactU16FromU16(src: number, n: number, dst: number, flag: number): void;
+  /** assembly/compact/compactU16FromU32 */
+  compactU16FromU32(src: number, n: number, dst: number, flag: number): void;
+  /** assembly/compact/compactU16FromF32 */
+  compactU16FromF32(src: number, n: number, dst: number, flag: number): void;
   /** assembly/kmeans-distance/kmeansPairwise */
   kmeansPairwise(points: number, n: number, d: number, cents: number, k: number, metric: number, out: number): void;
   /** assembly/kmeans-distance/kmeansPairwiseRows */

@@ -4,6 +4,9 @@ import { join } from "node:path";
 import { binDataset, binFactorFor } from "../../bindings/analyses/bin.js";
 import { decodeNpyArray } from "../../bindings/npy.js";
 import { frameBytes, frameCount, framePixels, sigShape, type Dataset } from "../../bindings/dataset.js";
+import { MAX_REGION } from "../../bindings/arena.js";
+import { residentCopy } from "../../bindings/resident-copy.js";
+import { totalmem } from "node:os";
 import type { Core } from "../../bindings/core.js";
 import { cbedAt } from "../../bindings/analyses/fourier-cbed.js";
 import { fourierAnalysis } from "../../bindings/analyses/fourier-analysis.js";
@@ -42,6 +45,8 @@ export interface AnalyzeFlags extends CommonOptions {
   method: string;
   /** false with --no-fourier: the report has no Fourier section (none of its passes over the frames). */
   fourier?: boolean;
+  /** false with --no-copy: every pass reads the file, even for counted frames that would fit in memory. */
+  copy?: boolean;
   redis?: string;
   /** With --redis (commander gives them their defaults). */
   queue?: string;
@@ -75,6 +80,7 @@ export function register(program: Command): void {
       ANALYZE_DEFAULTS.distance)
     .option("--method <m>", `linkage of the centroids: ${LINKAGE_METHODS.join(", ")}`, ANALYZE_DEFAULTS.method)
     .option("--no-fourier", "leave the Fourier analysis over the scan axes out of the report, and its passes over the frames")
+    .option("--no-copy", "read the file at every pass, even when the frames are counts that a u8 or u16 copy in memory (at most 1 GiB, an eighth of RAM) would hold: that copy is made by default when the detector is not binned")
     .addHelpText("after", "\nDefaults that do not fit the data (a small scan) are lowered, each with a notice line on stderr; an explicit value that cannot work is an error.");
   coordinatorOptions(cmd, "run the passes over the frames on `stem4d worker` processes via this Redis (k-means and the linkage stay here)")
     .option("--shards <n>", "frame ranges per pass with --redis", ANALYZE_DEFAULTS.shards)
@@ -92,6 +98,7 @@ export async function analyzeFile(file: string, o: AnalyzeFlags): Promise<Record
   const ds = await openInput(file, o);
   const memory = peakMemoryWindows();
   let sharded: Awaited<ReturnType<typeof shardedAnalysis>> | undefined;
+  let copy: Dataset | undefined;
   try {
     const truth = o.truth === undefined ? undefined : readTruth(o.truth, analyzedPositions(ds, int(o.scanBin, "--scan-bin") ?? 1));
     const bars = new Map<string, (d: number, t: number) => void>();
@@ -112,8 +119,18 @@ export async function analyzeFile(file: string, o: AnalyzeFlags): Promise<Record
         distance: o.distance as "sqeuclidean" | "cityblock", method: o.method as LinkageMethod,
         onProgress, onStage: log, peakMemory: memory.peak, resetPeakMemory: memory.reset,
       };
-      announcePlan(ds, options);
-      const r = await analyze(core, ds, options);
+      const plan = announcePlan(ds, options);
+      // Counted frames analysed as they are (no binning) are copied once into the core's memory in u8 or u16, and
+      // every later pass reads that copy instead of the file (bindings/resident-copy.ts).
+      const early = stageClock(core, memory, log);
+      copy = plan.bin === 1 && plan.scanBin === 1 && !sharded && o.copy !== false
+        ? await residentCopy(core, ds, { maxBytes: Math.min(MAX_REGION, totalmem() / 8), onProgress: (d, n) => onProgress("copy", d, n) })
+        : undefined;
+      if (copy) early.end(`copy of the frames in memory (${copy.dtype})`);
+      const data = copy ?? ds;
+      const analysed = await analyze(core, data, options);
+      // The input is the file; the copy only served the passes.
+      const r: AnalyzeResult = { ...analysed, input: { shape: [...ds.shape], dtype: ds.dtype }, stages: [...early.stages, ...analysed.stages] };
       for (const w of r.warnings) notice("analyze", "warning", w);
       const clock = stageClock(core, memory, log);
       const pixels = datasetPixels(ds, r.bin, r.scanBin);
@@ -127,7 +144,7 @@ export async function analyzeFile(file: string, o: AnalyzeFlags): Promise<Record
       clock.end();
       // The arrays are written and the report's figures drawn on this thread while the Fourier analysis's passes run
       // on the core's workers.
-      const fourier = o.fourier === false ? undefined : clock.timed("Fourier analysis", fourierSection(core, ds, r, pixels, onProgress));
+      const fourier = o.fourier === false ? undefined : clock.timed("Fourier analysis", fourierSection(core, data, r, pixels, onProgress));
       const files = await clock.timed(fourier ? "writing the arrays (during the Fourier analysis)" : "writing the arrays", writeOutputs(o.output, r, colors));
       const figures = clock.timed(fourier ? "figures (drawn during the Fourier analysis)" : "figures",
         analyzeReportSections(r, { extraSections: extra, pixels, colors }));
@@ -139,12 +156,14 @@ export async function analyzeFile(file: string, o: AnalyzeFlags): Promise<Record
       return { r, files, stages: clock.stages, agreement };
     });
     const summary = summaryOf(file, r, stages, (performance.now() - t0) / 1000);
+    if (copy) summary.inMemory = copy.dtype;
     if (sharded) summary.shards = sharded.summary();
     if (agreement) summary.truth = { file: o.truth, adjustedRandIndex: agreement };
     writeFileSync(join(o.output, "summary.json"), JSON.stringify({ ...summary, files: ["summary.json", ...files] }, null, 2) + "\n");
     return { output: o.output, ...summary, files: ["summary.json", ...files] };
   } finally {
     memory.stop();
+    await copy?.source.close?.();
     await sharded?.close();
     await ds.source.close?.();
   }
@@ -167,16 +186,18 @@ async function shardedAnalysis(file: string, ds: Dataset, o: AnalyzeFlags) {
   };
 }
 
-/** Prints one notice per default lowered to fit the data; an explicit option that cannot work is a usage error. */
-function announcePlan(ds: Dataset, options: AnalyzeOptions): void {
-  let adapted;
+/** Prints one notice per default lowered to fit the data (an explicit option that cannot work is a usage error);
+ * returns the plan. */
+function announcePlan(ds: Dataset, options: AnalyzeOptions): ReturnType<typeof analyzePlan> {
+  let plan;
   try {
-    adapted = analyzePlan(ds, options).adapted;
+    plan = analyzePlan(ds, options);
   } catch (e) {
     if (e instanceof AnalyzeOptionError) throw new UsageError(`--${kebab(e.option)}: ${e.reason}`);
     throw e;
   }
-  for (const a of adapted) notice("analyze", "notice", `--${kebab(a.option)} ${a.value} instead of the default ${a.default}: ${a.reason}`);
+  for (const a of plan.adapted) notice("analyze", "notice", `--${kebab(a.option)} ${a.value} instead of the default ${a.default}: ${a.reason}`);
+  return plan;
 }
 
 /** Times the stages after the analysis as the analysis times its own: wall time and the peak RSS of each window.
