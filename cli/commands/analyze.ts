@@ -1,12 +1,12 @@
 import type { Command } from "commander";
 import { readFileSync, writeFileSync } from "node:fs";
+import { totalmem } from "node:os";
 import { join } from "node:path";
 import { binDataset, binFactorFor } from "../../bindings/analyses/bin.js";
 import { decodeNpyArray } from "../../bindings/npy.js";
 import { frameBytes, frameCount, framePixels, sigShape, type Dataset } from "../../bindings/dataset.js";
 import { MAX_REGION } from "../../bindings/arena.js";
 import { residentCopy } from "../../bindings/resident-copy.js";
-import { totalmem } from "node:os";
 import type { Core } from "../../bindings/core.js";
 import { cbedAt } from "../../bindings/analyses/fourier-cbed.js";
 import { fourierAnalysis } from "../../bindings/analyses/fourier-analysis.js";
@@ -98,7 +98,6 @@ export async function analyzeFile(file: string, o: AnalyzeFlags): Promise<Record
   const ds = await openInput(file, o);
   const memory = peakMemoryWindows();
   let sharded: Awaited<ReturnType<typeof shardedAnalysis>> | undefined;
-  let copy: Dataset | undefined;
   try {
     const truth = o.truth === undefined ? undefined : readTruth(o.truth, analyzedPositions(ds, int(o.scanBin, "--scan-bin") ?? 1));
     const bars = new Map<string, (d: number, t: number) => void>();
@@ -110,7 +109,7 @@ export async function analyzeFile(file: string, o: AnalyzeFlags): Promise<Record
       if (!o.quiet) process.stderr.write(`${s.stage}: ${s.seconds.toFixed(2)} s, peak RSS ${((s.peakBytes ?? 0) / 2 ** 20).toFixed(0)} MiB\n`);
     };
     if (o.redis !== undefined) sharded = await shardedAnalysis(file, ds, o);
-    const { r, files, stages, agreement } = await withCore(o, async (core) => {
+    const { r, files, stages, agreement, inMemory } = await withCore(o, async (core) => {
       const options: AnalyzeOptions = {
         runner: sharded?.runner(core),
         bin: int(o.bin, "--bin"), scanBin: int(o.scanBin, "--scan-bin"), components: int(o.components, "--components"),
@@ -123,47 +122,50 @@ export async function analyzeFile(file: string, o: AnalyzeFlags): Promise<Record
       // Counted frames analysed as they are (no binning) are copied once into the core's memory in u8 or u16, and
       // every later pass reads that copy instead of the file (bindings/resident-copy.ts).
       const early = stageClock(core, memory, log);
-      copy = plan.bin === 1 && plan.scanBin === 1 && !sharded && o.copy !== false
+      const copy = plan.bin === 1 && plan.scanBin === 1 && !sharded && o.copy !== false
         ? await residentCopy(core, ds, { maxBytes: Math.min(MAX_REGION, totalmem() / 8), onProgress: (d, n) => onProgress("copy", d, n) })
         : undefined;
       if (copy) early.end(`copy of the frames in memory (${copy.dtype})`);
-      const data = copy ?? ds;
-      const analysed = await analyze(core, data, options);
-      // The input is the file; the copy only served the passes.
-      const r: AnalyzeResult = { ...analysed, input: { shape: [...ds.shape], dtype: ds.dtype }, stages: [...early.stages, ...analysed.stages] };
-      for (const w of r.warnings) notice("analyze", "warning", w);
-      const clock = stageClock(core, memory, log);
-      const pixels = datasetPixels(ds, r.bin, r.scanBin);
-      const colors = clusterColors(r, truth);
-      const agreement = truth && levelAgreement(r, truth);
-      const extra: ReportSection[] = [];
-      if (truth && agreement) {
-        extra.push(await agreementSection(r, agreement, truth, o.truth!, { colors, pixel: pixels.scan }));
-        clock.end("agreement with the true labels");
+      try {
+        const data = copy ?? ds;
+        const analysed = await analyze(core, data, options);
+        // The input is the file; the copy only served the passes.
+        const r: AnalyzeResult = { ...analysed, input: { shape: [...ds.shape], dtype: ds.dtype }, stages: [...early.stages, ...analysed.stages] };
+        for (const w of r.warnings) notice("analyze", "warning", w);
+        const clock = stageClock(core, memory, log);
+        const pixels = datasetPixels(ds, r.bin, r.scanBin);
+        const colors = clusterColors(r, truth);
+        const agreement = truth && levelAgreement(r, truth);
+        const extra: ReportSection[] = [];
+        if (truth && agreement) {
+          extra.push(await agreementSection(r, agreement, truth, o.truth!, { colors, pixel: pixels.scan }));
+          clock.end("agreement with the true labels");
+        }
+        clock.end();
+        // The arrays are written and the report's figures drawn on this thread while the Fourier analysis's passes run
+        // on the core's workers.
+        const fourier = o.fourier === false ? undefined : clock.timed("Fourier analysis", fourierSection(core, data, r, pixels, onProgress));
+        const files = await clock.timed(fourier ? "writing the arrays (during the Fourier analysis)" : "writing the arrays", writeOutputs(o.output, r, colors));
+        const figures = clock.timed(fourier ? "figures (drawn during the Fourier analysis)" : "figures",
+          analyzeReportSections(r, { extraSections: extra, pixels, colors }));
+        const [sections, fourierFigures] = await Promise.all([figures, fourier]);
+        if (fourierFigures) sections.push(fourierFigures);
+        clock.end();
+        writeFileSync(join(o.output, "report.html"), analyzeReportPage(r, sections, [...r.stages, ...clock.stages], { source: file }));
+        files.push("report.html");
+        return { r, files, stages: clock.stages, agreement, inMemory: copy?.dtype };
+      } finally {
+        await copy?.source.close?.();
       }
-      clock.end();
-      // The arrays are written and the report's figures drawn on this thread while the Fourier analysis's passes run
-      // on the core's workers.
-      const fourier = o.fourier === false ? undefined : clock.timed("Fourier analysis", fourierSection(core, data, r, pixels, onProgress));
-      const files = await clock.timed(fourier ? "writing the arrays (during the Fourier analysis)" : "writing the arrays", writeOutputs(o.output, r, colors));
-      const figures = clock.timed(fourier ? "figures (drawn during the Fourier analysis)" : "figures",
-        analyzeReportSections(r, { extraSections: extra, pixels, colors }));
-      const [sections, fourierFigures] = await Promise.all([figures, fourier]);
-      if (fourierFigures) sections.push(fourierFigures);
-      clock.end();
-      writeFileSync(join(o.output, "report.html"), analyzeReportPage(r, sections, [...r.stages, ...clock.stages], { source: file }));
-      files.push("report.html");
-      return { r, files, stages: clock.stages, agreement };
     });
     const summary = summaryOf(file, r, stages, (performance.now() - t0) / 1000);
-    if (copy) summary.inMemory = copy.dtype;
+    if (inMemory) summary.inMemory = inMemory;
     if (sharded) summary.shards = sharded.summary();
     if (agreement) summary.truth = { file: o.truth, adjustedRandIndex: agreement };
     writeFileSync(join(o.output, "summary.json"), JSON.stringify({ ...summary, files: ["summary.json", ...files] }, null, 2) + "\n");
     return { output: o.output, ...summary, files: ["summary.json", ...files] };
   } finally {
     memory.stop();
-    await copy?.source.close?.();
     await sharded?.close();
     await ds.source.close?.();
   }
