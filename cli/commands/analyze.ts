@@ -119,18 +119,24 @@ export async function analyzeFile(file: string, o: AnalyzeFlags): Promise<Record
         onProgress, onStage: log, peakMemory: memory.peak, resetPeakMemory: memory.reset,
       };
       const plan = announcePlan(ds, options);
-      // Counted frames analysed as they are (no binning) are copied once into the core's memory in u8 or u16, and
-      // every later pass reads that copy instead of the file (bindings/resident-copy.ts).
+      const binned = plan.bin > 1 || plan.scanBin > 1;
+      // The frames as analysed: binned as they are read when binning is asked for, and when they are counts that
+      // fit, copied once into the core's memory in u8 or u16 so that every later pass reads that copy instead of
+      // the file (bindings/resident-copy.ts).
+      const view = binned ? binDataset(core, ds, { detector: plan.bin, scan: plan.scanBin }) : ds;
       const early = stageClock(core, memory, log);
-      const copy = plan.bin === 1 && plan.scanBin === 1 && !sharded && o.copy !== false
-        ? await residentCopy(core, ds, { maxBytes: Math.min(MAX_REGION, totalmem() / 8), onProgress: (d, n) => onProgress("copy", d, n) })
+      const copy = !sharded && o.copy !== false
+        ? await residentCopy(core, view, { maxBytes: Math.min(MAX_REGION, totalmem() / 8), onProgress: (d, n) => onProgress("copy", d, n) })
         : undefined;
-      if (copy) early.end(`copy of the frames in memory (${copy.dtype})`);
+      if (copy) early.end(`${binned ? "binned " : ""}copy of the frames in memory (${copy.dtype})`);
       try {
-        const data = copy ?? ds;
-        const analysed = await analyze(core, data, options);
-        // The input is the file; the copy only served the passes.
-        const r: AnalyzeResult = { ...analysed, input: { shape: [...ds.shape], dtype: ds.dtype }, stages: [...early.stages, ...analysed.stages] };
+        const data = copy ?? view;
+        const analysed = copy ? await analyze(core, copy, { ...options, bin: 1, scanBin: 1 }) : await analyze(core, ds, options);
+        // The input is the file and its binning; a copy only served the passes.
+        const r: AnalyzeResult = {
+          ...analysed, input: { shape: [...ds.shape], dtype: ds.dtype }, bin: plan.bin, scanBin: plan.scanBin,
+          stages: [...early.stages, ...analysed.stages],
+        };
         for (const w of r.warnings) notice("analyze", "warning", w);
         const clock = stageClock(core, memory, log);
         const pixels = datasetPixels(ds, r.bin, r.scanBin);
@@ -144,7 +150,7 @@ export async function analyzeFile(file: string, o: AnalyzeFlags): Promise<Record
         clock.end();
         // The arrays are written and the report's figures drawn on this thread while the Fourier analysis's passes run
         // on the core's workers.
-        const fourier = o.fourier === false ? undefined : clock.timed("Fourier analysis", fourierSection(core, data, r, pixels, onProgress));
+        const fourier = o.fourier === false ? undefined : clock.timed("Fourier analysis", fourierSection(core, data, frameCount(copy ?? ds) * frameBytes(copy ?? ds), r, pixels, onProgress));
         const files = await clock.timed(fourier ? "writing the arrays (during the Fourier analysis)" : "writing the arrays", writeOutputs(o.output, r, colors));
         const figures = clock.timed(fourier ? "figures (drawn during the Fourier analysis)" : "figures",
           analyzeReportSections(r, { extraSections: extra, pixels, colors }));
@@ -156,6 +162,7 @@ export async function analyzeFile(file: string, o: AnalyzeFlags): Promise<Record
         return { r, files, stages: clock.stages, agreement, inMemory: copy?.dtype };
       } finally {
         await copy?.source.close?.();
+        if (view !== ds) await view.source.close?.();
       }
     });
     const summary = summaryOf(file, r, stages, (performance.now() - t0) / 1000);
@@ -246,18 +253,18 @@ const FOURIER_PEAKS = 4;
 /** Detector side above which the report's power spectrum and Bragg maps use a binned detector. */
 const FOURIER_SPECTRUM_SIDE = 96;
 
-/** The Fourier section, from the dataset as analysed (binned alike), so its figures match the other sections. On a
+/** The Fourier section, from the dataset as analysed (binned alike), so its figures match the other sections;
+ * passBytes are the bytes each of its passes reads (the file's, or the copy's in memory). On a
  * detector larger than 96 x 96 (`--bin 1` on full-resolution data) the power spectrum and the Bragg maps (sums
  * over the detector: where the periodicities are) come from the detector binned to at most 96 x 96, which takes a
  * few passes over the frames instead of dozens, and the CBED patterns at the peaks from the analysed detector. */
-async function fourierSection(core: Core, ds: Dataset, r: AnalyzeResult, pixels: ReturnType<typeof datasetPixels>,
+async function fourierSection(core: Core, analysed: Dataset, passBytes: number, r: AnalyzeResult, pixels: ReturnType<typeof datasetPixels>,
   onProgress: (stage: string, done: number, total: number) => void): Promise<ReportSection> {
-  const analysed = r.bin > 1 || r.scanBin > 1 ? binDataset(core, ds, { detector: r.bin, scan: r.scanBin }) : ds;
   const factor = binFactorFor(analysed, FOURIER_SPECTRUM_SIDE);
   const coarse = factor > 1 ? binDataset(core, analysed, { detector: factor }) : analysed;
   const progress = (stage: string, d: number, n: number) => onProgress(`fourier ${stage}`, d, n);
   try {
-    const memoryBytes = spectrumMemory(frameCount(ds) * frameBytes(ds), frameCount(coarse) * Math.ceil(framePixels(coarse) / 2) * 8);
+    const memoryBytes = spectrumMemory(passBytes, frameCount(coarse) * Math.ceil(framePixels(coarse) / 2) * 8);
     // The peaks PCA's model of the data predicts: the spectrum's passes keep the transform around them.
     const { ny, nx } = scanFftGrid(coarse), likely = await modelPeaks(core, r.pca.scores, ny, nx, r.pca.k, 2 * FOURIER_PEAKS);
     const analysis = await fourierAnalysis(core, coarse, { peaks: FOURIER_PEAKS, likely, onProgress: progress, memoryBytes });
@@ -277,7 +284,6 @@ async function fourierSection(core: Core, ds: Dataset, r: AnalyzeResult, pixels:
     return section;
   } finally {
     if (coarse !== analysed) await coarse.source.close?.();
-    if (analysed !== ds) await analysed.source.close?.();
   }
 }
 

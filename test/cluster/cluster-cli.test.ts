@@ -49,7 +49,9 @@ describe.skipIf(!cliBuilt)("stem4d analyze / kmeans / hcluster", () => {
     expect(s.options).toMatchObject({ components: 20, dims: 20, k: 10, cuts: [5, 2], meanCenter: false, seed: 1 });
     expect(s.pca.explainedRatio).toHaveLength(20);
     expect(s.kmeans.inertia).toBeGreaterThan(0);
-    expect(s.stages.map((x: { stage: string }) => x.stage)).toEqual([...["PCA (reads and bins the frames)", "k-means", "linkage and cuts", "virtual images and mean patterns"], "agreement with the true labels", "Fourier analysis", "writing the arrays (during the Fourier analysis)", "figures (drawn during the Fourier analysis)"]);
+    // The simulated counts, binned 2 x 2, are held in memory as u16 (see resident-copy.ts) before PCA.
+    expect(s.inMemory).toBe("u16");
+    expect(s.stages.map((x: { stage: string }) => x.stage)).toEqual([...["binned copy of the frames in memory (u16)", "PCA (reads and bins the frames)", "k-means", "linkage and cuts", "virtual images and mean patterns"], "agreement with the true labels", "Fourier analysis", "writing the arrays (during the Fourier analysis)", "figures (drawn during the Fourier analysis)"]);
     for (const st of s.stages) { expect(st.seconds).toBeGreaterThanOrEqual(0); expect(st.peakMemoryBytes).toBeGreaterThan(1e6); }
     for (const f of s.files) expect(existsSync(join(out, f))).toBe(true);
   });
@@ -86,6 +88,20 @@ describe.skipIf(!cliBuilt)("stem4d analyze / kmeans / hcluster", () => {
     for (const name of ["labels_k10.npy", "labels_cut2.npy", "eigenvalues.npy", "mean_patterns_cut5.npy"]) {
       expect(Array.from(decodeNpyArray(readFileSync(join(lean, name)), name).data)).toEqual(Array.from(npy(name).data));
     }
+  });
+
+  it("--no-copy reads the file at every pass instead of a copy in memory: the same clusters and eigenvalues", () => {
+    const streamed = join(dir, "streamed");
+    const r = stem4d("analyze", data, "-o", streamed, "--components", "20", "--k", "10", "--cuts", "5,2", "--bin", "2", "--seed", "1", "--replicates", "3", "-q", "--no-fourier", "--no-copy");
+    expect(r.status, r.stderr).toBe(0);
+    const s = JSON.parse(readFileSync(join(streamed, "summary.json"), "utf8"));
+    expect(s.inMemory).toBeUndefined();
+    expect(s.stages[0].stage).toBe("PCA (reads and bins the frames)");
+    const file = (name: string) => Array.from(decodeNpyArray(readFileSync(join(streamed, name)), name).data);
+    // The passes' tiles follow the frames' byte size, so sums may round differently: labels equal, values close.
+    for (const name of ["labels_k10.npy", "labels_cut5.npy", "labels_cut2.npy"]) expect(file(name)).toEqual(Array.from(npy(name).data));
+    const [a, b] = [file("eigenvalues.npy"), Array.from(npy("eigenvalues.npy").data)];
+    for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!) / b[i]!).toBeLessThan(1e-6);
   });
 
   it("kmeans and hcluster as single steps reproduce analyze's labels, linkage and mean patterns", () => {
