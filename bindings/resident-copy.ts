@@ -23,7 +23,8 @@ export interface ResidentCopyOptions {
 }
 
 /** The type a copy of the dataset's frames would take, from a sample of frames: "u8" or "u16" when they hold
- * non-negative integers that fit, undefined otherwise (the pass checks every value). */
+ * non-negative integers that fit, undefined otherwise (the pass checks every value). u8 only when the sample stays
+ * below 128, half its range: counts that reach further in the sample may well pass 255 in a frame it missed. */
 export async function countType(ds: Dataset): Promise<"u8" | "u16" | undefined> {
   const P = frameCount(ds), Q = framePixels(ds), size = dtypeSize(ds.dtype);
   const bytes = new Uint8Array(Q * size);
@@ -37,7 +38,7 @@ export async function countType(ds: Dataset): Promise<"u8" | "u16" | undefined> 
       if (v > most) most = v;
     }
   }
-  return most <= 255 ? "u8" : "u16";
+  return most < 128 ? "u8" : "u16";
 }
 
 /** A resident copy of the dataset's frames in u8 or u16 (see the top of this file), or undefined when the frames
