@@ -80,7 +80,7 @@ export function register(program: Command): void {
       ANALYZE_DEFAULTS.distance)
     .option("--method <m>", `linkage of the centroids: ${LINKAGE_METHODS.join(", ")}`, ANALYZE_DEFAULTS.method)
     .option("--no-fourier", "leave the Fourier analysis over the scan axes out of the report, and its passes over the frames")
-    .option("--no-copy", "read the file at every pass, even when the frames are counts that a u8 or u16 copy in memory (at most 1 GiB, an eighth of RAM) would hold: that copy is made by default when the detector is not binned")
+    .option("--no-copy", "read the file at every pass; by default the frames as analysed (binned or not), when they are counts, are copied once into memory as u8 or u16 if that copy fits (at most 1 GiB and an eighth of the RAM)")
     .addHelpText("after", "\nDefaults that do not fit the data (a small scan) are lowered, each with a notice line on stderr; an explicit value that cannot work is an error.");
   coordinatorOptions(cmd, "run the passes over the frames on `stem4d worker` processes via this Redis (k-means and the linkage stay here)")
     .option("--shards <n>", "frame ranges per pass with --redis", ANALYZE_DEFAULTS.shards)
