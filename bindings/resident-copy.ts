@@ -1,6 +1,6 @@
 // Counted frames held in the core's memory for the passes of an analysis: one pass over the file copies every frame
-// into the smallest unsigned integer type that holds its values exactly (u8 for counts up to 255, u16 up to 65535),
-// and the passes after it run their kernels on that copy where it lies (a resident dataset: nothing is read, and
+// into the smallest unsigned integer type that holds its values exactly (u8 or u16, see countType), and the passes
+// after it run their kernels on that copy where it lies (a resident dataset: nothing is read, and
 // tiles of bytes instead of float32 are a quarter of the memory traffic). The file is not read again, and every
 // value is checked on the way: a value that is not such an integer drops the copy, and the passes read the file as
 // before.
