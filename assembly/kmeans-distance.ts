@@ -141,9 +141,10 @@ export function kmeansRowNorms(points: usize, n: i32, d: i32, out: usize): void 
   for (let i = 0; i < n; i++) store<f32>(out + (<usize>i << 2), pair<Dot>(points + <usize>i * stride, points + <usize>i * stride, d));
 }
 
-// One point against 4 centroids: each loaded vector of the point feeds 4 terms; two steps of l at a time keep 8
-// independent sums in flight.
-@inline function listed4<M>(x: usize, c0: usize, c1: usize, c2: usize, c3: usize, d: i32, out: usize): void {
+// One point against n = 2, 3 or 4 centroids (n a constant at every call, so the unused lanes fold away when the
+// function is inlined): each loaded vector of the point feeds n terms, and two steps of l at a time keep 2n
+// independent sums in flight; each distance is summed in pair's order, so every path gives the same bits.
+@inline function listedN<M>(n: i32, x: usize, c0: usize, c1: usize, c2: usize, c3: usize, d: i32, out: usize): void {
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
   let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
   let l = 0;
@@ -152,65 +153,21 @@ export function kmeansRowNorms(points: usize, n: i32, d: i32, out: usize): void 
     const x0 = v128.load(x + o), x1 = v128.load(x + o, 16);
     a0 = f32x4.add(a0, term<M>(x0, v128.load(c0 + o))); b0 = f32x4.add(b0, term<M>(x1, v128.load(c0 + o, 16)));
     a1 = f32x4.add(a1, term<M>(x0, v128.load(c1 + o))); b1 = f32x4.add(b1, term<M>(x1, v128.load(c1 + o, 16)));
-    a2 = f32x4.add(a2, term<M>(x0, v128.load(c2 + o))); b2 = f32x4.add(b2, term<M>(x1, v128.load(c2 + o, 16)));
-    a3 = f32x4.add(a3, term<M>(x0, v128.load(c3 + o))); b3 = f32x4.add(b3, term<M>(x1, v128.load(c3 + o, 16)));
+    if (n > 2) { a2 = f32x4.add(a2, term<M>(x0, v128.load(c2 + o))); b2 = f32x4.add(b2, term<M>(x1, v128.load(c2 + o, 16))); }
+    if (n > 3) { a3 = f32x4.add(a3, term<M>(x0, v128.load(c3 + o))); b3 = f32x4.add(b3, term<M>(x1, v128.load(c3 + o, 16))); }
   }
   if (l < d) {
     const o = <usize>l << 2;
     const x0 = v128.load(x + o);
     a0 = f32x4.add(a0, term<M>(x0, v128.load(c0 + o)));
     a1 = f32x4.add(a1, term<M>(x0, v128.load(c1 + o)));
-    a2 = f32x4.add(a2, term<M>(x0, v128.load(c2 + o)));
-    a3 = f32x4.add(a3, term<M>(x0, v128.load(c3 + o)));
+    if (n > 2) a2 = f32x4.add(a2, term<M>(x0, v128.load(c2 + o)));
+    if (n > 3) a3 = f32x4.add(a3, term<M>(x0, v128.load(c3 + o)));
   }
   store<f32>(out, sum4(f32x4.add(a0, b0)));
   store<f32>(out, sum4(f32x4.add(a1, b1)), 4);
-  store<f32>(out, sum4(f32x4.add(a2, b2)), 8);
-  store<f32>(out, sum4(f32x4.add(a3, b3)), 12);
-}
-
-// The same for 2 and 3 centroids (the bounded step usually lists only a few): 4 or 6 independent sums instead of
-// pair's 2, the sums of each distance in pair's order, so every path gives the same bits.
-@inline function listed2<M>(x: usize, c0: usize, c1: usize, d: i32, out: usize): void {
-  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), b0 = f32x4.splat(0), b1 = f32x4.splat(0);
-  let l = 0;
-  for (; l + 8 <= d; l += 8) {
-    const o = <usize>l << 2;
-    const x0 = v128.load(x + o), x1 = v128.load(x + o, 16);
-    a0 = f32x4.add(a0, term<M>(x0, v128.load(c0 + o))); b0 = f32x4.add(b0, term<M>(x1, v128.load(c0 + o, 16)));
-    a1 = f32x4.add(a1, term<M>(x0, v128.load(c1 + o))); b1 = f32x4.add(b1, term<M>(x1, v128.load(c1 + o, 16)));
-  }
-  if (l < d) {
-    const o = <usize>l << 2;
-    const x0 = v128.load(x + o);
-    a0 = f32x4.add(a0, term<M>(x0, v128.load(c0 + o)));
-    a1 = f32x4.add(a1, term<M>(x0, v128.load(c1 + o)));
-  }
-  store<f32>(out, sum4(f32x4.add(a0, b0)));
-  store<f32>(out, sum4(f32x4.add(a1, b1)), 4);
-}
-
-@inline function listed3<M>(x: usize, c0: usize, c1: usize, c2: usize, d: i32, out: usize): void {
-  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0);
-  let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0);
-  let l = 0;
-  for (; l + 8 <= d; l += 8) {
-    const o = <usize>l << 2;
-    const x0 = v128.load(x + o), x1 = v128.load(x + o, 16);
-    a0 = f32x4.add(a0, term<M>(x0, v128.load(c0 + o))); b0 = f32x4.add(b0, term<M>(x1, v128.load(c0 + o, 16)));
-    a1 = f32x4.add(a1, term<M>(x0, v128.load(c1 + o))); b1 = f32x4.add(b1, term<M>(x1, v128.load(c1 + o, 16)));
-    a2 = f32x4.add(a2, term<M>(x0, v128.load(c2 + o))); b2 = f32x4.add(b2, term<M>(x1, v128.load(c2 + o, 16)));
-  }
-  if (l < d) {
-    const o = <usize>l << 2;
-    const x0 = v128.load(x + o);
-    a0 = f32x4.add(a0, term<M>(x0, v128.load(c0 + o)));
-    a1 = f32x4.add(a1, term<M>(x0, v128.load(c1 + o)));
-    a2 = f32x4.add(a2, term<M>(x0, v128.load(c2 + o)));
-  }
-  store<f32>(out, sum4(f32x4.add(a0, b0)));
-  store<f32>(out, sum4(f32x4.add(a1, b1)), 4);
-  store<f32>(out, sum4(f32x4.add(a2, b2)), 8);
+  if (n > 2) store<f32>(out, sum4(f32x4.add(a2, b2)), 8);
+  if (n > 3) store<f32>(out, sum4(f32x4.add(a3, b3)), 12);
 }
 
 @inline function listed<M>(x: usize, cents: usize, d: i32, list: usize, m: i32, out: usize): void {
@@ -218,16 +175,16 @@ export function kmeansRowNorms(points: usize, n: i32, d: i32, out: usize): void 
   let t = 0;
   for (; t + 4 <= m; t += 4) {
     const pl = list + (<usize>t << 2);
-    listed4<M>(x, cents + <usize>load<i32>(pl) * rowBytes, cents + <usize>load<i32>(pl, 4) * rowBytes,
+    listedN<M>(4, x, cents + <usize>load<i32>(pl) * rowBytes, cents + <usize>load<i32>(pl, 4) * rowBytes,
       cents + <usize>load<i32>(pl, 8) * rowBytes, cents + <usize>load<i32>(pl, 12) * rowBytes, d, out + (<usize>t << 2));
   }
   const pl = list + (<usize>t << 2), po = out + (<usize>t << 2);
   const rest = m - t;
   if (rest == 3) {
-    listed3<M>(x, cents + <usize>load<i32>(pl) * rowBytes, cents + <usize>load<i32>(pl, 4) * rowBytes,
-      cents + <usize>load<i32>(pl, 8) * rowBytes, d, po);
+    listedN<M>(3, x, cents + <usize>load<i32>(pl) * rowBytes, cents + <usize>load<i32>(pl, 4) * rowBytes,
+      cents + <usize>load<i32>(pl, 8) * rowBytes, 0, d, po);
   } else if (rest == 2) {
-    listed2<M>(x, cents + <usize>load<i32>(pl) * rowBytes, cents + <usize>load<i32>(pl, 4) * rowBytes, d, po);
+    listedN<M>(2, x, cents + <usize>load<i32>(pl) * rowBytes, cents + <usize>load<i32>(pl, 4) * rowBytes, 0, 0, d, po);
   } else if (rest == 1) {
     store<f32>(po, pair<M>(x, cents + <usize>load<i32>(pl) * rowBytes, d));
   }
