@@ -7,7 +7,7 @@
 import type { Core } from "./core.js";
 import type { Kernels } from "./kernels.js";
 import { type Dataset, frameCount, framePixels } from "./dataset.js";
-import { type Dtype, dtypeSize, kernelSuffix } from "./dtype.js";
+import { dtypeSize, kernelSuffix, typedArray } from "./dtype.js";
 import { runReduction } from "./executor.js";
 import { MAX_REGION } from "./arena.js";
 import type { Reduction } from "./reduction.js";
@@ -31,7 +31,7 @@ export async function countType(ds: Dataset): Promise<"u8" | "u16" | undefined> 
   let most = 0;
   for (let s = 0; s < Math.min(SAMPLE_FRAMES, P); s++) {
     await ds.source.readFrames(Math.floor((s * P) / Math.min(SAMPLE_FRAMES, P)), 1, bytes);
-    const values = view(bytes, ds.dtype);
+    const values = typedArray(ds.dtype, bytes.buffer, 0, Q);
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
       if (!(v >= 0 && v <= 65535 && Number.isInteger(v))) return undefined;
@@ -76,12 +76,4 @@ function copyInto(ptr: number, type: "u8" | "u16"): Reduction<boolean> {
     },
     finish: (buf) => buf.inexact![0] === 0,
   };
-}
-
-function view(bytes: Uint8Array, dtype: Dtype): ArrayLike<number> {
-  const n = bytes.byteLength / dtypeSize(dtype);
-  if (dtype === "u8") return bytes;
-  if (dtype === "u16") return new Uint16Array(bytes.buffer, bytes.byteOffset, n);
-  if (dtype === "u32") return new Uint32Array(bytes.buffer, bytes.byteOffset, n);
-  return new Float32Array(bytes.buffer, bytes.byteOffset, n);
 }

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import "../../bindings/node.js";
 import { Core, memoryDataset, openDataset, runReduction, saveNpy, virtualImages } from "../../bindings/node.js";
 import { countType, residentCopy } from "../../bindings/resident-copy.js";
+import { dtypeSize, typedArray } from "../../bindings/dtype.js";
 import { pca } from "../../bindings/analyses/pca.js";
 import { Rng } from "../../bindings/simulate.js";
 
@@ -37,10 +38,9 @@ async function fileOf(data: Float32Array, name: string) {
 }
 
 async function framesOf(ds: Awaited<ReturnType<typeof fileOf>>): Promise<number[]> {
-  const n = 12 * 10, q = 63, bytes = new Uint8Array(n * q * (ds.dtype === "u8" ? 1 : ds.dtype === "u16" ? 2 : 4));
-  await ds.source.readFrames(0, n, bytes);
-  const v = ds.dtype === "u8" ? bytes : ds.dtype === "u16" ? new Uint16Array(bytes.buffer) : new Float32Array(bytes.buffer);
-  return Array.from(v);
+  const n = 12 * 10 * 63, bytes = new Uint8Array(n * dtypeSize(ds.dtype));
+  await ds.source.readFrames(0, 12 * 10, bytes);
+  return Array.from(typedArray(ds.dtype, bytes.buffer, 0, n));
 }
 
 describe("in-memory copy of counted frames", () => {
