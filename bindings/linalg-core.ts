@@ -116,17 +116,26 @@ export async function gramF64(core: Core, A: Float32Array, m: number, n: number)
   });
 }
 
+/** Runs fn with the blocks (float32 arrays) placed in the core's memory once, for several of the products below. */
+export function withBlocks<T>(core: Core, blocks: Float32Array[], fn: (ptrs: number[]) => Promise<T>): Promise<T> {
+  return placed(core, blocks, [], fn);
+}
+
 /** The Gram matrix of blocks B_1 .. B_d (rows x cols each, float32) side by side: [B_1 .. B_d]^T [B_1 .. B_d],
  * L x L in float64 (L = d cols), block by block (as gramF64), without building the rows x L matrix. */
 export async function blockGramF64(core: Core, blocks: Float32Array[], rows: number, cols: number): Promise<Float64Array> {
   for (const B of blocks) if (B.length !== rows * cols) throw new RangeError(`blockGramF64: a block has ${B.length} values, expected ${rows} x ${cols}`);
-  const d = blocks.length, L = d * cols, G = new Float64Array(L * L);
-  return placed(core, blocks, [cols * cols * 8], async (ptrs) => {
-    const g = ptrs[d]!;
+  return withBlocks(core, blocks, (ptrs) => blockGramAt(core, ptrs, rows, cols));
+}
+
+/** blockGramF64 of blocks already in the core's memory (withBlocks). */
+export async function blockGramAt(core: Core, ptrs: number[], rows: number, cols: number): Promise<Float64Array> {
+  const d = ptrs.length, L = d * cols, G = new Float64Array(L * L);
+  return placed(core, [], [cols * cols * 8], async ([g]) => {
     for (let a = 0; a < d; a++) {
       for (let b = a; b < d; b++) {
-        await transposeProduct(core, ptrs[a]!, ptrs[b]!, rows, cols, g);
-        const C = core.arena.f64(g, cols * cols);
+        await transposeProduct(core, ptrs[a]!, ptrs[b]!, rows, cols, g!);
+        const C = core.arena.f64(g!, cols * cols);
         for (let i = 0; i < cols; i++) {
           for (let j = 0; j < cols; j++) {
             G[(a * cols + i) * L + b * cols + j] = C[i * cols + j]!;
@@ -142,16 +151,20 @@ export async function blockGramF64(core: Core, blocks: Float32Array[], rows: num
 /** [B_1 .. B_d] W for blocks B_a (rows x cols each) side by side and W (d cols x n), float32: the sum of B_a times
  * W's rows a cols .. (a + 1) cols, without building the rows x d cols matrix. */
 export async function blockMultiply(core: Core, blocks: Float32Array[], rows: number, cols: number, W: Float32Array, n: number): Promise<Float32Array> {
-  const d = blocks.length;
-  if (W.length !== d * cols * n) throw new RangeError(`blockMultiply: W has ${W.length} values, expected ${d * cols} x ${n}`);
   for (const B of blocks) if (B.length !== rows * cols) throw new RangeError(`blockMultiply: a block has ${B.length} values, expected ${rows} x ${cols}`);
-  return placed(core, [...blocks, W], [rows * n * 4], async (ptrs) => {
-    const w = ptrs[d]!, c = ptrs[d + 1]!;
-    await core.run(panels(rows).map(([r0, r1]) => blocks.map((_, a) => ({
+  return withBlocks(core, blocks, (ptrs) => blockMultiplyAt(core, ptrs, rows, cols, W, n));
+}
+
+/** blockMultiply of blocks already in the core's memory (withBlocks). */
+export async function blockMultiplyAt(core: Core, ptrs: number[], rows: number, cols: number, W: Float32Array, n: number): Promise<Float32Array> {
+  const d = ptrs.length;
+  if (W.length !== d * cols * n) throw new RangeError(`blockMultiply: W has ${W.length} values, expected ${d * cols} x ${n}`);
+  return placed(core, [W], [rows * n * 4], async ([w, c]) => {
+    await core.run(panels(rows).map(([r0, r1]) => ptrs.map((p, a) => ({
       fn: "gemmF32" as const,
-      args: [r1 - r0, n, cols, ptrs[a]! + r0 * cols * 4, cols, w + a * cols * n * 4, n, c + r0 * n * 4, n, a > 0 ? 1 : 0],
+      args: [r1 - r0, n, cols, p + r0 * cols * 4, cols, w! + a * cols * n * 4, n, c! + r0 * n * 4, n, a > 0 ? 1 : 0],
     }))));
-    return core.arena.f32(c, rows * n).slice();
+    return core.arena.f32(c!, rows * n).slice();
   });
 }
 

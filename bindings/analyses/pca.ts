@@ -9,14 +9,14 @@
 //
 // Passes: Y0 = A Omega with a sparse sign Omega (with the column sums; costs about a read of the data), then blocks
 // Z_1 = orth(A^T Y0), Y_i = A Z_i, Z_(i+1) = orth(A^T Y_i), where A Z_i and A^T (A Z_i) come from one pass over the
-// frames (each tile multiplied by Z_i, then by its own rows of Y_i, while in memory). Block Krylov (the default; Musco & Musco 2015) makes
-// each new block orthogonal to all earlier ones and keeps them all: q + 2 blocks of (k + oversample) / 3 columns span
-// a Krylov space of A^T A of dimension (q + 2)(k + oversample) / 3. Subspace iteration keeps only the last block
-// of k + oversample columns (q + 1 of them). The Rayleigh-Ritz step then diagonalises (A K)^T (A K) for the kept
-// blocks K: eigenvalues, components V = K W and scores A V = (A K) W, with no further pass.
-// On the paper's size (192 x 192 x 96 x 96, 256 components) Krylov with q = 3 (5 blocks of 96 columns, 10 products
-// with the data: the work of 3.5 full-width passes) reaches 2e-5 on the leading 50 eigenvalues of the two-phase
-// simulation; q = 2 with blocks of half the width did 9e-5 for 4 (see the README's measurements).
+// frames (each tile multiplied by Z_i, then by its own rows of Y_i, while in memory). Block Krylov (the default; Musco
+// & Musco 2015) makes each new block orthogonal to all earlier ones and keeps them all: q + 2 blocks of (k +
+// oversample) / 4 columns span a Krylov space of A^T A of dimension (q + 2)(k + oversample) / 4. Subspace iteration
+// keeps only the last block of k + oversample columns (q + 1 of them). The Rayleigh-Ritz step then diagonalises
+// (A K)^T (A K) for the kept blocks K: eigenvalues, components V = K W and scores A V = (A K) W, with no further pass.
+// On the paper's size (192 x 192 x 96 x 96, 256 components) Krylov with q = 5 (7 blocks of 64 columns, 12 products
+// with the data: the work of 3.3 full-width passes) reaches 4e-6 on the leading 50 eigenvalues of the two-phase
+// simulation, where q = 3 with blocks of a third of k + 16 (96 columns, 10 products) did 2e-5 (see the README).
 //
 // Integer data of a small range (counted electrons; found by the first pass) are multiplied in 16-bit integers
 // (pca-passes.ts): the centre is then the rounded mean, so the frames less the centre are exact small integers, and
@@ -28,7 +28,7 @@ import { type Dataset, frameCount, framePixels, navShape, sigShape } from "../da
 import { dtypeSize } from "../dtype.js";
 import { Gaussian, cholesky, invertUpper } from "../linalg.js";
 import { symmetricEigenCore } from "../linalg-eig-dense.js";
-import { blockGramF64, blockMultiply, multiplyF64, orthonormalize, projectOut } from "../linalg-core.js";
+import { blockGramAt, blockGramF64, blockMultiply, blockMultiplyAt, multiplyF64, orthonormalize, projectOut, withBlocks } from "../linalg-core.js";
 import { type PassRunner, localPasses, passes as passSpecs } from "./pass-specs.js";
 import {
   type AdjointResult, type FirstPassResult, type IntegerProducts, type SketchAdjointResult, type SparseSign,
@@ -41,12 +41,13 @@ export interface PcaOptions {
   components: number;
   /** Subtract the mean pattern first (default false: raw data, as in Jesse et al. 2016). */
   meanCenter?: boolean;
-  /** Extra columns in the random subspace beyond k (default 16). */
+  /** Extra columns beyond k: of the random subspace (default 16), or of the Krylov blocks, which take a quarter of
+   * k + oversample each, at least 16 where they fit (default 0: 7 blocks span 1.75 k dimensions already). */
   oversample?: number;
-  /** Power iterations q (default 3 for Krylov, 2 for subspace iteration): each adds a pass over the data (two
+  /** Power iterations q (default 5 for Krylov, 2 for subspace iteration): each adds a pass over the data (two
    * products with it) and sharpens the smaller components. */
   powerIterations?: number;
-  /** "krylov" (default): block Krylov with q + 2 blocks of a third of k + oversample columns, whose Rayleigh-Ritz
+  /** "krylov" (default): block Krylov with q + 2 blocks of a quarter of k + oversample columns, whose Rayleigh-Ritz
    * step uses every block (Musco & Musco 2015): more accurate per product. "subspace": plain subspace iteration on
    * k + oversample columns, Rayleigh-Ritz on the last iterate. */
   method?: "krylov" | "subspace";
@@ -115,21 +116,22 @@ export function pcaPlan(dataset: Dataset, o: PcaOptions): PcaPlan {
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`components: expected a positive integer, got ${k}`);
   if (k > limit) throw new RangeError(`components: ${k} is more than min(P, Q) = min(${P} probe positions, ${Q} detector pixels) = ${limit}`);
   const krylov = (o.method ?? "krylov") === "krylov";
-  const oversample = o.oversample ?? 16, q = o.powerIterations ?? (krylov ? 3 : 2);
-  if (!Number.isInteger(oversample) || oversample < 0) throw new RangeError(`oversample: expected a non-negative integer, got ${oversample}`);
+  const q = o.powerIterations ?? (krylov ? 5 : 2);
+  if (o.oversample !== undefined && !(Number.isInteger(o.oversample) && o.oversample >= 0)) throw new RangeError(`oversample: expected a non-negative integer, got ${o.oversample}`);
   if (!Number.isInteger(q) || q < 0) throw new RangeError(`powerIterations: expected a non-negative integer, got ${q}`);
   if (o.method !== undefined && o.method !== "krylov" && o.method !== "subspace") throw new RangeError(`method: expected "krylov" or "subspace", got ${JSON.stringify(o.method)}`);
   if (o.fullSpectrum && Q > MAX_SPECTRUM_PIXELS) throw new RangeError(`fullSpectrum: the detector has ${Q} pixels; the full spectrum supports at most ${MAX_SPECTRUM_PIXELS} (bin the detector first)`);
   const extra = o.fullSpectrum ? 1 : 0;
   // Widths that are multiples of 8 use the products' fastest path; widen when the data allow it.
   const round8 = (n: number) => (n % 8 && Math.ceil(n / 8) * 8 <= limit ? Math.ceil(n / 8) * 8 : n);
-  const l = round8(Math.min(k + oversample, limit));
   if (krylov) {
-    // Blocks of a third of the width, q + 2 of them, when they fit in min(P, Q); otherwise subspace iteration (a
-    // Krylov space cut short by a small detector is less accurate than subspace iteration with the same passes).
-    const b = round8(Math.ceil((k + oversample) / 3)), d = q + 2;
+    // q + 2 blocks of a quarter of the width (at least 16 columns where 16 fit: narrower blocks converge slowly and
+    // spend their passes on little arithmetic), when they fit in min(P, Q); otherwise subspace iteration (a Krylov
+    // space cut short by a small detector is less accurate than subspace iteration with the same passes).
+    const d = q + 2, b = Math.max(round8(Math.ceil((k + (o.oversample ?? 0)) / 4)), Math.min(16, Math.floor(limit / d / 8) * 8));
     if (b * d <= limit) return { k, method: "krylov", b, d, passes: d + 2 + extra };
   }
+  const l = round8(Math.min(k + (o.oversample ?? 16), limit));
   // The first pass, the first adjoint, a sketch-and-adjoint per further block and the last block's sketch.
   return { k, method: "subspace", b: l, d: q + 1, passes: q + 3 + extra };
 }
@@ -232,22 +234,26 @@ export async function pca(core: Core, dataset: Dataset, options: PcaOptions): Pr
   // A rounded basis K: the step works on the orthonormal K R^-1, whose Gram matrix with A is R^-T (A K)^T (A K) R^-1,
   // and whose eigenvectors W give V = K (R^-1 W) and scores (A K)(R^-1 W).
   const Rinv = kcp ? await whitening(core, Zs, Q, l) : undefined;
-  let G: Float64Array = await blockGramF64(core, Ys, P, l);
-  if (Rinv) G = await multiplyF64(core, transposed(Rinv, L), L, L, await multiplyF64(core, G, L, L, Rinv, L), L);
-  const eig = await symmetricEigenCore(core, G, L, k);
-  const values = eig.values;
-  let Wk: Float64Array = eig.vectors; // L x k: the leading k eigenvectors
-  if (Rinv) Wk = await multiplyF64(core, Rinv, L, L, Wk, k);
-  const W32 = Float32Array.from(Wk);
-  const V = await blockMultiply(core, Zs, Q, l, W32, k); // Q x k
-  const scores = await blockMultiply(core, Ys, P, l, W32, k); // P x k
-  // Components are V's columns: transposed in strips of 64 pixels, so that V's rows stay in cache across the columns.
-  const components = new Float32Array(k * Q);
-  for (let j0 = 0; j0 < Q; j0 += 64) {
-    const j1 = Math.min(Q, j0 + 64);
-    for (let i = 0; i < k; i++) for (let j = j0; j < j1; j++) components[i * Q + j] = V[j * k + i]!;
-  }
-  orientComponents(components, scores, k, Q, P);
+  // The blocks of A K are placed in the core once, for their Gram matrix and for the scores.
+  const { values, components, scores } = await withBlocks(core, Ys, async (ys) => {
+    let G: Float64Array = await blockGramAt(core, ys, P, l);
+    if (Rinv) G = await multiplyF64(core, transposed(Rinv, L), L, L, await multiplyF64(core, G, L, L, Rinv, L), L);
+    const eig = await symmetricEigenCore(core, G, L, k);
+    let Wk: Float64Array = eig.vectors; // L x k: the leading k eigenvectors
+    if (Rinv) Wk = await multiplyF64(core, Rinv, L, L, Wk, k);
+    const W32 = Float32Array.from(Wk);
+    const V = await blockMultiply(core, Zs, Q, l, W32, k); // Q x k
+    // Each component's sign is set by W's column before the scores are made, so they need no second sweep.
+    orient(V, W32, k);
+    const scores = await blockMultiplyAt(core, ys, P, l, W32, k); // P x k
+    // Components are V's columns: transposed in strips of 64 pixels, so that V's rows stay in cache across the columns.
+    const components = new Float32Array(k * Q);
+    for (let j0 = 0; j0 < Q; j0 += 64) {
+      const j1 = Math.min(Q, j0 + 64);
+      for (let i = 0; i < k; i++) for (let j = j0; j < j1; j++) components[i * Q + j] = V[j * k + i]!;
+    }
+    return { values: eig.values, components, scores };
+  });
   lap("rayleighRitz", t);
 
   // The full spectrum from the Gram matrix (one more pass), when asked for.
@@ -385,16 +391,11 @@ function columnMeans(M: Float32Array, rows: number, l: number): Float64Array {
   return out.map((x) => x / rows);
 }
 
-/** Flips each component (and its scores) so that its largest-magnitude pixel is positive: a deterministic sign. */
-function orientComponents(components: Float32Array, scores: Float32Array, k: number, Q: number, P: number): void {
-  const sign = new Float32Array(k).fill(1);
-  for (let i = 0; i < k; i++) {
-    let best = 0;
-    for (let j = 0; j < Q; j++) if (Math.abs(components[i * Q + j]!) > Math.abs(best)) best = components[i * Q + j]!;
-    if (best >= 0) continue;
-    sign[i] = -1;
-    for (let j = 0; j < Q; j++) components[i * Q + j] = -components[i * Q + j]!;
-  }
-  // The scores' rows in order (a column at a time would stride through P x k).
-  if (sign.includes(-1)) for (let p = 0; p < P; p++) for (let i = 0; i < k; i++) scores[p * k + i]! *= sign[i]!;
+/** Flips each column of V (Q x k, the components) and of W (L x k, whose product with A K gives the scores) so
+ * that the component's largest-magnitude pixel is positive: a deterministic sign. */
+function orient(V: Float32Array, W: Float32Array, k: number): void {
+  const best = new Float32Array(k);
+  for (let j = 0; j < V.length; j += k) for (let i = 0; i < k; i++) if (Math.abs(V[j + i]!) > Math.abs(best[i]!)) best[i] = V[j + i]!;
+  if (!best.some((b) => b < 0)) return;
+  for (const M of [V, W]) for (let j = 0; j < M.length; j += k) for (let i = 0; i < k; i++) if (best[i]! < 0) M[j + i] = -M[j + i]!;
 }

@@ -30,9 +30,9 @@ export function pcaOptions(cmd: Command): Command {
     .option("--mean-center", "subtract the mean pattern first (default: raw data, as in Jesse et al. 2016)")
     .option("--bin <b>", "bin the detector b x b while reading")
     .option("--seed <s>", "seed of the random subspace", "0")
-    .option("--oversample <n>", "extra columns of the random subspace", "16")
-    .option("--power-iterations <n>", "power iterations (each costs two passes over the data)", "2")
-    .option("--method <m>", "krylov (block Krylov, blocks of half width) or subspace (subspace iteration)", "krylov")
+    .option("--oversample <n>", "extra columns beyond k: of the random subspace (default 16), or of the Krylov blocks, a quarter of k + n each (default 0)")
+    .option("--power-iterations <n>", "power iterations, each a pass over the data with two products (default 5 for krylov, 2 for subspace)")
+    .option("--method <m>", "krylov (block Krylov: q + 2 blocks of a quarter of the width) or subspace (subspace iteration)", "krylov")
     .option("--float-products", "multiply in float32 even when the data are integers of a small range (default: 16-bit integer products then: about twice as fast, the same accuracy)");
 }
 
@@ -44,8 +44,9 @@ export async function runPcaCommand<T>(file: string, o: PcaCliOptions, then: (r:
     return n;
   };
   const components = parsePositiveInt(o.components, "--components", 256);
-  const seed = int(o.seed ?? "0", "--seed", 0), oversample = int(o.oversample ?? "16", "--oversample", 0);
-  const powerIterations = int(o.powerIterations ?? "2", "--power-iterations", 0);
+  const seed = int(o.seed ?? "0", "--seed", 0);
+  const oversample = o.oversample === undefined ? undefined : int(o.oversample, "--oversample", 0);
+  const powerIterations = o.powerIterations === undefined ? undefined : int(o.powerIterations, "--power-iterations", 0);
   const bin = o.bin === undefined ? 1 : parsePositiveInt(o.bin, "--bin");
   const method = o.method ?? "krylov";
   if (method !== "krylov" && method !== "subspace") throw new UsageError(`--method: expected krylov or subspace, got '${method}'`);
