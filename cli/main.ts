@@ -3,6 +3,11 @@
 import { restartLean, wantsLeanRestart } from "./lean-restart.js";
 
 const args = process.argv.slice(2);
+// Output piped into a reader that stops early (`stem4d analyze --help | head`): the rest is not wanted, not an error.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code !== "EPIPE") throw e;
+  process.exit(process.exitCode ?? 0);
+});
 if (wantsLeanRestart(args)) {
   // Before anything else loads: this process only waits for the lean one (cli/lean-restart.ts).
   process.exitCode = await restartLean(args).catch((e: Error) => {

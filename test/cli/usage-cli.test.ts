@@ -7,7 +7,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cliBuilt, stem4d } from "../helpers/cli.js";
+import { spawn } from "node:child_process";
+import { CLI, cliBuilt, stem4d } from "../helpers/cli.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const REAL = join(root, "../shared/data/real");
@@ -105,5 +106,16 @@ describe.skipIf(!cliBuilt)("stem4d exit statuses and messages", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^stem4d virtual: warning: saturation: [\d.]+% of the pixels inside the bright field \(disk of radius 10 px\) sit at the counter's maximum \(63\) in 8 of 8 frames sampled/);
     expect(JSON.parse(r.stdout).warnings).toHaveLength(1);
+  });
+
+  it("output piped into a reader that has stopped (| head): exit 0, nothing on stderr", async () => {
+    const child = spawn(process.execPath, [CLI, "analyze", "--help"], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    // The reading end closes before the help is written: every write fails with EPIPE.
+    child.stdout.destroy();
+    const status = await new Promise<number | null>((done) => child.on("close", done));
+    expect(stderr).toBe("");
+    expect(status).toBe(0);
   });
 });
