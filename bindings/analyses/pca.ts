@@ -14,7 +14,7 @@
 // oversample) / 4 columns span a Krylov space of A^T A of dimension (q + 2)(k + oversample) / 4. Subspace iteration
 // keeps only the last block of k + oversample columns (q + 1 of them). The Rayleigh-Ritz step then diagonalises
 // (A K)^T (A K) for the kept blocks K: eigenvalues, components V = K W and scores A V = (A K) W, with no further pass.
-// On the paper's size (192 x 192 x 96 x 96, 256 components) Krylov with q = 5 (7 blocks of 64 columns, 12 products
+// On the paper's size (192 x 192 x 96 x 96, 256 components) Krylov with q = 5 (7 blocks of 64 columns, 14 products
 // with the data: the work of 3.3 full-width passes) reaches 4e-6 on the leading 50 eigenvalues of the two-phase
 // simulation, where q = 3 with blocks of a third of k + 16 (96 columns, 10 products) did 2e-5 (see the README).
 //

@@ -86,7 +86,7 @@ describe("PCA against a dense Jacobi decomposition", () => {
     // Nine strong components, then a slowly decaying noise floor where randomized methods converge slowly.
     expect(worst(kr, 9)).toBeLessThan(1e-5);
     expect(worst(sub, 9)).toBeLessThan(1e-5);
-    // In the floor, Krylov's 12 products with 16 columns (cheaper than subspace iteration's 6 with 56) land far closer.
+    // In the floor, Krylov's 14 products with 16 columns (cheaper than subspace iteration's 6 with 56) land far closer.
     expect(worst(kr, 30)).toBeLessThan(worst(sub, 30) / 3);
     // Krylov's blocks are mutually orthogonal, so its components are orthonormal too.
     for (let i = 0; i < 40; i += 13) for (let j = 0; j < 40; j += 7) {
