@@ -3,7 +3,7 @@
 // determinism over worker counts and seeds; and the errors for bad requests and bad data.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "../../bindings/node.js";
-import { Core, DTYPES, allocTyped, memoryDataset, pca, principalCosines, type PcaResult } from "../../bindings/index.js";
+import { Core, DTYPES, allocTyped, memoryDataset, pca, pcaPlan, principalCosines, type PcaResult } from "../../bindings/index.js";
 import { denseCovariance, jacobiEigen, lowRankData } from "./reference.js";
 
 let core: Core, core2: Core;
@@ -96,6 +96,24 @@ describe("PCA against a dense Jacobi decomposition", () => {
     }
     const again = await pca(core, ds, { components: 40, meanCenter: true, method: "krylov" });
     expect(Array.from(again.scores)).toEqual(Array.from(kr.scores));
+  });
+
+  it("plans q + 2 Krylov blocks of a quarter of k + oversample columns, at least 16 where 16 fit, else subspace iteration", () => {
+    const plan = (scan: number[], det: number[], o: Parameters<typeof pcaPlan>[1]) => {
+      const p = pcaPlan(memoryDataset(new Uint16Array(scan[0]! * scan[1]! * det[0]! * det[1]!), [...scan, ...det]), o);
+      return [p.method, p.b, p.d, p.passes];
+    };
+    // The paper's size: 7 blocks of 64 (a Krylov space of 448 = 1.75 k), 9 passes; oversample widens the blocks.
+    expect(plan([192, 192], [96, 96], { components: 256 })).toEqual(["krylov", 64, 7, 9]);
+    expect(plan([192, 192], [96, 96], { components: 256, oversample: 16 })).toEqual(["krylov", 72, 7, 9]);
+    // A quarter of 30 rounds to 8 columns; 16 fit in min(P, Q) = 480 (7 x 16 = 112), so blocks take 16.
+    expect(plan([24, 20], [48, 48], { components: 30 })).toEqual(["krylov", 16, 7, 9]);
+    // 72 pixels: 6 blocks of 16 would not fit, 6 of 8 do.
+    expect(plan([12, 15], [8, 9], { components: 6, powerIterations: 4 })).toEqual(["krylov", 8, 6, 8]);
+    // 7 blocks of 8 do not fit in 42 pixels: subspace iteration on k + 16 = 36 columns, widened to 40 (a multiple of 8
+    // that fits), with Krylov's q = 5.
+    expect(plan([9, 10], [6, 7], { components: 20 })).toEqual(["subspace", 40, 6, 8]);
+    expect(plan([24, 20], [48, 48], { components: 30, method: "subspace" })).toEqual(["subspace", 48, 3, 5]);
   });
 
   it("gives bit-identical results on 0 and 2 workers, and for the same seed", async () => {
