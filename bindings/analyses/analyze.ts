@@ -43,6 +43,10 @@ export interface AnalyzeOptions {
    * shard engine (bindings/scale/sharded-analyze.ts) runs them on other machines; k-means, the linkage and the
    * dense steps of PCA stay here (they work on the scores, not the frames). */
   runner?: ViewPassRunner;
+  /** Work that needs PCA's results but not the clusters (the CLI's Fourier analysis of the frames): run right after
+   * PCA, while this thread is free to keep the workers fed (later it draws the figures), and timed as a stage of
+   * its own named `stage`. */
+  afterPca?: { stage: string; run: (pca: PcaResult) => Promise<void> };
   /** Progress of the running stage (frames or steps done of total). */
   onProgress?: (stage: string, done: number, total: number) => void;
   /** Called as each stage ends (for logs). */
@@ -214,6 +218,10 @@ export async function analyze(core: Core, input: Dataset, o: AnalyzeOptions = {}
 
     const p = await pca(core, ds, { runPasses, components: options.components, meanCenter: options.meanCenter, fullSpectrum: options.fullSpectrum, integerProducts: options.integerProducts, seed: options.seed, onProgress: (d, n) => o.onProgress?.("pca", d, n) });
     endStage("PCA (reads and bins the frames)");
+    if (o.afterPca) {
+      await o.afterPca.run(p);
+      endStage(o.afterPca.stage);
+    }
 
     const km = await kmeans(core, p.scores, [P, options.components], { k: options.k, dims: options.dims, seed: options.seed, replicates: options.replicates, distance: options.distance });
     endStage("k-means");

@@ -9,12 +9,13 @@ import { MAX_REGION } from "../../bindings/arena.js";
 import { residentCopy } from "../../bindings/resident-copy.js";
 import type { Core } from "../../bindings/core.js";
 import { cbedAt } from "../../bindings/analyses/fourier-cbed.js";
-import { fourierAnalysis } from "../../bindings/analyses/fourier-analysis.js";
+import { fourierAnalysis, type FourierAnalysis } from "../../bindings/analyses/fourier-analysis.js";
 import { modelPeaks } from "../../bindings/analyses/fourier-model.js";
 import { scanFftGrid } from "../../bindings/analyses/fourier-scan.js";
 import { agreementSection, levelAgreement } from "../../bindings/figures/report-agreement.js";
 import { analyze, analyzedPositions, analyzePlan, AnalyzeOptionError, type AnalyzeOptions, type AnalyzeResult, type StageReport } from "../../bindings/analyses/analyze.js";
 import { LINKAGE_METHODS, type LinkageMethod } from "../../bindings/analyses/hcluster.js";
+import type { PcaResult } from "../../bindings/analyses/pca.js";
 import { clusterColors, type ClusterColors } from "../../bindings/figures/cluster-colors.js";
 import { dendrogramSvg } from "../../bindings/figures/dendrogram.js";
 import { analyzeReportPage, analyzeReportSections, dendrogramOptions } from "../../bindings/figures/report-analyze.js";
@@ -131,7 +132,14 @@ export async function analyzeFile(file: string, o: AnalyzeFlags): Promise<Record
       if (copy) early.end(`${binned ? "binned " : ""}copy of the frames in memory (${copy.dtype})`);
       try {
         const data = copy ?? view;
-        const analysed = copy ? await analyze(core, copy, { ...options, bin: 1, scanBin: 1 }) : await analyze(core, ds, options);
+        // The Fourier analysis's passes run right after PCA's (they need its scores), while this thread is free to
+        // keep the workers fed; its figures are drawn with the others.
+        let fourier: FourierOfFrames | undefined;
+        const afterPca: AnalyzeOptions["afterPca"] = o.fourier === false ? undefined : {
+          stage: "Fourier analysis (passes over the frames)",
+          run: async (pca) => { fourier = await fourierOfFrames(core, data, frameCount(copy ?? ds) * frameBytes(copy ?? ds), pca, onProgress); },
+        };
+        const analysed = copy ? await analyze(core, copy, { ...options, afterPca, bin: 1, scanBin: 1 }) : await analyze(core, ds, { ...options, afterPca });
         // The input is the file and its binning; a copy only served the passes.
         const r: AnalyzeResult = {
           ...analysed, input: { shape: [...ds.shape], dtype: ds.dtype }, bin: plan.bin, scanBin: plan.scanBin,
@@ -148,14 +156,9 @@ export async function analyzeFile(file: string, o: AnalyzeFlags): Promise<Record
           clock.end("agreement with the true labels");
         }
         clock.end();
-        // The arrays are written and the report's figures drawn on this thread while the Fourier analysis's passes run
-        // on the core's workers.
-        const fourier = o.fourier === false ? undefined : clock.timed("Fourier analysis", fourierSection(core, data, frameCount(copy ?? ds) * frameBytes(copy ?? ds), r, pixels, onProgress));
-        const files = await clock.timed(fourier ? "writing the arrays (during the Fourier analysis)" : "writing the arrays", writeOutputs(o.output, r, colors));
-        const figures = clock.timed(fourier ? "figures (drawn during the Fourier analysis)" : "figures",
-          analyzeReportSections(r, { extraSections: extra, pixels, colors }));
-        const [sections, fourierFigures] = await Promise.all([figures, fourier]);
-        if (fourierFigures) sections.push(fourierFigures);
+        const files = await clock.timed("writing the arrays", writeOutputs(o.output, r, colors));
+        const sections = await clock.timed("figures", analyzeReportSections(r, { extraSections: extra, pixels, colors }));
+        if (fourier) sections.push(await clock.timed("Fourier figures", fourierSection(core, data, pixels, fourier)));
         clock.end();
         writeFileSync(join(o.output, "report.html"), analyzeReportPage(r, sections, [...r.stages, ...clock.stages], { source: file }));
         files.push("report.html");
@@ -253,38 +256,50 @@ const FOURIER_PEAKS = 4;
 /** Detector side above which the report's power spectrum and Bragg maps use a binned detector. */
 const FOURIER_SPECTRUM_SIDE = 96;
 
-/** The Fourier section, from the dataset as analysed (binned alike), so its figures match the other sections;
- * passBytes are the bytes each of its passes reads (the file's, or the copy's in memory). On a
- * detector larger than 96 x 96 (`--bin 1` on full-resolution data) the power spectrum and the Bragg maps (sums
- * over the detector: where the periodicities are) come from the detector binned to at most 96 x 96, which takes a
- * few passes over the frames instead of dozens, and the CBED patterns at the peaks from the analysed detector. */
-async function fourierSection(core: Core, analysed: Dataset, passBytes: number, r: AnalyzeResult, pixels: ReturnType<typeof datasetPixels>,
-  onProgress: (stage: string, done: number, total: number) => void): Promise<ReportSection> {
+/** The Fourier analysis of the report, from the dataset as analysed (binned alike), so its figures match the other
+ * sections; passBytes are the bytes each of its passes reads (the file's, or the copy's in memory). On a detector
+ * larger than 96 x 96 (`--bin 1` on full-resolution data) the power spectrum and the Bragg maps (sums over the
+ * detector: where the periodicities are) come from the detector binned to at most 96 x 96, which takes a few passes
+ * over the frames instead of dozens, and the CBED patterns at the peaks from the analysed detector. */
+interface FourierOfFrames {
+  analysis: FourierAnalysis;
+  /** The detector bin factor of the spectrum and the Bragg maps (1: the analysed detector). */
+  factor: number;
+  /** The binned detector's rows and columns (when factor > 1). */
+  binned?: [number, number];
+}
+
+async function fourierOfFrames(core: Core, analysed: Dataset, passBytes: number, pca: PcaResult,
+  onProgress: (stage: string, done: number, total: number) => void): Promise<FourierOfFrames> {
   const factor = binFactorFor(analysed, FOURIER_SPECTRUM_SIDE);
   const coarse = factor > 1 ? binDataset(core, analysed, { detector: factor }) : analysed;
   const progress = (stage: string, d: number, n: number) => onProgress(`fourier ${stage}`, d, n);
   try {
     const memoryBytes = spectrumMemory(passBytes, frameCount(coarse) * Math.ceil(framePixels(coarse) / 2) * 8);
     // The peaks PCA's model of the data predicts: the spectrum's passes keep the transform around them.
-    const { ny, nx } = scanFftGrid(coarse), likely = await modelPeaks(core, r.pca.scores, ny, nx, r.pca.k, 2 * FOURIER_PEAKS);
+    const { ny, nx } = scanFftGrid(coarse), likely = await modelPeaks(core, pca.scores, ny, nx, pca.k, 2 * FOURIER_PEAKS);
     const analysis = await fourierAnalysis(core, coarse, { peaks: FOURIER_PEAKS, likely, onProgress: progress, memoryBytes });
-    if (coarse !== analysed) {
-      const [rows, cols] = sigShape(analysed);
-      analysis.cbed = await cbedAt(core, analysed, analysis.frequencies, { onProgress: (d, n) => progress("patterns", d, n) });
-      analysis.grid = { ...analysis.grid, rows, cols };
-      analysis.passes++;
-    }
-    const section = await fourierReportSection(core, analysed, { pixels, analysis });
-    if (coarse !== analysed) {
-      const [rows, cols] = sigShape(coarse);
-      section.text = [...(section.text ?? []), `The power spectrum and the Bragg-filtered maps sum over the detector binned ` +
-        `${factor} x ${factor} (${rows} x ${cols} pixels); the CBED patterns at the peaks are computed again at the analysed ` +
-        `resolution, in one more pass over the frames (counted above).`];
-    }
-    return section;
+    if (coarse === analysed) return { analysis, factor };
+    const [rows, cols] = sigShape(analysed);
+    analysis.cbed = await cbedAt(core, analysed, analysis.frequencies, { onProgress: (d, n) => progress("patterns", d, n) });
+    analysis.grid = { ...analysis.grid, rows, cols };
+    analysis.passes++;
+    return { analysis, factor, binned: sigShape(coarse) };
   } finally {
     if (coarse !== analysed) await coarse.source.close?.();
   }
+}
+
+/** The report's Fourier section: the figures of the analysis made by fourierOfFrames. */
+async function fourierSection(core: Core, analysed: Dataset, pixels: ReturnType<typeof datasetPixels>, f: FourierOfFrames): Promise<ReportSection> {
+  const section = await fourierReportSection(core, analysed, { pixels, analysis: f.analysis });
+  if (f.binned) {
+    const [rows, cols] = f.binned;
+    section.text = [...(section.text ?? []), `The power spectrum and the Bragg-filtered maps sum over the detector binned ` +
+      `${f.factor} x ${f.factor} (${rows} x ${cols} pixels); the CBED patterns at the peaks are computed again at the analysed ` +
+      `resolution, in one more pass over the frames (counted above).`];
+  }
+  return section;
 }
 
 /** True labels from .npy (any integer map) or .json ({ phase: [...] }, as `simulate` and `demo` write them). */
