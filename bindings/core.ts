@@ -82,10 +82,12 @@ export class Core {
     }
     if (tasks.length === 0) return;
     // Every worker gets the whole list and takes tasks by a shared counter: one message each way per worker, not per
-    // task, and still dynamic (a worker that finishes early takes more).
+    // task, and still dynamic (a worker that finishes early takes more). The list is encoded once into shared memory,
+    // so posting it copies nothing (structured clones of thousands of small call objects cost milliseconds per run).
     const counters = (this.counters ??= new Counters()), slot = counters.take(), array = counters.array;
+    const encoded = encodeTasks(tasks);
     try {
-      const results = await Promise.allSettled(this.workers.slice(0, tasks.length).map((w) => w.run(tasks, array, slot)));
+      const results = await Promise.allSettled(this.workers.slice(0, tasks.length).map((w) => w.run(encoded, array, slot)));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
       if (failed) throw failed.reason;
     } finally {
@@ -123,11 +125,11 @@ class PoolWorker {
   }
 
   /** Runs tasks of `tasks` until counter[slot] passes the last (see kernel-worker.js). */
-  run(tasks: Task[], counter: Int32Array, slot: number): Promise<void> {
+  run(tasks: EncodedTasks, counter: Int32Array, slot: number): Promise<void> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.w.postMessage({ type: "run", id, tasks, counter, slot });
+      this.w.postMessage({ type: "run", id, calls: tasks.calls, names: tasks.names, counter, slot });
     });
   }
 
@@ -137,6 +139,42 @@ class PoolWorker {
 }
 
 /** Slots of a shared Int32Array, each the next task index of one run in progress; more slots when runs overlap. */
+/** A run's tasks as kernel-worker.js reads them: `calls` (float64, in shared memory) holds the task count n, then
+ * where each of the n tasks starts, then each task: its number of calls and, per call, the index of its kernel's name
+ * in `names`, its number of arguments and the arguments (a file read carries its path's index in `names` last). */
+interface EncodedTasks {
+  calls: Float64Array;
+  names: string[];
+}
+
+function encodeTasks(tasks: Task[]): EncodedTasks {
+  const names: string[] = [], index = new Map<string, number>();
+  const nameId = (name: string) => {
+    let i = index.get(name);
+    if (i === undefined) index.set(name, (i = names.push(name) - 1));
+    return i;
+  };
+  let size = 1 + tasks.length;
+  for (const t of tasks) {
+    size++;
+    for (const c of t) size += 2 + c.args.length + (c.fn === READ_FILE ? 1 : 0);
+  }
+  const calls = new Float64Array(new SharedArrayBuffer(size * 8));
+  calls[0] = tasks.length;
+  let at = 1 + tasks.length;
+  for (const [i, t] of tasks.entries()) {
+    calls[1 + i] = at;
+    calls[at++] = t.length;
+    for (const c of t) {
+      const path = c.fn === READ_FILE ? [nameId(c.path)] : [];
+      calls[at++] = nameId(c.fn);
+      calls[at++] = c.args.length + path.length;
+      for (const v of [...c.args, ...path]) calls[at++] = v;
+    }
+  }
+  return { calls, names };
+}
+
 class Counters {
   array = new Int32Array(new SharedArrayBuffer(4 * 16));
   private free = Array.from({ length: 16 }, (_, i) => 15 - i);

@@ -21,16 +21,19 @@ function onMessage(msg) {
   if (msg.type === "run") {
     // Tasks shared by several workers: each takes the next task index from a shared counter until none is left,
     // then reports once (one message per worker and run, however many tasks).
-    const { tasks, counter, slot } = msg;
+    // The tasks come encoded in shared memory (bindings/core.ts, encodeTasks): calls[0] tasks, calls[1 + i] where task
+    // i starts.
+    const { calls, names, counter, slot } = msg;
+    const count = calls[0];
     let error;
     for (;;) {
       const i = Atomics.add(counter, slot, 1);
-      if (i >= tasks.length) break;
+      if (i >= count) break;
       try {
-        runCalls(tasks[i]);
+        runTask(calls, names, calls[1 + i]);
       } catch (e) {
         error = String(e && e.message ? e.message : e);
-        Atomics.store(counter, slot, tasks.length); // the other workers stop too
+        Atomics.store(counter, slot, count); // the other workers stop too
         break;
       }
     }
@@ -38,16 +41,20 @@ function onMessage(msg) {
   }
 }
 
-function runCalls(calls) {
-  for (const call of calls) {
-    if (call.fn === "@readFile") {
-      if (!readFile) throw new Error(`${call.path}: this worker cannot read files`);
-      readFile(call.path, call.args[0], call.args[1], call.args[2]);
+function runTask(calls, names, at) {
+  const n = calls[at++];
+  for (let c = 0; c < n; c++) {
+    const name = names[calls[at]], argc = calls[at + 1], a = at + 2;
+    at = a + argc;
+    if (name === "@readFile") {
+      const path = names[calls[a + 3]];
+      if (!readFile) throw new Error(`${path}: this worker cannot read files`);
+      readFile(path, calls[a], calls[a + 1], calls[a + 2]);
       continue;
     }
-    const fn = core[call.fn];
-    if (typeof fn !== "function") throw new Error(`no kernel named ${call.fn}`);
-    fn(...call.args);
+    const fn = core[name];
+    if (typeof fn !== "function") throw new Error(`no kernel named ${name}`);
+    fn(...calls.subarray(a, a + argc));
   }
 }
 

@@ -64,40 +64,48 @@ function product(core: Core, a: number, m: number, k: number, b: number, n: numb
 /** Row blocks a tall product A^T B is cut into: a fixed number, so that its sums do not depend on the workers. */
 const ROW_PARTS = 8;
 
-/** A^T B (n x n, float64) for row-major float32 A and B (m x n each, at pointers a and b in the core's memory),
- * into c. The rows are cut into ROW_PARTS ranges, one task each with its own float64 partial; a task takes its
- * rows in blocks that fit the L2 cache, transposes the block of A and adds the block's product (float32 products
- * summed over the block, added in float64). So A and B are read once, however large m is (a product split by
- * columns of the result would stream all of A and B once per panel). Partials are added in order. */
-async function transposeProduct(core: Core, a: number, b: number, m: number, n: number, c: number): Promise<void> {
+/** A^T B (n x n, float64) for each pair of row-major float32 A and B (m x n each, at pointers in the core's memory),
+ * into outs[i], all pairs in one run. The rows are cut into ROW_PARTS ranges, one task per pair and range with its
+ * own float64 partial; a task takes its rows in blocks that fit the L2 cache, transposes the block of A and adds the
+ * block's product (float32 products summed over the block, added in float64). So A and B are read once, however
+ * large m is (a product split by columns of the result would stream all of A and B once per panel). Partials are
+ * added in order. */
+async function transposeProducts(core: Core, pairs: [number, number][], m: number, n: number, outs: number[]): Promise<void> {
   const kb = Math.max(4, Math.min(256, Math.floor((256 << 10) / (n * 4) / 4) * 4));
-  const parts = splitRows(m, ROW_PARTS);
+  const parts = splitRows(m, ROW_PARTS), count = pairs.length * parts.length;
   const arena = core.arena;
-  const scratch = parts.map(() => arena.alloc(n * kb * 4)), partials = parts.map(() => arena.alloc(n * n * 8));
+  const scratch = Array.from({ length: count }, () => arena.alloc(n * kb * 4)), partials = Array.from({ length: count }, () => arena.alloc(n * n * 8));
   const zeros = arena.alloc(n * 4);
   try {
     arena.f32(zeros, n).fill(0);
     for (const p of partials) arena.f64(p, n * n).fill(0);
-    await core.run(parts.map(([r0, r1], t): Task => {
-      const task: Task = [];
-      for (let i = r0; i < r1; i += kb) {
-        const rows = Math.min(r1, i + kb) - i;
+    await core.run(pairs.flatMap(([a, b], i) => parts.map(([r0, r1], j): Task => {
+      const t = i * parts.length + j, task: Task = [];
+      for (let r = r0; r < r1; r += kb) {
+        const rows = Math.min(r1, r + kb) - r;
         task.push(
-          { fn: "pcaColsF32", args: [a + i * n * 4, rows, n, 0, n, zeros, scratch[t]!, 0] },
-          { fn: "gemmF32AccF64", args: [n, n, rows, scratch[t]!, rows, b + i * n * 4, n, partials[t]!, n] },
+          { fn: "pcaColsF32", args: [a + r * n * 4, rows, n, 0, n, zeros, scratch[t]!, 0] },
+          { fn: "gemmF32AccF64", args: [n, n, rows, scratch[t]!, rows, b + r * n * 4, n, partials[t]!, n] },
         );
       }
       return task;
-    }));
-    const out = arena.f64(c, n * n);
-    out.fill(0);
-    for (const p of partials) {
-      const v = arena.f64(p, n * n);
-      for (let i = 0; i < v.length; i++) out[i]! += v[i]!;
+    })));
+    for (const [i, c] of outs.entries()) {
+      const out = arena.f64(c, n * n);
+      out.fill(0);
+      for (let j = 0; j < parts.length; j++) {
+        const v = arena.f64(partials[i * parts.length + j]!, n * n);
+        for (let e = 0; e < v.length; e++) out[e]! += v[e]!;
+      }
     }
   } finally {
     for (const p of [...scratch, ...partials, zeros]) arena.release(p);
   }
+}
+
+/** A^T B (n x n, float64) for one pair (see transposeProducts). */
+function transposeProduct(core: Core, a: number, b: number, m: number, n: number, c: number): Promise<void> {
+  return transposeProducts(core, [[a, b]], m, n, [c]);
 }
 
 /** Splits [0, m) into at most `parts` contiguous ranges of nearly equal length. */
@@ -128,19 +136,19 @@ export async function blockGramF64(core: Core, blocks: Float32Array[], rows: num
   return withBlocks(core, blocks, (ptrs) => blockGramAt(core, ptrs, rows, cols));
 }
 
-/** blockGramF64 of blocks already in the core's memory (withBlocks). */
+/** blockGramF64 of blocks already in the core's memory (withBlocks): every pair of blocks in one run. */
 export async function blockGramAt(core: Core, ptrs: number[], rows: number, cols: number): Promise<Float64Array> {
   const d = ptrs.length, L = d * cols, G = new Float64Array(L * L);
-  return placed(core, [], [cols * cols * 8], async ([g]) => {
-    for (let a = 0; a < d; a++) {
-      for (let b = a; b < d; b++) {
-        await transposeProduct(core, ptrs[a]!, ptrs[b]!, rows, cols, g!);
-        const C = core.arena.f64(g!, cols * cols);
-        for (let i = 0; i < cols; i++) {
-          for (let j = 0; j < cols; j++) {
-            G[(a * cols + i) * L + b * cols + j] = C[i * cols + j]!;
-            G[(b * cols + j) * L + a * cols + i] = C[i * cols + j]!;
-          }
+  const pairs: [number, number][] = [];
+  for (let a = 0; a < d; a++) for (let b = a; b < d; b++) pairs.push([a, b]);
+  return placed(core, [], pairs.map(() => cols * cols * 8), async (outs) => {
+    await transposeProducts(core, pairs.map(([a, b]) => [ptrs[a]!, ptrs[b]!]), rows, cols, outs);
+    for (const [p, [a, b]] of pairs.entries()) {
+      const C = core.arena.f64(outs[p]!, cols * cols);
+      for (let i = 0; i < cols; i++) {
+        for (let j = 0; j < cols; j++) {
+          G[(a * cols + i) * L + b * cols + j] = C[i * cols + j]!;
+          G[(b * cols + j) * L + a * cols + i] = C[i * cols + j]!;
         }
       }
     }
@@ -248,20 +256,25 @@ export function householderBasis(Z: ArrayLike<number>, rows: number, cols: numbe
   return out;
 }
 
-/** Z <- (I - B B^T) Z for each block B of orthonormal columns (rows x cols each, like Z), twice over (classical
- * Gram-Schmidt run twice keeps float32 orthogonality): the part of Z's columns outside the blocks' span. */
+/** Z <- (I - K K^T) Z for K = [B_1 .. B_d], blocks of orthonormal columns (rows x cols each, like Z), twice over
+ * (classical block Gram-Schmidt run twice keeps float32 orthogonality): the part of Z's columns outside the blocks'
+ * span. Each round is two runs: C = K^T Z block by block, then Z -= K C in row panels. */
 export async function projectOut(core: Core, Z: Float32Array, blocks: Float32Array[], rows: number, cols: number): Promise<Float32Array> {
   if (blocks.length === 0) return Z;
-  return placed(core, [Z, ...blocks], [cols * cols * 8, cols * cols * 4], async (ptrs) => {
-    const z = ptrs[0]!, [c64, c] = ptrs.slice(-2) as [number, number], bs = ptrs.slice(1, -2);
+  const d = blocks.length, cc = cols * cols;
+  return placed(core, [Z, ...blocks], [...blocks.map(() => cc * 8), d * cc * 4], async (ptrs) => {
+    const z = ptrs[0]!, bs = ptrs.slice(1, 1 + d), c64 = ptrs.slice(1 + d, 1 + 2 * d), c = ptrs[1 + 2 * d]!;
     for (let round = 0; round < 2; round++) {
-      for (const b of bs) {
-        // C = B^T Z (cols x cols), then Z -= B C.
-        await transposeProduct(core, b, z, rows, cols, c64);
-        const C = core.arena.f32(c, cols * cols), C64 = core.arena.f64(c64, cols * cols);
-        for (let i = 0; i < C.length; i++) C[i] = -C64[i]!;
-        await core.run(panels(rows).map(([r0, r1]) => [{ fn: "gemmF32", args: [r1 - r0, cols, cols, b + r0 * cols * 4, cols, c, cols, z + r0 * cols * 4, cols, 1] }]));
+      await transposeProducts(core, bs.map((b) => [b, z]), rows, cols, c64);
+      const C = core.arena.f32(c, d * cc);
+      for (const [i, p] of c64.entries()) {
+        const C64 = core.arena.f64(p, cc);
+        for (let e = 0; e < cc; e++) C[i * cc + e] = -C64[e]!;
       }
+      await core.run(panels(rows).map(([r0, r1]) => bs.map((b, i) => ({
+        fn: "gemmF32" as const,
+        args: [r1 - r0, cols, cols, b + r0 * cols * 4, cols, c + i * cc * 4, cols, z + r0 * cols * 4, cols, 1],
+      }))));
     }
     return core.arena.f32(z, rows * cols).slice();
   });

@@ -245,14 +245,14 @@ export async function pca(core: Core, dataset: Dataset, options: PcaOptions): Pr
     const V = await blockMultiply(core, Zs, Q, l, W32, k); // Q x k
     // Each component's sign is set by W's column before the scores are made, so they need no second sweep.
     orient(V, W32, k);
-    const scores = await blockMultiplyAt(core, ys, P, l, W32, k); // P x k
+    const scoring = blockMultiplyAt(core, ys, P, l, W32, k); // P x k, on the workers while this thread transposes V
     // Components are V's columns: transposed in strips of 64 pixels, so that V's rows stay in cache across the columns.
     const components = new Float32Array(k * Q);
     for (let j0 = 0; j0 < Q; j0 += 64) {
       const j1 = Math.min(Q, j0 + 64);
       for (let i = 0; i < k; i++) for (let j = j0; j < j1; j++) components[i * Q + j] = V[j * k + i]!;
     }
-    return { values: eig.values, components, scores };
+    return { values: eig.values, components, scores: await scoring };
   });
   lap("rayleighRitz", t);
 
