@@ -89,11 +89,20 @@ export class NpyWriter {
   }
 }
 
-/** Writes a small array as a whole .npy file. */
+/** Writes an array in memory as a whole .npy file, asynchronously: the copy into the file happens off this thread
+ * (the data must not change until the promise settles). */
 export async function saveNpy(path: string, data: ArrayBufferView, dtype: Dtype | "f64" | "i32" | "c64", shape: readonly number[]): Promise<void> {
-  const w = new NpyWriter(path, dtype, shape);
-  w.write(data);
-  w.close();
+  const size = dtype === "u8" ? 1 : dtype === "u16" ? 2 : dtype === "f64" || dtype === "c64" ? 8 : 4;
+  const expected = shape.reduce((a, b) => a * b, 1) * size;
+  if (data.byteLength !== expected) throw new RangeError(`${path}: ${data.byteLength} data bytes, but shape [${shape.join(", ")}] of ${dtype} needs ${expected}`);
+  const file = await open(path, "w");
+  try {
+    for (const part of [npyHeader(dtype, shape), new Uint8Array(data.buffer, data.byteOffset, data.byteLength)]) {
+      for (let off = 0; off < part.length;) off += (await file.write(part, off, part.length - off)).bytesWritten;
+    }
+  } finally {
+    await file.close();
+  }
 }
 
 /** Streams a dataset (any source or view) into a .npy file in blocks of about `blockBytes`. On a failure the partial

@@ -156,8 +156,11 @@ export async function analyzeFile(file: string, o: AnalyzeFlags): Promise<Record
           clock.end("agreement with the true labels");
         }
         clock.end();
-        const files = await clock.timed("writing the arrays", writeOutputs(o.output, r, colors));
+        // The arrays are written (off this thread) while the figures are drawn.
+        const writing = clock.timed("writing the arrays", writeOutputs(o.output, r, colors));
+        writing.catch(() => {}); // its error is thrown by the await below, not reported as unhandled meanwhile
         const sections = await clock.timed("figures", analyzeReportSections(r, { extraSections: extra, pixels, colors }));
+        const files = await writing;
         if (fourier) sections.push(await clock.timed("Fourier figures", fourierSection(core, data, pixels, fourier)));
         clock.end();
         writeFileSync(join(o.output, "report.html"), analyzeReportPage(r, sections, [...r.stages, ...clock.stages], { source: file }));
