@@ -50,6 +50,9 @@ export interface IntegerProducts {
   kcp: number;
 }
 
+/** The integer centre as the 16-bit conversions take it (assembly/pca.ts, rowsI16): each value modulo 2^16. */
+const centreI16 = (centre: Float32Array) => Int16Array.from(centre);
+
 /** A row stride of 16-bit integers, even, whose byte size is an odd multiple of 64 (see paddedStride). */
 const pairStride = (n: number) => 2 * paddedStride(Math.ceil(n / 2));
 
@@ -76,7 +79,7 @@ function prepareSketch(ctx: ReductionContext, Z: Float32Array, l: number, centre
     ctx.core.call("gemmI16PackB", zPtr, q, l, l, ctx.input(integer.scale), pairs);
     zPtr = pairs;
   }
-  return { l, zPtr, cPtr: ctx.input(centre), laneRows: sketchLaneRows(q), integer };
+  return { l, zPtr, cPtr: ctx.input(integer ? centreI16(centre) : centre), laneRows: sketchLaneRows(q), integer };
 }
 
 /** The sketch product's tasks for one tile, Y's rows for the tile at y: each lane takes its rows of the tile in groups
@@ -239,7 +242,7 @@ function prepareAdjoint(ctx: ReductionContext, l: number, centre: Float32Array, 
   if (yCentre.length !== l) throw new RangeError(`adjoint: Y's centre has ${yCentre.length} values for ${l} columns`);
   const panel = roundUp4(Math.ceil(q / LANES));
   return {
-    l, cPtr: ctx.input(centre), yCentre: ctx.input(yCentre), laneBytes: adjointLaneBytes(frames, l, kcp),
+    l, cPtr: ctx.input(kcp ? centreI16(centre) : centre), yCentre: ctx.input(yCentre), laneBytes: adjointLaneBytes(frames, l, kcp),
     panel, sub: subPanelWidth(panel, frames), kcp,
   };
 }
