@@ -138,7 +138,6 @@ class PoolWorker {
   }
 }
 
-/** Slots of a shared Int32Array, each the next task index of one run in progress; more slots when runs overlap. */
 /** A run's tasks as kernel-worker.js reads them: `calls` (float64, in shared memory) holds the task count n, then
  * where each of the n tasks starts, then each task: its number of calls and, per call, the index of its kernel's name
  * in `names`, its number of arguments and the arguments (a file read carries its path's index in `names` last). */
@@ -166,15 +165,17 @@ function encodeTasks(tasks: Task[]): EncodedTasks {
     calls[1 + i] = at;
     calls[at++] = t.length;
     for (const c of t) {
-      const path = c.fn === READ_FILE ? [nameId(c.path)] : [];
+      const read = c.fn === READ_FILE;
       calls[at++] = nameId(c.fn);
-      calls[at++] = c.args.length + path.length;
-      for (const v of [...c.args, ...path]) calls[at++] = v;
+      calls[at++] = c.args.length + (read ? 1 : 0);
+      for (const v of c.args) calls[at++] = v;
+      if (read) calls[at++] = nameId(c.path);
     }
   }
   return { calls, names };
 }
 
+/** Slots of a shared Int32Array, each the next task index of one run in progress; more slots when runs overlap. */
 class Counters {
   array = new Int32Array(new SharedArrayBuffer(4 * 16));
   private free = Array.from({ length: 16 }, (_, i) => 15 - i);

@@ -259,11 +259,7 @@ const FOURIER_PEAKS = 4;
 /** Detector side above which the report's power spectrum and Bragg maps use a binned detector. */
 const FOURIER_SPECTRUM_SIDE = 96;
 
-/** The Fourier analysis of the report, from the dataset as analysed (binned alike), so its figures match the other
- * sections; passBytes are the bytes each of its passes reads (the file's, or the copy's in memory). On a detector
- * larger than 96 x 96 (`--bin 1` on full-resolution data) the power spectrum and the Bragg maps (sums over the
- * detector: where the periodicities are) come from the detector binned to at most 96 x 96, which takes a few passes
- * over the frames instead of dozens, and the CBED patterns at the peaks from the analysed detector. */
+/** The report's Fourier analysis, as fourierOfFrames makes it. */
 interface FourierOfFrames {
   analysis: FourierAnalysis;
   /** The detector bin factor of the spectrum and the Bragg maps (1: the analysed detector). */
@@ -272,6 +268,11 @@ interface FourierOfFrames {
   binned?: [number, number];
 }
 
+/** The Fourier analysis of the report, from the dataset as analysed (binned alike), so its figures match the other
+ * sections; passBytes are the bytes each of its passes reads (the file's, or the copy's in memory). On a detector
+ * larger than 96 x 96 (`--bin 1` on full-resolution data) the power spectrum and the Bragg maps (sums over the
+ * detector: where the periodicities are) come from the detector binned to at most 96 x 96, which takes a few passes
+ * over the frames instead of dozens, and the CBED patterns at the peaks from the analysed detector. */
 async function fourierOfFrames(core: Core, analysed: Dataset, passBytes: number, pca: PcaResult,
   onProgress: (stage: string, done: number, total: number) => void): Promise<FourierOfFrames> {
   const factor = binFactorFor(analysed, FOURIER_SPECTRUM_SIDE);
