@@ -137,10 +137,10 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 const cli = join(root, "dist/cli/main.js");
 
 describe.skipIf(!existsSync(cli))("stem4d compress --append", () => {
-  it("continues a container cut short and verifies whole", () => {
+  it("continues a container cut short and verifies whole", async () => {
     const dir = mkdtempSync(join(tmpdir(), "s4d-append-"));
     const data = bitPatterns("u16", 40 * 64, 9, 0.5);
-    saveNpy(join(dir, "in.npy"), data, "u16", [40, 8, 8]);
+    await saveNpy(join(dir, "in.npy"), data, "u16", [40, 8, 8]);
     const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
     expect(run("compress", join(dir, "in.npy"), "-o", join(dir, "out.s4d"), "--frames-per-chunk", "3").status).toBe(0);
     const file = readFileSync(join(dir, "out.s4d"));
