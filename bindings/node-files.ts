@@ -56,6 +56,12 @@ export async function openDataset(path: string, raw?: RawLayout, options: OpenOp
 }
 
 /** Writes a .npy file frame block by frame block; the header is written first, so the shape must be known. */
+/** Bytes of the data of an .npy array of this dtype and shape. */
+function npyDataBytes(dtype: Dtype | "f64" | "i32" | "c64", shape: readonly number[]): number {
+  const size = dtype === "u8" ? 1 : dtype === "u16" ? 2 : dtype === "f64" || dtype === "c64" ? 8 : 4;
+  return shape.reduce((a, b) => a * b, 1) * size;
+}
+
 export class NpyWriter {
   private fd: number;
   private written = 0;
@@ -65,8 +71,7 @@ export class NpyWriter {
     this.fd = openSync(path, "w");
     const head = npyHeader(dtype, shape);
     writeSync(this.fd, head);
-    const size = dtype === "u8" ? 1 : dtype === "u16" ? 2 : dtype === "f64" || dtype === "c64" ? 8 : 4;
-    this.expected = shape.reduce((a, b) => a * b, 1) * size;
+    this.expected = npyDataBytes(dtype, shape);
   }
 
   write(data: ArrayBufferView): void {
@@ -92,8 +97,7 @@ export class NpyWriter {
 /** Writes an array in memory as a whole .npy file, asynchronously: the copy into the file happens off this thread
  * (the data must not change until the promise settles). */
 export async function saveNpy(path: string, data: ArrayBufferView, dtype: Dtype | "f64" | "i32" | "c64", shape: readonly number[]): Promise<void> {
-  const size = dtype === "u8" ? 1 : dtype === "u16" ? 2 : dtype === "f64" || dtype === "c64" ? 8 : 4;
-  const expected = shape.reduce((a, b) => a * b, 1) * size;
+  const expected = npyDataBytes(dtype, shape);
   if (data.byteLength !== expected) throw new RangeError(`${path}: ${data.byteLength} data bytes, but shape [${shape.join(", ")}] of ${dtype} needs ${expected}`);
   const file = await open(path, "w");
   try {
