@@ -3,56 +3,33 @@
 // float32 precision; the centre's contribution is added back exactly (in float64) by the bindings.
 import { load4, load1 } from "./lanes";
 
-// dst[r, j] = src[r, c0 + j] - centre[c0 + j] for r < rows, j < c1 - c0; src rows hold q elements, dst rows are ld
-// elements apart (ld >= c1 - c0; callers pad it so that rows do not fall on the same cache sets). O is the output:
-// f32, or i16 for the integer products (integer data less an integer centre: exact; a row of odd length gets a zero
-// after its last element, so that the products can take the pixels in pairs).
-@inline function rows<T, O>(src: usize, nRows: i32, q: i32, c0: i32, c1: i32, centre: usize, dst: usize, ld: i32): void {
+// dst[r, j] = src[r, c0 + j] - centre[c0 + j] for r < rows, j < c1 - c0, float32; src rows hold q elements, dst rows
+// are ld elements apart (ld >= c1 - c0; callers pad it so that rows do not fall on the same cache sets). The 16-bit
+// output of the integer products is rowsI16 below.
+@inline function rows<T>(src: usize, nRows: i32, q: i32, c0: i32, c1: i32, centre: usize, dst: usize, ld: i32): void {
   const w = c1 - c0, vecEnd = w & ~7;
   const rowBytes = <usize>q << alignof<T>();
   const cen = centre + (<usize>c0 << 2);
   for (let r = 0; r < nRows; r++) {
     const s = src + <usize>r * rowBytes + (<usize>c0 << alignof<T>());
-    const d = dst + ((<usize>r * <usize>ld) << alignof<O>());
+    const d = dst + ((<usize>r * <usize>ld) << 2);
     let j = 0;
     for (; j < vecEnd; j += 8) {
-      const x0 = f32x4.sub(load4<T>(s + (<usize>j << alignof<T>())), v128.load(cen + (<usize>j << 2)));
-      const x1 = f32x4.sub(load4<T>(s + (<usize>(j + 4) << alignof<T>())), v128.load(cen + (<usize>(j + 4) << 2)));
-      if (sizeof<O>() == 2) {
-        v128.store(d + (<usize>j << 1), i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(x0), i32x4.trunc_sat_f32x4_s(x1)));
-      } else {
-        v128.store(d + (<usize>j << 2), x0);
-        v128.store(d + (<usize>j << 2), x1, 16);
-      }
+      v128.store(d + (<usize>j << 2), f32x4.sub(load4<T>(s + (<usize>j << alignof<T>())), v128.load(cen + (<usize>j << 2))));
+      v128.store(d + (<usize>j << 2), f32x4.sub(load4<T>(s + (<usize>(j + 4) << alignof<T>())), v128.load(cen + (<usize>(j + 4) << 2))), 16);
     }
-    for (; j < w; j++) store1<O>(d + (<usize>j << alignof<O>()), load1<T>(s + (<usize>j << alignof<T>())) - load<f32>(cen + (<usize>j << 2)));
-    if (sizeof<O>() == 2 && (w & 1)) store<i16>(d + (<usize>w << 1), 0);
+    for (; j < w; j++) store<f32>(d + (<usize>j << 2), load1<T>(s + (<usize>j << alignof<T>())) - load<f32>(cen + (<usize>j << 2)));
   }
 }
 
-// One converted value: float32, or a 16-bit integer (saturated).
-@inline function store1<O>(p: usize, x: f32): void {
-  if (sizeof<O>() == 2) store<i16>(p, <i16>max<i32>(-32768, min<i32>(32767, <i32>x)));
-  else store<f32>(p, x);
-}
-
-// Four converted values: a float32 vector, or four 16-bit integers (saturated).
-@inline function store4<O>(p: usize, x: v128): void {
-  if (sizeof<O>() == 2) {
-    const i = i32x4.trunc_sat_f32x4_s(x);
-    v128.store64_lane(p, i16x8.narrow_i32x4_s(i, i), 0);
-  } else v128.store(p, x);
-}
-
-// The transpose of `rows`: dst[j, r] = src[r, c0 + j] - centre[c0 + j], dst rows hold nRows elements (f32), or
-// nRows rounded up to even (i16: an odd count gets a zero after the last frame, so that products take frames in
-// pairs). When sumsq is not 0, sumsq[c0 + j] (float64) += sum over r of (src - centre)^2: the centred sum of
-// squares, for the total variance. Works on 4 x 4 blocks so that both the reads and the writes are whole vectors.
-@inline function cols<T, O>(src: usize, nRows: i32, q: i32, c0: i32, c1: i32, centre: usize, dst: usize, sumsq: usize): void {
+// The transpose of `rows`: dst[j, r] = src[r, c0 + j] - centre[c0 + j], dst rows hold nRows float32 elements (the
+// 16-bit output is colsI16 below). When sumsq is not 0, sumsq[c0 + j] (float64) += sum over r of (src - centre)^2:
+// the centred sum of squares, for the total variance. Works on 4 x 4 blocks so that both the reads and the writes
+// are whole vectors.
+@inline function cols<T>(src: usize, nRows: i32, q: i32, c0: i32, c1: i32, centre: usize, dst: usize, sumsq: usize): void {
   const w = c1 - c0, r4 = nRows & ~3, w4 = w & ~3;
   const rowBytes = <usize>q << alignof<T>();
-  const even = sizeof<O>() == 2 ? (nRows + 1) & ~1 : nRows;
-  const dstRow = <usize>even << alignof<O>();
+  const dstRow = <usize>nRows << 2;
   for (let j = 0; j < w4; j += 4) {
     const cen = v128.load(centre + (<usize>(c0 + j) << 2));
     const s = src + (<usize>(c0 + j) << alignof<T>());
@@ -67,11 +44,11 @@ import { load4, load1 } from "./lanes";
       const u2 = i32x4.shuffle(x0, x1, 2, 6, 3, 7), u3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
       const t0 = i64x2.shuffle(u0, u1, 0, 2), t1 = i64x2.shuffle(u0, u1, 1, 3);
       const t2 = i64x2.shuffle(u2, u3, 0, 2), t3 = i64x2.shuffle(u2, u3, 1, 3);
-      const o = <usize>r << alignof<O>();
-      store4<O>(d + o, t0);
-      store4<O>(d + dstRow + o, t1);
-      store4<O>(d + 2 * dstRow + o, t2);
-      store4<O>(d + 3 * dstRow + o, t3);
+      const o = <usize>r << 2;
+      v128.store(d + o, t0);
+      v128.store(d + dstRow + o, t1);
+      v128.store(d + 2 * dstRow + o, t2);
+      v128.store(d + 3 * dstRow + o, t3);
       if (sumsq) {
         // Per column j..j+3: lanes of x0..x3 squared, summed in float64.
         const q0 = f32x4.add(f32x4.mul(x0, x0), f32x4.mul(x1, x1)), q1 = f32x4.add(f32x4.mul(x2, x2), f32x4.mul(x3, x3));
@@ -82,11 +59,11 @@ import { load4, load1 } from "./lanes";
     }
     for (let r = r4; r < nRows; r++) {
       const x = f32x4.sub(load4<T>(s + <usize>r * rowBytes), cen);
-      const o = <usize>r << alignof<O>();
-      store1<O>(d + o, f32x4.extract_lane(x, 0));
-      store1<O>(d + dstRow + o, f32x4.extract_lane(x, 1));
-      store1<O>(d + 2 * dstRow + o, f32x4.extract_lane(x, 2));
-      store1<O>(d + 3 * dstRow + o, f32x4.extract_lane(x, 3));
+      const o = <usize>r << 2;
+      store<f32>(d + o, f32x4.extract_lane(x, 0));
+      store<f32>(d + dstRow + o, f32x4.extract_lane(x, 1));
+      store<f32>(d + 2 * dstRow + o, f32x4.extract_lane(x, 2));
+      store<f32>(d + 3 * dstRow + o, f32x4.extract_lane(x, 3));
       if (sumsq) {
         const qq = f32x4.mul(x, x);
         ss0 = f64x2.add(ss0, f64x2.promote_low_f32x4(qq));
@@ -98,7 +75,6 @@ import { load4, load1 } from "./lanes";
       v128.store(ps, f64x2.add(v128.load(ps), ss0));
       v128.store(ps, f64x2.add(v128.load(ps, 16), ss1), 16);
     }
-    if (even > nRows) for (let t = 0; t < 4; t++) store<i16>(d + <usize>t * dstRow + (<usize>nRows << 1), 0);
   }
   for (let j = w4; j < w; j++) {
     const c = load<f32>(centre + (<usize>(c0 + j) << 2));
@@ -107,10 +83,9 @@ import { load4, load1 } from "./lanes";
     let ss: f64 = 0;
     for (let r = 0; r < nRows; r++) {
       const x = load1<T>(s + <usize>r * rowBytes) - c;
-      store1<O>(d + (<usize>r << alignof<O>()), x);
+      store<f32>(d + (<usize>r << 2), x);
       ss += <f64>(x * x);
     }
-    if (even > nRows) store<i16>(d + (<usize>nRows << 1), 0);
     if (sumsq) {
       const ps = sumsq + (<usize>(c0 + j) << 3);
       store<f64>(ps, load<f64>(ps) + ss);
@@ -248,19 +223,19 @@ import { load4, load1 } from "./lanes";
   }
 }
 
-export function pcaRowsU8(s: usize, n: i32, q: i32, c0: i32, c1: i32, cen: usize, d: usize, ld: i32): void { rows<u8, f32>(s, n, q, c0, c1, cen, d, ld); }
+export function pcaRowsU8(s: usize, n: i32, q: i32, c0: i32, c1: i32, cen: usize, d: usize, ld: i32): void { rows<u8>(s, n, q, c0, c1, cen, d, ld); }
 export function pcaRowsI16U8(s: usize, n: i32, q: i32, c0: i32, c1: i32, cen: usize, d: usize, ld: i32): void { rowsI16<u8>(s, n, q, c0, c1, cen, d, ld); }
-export function pcaRowsU16(s: usize, n: i32, q: i32, c0: i32, c1: i32, cen: usize, d: usize, ld: i32): void { rows<u16, f32>(s, n, q, c0, c1, cen, d, ld); }
+export function pcaRowsU16(s: usize, n: i32, q: i32, c0: i32, c1: i32, cen: usize, d: usize, ld: i32): void { rows<u16>(s, n, q, c0, c1, cen, d, ld); }
 export function pcaRowsI16U16(s: usize, n: i32, q: i32, c0: i32, c1: i32, cen: usize, d: usize, ld: i32): void { rowsI16<u16>(s, n, q, c0, c1, cen, d, ld); }
-export function pcaRowsU32(s: usize, n: i32, q: i32, c0: i32, c1: i32, cen: usize, d: usize, ld: i32): void { rows<u32, f32>(s, n, q, c0, c1, cen, d, ld); }
+export function pcaRowsU32(s: usize, n: i32, q: i32, c0: i32, c1: i32, cen: usize, d: usize, ld: i32): void { rows<u32>(s, n, q, c0, c1, cen, d, ld); }
 export function pcaRowsI16U32(s: usize, n: i32, q: i32, c0: i32, c1: i32, cen: usize, d: usize, ld: i32): void { rowsI16<u32>(s, n, q, c0, c1, cen, d, ld); }
-export function pcaRowsF32(s: usize, n: i32, q: i32, c0: i32, c1: i32, cen: usize, d: usize, ld: i32): void { rows<f32, f32>(s, n, q, c0, c1, cen, d, ld); }
+export function pcaRowsF32(s: usize, n: i32, q: i32, c0: i32, c1: i32, cen: usize, d: usize, ld: i32): void { rows<f32>(s, n, q, c0, c1, cen, d, ld); }
 export function pcaRowsI16F32(s: usize, n: i32, q: i32, c0: i32, c1: i32, cen: usize, d: usize, ld: i32): void { rowsI16<f32>(s, n, q, c0, c1, cen, d, ld); }
-export function pcaColsU8(s: usize, n: i32, q: i32, c0: i32, c1: i32, cen: usize, d: usize, ss: usize): void { cols<u8, f32>(s, n, q, c0, c1, cen, d, ss); }
+export function pcaColsU8(s: usize, n: i32, q: i32, c0: i32, c1: i32, cen: usize, d: usize, ss: usize): void { cols<u8>(s, n, q, c0, c1, cen, d, ss); }
 export function pcaColsI16U8(s: usize, n: i32, q: i32, c0: i32, c1: i32, cen: usize, d: usize, ss: usize): void { colsI16<u8>(s, n, q, c0, c1, cen, d, ss); }
-export function pcaColsU16(s: usize, n: i32, q: i32, c0: i32, c1: i32, cen: usize, d: usize, ss: usize): void { cols<u16, f32>(s, n, q, c0, c1, cen, d, ss); }
+export function pcaColsU16(s: usize, n: i32, q: i32, c0: i32, c1: i32, cen: usize, d: usize, ss: usize): void { cols<u16>(s, n, q, c0, c1, cen, d, ss); }
 export function pcaColsI16U16(s: usize, n: i32, q: i32, c0: i32, c1: i32, cen: usize, d: usize, ss: usize): void { colsI16<u16>(s, n, q, c0, c1, cen, d, ss); }
-export function pcaColsU32(s: usize, n: i32, q: i32, c0: i32, c1: i32, cen: usize, d: usize, ss: usize): void { cols<u32, f32>(s, n, q, c0, c1, cen, d, ss); }
+export function pcaColsU32(s: usize, n: i32, q: i32, c0: i32, c1: i32, cen: usize, d: usize, ss: usize): void { cols<u32>(s, n, q, c0, c1, cen, d, ss); }
 export function pcaColsI16U32(s: usize, n: i32, q: i32, c0: i32, c1: i32, cen: usize, d: usize, ss: usize): void { colsI16<u32>(s, n, q, c0, c1, cen, d, ss); }
-export function pcaColsF32(s: usize, n: i32, q: i32, c0: i32, c1: i32, cen: usize, d: usize, ss: usize): void { cols<f32, f32>(s, n, q, c0, c1, cen, d, ss); }
+export function pcaColsF32(s: usize, n: i32, q: i32, c0: i32, c1: i32, cen: usize, d: usize, ss: usize): void { cols<f32>(s, n, q, c0, c1, cen, d, ss); }
 export function pcaColsI16F32(s: usize, n: i32, q: i32, c0: i32, c1: i32, cen: usize, d: usize, ss: usize): void { colsI16<f32>(s, n, q, c0, c1, cen, d, ss); }
