@@ -44,11 +44,16 @@ export class Core {
     if (!Number.isInteger(wanted) || wanted < 0) throw new RangeError(`workers must be a non-negative integer, got ${wanted}`);
     const threads = wanted > 0 && p.canShareMemory && !!p.createWorker;
     const build = threads ? "threads" : "simd";
+    // The workers start up (a Node worker takes ~0.1 s) while the module compiles.
+    const started = threads ? Array.from({ length: wanted }, () => p.createWorker!()) : [];
     const { module, memory, exports, heapBase } = await instantiateWasm<CoreExports>(`stem4d.${build}.wasm`, {
       memory: { initial: 16, maximum: 65536, shared: threads } as WebAssembly.MemoryDescriptor, env: { abort: coreAbort },
+    }).catch(async (e: unknown) => {
+      await Promise.all(started.map((w) => w.terminate()));
+      throw e;
     });
     const arena = new Arena(memory, heapBase);
-    const workers = threads ? await Promise.all(Array.from({ length: wanted }, () => PoolWorker.start(p.createWorker!(), module, memory))) : [];
+    const workers = await Promise.all(started.map((w) => PoolWorker.start(w, module, memory)));
     return new Core(module, memory, exports, arena, build, workers);
   }
 

@@ -20,6 +20,8 @@ export interface Platform {
   workersReadFiles?: boolean;
   /** Imports zstd-codec's emscripten module (Node: it loads its wasm with fs); absent where it cannot run. */
   loadZstdCodec?(): Promise<unknown>;
+  /** zlib-wrapped deflate (RFC 1950) off the calling thread; absent: CompressionStream("deflate"). */
+  deflate?(data: Uint8Array): Promise<Uint8Array>;
 }
 
 const buildUrl = (file: string) => new URL(`../build/${file}`, import.meta.url);

@@ -49,4 +49,18 @@ describe("renderMap", () => {
       }
     }
   });
+
+  it("colours every value as its stretched value's colour, linear or log, with NaN, infinities and a fixed range", () => {
+    const rnd = random(11);
+    const values = Float64Array.from({ length: 400 }, (_, i) =>
+      i % 37 === 0 ? NaN : i % 41 === 0 ? Infinity : i % 43 === 0 ? -Infinity : Math.exp(8 * rnd()) - 20);
+    for (const o of [{ colormap: "viridis" }, { colormap: "magma", log: true }, { colormap: "gray", range: [0, 100] },
+      { colormap: "coolwarm", log: true, range: [1, 1e3] }] as const) {
+      const t = stretch(values, o), s = stretchOf(values, o);
+      const { rgba } = renderMap(values, 20, 20, { ...o, scale: 1 }, s);
+      for (let i = 0; i < values.length; i++) {
+        expect(Array.from(rgba.subarray(4 * i, 4 * i + 4))).toEqual([...colorOf(t[i]!, o.colormap), 255]);
+      }
+    }
+  });
 });
