@@ -7,7 +7,9 @@
 //   inertia (the best of its 10) and their ratio.
 // - analyze rows: a fresh `stem4d analyze` process against PCA + KMeans + the same Ward linkage of the same kind of
 //   input: 36 centroids weighted by their cluster sizes (numpy below; SciPy's linkage takes no weights).
-// Every row runs 3 times (min / median / max); the reference names the BLAS kernel it ran with.
+// Every row runs 3 times (min / median / max): the analyze rows in rounds (the reference, then stem4d, then stem4d
+// --no-fourier, each a fresh process), so both sides of a ratio meet the same machine; the reference names the BLAS
+// kernel it ran with.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -22,7 +24,8 @@ import { benchDataset, benchTruth, clusterlessDataset, type BenchData } from "./
 
 const OUT = join("out", "bench-cluster");
 
-/** The reference pipeline, `runs` times: load, PCA(256, randomized), KMeans(36, n_init=10), weighted Ward. */
+/** The reference pipeline once (seed argv[3]), in a fresh process: load, PCA(256, randomized), KMeans(36, n_init=10),
+ * weighted Ward; seed 0 saves its scores for the k-means rows. */
 const PY_PIPELINE = PY_BLAS_KERNEL + `
 import sys, time, json, resource, numpy as np
 from sklearn.decomposition import PCA
@@ -47,24 +50,21 @@ def ward_weighted(C, w):
         Z.append([a, b, np.sqrt(max(d2, 0)), na + nb]); nxt += 1
     return np.array(Z)
 
-path, scores_out, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
-out = []
-for r in range(runs):
-    t0 = time.perf_counter()
-    X = np.load(path); X = X.reshape(X.shape[0] * X.shape[1], -1)
-    t1 = time.perf_counter()
-    pca = PCA(256, svd_solver="randomized", random_state=r)
-    S = pca.fit_transform(X).astype(np.float32)
-    t2 = time.perf_counter()
-    km = KMeans(36, n_init=10, random_state=r).fit(S)
-    t3 = time.perf_counter()
-    Z = ward_weighted(km.cluster_centers_.astype(np.float64), np.bincount(km.labels_, minlength=36))
-    t4 = time.perf_counter()
-    if r == 0: np.save(scores_out, S); leading = pca.explained_variance_[:50].tolist()
-    del X
-    out.append({"total": t4 - t0, "load": t1 - t0, "pca": t2 - t1, "kmeans": t3 - t2, "ward": t4 - t3,
-                "inertia": float(km.inertia_), "iterations": int(km.n_iter_)})
-print(json.dumps({"runs": out, "kernel": blas_kernel(), "eigenvalues": leading,
+path, scores_out, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+t0 = time.perf_counter()
+X = np.load(path); X = X.reshape(X.shape[0] * X.shape[1], -1)
+t1 = time.perf_counter()
+pca = PCA(256, svd_solver="randomized", random_state=seed)
+S = pca.fit_transform(X).astype(np.float32)
+t2 = time.perf_counter()
+km = KMeans(36, n_init=10, random_state=seed).fit(S)
+t3 = time.perf_counter()
+Z = ward_weighted(km.cluster_centers_.astype(np.float64), np.bincount(km.labels_, minlength=36))
+t4 = time.perf_counter()
+if seed == 0: np.save(scores_out, S)
+print(json.dumps({"total": t4 - t0, "load": t1 - t0, "pca": t2 - t1, "kmeans": t3 - t2, "ward": t4 - t3,
+                  "inertia": float(km.inertia_), "iterations": int(km.n_iter_), "kernel": blas_kernel(),
+                  "eigenvalues": pca.explained_variance_[:50].tolist(),
                   "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
 `;
 
@@ -80,8 +80,10 @@ print(json.dumps({"runs": out, "kernel": blas_kernel()}))
 `;
 
 interface PyRun { seconds: number; inertia: number; iterations: number }
-interface PyPipelineRun { total: number; load: number; pca: number; kmeans: number; ward: number; inertia: number }
-interface PyPipeline { runs: PyPipelineRun[]; kernel: string; peak: number; eigenvalues: number[] }
+interface PyPipelineRun {
+  total: number; load: number; pca: number; kmeans: number; ward: number; inertia: number;
+  kernel: string; peak: number; eigenvalues: number[];
+}
 
 /** Every eigenvalue of the raw and of the mean-centred P x Q matrix / (P - 1), exactly: float64 Gram matrix and
  * LAPACK's eigvalsh. Saved beside the data file (minutes on 2 cores for 9216 pixels, so computed once per file). */
@@ -140,14 +142,19 @@ export async function run(o: BenchOptions): Promise<BenchRow[]> {
   if (!hasPython(["numpy", "sklearn"])) return NO_REFERENCE;
   const rows: BenchRow[] = [];
   for (const [label, data, truth] of await datasets(o)) {
-    const runs = heavyRuns(o);
-    const args = [data.path, scoresOf(data), String(runs)];
-    const ref = JSON.parse(lastLine(runReference(PY_PIPELINE, args))) as PyPipeline;
-    rows.push(...(await kmeansRows(label, scoresOf(data), runs)));
     const exact = exactSpectra(data);
-    rows.push(...analyzeRows(label, data, truth, runs, ref, exact, []));
-    // The same without the report's Fourier analysis over the scan (which the reference does not do).
-    rows.push(...analyzeRows(label, data, truth, runs, ref, exact, ["--no-fourier"]).slice(0, 1));
+    // Rounds of the reference, then stem4d, then stem4d without the report's Fourier analysis over the scan (which
+    // the reference does not do), each a fresh process: both sides of a ratio see the machine in the same state, so
+    // a busy spell of a shared machine slows a round of each rather than all runs of one side.
+    const ref: PyPipelineRun[] = [], whole: AnalyzeRun[] = [], noFourier: AnalyzeRun[] = [];
+    for (let r = 0; r < heavyRuns(o); r++) {
+      ref.push(JSON.parse(lastLine(runReference(PY_PIPELINE, [data.path, scoresOf(data), String(r)]))) as PyPipelineRun);
+      whole.push(analyzeRun(label, data, r, []));
+      noFourier.push(analyzeRun(label, data, r, ["--no-fourier"]));
+    }
+    rows.push(...analyzeRows(label, data, truth, whole, ref, exact, []));
+    rows.push(...analyzeRows(label, data, truth, noFourier, ref, exact, ["--no-fourier"]).slice(0, 1));
+    rows.push(...(await kmeansRows(label, scoresOf(data), heavyRuns(o))));
   }
   return rows;
 }
@@ -207,56 +214,69 @@ async function kmeansRows(label: string, scores: string, runs: number): Promise<
 const spreadOf = (t: { minMs: number; medianMs: number; maxMs: number; samples: number }) =>
   ({ minMs: t.minMs, medianMs: t.medianMs, maxMs: t.maxMs, samples: t.samples });
 
-/** Fresh `stem4d analyze` processes on the file (with `flags`), against the reference pipeline's runs. */
-function analyzeRows(label: string, data: BenchData, truth: boolean, runs: number, ref: PyPipeline,
-  exact: { raw: Float64Array; centred: Float64Array }, flags: string[]): BenchRow[] {
+interface AnalyzeSummary {
+  peakMemoryBytes: number;
+  stages: { stage: string; seconds: number }[];
+  pca: PcaSummary;
+}
+
+interface AnalyzeRun {
+  ms: number;
+  summary: AnalyzeSummary;
+  /** The run's output folder (one per flag set; the last run's arrays stay there). */
+  out: string;
+}
+
+/** A fresh `stem4d analyze` process on the file (with `flags` and the round's seed). */
+function analyzeRun(label: string, data: BenchData, seed: number, flags: string[]): AnalyzeRun {
   const cli = fileURLToPath(new URL("../cli/main.js", import.meta.url));
-  const out = join(OUT, `analyze_${label.split(" ")[0]}`);
-  const ms: number[] = [];
-  interface Summary {
-    peakMemoryBytes: number;
-    stages: { stage: string; seconds: number }[];
-    pca: PcaSummary;
-  }
-  let summary: Summary | undefined;
-  const stageTimes: string[] = [];
-  let ari = NaN;
-  for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
-    const args = [cli, "analyze", data.path, "-o", out, "-q", "--json", "--cuts", "16,4,2", "--seed", String(r), ...flags];
-    execFileSync(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] });
-    ms.push(performance.now() - t0);
-    summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
-    // Stage names as the analysis reports them ("PCA (reads and bins the frames)", "k-means", "Fourier analysis (passes
-    // over the frames)" and "Fourier figures"): the stages starting with the prefix, summed.
-    const stage = (prefix: string) => summary!.stages.filter((x) => x.stage.startsWith(prefix)).reduce((a, x) => a + x.seconds, 0) || NaN;
+  const out = join(OUT, `analyze_${label.split(" ")[0]}${flags.join("")}`);
+  const t0 = performance.now();
+  const args = [cli, "analyze", data.path, "-o", out, "-q", "--json", "--cuts", "16,4,2", "--seed", String(seed), ...flags];
+  execFileSync(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] });
+  const ms = performance.now() - t0;
+  return { ms, summary: JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as AnalyzeSummary, out };
+}
+
+/** The rows of stem4d's runs (with `flags`) against the reference pipeline's runs of the same rounds. */
+function analyzeRows(label: string, data: BenchData, truth: boolean, runs: AnalyzeRun[], ref: PyPipelineRun[],
+  exact: { raw: Float64Array; centred: Float64Array }, flags: string[]): BenchRow[] {
+  // Stage names as the analysis reports them ("PCA (reads and bins the frames)", "k-means", "Fourier analysis (passes
+  // over the frames)" and "Fourier figures"): the stages starting with the prefix, summed.
+  const stageTimes = runs.map(({ summary }) => {
+    const stage = (prefix: string) => summary.stages.filter((x) => x.stage.startsWith(prefix)).reduce((a, x) => a + x.seconds, 0) || NaN;
     const fourier = flags.includes("--no-fourier") ? "" : ` + report's Fourier ${stage("Fourier").toFixed(1)} s`;
-    stageTimes.push(`PCA ${stage("PCA").toFixed(1)} s + k-means ${stage("k-means").toFixed(1)} s${fourier}`);
-  }
+    return `PCA ${stage("PCA").toFixed(1)} s + k-means ${stage("k-means").toFixed(1)} s${fourier}`;
+  });
+  const { out, summary } = runs.at(-1)!;
+  let ari = NaN;
   if (truth) {
     const cut2 = decodeNpyArray(readFileSync(join(out, "labels_cut2.npy")), "labels_cut2.npy").data;
     ari = adjustedRandIndex(cut2, benchTruth(data).phase);
   }
-  const theirs = spread(ref.runs.map((r) => r.total * 1000));
+  const peak = Math.max(...runs.map((r) => r.summary.peakMemoryBytes));
+  const theirs = spread(ref.map((r) => r.total * 1000));
   const refName = `scikit-learn PCA(256) + KMeans(36, n_init=10) + weighted Ward of the 36 centroids, ${label}`;
-  const ours = spread(ms);
+  const ours = spread(runs.map((r) => r.ms));
+  // Each round's own ratio (reference / stem4d, the same round): how far the machine's state moved the median's.
+  const rounds = runs.map((r, i) => (ref[i]!.total * 1000 / r.ms).toFixed(2)).join(", ");
   // Eigenvalues against the exact spectrum: stem4d's of the raw data (the paper's choice), scikit-learn's centred.
   const eigenvalues = decodeNpyArray(readFileSync(join(out, "eigenvalues.npy")), "eigenvalues.npy").data;
-  const passText = `PCA passes (last run): ${pcaPassText(summary!.pca, data.shape[0] * data.shape[1], data.shape[2] * data.shape[3])}`;
+  const passText = `PCA passes (last run): ${pcaPassText(summary.pca, data.shape[0] * data.shape[1], data.shape[2] * data.shape[3])}`;
   return [
     {
       name: `stem4d analyze ${flags.join(" ")}${flags.length ? " " : ""}${data.shape.join("x")} ${label} (whole process)`, ...ours,
       ratio: theirs.medianMs / ours.medianMs, reference: refName,
       throughput: data.bytes / (ours.medianMs / 1000) / 1e9, unit: "GB/s",
-      note: `peak RSS ${(summary!.peakMemoryBytes / 2 ** 30).toFixed(2)} GiB; ${stageTimes.join("; ")}` +
+      note: `ratio per round ${rounds}; peak RSS ${(peak / 2 ** 30).toFixed(2)} GiB; ${stageTimes.join("; ")}` +
         (truth ? `; 2-cut ARI ${ari.toFixed(3)} vs phases` : "") +
         `; eigenvalues vs exact, worst relative error: ${accuracyText(eigenvalues, exact.raw)}; ${passText}`,
     },
     {
       name: refName, ...theirs,
-      note: `${ref.kernel}; peak RSS ${(ref.peak / 2 ** 30).toFixed(2)} GiB; ` +
-        `eigenvalues (centred) vs exact, worst relative error: ${accuracyText(ref.eigenvalues, exact.centred)}; ` +
-        ref.runs.map((r) => `load ${r.load.toFixed(1)} + PCA ${r.pca.toFixed(1)} + k-means ${r.kmeans.toFixed(1)} + ` +
+      note: `${ref[0]!.kernel}; peak RSS ${(Math.max(...ref.map((r) => r.peak)) / 2 ** 30).toFixed(2)} GiB; ` +
+        `eigenvalues (centred) vs exact, worst relative error: ${accuracyText(ref[0]!.eigenvalues, exact.centred)}; ` +
+        ref.map((r) => `load ${r.load.toFixed(1)} + PCA ${r.pca.toFixed(1)} + k-means ${r.kmeans.toFixed(1)} + ` +
           `Ward ${r.ward.toFixed(2)} s`).join("; "),
     },
   ];
